@@ -1,0 +1,1 @@
+"""Numerics on arrays: stencils, advection, Poisson and Krylov solvers (pure, jittable)."""

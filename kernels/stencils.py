@@ -1,0 +1,140 @@
+"""Finite-volume stencils on a staggered (MAC) Cartesian grid.
+
+Layout: cell-centred fields have shape ``(nx, ny, nz)``; the velocity component
+normal to axis ``a`` lives on the faces of that axis and has ``n_a + 1`` entries
+along it (boundary faces included). All functions are pure and jittable, work
+for any grid size and in float32 or float64. Spacings ``h`` are in metres.
+
+Boundary ghosts are described per side of an axis by a triple
+``(alpha, beta, gamma)``: the ghost value ``k`` cells beyond the boundary is
+``alpha * f[mirror_k] + beta * f[boundary] + gamma``. ``mirror_k`` is the k-th
+interior value counted from the boundary; for a field that is normal to the
+axis (it has a value on the boundary face itself) the count starts past the
+boundary face. The arrays broadcast against a slab of the field one cell thick
+along the axis, so patches on a face may carry different conditions.
+
+Common choices: Dirichlet value V for a cell-centred field is ``(-1, 0, 2V)``;
+zero-gradient (Neumann) is ``(1, 0, 0)``; constant extrapolation is
+``(0, 1, 0)``; an odd reflection about the boundary value is ``(-1, 2, 0)``.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import jax.numpy as jnp
+from jax import lax
+
+Ghost = tuple  # (alpha, beta, gamma): scalars or arrays broadcastable to a slab
+
+
+def shift(f, axis: int, start: int, length: int):
+    """``length`` entries of ``f`` along ``axis`` starting at ``start``."""
+    return lax.slice_in_dim(f, start, start + length, axis=axis)
+
+
+def pad(f, axis: int, lo: Ghost, hi: Ghost, *, normal: bool, periodic: bool, width: int = 2):
+    """Pad ``f`` with ``width`` ghost layers on both sides of ``axis``.
+
+    ``normal`` says that ``f`` holds boundary-face values at both ends along the
+    axis (a velocity component normal to that axis); ``periodic`` wraps around,
+    in which case the last face of a normal field duplicates the first.
+    """
+    n = f.shape[axis]
+    if periodic:
+        core = shift(f, axis, 0, n - 1) if normal else f
+        m = core.shape[axis]
+        left = shift(core, axis, m - width, width)
+        right = shift(core, axis, 0, width + (1 if normal else 0))
+        return jnp.concatenate([left, core, right], axis=axis)
+    off = 1 if normal else 0
+    a, b, g = lo
+    f0 = shift(f, axis, 0, 1)
+    low = [a * shift(f, axis, k - 1 + off, 1) + b * f0 + g for k in range(width, 0, -1)]
+    a, b, g = hi
+    fn = shift(f, axis, n - 1, 1)
+    high = [a * shift(f, axis, n - k - off, 1) + b * fn + g for k in range(1, width + 1)]
+    return jnp.concatenate(low + [f] + high, axis=axis)
+
+
+def diff_faces(p, axis: int, h: float, *, periodic: bool):
+    """Gradient of a cell-centred field on the faces of ``axis`` (n+1 entries).
+
+    Non-periodic boundary faces use the ghost ``-p`` (value zero on the face);
+    multiply by a face coefficient of zero to make a face Neumann instead.
+    """
+    if periodic:
+        left = shift(p, axis, p.shape[axis] - 1, 1)
+        right = shift(p, axis, 0, 1)
+    else:
+        left = -shift(p, axis, 0, 1)
+        right = -shift(p, axis, p.shape[axis] - 1, 1)
+    q = jnp.concatenate([left, p, right], axis=axis)
+    n = q.shape[axis]
+    return (shift(q, axis, 1, n - 1) - shift(q, axis, 0, n - 1)) / h
+
+
+def div_faces(flux: Sequence, h: Sequence[float]):
+    """Divergence (per unit volume) of face-centred fluxes ``(fx, fy, fz)``."""
+    out = 0.0
+    for a, f in enumerate(flux):
+        n = f.shape[a]
+        out = out + (shift(f, a, 1, n - 1) - shift(f, a, 0, n - 1)) / h[a]
+    return out
+
+
+def laplacian(p, coeffs: Sequence, h: Sequence[float], periodic: Sequence[bool]):
+    """Variable-coefficient Laplacian ``div(c grad p)`` of a cell-centred field.
+
+    ``coeffs[a]`` holds one coefficient per face of axis ``a``: zero on blocked
+    faces and Neumann boundary faces, and on a non-periodic boundary face a
+    non-zero value makes it a Dirichlet face with ``p = 0`` there.
+    """
+    return div_faces(
+        [c * diff_faces(p, a, h[a], periodic=periodic[a]) for a, c in enumerate(coeffs)], h
+    )
+
+
+def laplacian_diagonal(coeffs: Sequence, h: Sequence[float], periodic: Sequence[bool]):
+    """Magnitude of the diagonal of :func:`laplacian` per cell."""
+    d = 0.0
+    for a, c in enumerate(coeffs):
+        n = c.shape[a]
+        lo, hi = shift(c, a, 0, n - 1), shift(c, a, 1, n - 1)
+        if not periodic[a]:
+            # a Dirichlet boundary face sits half a cell away: twice the weight
+            m = n - 1
+            idx = lax.broadcasted_iota(jnp.int32, lo.shape, a)
+            lo = jnp.where(idx == 0, 2 * lo, lo)
+            hi = jnp.where(idx == m - 1, 2 * hi, hi)
+        d = d + (lo + hi) / (h[a] * h[a])
+    return d
+
+
+def face_average(f, axis: int, *, periodic: bool):
+    """Average a cell-centred field onto the faces of ``axis`` (n+1 entries).
+
+    Boundary faces take the adjacent cell value (or the wrapped average).
+    """
+    n = f.shape[axis]
+    if periodic:
+        q = jnp.concatenate([shift(f, axis, n - 1, 1), f, shift(f, axis, 0, 1)], axis=axis)
+    else:
+        q = jnp.concatenate([shift(f, axis, 0, 1), f, shift(f, axis, n - 1, 1)], axis=axis)
+    m = q.shape[axis]
+    return 0.5 * (shift(q, axis, 1, m - 1) + shift(q, axis, 0, m - 1))
+
+
+def face_to_cell(f, axis: int):
+    """Average a face field of ``axis`` to cell centres (n entries)."""
+    n = f.shape[axis]
+    return 0.5 * (shift(f, axis, 0, n - 1) + shift(f, axis, 1, n - 1))
+
+
+def cell_velocity(u: Sequence):
+    """Cell-centred velocity ``(nx, ny, nz, 3)`` from the three face components."""
+    return jnp.stack([face_to_cell(c, a) for a, c in enumerate(u)], axis=-1)
+
+
+def divergence(u: Sequence, h: Sequence[float]):
+    """Discrete divergence (1/s) of a MAC velocity field per cell."""
+    return div_faces(u, h)

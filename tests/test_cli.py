@@ -1,0 +1,157 @@
+"""The command line, run in-process with the solver and validation suite faked."""
+import json
+import sys
+import types
+
+import pytest
+
+from thermo import cli
+from thermo.case import default_case_path
+
+BAD_CASE = """
+[case]
+name = "bad"
+[domain]
+size = [1.0, 1.0, 1.0]
+cells = [4, 4, 4]
+[solver]
+tolerence = 1e-5
+"""
+
+
+@pytest.fixture
+def fake_runner(monkeypatch):
+    """Replace thermo.runner with a module whose run_case records its calls."""
+    calls = []
+
+    def run_case(case, outdir, quiet=False):
+        calls.append((case, outdir, quiet))
+        outdir.mkdir(parents=True, exist_ok=True)
+        summary = {"case": case.name, "converged": True, "steps": 12, "simulated_time_s": 0.5,
+                   "wall_time_s": 0.01, "cells": 64, "fluid": {"max_speed_m_s": 1.0}}
+        (outdir / "summary.json").write_text(json.dumps(summary))
+        return summary
+
+    module = types.ModuleType("thermo.runner")
+    module.run_case = run_case
+    monkeypatch.setitem(sys.modules, "thermo.runner", module)
+    return calls
+
+
+def test_run_default_case(fake_runner, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["run", "-o", str(out), "--set", "domain.cells=[4,4,4]"]) == 0
+    (case, outdir, quiet), = fake_runner
+    assert case.name == "cavity3d" and case.data["domain"]["cells"] == [4, 4, 4]
+    assert outdir == out and quiet is False
+    text = capsys.readouterr().out
+    for word in ("cavity3d", "converged", "steps", "simulated time", "wall time", "cells", "max speed"):
+        assert word in text
+
+
+def test_run_default_outdir_is_out_slash_name(fake_runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", str(default_case_path()), "--quiet"]) == 0
+    assert fake_runner[0][1].as_posix() == "out/cavity3d"
+    assert fake_runner[0][2] is True
+
+
+def test_run_refuses_bad_case_without_creating_outdir(fake_runner, tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(BAD_CASE)
+    out = tmp_path / "results"
+    assert cli.main(["run", str(path), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert "bad.toml" in err and "solver.tolerence" in err and "tolerance" in err
+    assert not out.exists()
+    assert fake_runner == []
+
+
+def test_run_refuses_bad_override(fake_runner, tmp_path, capsys):
+    out = tmp_path / "results"
+    assert cli.main(["run", "-o", str(out), "--set", "solver.mode=sideways"]) == 2
+    assert "solver.mode" in capsys.readouterr().err
+    assert not out.exists() and fake_runner == []
+
+
+def test_run_does_not_overwrite_results(fake_runner, tmp_path, capsys):
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "summary.json").write_text("{}")
+    assert cli.main(["run", "-o", str(out), "--quiet"]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert (out / "summary.json").read_text() == "{}" and fake_runner == []
+    assert cli.main(["run", "-o", str(out), "--quiet", "--overwrite"]) == 0
+    assert json.loads((out / "summary.json").read_text())["case"] == "cavity3d"
+
+
+def test_run_into_existing_empty_folder(fake_runner, tmp_path):
+    out = tmp_path / "results"
+    out.mkdir()
+    assert cli.main(["run", "-o", str(out), "--quiet"]) == 0
+
+
+def test_check(tmp_path, capsys):
+    assert cli.main(["check"]) == 0
+    assert "cavity3d" in capsys.readouterr().out
+    path = tmp_path / "bad.toml"
+    path.write_text(BAD_CASE)
+    assert cli.main(["check", str(path)]) == 2
+
+
+def _fake_validation(monkeypatch, rows):
+    seen = {}
+
+    def run_validation(full=False, pattern=None):
+        seen.update(full=full, pattern=pattern)
+        return rows
+
+    module = types.ModuleType("thermo.validation")
+    module.run_validation = run_validation
+    monkeypatch.setitem(sys.modules, "thermo.validation", module)
+    return seen
+
+
+ROW = {"case": "ghia-re100", "quantity": "u_min", "reference": -0.21090, "computed": -0.2101,
+       "rel_error": 0.0038, "bound": 0.02, "ok": True}
+
+
+def test_validate_all_ok(monkeypatch, capsys):
+    seen = _fake_validation(monkeypatch, [ROW])
+    assert cli.main(["validate", "--full", "-k", "ghia"]) == 0
+    assert seen == {"full": True, "pattern": "ghia"}
+    out = capsys.readouterr().out
+    for word in ("case", "quantity", "reference", "computed", "rel. error", "bound", "ghia-re100", "u_min"):
+        assert word in out
+
+
+def test_validate_failure_returns_1(monkeypatch, capsys):
+    _fake_validation(monkeypatch, [ROW, dict(ROW, quantity="v_max", rel_error=0.5, ok=False)])
+    assert cli.main(["validate"]) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_validate_nothing_matched_returns_1(monkeypatch, capsys):
+    _fake_validation(monkeypatch, [])
+    assert cli.main(["validate", "-k", "nothing"]) == 1
+
+
+def test_bench_delegates_to_benchmarks_main(monkeypatch):
+    got = []
+    module = types.ModuleType("benchmarks")
+    module.main = lambda argv: got.append(argv) or 0
+    monkeypatch.setitem(sys.modules, "benchmarks", module)
+    assert cli.main(["bench", "--quick", "x"]) == 0
+    assert got == [["--quick", "x"]]
+
+
+def test_bench_without_suite(monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "benchmarks", None)  # import fails
+    assert cli.main(["bench"]) == 2
+    assert "repository root" in capsys.readouterr().err
+
+
+def test_no_command_prints_help():
+    assert cli.main([]) == 2

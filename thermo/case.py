@@ -1,0 +1,648 @@
+"""Loading and validating a case (a TOML file, or the same structure as a dict).
+
+The case-file contract is shared/design/case-format.md. Everything is checked
+here, before any compilation; a refused case raises `CaseError` naming the file,
+the key path (``parts[3].box.max``) and what would be accepted. Units are SI,
+temperatures in degrees Celsius.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import math
+import numbers
+import pathlib
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from thermo.materials import LIBRARY, Material, resolve_material
+
+__all__ = ["Case", "CaseError", "case_from_dict", "default_case_path", "load_case", "to_toml"]
+
+FACES = ("x-", "x+", "y-", "y+", "z-", "z+")
+FLOWS = ("wall", "slip", "inlet", "outlet", "periodic")
+PART_KINDS = ("solid",)
+PART_KINDS_LATER = ("server", "fan", "porous", "cold_plate", "tank", "crah")
+SHAPES_LATER = ("cylinder", "stl", "repeat", "rotate")
+TURBULENCE = ("none",)
+TURBULENCE_LATER = ("smagorinsky", "zero-equation")
+FIELDS = ("T", "U", "p", "material")
+ABSOLUTE_ZERO_C = -273.15
+_REL_TOL = 1e-12
+
+_SECTIONS = ("case", "domain", "fluid", "materials", "parts", "boundaries",
+             "physics", "solver", "output")
+_KEYS = {
+    "case": ("name", "description"),
+    "domain": ("size", "cells", "gravity"),
+    "fluid": ("material", "reference_temperature", "initial_temperature", "initial_velocity"),
+    "materials": ("name", "density", "specific_heat", "conductivity", "viscosity", "expansion"),
+    "parts": ("name", "kind", "material", "box", "power") + SHAPES_LATER,
+    "box": ("min", "max"),
+    "boundaries": ("name", "face", "region", "flow", "velocity", "volume_flow",
+                   "temperature", "heat_flux", "htc", "ambient"),
+    "physics": ("buoyancy", "turbulence"),
+    "solver": ("mode", "end_time", "max_steps", "tolerance", "cfl", "precision", "backend",
+               "checkpoint_every", "steps_per_call", "pressure_tolerance", "dt"),
+    "output": ("every", "fields"),
+}
+
+
+class CaseError(ValueError):
+    """A refused case: ``"<file>: <key.path>: <problem>; accepted: <accepted>"``."""
+
+    def __init__(self, file: str, key: str, problem: str, accepted: str) -> None:
+        self.file, self.key, self.problem, self.accepted = file, key, problem, accepted
+        super().__init__(f"{file}: {key}: {problem}; accepted: {accepted}")
+
+    def __reduce__(self):  # keep it picklable (multiprocessing sweeps)
+        return (CaseError, (self.file, self.key, self.problem, self.accepted))
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validated case.
+
+    `data` has the TOML's nesting with every default filled in; `path` is the
+    case file (None for a dict); `text` is the TOML that produced it (stored in
+    results); `materials` holds the resolved user ([[materials]]) materials.
+    """
+
+    data: dict
+    path: pathlib.Path | None
+    text: str
+    materials: dict[str, Material] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.data["case"]["name"]
+
+    def material(self, name: str) -> Material:
+        """A material by name: user materials first, then the library."""
+        return resolve_material(name, self.materials)
+
+    @property
+    def fluid(self) -> Material:
+        """The fluid filling the domain."""
+        return self.material(self.data["fluid"]["material"])
+
+
+def default_case_path() -> pathlib.Path:
+    """The bundled default case (a 3-D lid-driven cavity at Re = 100)."""
+    return pathlib.Path(__file__).resolve().parent / "cases" / "default.toml"
+
+
+def load_case(path: str | pathlib.Path, overrides: Sequence[str] = ()) -> Case:
+    """Read a TOML case file, apply ``"key.path=value"`` overrides, and validate it."""
+    path = pathlib.Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CaseError(source, "(file)", f"cannot read the case file ({exc.strerror or exc})",
+                        "a readable TOML case file") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseError(source, "(syntax)", f"not valid TOML ({exc})",
+                        "a TOML file, see https://toml.io") from None
+    if overrides:
+        for ov in overrides:
+            _apply_override(raw, ov, source)
+        text = text.rstrip("\n") + "\n# overrides: " + " ".join(
+            "--set " + ov.replace("\n", " ") for ov in overrides) + "\n"
+    data, materials = _validate(raw, source)
+    return Case(data=data, path=path, text=text, materials=materials)
+
+
+def case_from_dict(d: dict, source: str = "<dict>") -> Case:
+    """Validate a case given as a dict with the TOML's structure (not modified)."""
+    if not isinstance(d, dict):
+        raise CaseError(source, "(case)", f"expected a dict, got {type(d).__name__}",
+                        "a dict with the case file's structure")
+    data, materials = _validate(copy.deepcopy(d), source)
+    return Case(data=data, path=None, text=to_toml(data), materials=materials)
+
+
+# ----------------------------------------------------------------------------- overrides
+
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)((?:\[\d+\])*)")
+
+
+def _parse_value(text: str) -> Any:
+    """A TOML value (``[1, 2]``, ``"x"``, ``true``, ``5``), else the bare string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text.strip()
+
+
+def _apply_override(raw: dict, override: str, source: str) -> None:
+    key, sep, value = override.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise CaseError(source, override or "(override)", "an override needs the form key.path=value",
+                        "e.g. domain.cells=[128,128,1] or solver.mode=transient")
+    steps: list[str | int] = []
+    for part in key.split("."):
+        m = _TOKEN.fullmatch(part.strip())
+        if not m:
+            raise CaseError(source, key, "malformed key path",
+                            "dotted names with optional [index], e.g. parts[0].box.max")
+        steps.append(m.group(1))
+        steps.extend(int(i) for i in re.findall(r"\[(\d+)\]", m.group(2)))
+    node: Any = raw
+    walked = ""
+    for i, step in enumerate(steps):
+        last = i == len(steps) - 1
+        if isinstance(step, int):
+            if not isinstance(node, list):
+                raise CaseError(source, walked, "is not a list, so it cannot be indexed",
+                                "an index only after a list such as parts or boundaries")
+            if not 0 <= step < len(node):
+                ok = f"{walked}[0] to {walked}[{len(node) - 1}]" if node else "none (the list is empty)"
+                raise CaseError(source, f"{walked}[{step}]", "index out of range", ok)
+            walked = f"{walked}[{step}]"
+        else:
+            if not isinstance(node, dict):
+                raise CaseError(source, walked, "is not a table, so it has no keys",
+                                "a path through tables")
+            walked = f"{walked}.{step}" if walked else step
+        if last:
+            node[step] = _parse_value(value)
+        else:
+            nxt = node[step] if (isinstance(step, int) or step in node) else None
+            if nxt is None:
+                if isinstance(steps[i + 1], int):
+                    raise CaseError(source, walked, "the case has no such list to index",
+                                    "indices of entries present in the case file")
+                nxt = node[step] = {}  # a missing table; unknown names are refused below
+            node = nxt
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+class _Checker:
+    """Type and range checks that raise CaseError naming the file and key path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str, accepted: str) -> CaseError:
+        return CaseError(self.source, key, problem, accepted)
+
+    def table(self, value: Any, key: str, allowed: Sequence[str]) -> dict:
+        """A table whose keys are all in `allowed` (misspellings get a hint)."""
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a table, got {_describe(value)}",
+                            "a table with keys " + ", ".join(allowed))
+        for k in value:
+            if k not in allowed:
+                hint = _hint(str(k), allowed)
+                path = f"{key}.{k}" if key else str(k)
+                raise self.fail(path, f"unknown key{hint}", ", ".join(allowed))
+        return value
+
+    def required(self, tbl: dict, name: str, key: str, accepted: str) -> Any:
+        if tbl.get(name) is None:
+            raise self.fail(f"{key}.{name}", "missing required key", accepted)
+        return tbl[name]
+
+    def string(self, value: Any, key: str, choices: Sequence[str] | None = None,
+               later: Sequence[str] = ()) -> str:
+        accepted = ", ".join(repr(c) for c in choices) if choices else "a string"
+        if not isinstance(value, str):
+            raise self.fail(key, f"expected a string, got {_describe(value)}", accepted)
+        if choices is not None and value not in choices:
+            if value in later:
+                raise self.fail(key, f"{value!r} is not supported yet", accepted)
+            hint = _hint(value, list(choices) + list(later))
+            raise self.fail(key, f"unknown value {value!r}{hint}", accepted)
+        return value
+
+    def name(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"expected a non-empty string, got {_describe(value)}",
+                            "a non-empty string")
+        return value
+
+    def boolean(self, value: Any, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, f"expected true or false, got {_describe(value)}", "true, false")
+        return value
+
+    def number(self, value: Any, key: str, lo: float | None = None, hi: float | None = None,
+               lo_open: bool = False, accepted: str | None = None) -> float:
+        """A finite float (ints accepted, bools not) within [lo, hi] (or (lo, hi])."""
+        acc = accepted or _range_text("a number", lo, hi, lo_open)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise self.fail(key, f"expected a number, got {_describe(value)}", acc)
+        x = float(value)
+        if not math.isfinite(x):
+            raise self.fail(key, f"{x} is not finite", acc)
+        if lo is not None and (x < lo or (lo_open and x == lo)):
+            raise self.fail(key, f"{_fmt(x)} is out of range", acc)
+        if hi is not None and x > hi:
+            raise self.fail(key, f"{_fmt(x)} is out of range", acc)
+        return x
+
+    def integer(self, value: Any, key: str, lo: int | None = None) -> int:
+        acc = _range_text("an integer", lo, None, False)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise self.fail(key, f"expected an integer, got {_describe(value)}", acc)
+        if lo is not None and value < lo:
+            raise self.fail(key, f"{value} is out of range", acc)
+        return int(value)
+
+    def temperature(self, value: Any, key: str) -> float:
+        return self.number(value, key, lo=ABSOLUTE_ZERO_C, lo_open=True,
+                           accepted="a temperature in C above -273.15")
+
+    def vector(self, value: Any, key: str, n: int, integer: bool = False, **limits: Any) -> list:
+        what = "integers" if integer else "numbers"
+        if not isinstance(value, (list, tuple)) or len(value) != n:
+            raise self.fail(key, f"expected a list of {n} {what}, got {_describe(value)}",
+                            f"a list of {n} {what}" + _limits_text(integer, limits))
+        if integer:
+            return [self.integer(v, f"{key}[{i}]", **limits) for i, v in enumerate(value)]
+        return [self.number(v, f"{key}[{i}]", **limits) for i, v in enumerate(value)]
+
+    def array(self, value: Any, key: str) -> list:
+        """An array of tables ([[parts]], [[boundaries]], [[materials]])."""
+        if isinstance(value, dict) or not isinstance(value, (list, tuple)):
+            raise self.fail(key, f"expected an array of tables, got {_describe(value)}",
+                            f"[[{key}]] tables")
+        return list(value)
+
+
+def _hint(word: str, options: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest option, or an empty string."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _range_text(what: str, lo: float | None, hi: float | None, lo_open: bool) -> str:
+    if lo is not None and hi is not None:
+        return f"{what} {'>' if lo_open else '>='} {_fmt(lo)} and <= {_fmt(hi)}"
+    if lo is not None:
+        return f"{what} {'>' if lo_open else '>='} {_fmt(lo)}"
+    return what
+
+
+def _limits_text(integer: bool, limits: dict) -> str:
+    text = _range_text("", limits.get("lo"), limits.get("hi"), limits.get("lo_open", False)).strip()
+    return f", each {text}" if text else ""
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+def _validate(raw: Any, source: str) -> tuple[dict, dict[str, Material]]:
+    c = _Checker(source)
+    raw = c.table(raw, "", _SECTIONS)
+    for section in ("case", "domain"):
+        if section not in raw:
+            raise c.fail(section, "missing required section",
+                         f"a [{section}] table with keys " + ", ".join(_KEYS[section]))
+    data: dict[str, Any] = {}
+    data["case"] = _case(c, raw["case"])
+    data["domain"] = _domain(c, raw["domain"])
+    data["materials"], materials = _materials(c, raw.get("materials", []))
+    data["physics"] = _physics(c, raw.get("physics", {}))
+    data["fluid"] = _fluid(c, raw.get("fluid", {}), materials, data["physics"]["buoyancy"])
+    data["parts"] = _parts(c, raw.get("parts", []), materials, data["domain"]["size"])
+    data["boundaries"] = _boundaries(c, raw.get("boundaries", []), data["domain"]["size"])
+    data["solver"] = _solver(c, raw.get("solver", {}))
+    data["output"] = _output(c, raw.get("output", {}))
+    return {s: data[s] for s in _SECTIONS}, materials
+
+
+def _case(c: _Checker, raw: Any) -> dict:
+    t = c.table(raw, "case", _KEYS["case"])
+    name = c.name(c.required(t, "name", "case", "a non-empty string"), "case.name")
+    if any(ch in name for ch in "/\\") or name.strip() in (".", ".."):
+        raise c.fail("case.name", f"{name!r} cannot name an output folder",
+                     "a non-empty name without '/' or '\\'")
+    desc = t.get("description", "")
+    desc = c.string(desc, "case.description")
+    return {"name": name, "description": desc}
+
+
+def _domain(c: _Checker, raw: Any) -> dict:
+    t = c.table(raw, "domain", _KEYS["domain"])
+    size = c.vector(c.required(t, "size", "domain", "a list of 3 numbers > 0 (m)"), "domain.size", 3,
+                    lo=0.0, lo_open=True)
+    cells = c.vector(c.required(t, "cells", "domain", "a list of 3 integers >= 1"), "domain.cells", 3,
+                     integer=True, lo=1)
+    gravity = c.vector(t.get("gravity", [0.0, 0.0, -9.81]), "domain.gravity", 3)
+    return {"size": size, "cells": cells, "gravity": gravity}
+
+
+def _materials(c: _Checker, raw: Any) -> tuple[list[dict], dict[str, Material]]:
+    out: list[dict] = []
+    mats: dict[str, Material] = {}
+    for i, item in enumerate(c.array(raw, "materials")):
+        key = f"materials[{i}]"
+        t = c.table(item, key, _KEYS["materials"])
+        name = c.name(c.required(t, "name", key, "a non-empty string"), f"{key}.name")
+        if name in mats:
+            raise c.fail(f"{key}.name", f"duplicate material name {name!r}", "unique names")
+        m = {"name": name}
+        for prop in ("density", "specific_heat", "conductivity"):
+            m[prop] = c.number(c.required(t, prop, key, "a number > 0"), f"{key}.{prop}",
+                               lo=0.0, lo_open=True)
+        v = t.get("viscosity")
+        m["viscosity"] = None if v is None else c.number(v, f"{key}.viscosity", lo=0.0, lo_open=True)
+        e = t.get("expansion")
+        m["expansion"] = None if e is None else c.number(e, f"{key}.expansion")
+        mats[name] = Material(**m)
+        out.append(m)
+    return out, mats
+
+
+def _physics(c: _Checker, raw: Any) -> dict:
+    t = c.table(raw, "physics", _KEYS["physics"])
+    return {
+        "buoyancy": c.boolean(t.get("buoyancy", False), "physics.buoyancy"),
+        "turbulence": c.string(t.get("turbulence", "none"), "physics.turbulence",
+                               TURBULENCE, TURBULENCE_LATER),
+    }
+
+
+def _known_materials(user: dict[str, Material]) -> str:
+    return "a library material (" + ", ".join(sorted(LIBRARY)) + ") or a [[materials]] name" + (
+        " (" + ", ".join(sorted(user)) + ")" if user else "")
+
+
+def _resolve(c: _Checker, name: Any, key: str, user: dict[str, Material]) -> Material:
+    name = c.name(name, key)
+    try:
+        return resolve_material(name, user)
+    except KeyError:
+        hint = _hint(name, sorted(set(user) | set(LIBRARY)))
+        raise c.fail(key, f"unknown material {name!r}{hint}", _known_materials(user)) from None
+
+
+def _fluid(c: _Checker, raw: Any, user: dict[str, Material], buoyancy: bool) -> dict:
+    t = c.table(raw, "fluid", _KEYS["fluid"])
+    name = t.get("material", "air")
+    mat = _resolve(c, name, "fluid.material", user)
+    fluids = sorted(n for n, m in {**LIBRARY, **user}.items() if m.is_fluid)
+    if not mat.is_fluid:
+        raise c.fail("fluid.material", f"{name!r} is a solid (it has no viscosity)",
+                     "a fluid: " + ", ".join(fluids))
+    if buoyancy and mat.expansion is None:
+        raise c.fail("fluid.material", f"physics.buoyancy needs an expansion coefficient and "
+                     f"{name!r} has none", "a fluid with `expansion` set, or buoyancy = false")
+    ref = c.temperature(t.get("reference_temperature", 20.0), "fluid.reference_temperature")
+    init = t.get("initial_temperature")
+    init = ref if init is None else c.temperature(init, "fluid.initial_temperature")
+    vel = c.vector(t.get("initial_velocity", [0.0, 0.0, 0.0]), "fluid.initial_velocity", 3)
+    return {"material": name, "reference_temperature": ref, "initial_temperature": init,
+            "initial_velocity": vel}
+
+
+def _inside(lo: float, hi: float, extent: float) -> tuple[bool, bool]:
+    """Whether lo >= 0 and hi <= extent, with a relative tolerance."""
+    tol = _REL_TOL * extent
+    return lo >= -tol, hi <= extent + tol
+
+
+def _box(c: _Checker, raw: Any, key: str, extents: Sequence[float], axes: str) -> dict:
+    n = len(extents)
+    t = c.table(raw, key, _KEYS["box"])
+    acc = f"a list of {n} numbers (m, {' '.join(axes)})"
+    lo = c.vector(c.required(t, "min", key, acc), f"{key}.min", n)
+    hi = c.vector(c.required(t, "max", key, acc), f"{key}.max", n)
+    inside = "min >= 0 and max <= (" + ", ".join(_fmt(e) for e in extents) + f") on axes {', '.join(axes)}"
+    for a in range(n):
+        if not lo[a] < hi[a]:
+            raise c.fail(f"{key}.max", f"max[{a}] = {_fmt(hi[a])} is not above min[{a}] = {_fmt(lo[a])}",
+                         "max > min on every axis, inside the domain: " + inside)
+        ok_lo, ok_hi = _inside(lo[a], hi[a], extents[a])
+        if not ok_lo:
+            raise c.fail(f"{key}.min", f"{axes[a]} = {_fmt(lo[a])} lies outside the domain", inside)
+        if not ok_hi:
+            raise c.fail(f"{key}.max", f"{axes[a]} = {_fmt(hi[a])} lies outside the domain", inside)
+    return {"min": lo, "max": hi}
+
+
+def _parts(c: _Checker, raw: Any, user: dict[str, Material], size: list[float]) -> list[dict]:
+    out: list[dict] = []
+    names: set[str] = set()
+    for i, item in enumerate(c.array(raw, "parts")):
+        key = f"parts[{i}]"
+        t = c.table(item, key, _KEYS["parts"])
+        name = c.name(c.required(t, "name", key, "a non-empty string"), f"{key}.name")
+        if name in names:
+            raise c.fail(f"{key}.name", f"duplicate part name {name!r}", "unique names")
+        names.add(name)
+        kind = c.string(c.required(t, "kind", key, ", ".join(PART_KINDS)), f"{key}.kind",
+                        PART_KINDS, PART_KINDS_LATER)
+        for later in SHAPES_LATER:
+            if later in t:
+                raise c.fail(f"{key}.{later}", f"{later!r} is not supported yet",
+                             "box = {min = [x, y, z], max = [x, y, z]}")
+        mat = c.required(t, "material", key, _known_materials(user))
+        _resolve(c, mat, f"{key}.material", user)
+        box = _box(c, c.required(t, "box", key, "box = {min = [x, y, z], max = [x, y, z]}"),
+                   f"{key}.box", size, "xyz")
+        power = c.number(t.get("power", 0.0), f"{key}.power", lo=0.0)
+        out.append({"name": name, "kind": kind, "material": mat, "box": box, "power": power})
+    return out
+
+
+def _face_axes(face: str) -> tuple[int, tuple[int, int]]:
+    """The face's normal axis and its two tangential axes (in axis order)."""
+    axis = "xyz".index(face[0])
+    return axis, tuple(a for a in range(3) if a != axis)
+
+
+def _boundaries(c: _Checker, raw: Any, size: list[float]) -> list[dict]:
+    out: list[dict] = []
+    names: set[str] = set()
+    for i, item in enumerate(c.array(raw, "boundaries")):
+        key = f"boundaries[{i}]"
+        t = c.table(item, key, _KEYS["boundaries"])
+        name = c.name(c.required(t, "name", key, "a non-empty string"), f"{key}.name")
+        if name in names:
+            raise c.fail(f"{key}.name", f"duplicate boundary name {name!r}", "unique names")
+        names.add(name)
+        face = c.string(c.required(t, "face", key, ", ".join(FACES)), f"{key}.face", FACES)
+        flow = c.string(t.get("flow", "wall"), f"{key}.flow", FLOWS)
+        axis, tang = _face_axes(face)
+        axes = "".join("xyz"[a] for a in tang)
+        if flow == "periodic" and t.get("region") is not None:
+            raise c.fail(f"{key}.region", "a periodic boundary covers its whole face",
+                         "no region on a periodic boundary")
+        if t.get("region") is None:
+            region = {"min": [0.0, 0.0], "max": [size[tang[0]], size[tang[1]]]}
+        else:
+            region = _box(c, t["region"], f"{key}.region", [size[a] for a in tang], axes)
+        b: dict[str, Any] = {"name": name, "face": face, "region": region, "flow": flow}
+        b["velocity"], b["volume_flow"] = _boundary_flow(c, t, key, face, flow, axis)
+        b.update(_boundary_thermal(c, t, key, flow))
+        out.append(b)
+    _check_faces(c, out)
+    return out
+
+
+def _boundary_flow(c: _Checker, t: dict, key: str, face: str, flow: str,
+                   axis: int) -> tuple[list[float], float | None]:
+    vel, vol = t.get("velocity"), t.get("volume_flow")
+    if vel is not None and flow not in ("inlet", "wall"):
+        raise c.fail(f"{key}.velocity", f"a {flow} boundary takes no velocity",
+                     "velocity on inlet and wall boundaries only")
+    if vol is not None and flow != "inlet":
+        raise c.fail(f"{key}.volume_flow", f"a {flow} boundary takes no volume_flow",
+                     "volume_flow on inlet boundaries only")
+    if flow == "inlet" and (vel is None) == (vol is None):
+        raise c.fail(f"{key}.velocity", "an inlet needs exactly one of velocity and volume_flow",
+                     "velocity = [u, v, w] (m/s) or volume_flow = number > 0 (m3/s)")
+    velocity = [0.0, 0.0, 0.0] if vel is None else c.vector(vel, f"{key}.velocity", 3)
+    volume_flow = None if vol is None else c.number(vol, f"{key}.volume_flow", lo=0.0, lo_open=True)
+    inward = 1.0 if face.endswith("-") else -1.0
+    comp = "uvw"[axis]
+    if flow == "wall" and velocity[axis] != 0.0:
+        raise c.fail(f"{key}.velocity", f"a wall on face {face} cannot move along its normal "
+                     f"({comp} = {_fmt(velocity[axis])})",
+                     f"a tangential wall velocity with {comp} = 0")
+    if flow == "inlet" and vel is not None and velocity[axis] * inward <= 0.0:
+        sign = ">" if inward > 0 else "<"
+        raise c.fail(f"{key}.velocity", f"an inlet on face {face} must blow into the domain "
+                     f"({comp} = {_fmt(velocity[axis])})", f"{comp} {sign} 0")
+    return velocity, volume_flow
+
+
+def _boundary_thermal(c: _Checker, t: dict, key: str, flow: str) -> dict:
+    given = [k for k in ("temperature", "heat_flux", "htc") if t.get(k) is not None]
+    if len(given) > 1:
+        raise c.fail(f"{key}.{given[1]}", f"{given[0]} and {given[1]} are exclusive",
+                     "at most one of temperature, heat_flux, htc (with ambient)")
+    allowed = {"wall": ("temperature", "heat_flux", "htc"), "slip": ("temperature", "heat_flux", "htc"),
+               "inlet": ("temperature",), "outlet": (), "periodic": ()}[flow]
+    for k in given:
+        if k not in allowed:
+            raise c.fail(f"{key}.{k}", f"a {flow} boundary takes no {k}",
+                         (", ".join(allowed) if allowed else "no thermal condition") + f" on a {flow}")
+    temp = t.get("temperature")
+    htc, amb = t.get("htc"), t.get("ambient")
+    if htc is not None and amb is None:
+        raise c.fail(f"{key}.ambient", "htc needs an ambient temperature", "ambient = temperature in C")
+    if amb is not None and htc is None:
+        raise c.fail(f"{key}.ambient", "ambient is used only with htc", "htc = number >= 0 with ambient")
+    q = t.get("heat_flux")
+    return {
+        "temperature": None if temp is None else c.temperature(temp, f"{key}.temperature"),
+        "heat_flux": None if q is None else c.number(q, f"{key}.heat_flux"),
+        "htc": None if htc is None else c.number(htc, f"{key}.htc", lo=0.0),
+        "ambient": None if amb is None else c.temperature(amb, f"{key}.ambient"),
+    }
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return all(a["min"][k] < b["max"][k] and b["min"][k] < a["max"][k] for k in range(2))
+
+
+def _check_faces(c: _Checker, bounds: list[dict]) -> None:
+    """Periodic faces come in opposite pairs; patches on one face do not overlap."""
+    opposite = {"x-": "x+", "x+": "x-", "y-": "y+", "y+": "y-", "z-": "z+", "z+": "z-"}
+    periodic = {b["face"] for b in bounds if b["flow"] == "periodic"}
+    for i, b in enumerate(bounds):
+        for j in range(i):
+            o = bounds[j]
+            if o["face"] != b["face"]:
+                continue
+            if "periodic" in (b["flow"], o["flow"]):
+                raise c.fail(f"boundaries[{i}].face", f"face {b['face']} is periodic "
+                             f"(boundaries[{j}] {o['name']!r}) and cannot hold another boundary",
+                             "one periodic boundary per face")
+            if _overlap(b["region"], o["region"]):
+                raise c.fail(f"boundaries[{i}].region", f"overlaps boundaries[{j}] {o['name']!r} "
+                             f"on face {b['face']}", "non-overlapping regions on one face")
+        if b["flow"] == "periodic" and opposite[b["face"]] not in periodic:
+            raise c.fail(f"boundaries[{i}].flow", f"unpaired periodic face {b['face']}",
+                         f"flow = 'periodic' on both {b['face']} and {opposite[b['face']]}")
+
+
+def _solver(c: _Checker, raw: Any) -> dict:
+    t = c.table(raw, "solver", _KEYS["solver"])
+    k = "solver."
+    s = {
+        "mode": c.string(t.get("mode", "steady"), k + "mode", ("steady", "transient")),
+        "end_time": c.number(t.get("end_time", 0.0), k + "end_time", lo=0.0),
+        "max_steps": c.integer(t.get("max_steps", 200000), k + "max_steps", lo=1),
+        "tolerance": c.number(t.get("tolerance", 1e-6), k + "tolerance", lo=0.0, lo_open=True),
+        "cfl": c.number(t.get("cfl", 0.5), k + "cfl", lo=0.0, hi=1.0, lo_open=True),
+        "precision": c.string(t.get("precision", "float64"), k + "precision", ("float32", "float64")),
+        "backend": c.string(t.get("backend", "auto"), k + "backend", ("auto", "cpu", "gpu", "tpu")),
+        "checkpoint_every": c.number(t.get("checkpoint_every", 0.0), k + "checkpoint_every", lo=0.0),
+        "steps_per_call": c.integer(t.get("steps_per_call", 200), k + "steps_per_call", lo=1),
+        "pressure_tolerance": c.number(t.get("pressure_tolerance", 1e-8), k + "pressure_tolerance",
+                                       lo=0.0, lo_open=True),
+        "dt": None if t.get("dt") is None else c.number(t["dt"], k + "dt", lo=0.0, lo_open=True),
+    }
+    if s["mode"] == "transient" and s["end_time"] <= 0.0:
+        raise c.fail(k + "end_time", "a transient run needs an end time",
+                     "a number > 0 (s) with mode = 'transient'")
+    return s
+
+
+def _output(c: _Checker, raw: Any) -> dict:
+    t = c.table(raw, "output", _KEYS["output"])
+    every = c.number(t.get("every", 0.0), "output.every", lo=0.0)
+    fields = t.get("fields", ["T", "U", "p"])
+    if not isinstance(fields, (list, tuple)):
+        raise c.fail("output.fields", f"expected a list of strings, got {_describe(fields)}",
+                     "a list drawn from " + ", ".join(FIELDS))
+    fields = [c.string(f, f"output.fields[{i}]", FIELDS) for i, f in enumerate(fields)]
+    if len(set(fields)) != len(fields):
+        raise c.fail("output.fields", "a field is listed twice", "each of " + ", ".join(FIELDS) + " at most once")
+    return {"every": every, "fields": fields}
+
+
+# ----------------------------------------------------------------------------- TOML out
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, numbers.Integral):
+        return str(int(v))
+    if isinstance(v, numbers.Real):
+        return repr(float(v))
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items() if x is not None) + " }"
+    raise TypeError(f"cannot write {type(v).__name__} as TOML")
+
+
+def to_toml(data: dict) -> str:
+    """Write a validated case's data as TOML (None values are left out)."""
+    lines: list[str] = []
+    for section, body in data.items():
+        items = body if isinstance(body, list) else [body]
+        header = f"[[{section}]]" if isinstance(body, list) else f"[{section}]"
+        for item in items:
+            lines.append(header)
+            lines.extend(f"{k} = {_toml_value(v)}" for k, v in item.items() if v is not None)
+            lines.append("")
+    return "\n".join(lines)

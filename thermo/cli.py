@@ -1,0 +1,178 @@
+"""The `thermo` command line: run a case, check a case, run validation, run benchmarks.
+
+Exit codes: 0 success, 1 validation failures, 2 a refused case or command.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import pathlib
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from thermo import __version__
+from thermo.case import Case, CaseError, default_case_path, load_case
+
+RESULT_FILES = ("summary.json", "result.h5")
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="thermo", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"thermo {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a case and write result.h5 and summary.json")
+    run.add_argument("case", nargs="?", help="case file (default: the bundled 3-D cavity)")
+    run.add_argument("-o", "--outdir", help="output folder (default: out/<case name>)")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a case value, e.g. --set domain.cells=[64,64,1] (repeatable)")
+    run.add_argument("--overwrite", action="store_true", help="replace existing results in OUTDIR")
+    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    check = sub.add_parser("check", help="validate a case file without running it")
+    check.add_argument("case", nargs="?", help="case file (default: the bundled 3-D cavity)")
+    check.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    val = sub.add_parser("validate", help="compare solutions with published reference results")
+    val.add_argument("--full", action="store_true", help="also run the long, fine-grid cases")
+    val.add_argument("-k", metavar="PATTERN", help="only the validation cases matching PATTERN")
+
+    bench = sub.add_parser("bench", help="run the benchmark suite (from the repository root)")
+    bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the benchmark suite")
+    return p
+
+
+def _load(args: argparse.Namespace) -> Case:
+    path = pathlib.Path(args.case) if args.case else default_case_path()
+    return load_case(path, args.overrides)
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}{unit}"
+    return f"{value}{unit}"
+
+
+def _print_summary(summary: dict, outdir: pathlib.Path) -> None:
+    fluid = summary.get("fluid") or {}
+    rows = [
+        ("case", _fmt(summary.get("case"))),
+        ("converged", _fmt(summary.get("converged"))),
+        ("steps", _fmt(summary.get("steps"))),
+        ("simulated time", _fmt(summary.get("simulated_time_s"), " s")),
+        ("wall time", _fmt(summary.get("wall_time_s"), " s")),
+        ("cells", _fmt(summary.get("cells"))),
+        ("max speed", _fmt(fluid.get("max_speed_m_s"), " m/s")),
+        ("output", str(outdir)),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"{key:<{width}}  {value}")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    try:
+        case = _load(args)
+    except CaseError as exc:
+        return _error(str(exc))
+    outdir = pathlib.Path(args.outdir) if args.outdir else pathlib.Path("out") / case.name
+    if outdir.exists() and not outdir.is_dir():
+        return _error(f"{outdir} exists and is not a folder; choose another with -o")
+    existing = [f for f in RESULT_FILES if (outdir / f).exists()]
+    if existing and not args.overwrite:
+        return _error(f"{outdir} already holds results ({', '.join(existing)}); "
+                      "pass --overwrite to replace them, or -o to write elsewhere")
+    try:
+        from thermo.runner import run_case
+    except ImportError as exc:
+        return _error(f"the solver runner cannot be imported ({exc})")
+    try:
+        summary = run_case(case, outdir, quiet=args.quiet)
+    except CaseError as exc:  # refusals only detectable on the grid (e.g. a part covering no cell)
+        return _error(str(exc))
+    if not args.quiet:
+        _print_summary(summary, outdir)
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    try:
+        case = _load(args)
+    except CaseError as exc:
+        return _error(str(exc))
+    d = case.data
+    cells = d["domain"]["cells"]
+    print(f"{case.path}: ok: case {case.name!r}, {cells[0]}x{cells[1]}x{cells[2]} cells, "
+          f"{len(d['parts'])} parts, {len(d['boundaries'])} boundaries, {d['solver']['mode']}")
+    return 0
+
+
+def _table(rows: list[dict]) -> list[str]:
+    head = ("case", "quantity", "reference", "computed", "rel. error", "bound", "ok")
+    body = []
+    for r in rows:
+        rel, bound = r.get("rel_error"), r.get("bound")
+        body.append((
+            str(r.get("case", "")), str(r.get("quantity", "")),
+            _fmt(r.get("reference")), _fmt(r.get("computed")),
+            "-" if rel is None else f"{rel:.3%}", "-" if bound is None else f"{bound:.3%}",
+            "ok" if r.get("ok") else "FAIL",
+        ))
+    widths = [max(len(x) for x in col) for col in zip(head, *body)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return [line(head), line(["-" * w for w in widths])] + [line(b) for b in body]
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    try:
+        from thermo.validation import run_validation
+    except ImportError as exc:
+        return _error(f"the validation suite cannot be imported ({exc})")
+    rows = list(run_validation(full=args.full, pattern=args.k))
+    if not rows:
+        print(f"error: no validation case matches {args.k!r}" if args.k else
+              "error: the validation suite returned no results", file=sys.stderr)
+        return 1
+    print("\n".join(_table(rows)))
+    failed = sum(1 for r in rows if not r.get("ok"))
+    print(f"{len(rows) - failed} of {len(rows)} ok" + (f", {failed} FAILED" if failed else ""))
+    return 0 if failed == 0 else 1
+
+
+def _cmd_bench(argv: list[str]) -> int:
+    try:
+        bench = importlib.import_module("benchmarks")
+    except ModuleNotFoundError as exc:
+        if exc.name != "benchmarks" or not (pathlib.Path.cwd() / "benchmarks" / "__init__.py").exists():
+            return _error("the benchmark suite is not importable: run `thermo bench` (or "
+                          "`python -m benchmarks`) from the repository root")
+        sys.path.insert(0, str(pathlib.Path.cwd()))
+        bench = importlib.import_module("benchmarks")
+    if not callable(getattr(bench, "main", None)):
+        return _error("the `benchmarks` package found has no main(argv); run from the repository root")
+    return int(bench.main(argv) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `thermo` command; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # everything after `bench` belongs to the benchmark suite
+        rest = argv[1:]
+        return _cmd_bench(rest[1:] if rest[:1] == ["--"] else rest)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    commands = {"run": _cmd_run, "check": _cmd_check, "validate": _cmd_validate}
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return commands[args.command](args)

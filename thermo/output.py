@@ -1,0 +1,317 @@
+"""Result files: ``result.h5`` (VTKHDF ImageData) and ``summary.json``, written atomically.
+
+Layout of ``result.h5`` (HDF5, written with h5py)::
+
+    /                                   attrs: case (str, the case TOML text),
+    |                                          thermo_version (str),
+    |                                          pressure = "kinematic (p/rho, m2/s2)",
+    |                                          grid_size (3 x float64, metres, exact),
+    |                                          any extra attrs given to write_result
+    |                                          (non-scalars JSON-encoded; their names
+    |                                          listed in the attr json_attrs),
+    +-- VTKHDF                          attrs: Version = [2, 0] (int64),
+    |   |                                      Type = "ImageData" (fixed-length ASCII, 9 bytes),
+    |   |                                      WholeExtent = [0, nx, 0, ny, 0, nz] (int64),
+    |   |                                      Origin, Spacing (3 x float64),
+    |   |                                      Direction (9 x float64, identity)
+    |   +-- CellData
+    |       +-- <name>                  (nz, ny, nx) or (nz, ny, nx, 3), x fastest,
+    |                                   chunked, gzip level 4; dtype as given
+    |                                   (bool stored as uint8)
+    +-- frames                          only for transient runs; attrs: count
+        +-- times                       (nframes,) float64, seconds
+        +-- 0, 1, 2, ...                attr time (s); datasets named like the fields,
+                                        same layout and compression as CellData
+
+``VTKHDF/CellData`` holds the final fields. VTK 9.7's ``vtkHDFReader`` can read
+VTKHDF's own transient layout (``VTKHDF/Steps`` with arrays stacked as
+(nsteps, nz, ny, nx[, 3])), but PyVista 0.49's ``HDFReader`` exposes no time
+control and ``pyvista.read`` returns step 0 of such a file, which would hide the
+final fields. So frames live in the separate top-level ``frames`` group, which the
+VTKHDF specification leaves to applications and VTK ignores.
+
+Note on the ``.h5`` extension: PyVista 0.49 maps ``.h5`` to its Fluent CFF reader,
+so open ``result.h5`` with ``pyvista.read(path, force_ext=".hdf")`` (what
+:func:`read_pyvista` does). Files named ``*.hdf`` or ``*.vtkhdf`` open with a plain
+``pyvista.read(path)``.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from thermo.meshes import Grid
+
+__all__ = [
+    "atomic_path",
+    "atomic_write_bytes",
+    "write_result",
+    "read_result",
+    "read_pyvista",
+    "write_summary",
+    "PRESSURE_KIND",
+]
+
+PRESSURE_KIND = "kinematic (p/rho, m2/s2)"
+VTKHDF_VERSION = (2, 0)
+COMPRESSION_LEVEL = 4
+# Root attributes that write_result manages itself and read_result does not return.
+_INTERNAL_ATTRS = ("json_attrs", "grid_size")
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+def _fsync_dir(directory: Path) -> None:
+    """Flush a directory entry (a rename) to disk; a no-op where directories can't be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # e.g. Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success it replaces ``path``.
+
+    The temporary is ``.<name>.tmp-<pid>`` in the same directory (so the final
+    ``os.replace`` is a rename on one file system). On leaving the block normally
+    the temporary is fsynced, renamed over ``path`` and the directory fsynced. If
+    the block raises, the temporary is removed, ``path`` (if it exists) is left
+    untouched and the exception propagates.
+    """
+    path = Path(path)
+    directory = path.parent
+    tmp = directory / f".{path.name}.tmp-{os.getpid()}"
+    try:
+        yield tmp
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (readers see the old file or the new one)."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(data)
+
+
+# --------------------------------------------------------------------------- result.h5
+
+def _to_vtk_layout(name: str, array: Any, grid: Grid) -> np.ndarray:
+    """Our [i, j, k](, c) cell array -> VTK's (nz, ny, nx[, c]) with x fastest."""
+    a = np.asarray(array)
+    if a.shape[:3] != tuple(grid.cells) or a.ndim not in (3, 4):
+        raise ValueError(
+            f"field {name!r} has shape {a.shape}; expected {tuple(grid.cells)} "
+            f"or {tuple(grid.cells) + (3,)} (cell-centred, indexed [i, j, k])"
+        )
+    if a.dtype == np.bool_:
+        a = a.astype(np.uint8)
+    axes = (2, 1, 0) if a.ndim == 3 else (2, 1, 0, 3)
+    return np.ascontiguousarray(a.transpose(axes))
+
+
+def _from_vtk_layout(a: np.ndarray) -> np.ndarray:
+    axes = (2, 1, 0) if a.ndim == 3 else (2, 1, 0, 3)
+    return np.ascontiguousarray(a.transpose(axes))
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name or "/" in name or name in (".", "times"):
+        raise ValueError(f"bad field name {name!r}")
+
+
+def _write_fields(group, fields: Mapping[str, Any], grid: Grid) -> None:
+    for name, array in fields.items():
+        _check_name(name)
+        data = _to_vtk_layout(name, array, grid)
+        group.create_dataset(
+            name, data=data, chunks=True, compression="gzip", compression_opts=COMPRESSION_LEVEL
+        )
+
+
+def _attr_value(value: Any) -> tuple[Any, bool]:
+    """An HDF5-storable attribute value and whether it was JSON-encoded."""
+    if isinstance(value, (str, bool, int, float, np.number, np.bool_)):
+        return value, False
+    return json.dumps(_jsonable(value), allow_nan=False), True
+
+
+def write_result(
+    path: str | os.PathLike,
+    grid: Grid,
+    fields: dict[str, np.ndarray],
+    *,
+    case_text: str = "",
+    attrs: dict | None = None,
+    frames: list[tuple[float, dict[str, np.ndarray]]] | None = None,
+) -> None:
+    """Write ``result.h5``: cell-centred fields on ``grid`` as VTKHDF ImageData.
+
+    ``fields`` maps names to arrays shaped ``grid.cells`` (scalars) or
+    ``grid.cells + (3,)`` (vectors), indexed ``[i, j, k]``: the solver writes ``T``
+    (C), ``U`` (m/s), ``p`` (kinematic, Pa/(kg/m3)) and ``material`` (int32 id).
+    ``frames`` is an optional list of ``(time_s, fields)`` for transient runs,
+    stored in the top-level ``frames`` group (see the module docstring for why not
+    in ``VTKHDF/Steps``). The file is written through :func:`atomic_path`.
+    """
+    import h5py
+
+    import thermo
+
+    nx, ny, nz = grid.cells
+    root_attrs: dict[str, Any] = {
+        "case": case_text,
+        "thermo_version": thermo.__version__,
+        "pressure": PRESSURE_KIND,
+    }
+    json_names: list[str] = []
+    for key, value in (attrs or {}).items():
+        if not isinstance(key, str) or key in _INTERNAL_ATTRS:
+            raise ValueError(f"bad attribute name {key!r}")
+        stored, encoded = _attr_value(value)
+        root_attrs[key] = stored
+        if encoded:
+            json_names.append(key)
+
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            for key, value in root_attrs.items():
+                f.attrs[key] = value
+            f.attrs["grid_size"] = np.asarray(grid.size, dtype=np.float64)
+            if json_names:
+                f.attrs["json_attrs"] = json.dumps(json_names)
+
+            vtk = f.create_group("VTKHDF")
+            vtk.attrs["Version"] = np.asarray(VTKHDF_VERSION, dtype=np.int64)
+            # Fixed-length, null-padded ASCII, as VTK itself writes it.
+            vtk.attrs["Type"] = np.bytes_("ImageData")
+            vtk.attrs["WholeExtent"] = np.asarray([0, nx, 0, ny, 0, nz], dtype=np.int64)
+            vtk.attrs["Origin"] = np.asarray(grid.origin, dtype=np.float64)
+            vtk.attrs["Spacing"] = np.asarray(grid.spacing, dtype=np.float64)
+            vtk.attrs["Direction"] = np.eye(3, dtype=np.float64).ravel()
+            _write_fields(vtk.create_group("CellData"), fields, grid)
+
+            if frames is not None:
+                fg = f.create_group("frames")
+                fg.attrs["count"] = len(frames)
+                fg.create_dataset("times", data=np.asarray([t for t, _ in frames], dtype=np.float64))
+                for index, (time, frame_fields) in enumerate(frames):
+                    g = fg.create_group(str(index))
+                    g.attrs["time"] = float(time)
+                    _write_fields(g, frame_fields, grid)
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.ndarray) and value.dtype.kind in "SO":
+        return [_decode(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def read_result(path: str | os.PathLike) -> dict:
+    """Read a file written by :func:`write_result`.
+
+    Returns ``{"grid": Grid, "fields": {name: array}, "attrs": {...},
+    "frames": [(time, {name: array})]}`` with arrays back in the ``[i, j, k](, 3)``
+    layout and JSON-encoded attributes decoded.
+    """
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        vtk = f["VTKHDF"]
+        ext = np.asarray(vtk.attrs["WholeExtent"])
+        cells = tuple(int(ext[2 * a + 1] - ext[2 * a]) for a in range(3))
+        origin = tuple(float(o) for o in vtk.attrs["Origin"])
+        if "grid_size" in f.attrs:
+            size = tuple(float(s) for s in f.attrs["grid_size"])
+        else:
+            size = tuple(float(h) * n for h, n in zip(vtk.attrs["Spacing"], cells))
+        grid = Grid(size=size, cells=cells, origin=origin)
+
+        fields = {name: _from_vtk_layout(ds[()]) for name, ds in vtk["CellData"].items()}
+
+        json_names = set(json.loads(_decode(f.attrs["json_attrs"]))) if "json_attrs" in f.attrs else set()
+        attrs = {}
+        for key, value in f.attrs.items():
+            if key in _INTERNAL_ATTRS:
+                continue
+            value = _decode(value)
+            attrs[key] = json.loads(value) if key in json_names else value
+
+        frames: list[tuple[float, dict[str, np.ndarray]]] = []
+        if "frames" in f:
+            fg = f["frames"]
+            indices = sorted(int(k) for k in fg.keys() if k.isdigit())
+            for index in indices:
+                g = fg[str(index)]
+                frames.append(
+                    (float(g.attrs["time"]), {n: _from_vtk_layout(ds[()]) for n, ds in g.items()})
+                )
+
+    return {"grid": grid, "fields": fields, "attrs": attrs, "frames": frames}
+
+
+def read_pyvista(path: str | os.PathLike):
+    """Open a result file with PyVista as ``pyvista.ImageData`` (final fields as cell data).
+
+    Forces VTK's HDF reader: PyVista 0.49 would pick its Fluent reader for ``.h5``.
+    """
+    import pyvista
+
+    return pyvista.read(os.fspath(path), force_ext=".hdf")
+
+
+# --------------------------------------------------------------------------- summary.json
+
+def _jsonable(obj: Any) -> Any:
+    """Plain JSON types: numpy scalars/arrays converted, NaN and infinities -> None."""
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if obj is None or isinstance(obj, (str, bool)):
+        return obj
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        x = float(obj)
+        return x if math.isfinite(x) else None
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    if isinstance(obj, np.ndarray) or hasattr(obj, "__array__"):
+        return _jsonable(np.asarray(obj).tolist())
+    raise TypeError(f"cannot write {type(obj).__name__} to JSON: {obj!r}")
+
+
+def write_summary(path: str | os.PathLike, summary: dict) -> None:
+    """Write ``summary.json`` atomically: indent 2, numpy scalars as plain numbers, NaN -> null."""
+    text = json.dumps(_jsonable(summary), indent=2, allow_nan=False) + "\n"
+    atomic_write_bytes(path, text.encode("utf-8"))
