@@ -49,10 +49,12 @@ def pad(f, axis: int, lo: Ghost, hi: Ghost, *, normal: bool, periodic: bool, wid
     off = 1 if normal else 0
     a, b, g = lo
     f0 = shift(f, axis, 0, 1)
-    low = [a * shift(f, axis, k - 1 + off, 1) + b * f0 + g for k in range(width, 0, -1)]
+    # a mirror past the far side (one-cell axes) reuses the last value there
+    mirror = lambda k: min(k - 1 + off, n - 1)
+    low = [a * shift(f, axis, mirror(k), 1) + b * f0 + g for k in range(width, 0, -1)]
     a, b, g = hi
     fn = shift(f, axis, n - 1, 1)
-    high = [a * shift(f, axis, n - k - off, 1) + b * fn + g for k in range(1, width + 1)]
+    high = [a * shift(f, axis, n - 1 - mirror(k), 1) + b * fn + g for k in range(1, width + 1)]
     return jnp.concatenate(low + [f] + high, axis=axis)
 
 

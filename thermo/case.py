@@ -44,7 +44,7 @@ _KEYS = {
     "box": ("min", "max"),
     "boundaries": ("name", "face", "region", "flow", "velocity", "volume_flow",
                    "temperature", "heat_flux", "htc", "ambient"),
-    "physics": ("buoyancy", "turbulence"),
+    "physics": ("buoyancy", "turbulence", "body_force"),
     "solver": ("mode", "end_time", "max_steps", "tolerance", "cfl", "precision", "backend",
                "checkpoint_every", "steps_per_call", "pressure_tolerance", "dt"),
     "output": ("every", "fields"),
@@ -381,6 +381,8 @@ def _physics(c: _Checker, raw: Any) -> dict:
         "buoyancy": c.boolean(t.get("buoyancy", False), "physics.buoyancy"),
         "turbulence": c.string(t.get("turbulence", "none"), "physics.turbulence",
                                TURBULENCE, TURBULENCE_LATER),
+        # a uniform acceleration (m/s2) driving the flow, e.g. a periodic channel
+        "body_force": c.vector(t.get("body_force", [0.0, 0.0, 0.0]), "physics.body_force", 3),
     }
 
 

@@ -1,0 +1,149 @@
+"""The static fields of a case on its grid: solids, open faces, boundary ghosts.
+
+Everything here is built once on the host with NumPy, before compilation, and
+handed to the compiled step as arrays (never baked in as constants, so that a
+second run of the same shape compiles nothing).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from thermo.meshes import Grid, box_mask
+
+from .boundaries import INLET, OUTLET, SLIP, WALL, FaceConditions, face_conditions
+from .case import Case, CaseError
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Cell ownership after voxelisation: later parts override earlier ones."""
+
+    grid: Grid
+    owner: np.ndarray          # part index per cell, -1 = fluid
+    material_id: np.ndarray    # 0 = the fluid, k = materials[k]
+    materials: list            # material names, index 0 is the fluid
+
+    @property
+    def fluid(self) -> np.ndarray:
+        return self.owner < 0
+
+
+def voxelise(case: Case) -> Geometry:
+    d = case.data
+    grid = Grid(d["domain"]["size"], d["domain"]["cells"])
+    owner = np.full(grid.cells, -1, dtype=np.int32)
+    names = [d["fluid"]["material"]]
+    mat = np.zeros(grid.cells, dtype=np.int32)
+    for i, part in enumerate(d["parts"]):
+        m = box_mask(grid, part["box"]["min"], part["box"]["max"])
+        if not m.any():
+            raise CaseError(case.path.name if case.path else "<dict>", f"parts[{i}].box",
+                            f"part {part['name']!r} covers no cell centre on this grid",
+                            "a box at least one cell wide, or a finer domain.cells")
+        owner[m] = i
+        if part["material"] not in names:
+            names.append(part["material"])
+        mat[m] = names.index(part["material"])
+    return Geometry(grid, owner, mat, names)
+
+
+def _face_slab(arr2d: np.ndarray, axis: int) -> np.ndarray:
+    """A face-cell array (two tangential axes) as a slab one cell thick along ``axis``."""
+    return np.expand_dims(arr2d, axis)
+
+
+def _stagger(slab: np.ndarray, along: int) -> np.ndarray:
+    """Face-cell values moved to the faces of axis ``along`` (n -> n + 1) by averaging."""
+    first = np.take(slab, [0], axis=along)
+    last = np.take(slab, [-1], axis=along)
+    ext = np.concatenate([first, slab, last], axis=along)
+    n = ext.shape[along]
+    return 0.5 * (np.take(ext, range(0, n - 1), axis=along) + np.take(ext, range(1, n), axis=along))
+
+
+def velocity_ghosts(fc: FaceConditions, comp: int, axis: int, side: int) -> tuple:
+    """Ghost triple (alpha, beta, gamma) for velocity ``comp`` beyond face ``(axis, side)``."""
+    kind = fc.kind[(axis, side)]
+    vel = fc.velocity[(axis, side)][..., comp]
+    if comp == axis:
+        fixed = (kind == WALL) | (kind == SLIP)  # odd reflection about the zero wall value
+        alpha, beta, gamma = np.where(fixed, -1.0, 0.0), np.where(fixed, 2.0, 1.0), 0 * vel
+        return tuple(_face_slab(x, axis) for x in (alpha, beta, gamma))
+    dirichlet = (kind == WALL) | (kind == INLET)
+    alpha = np.select([dirichlet, kind == SLIP], [-1.0, 1.0], 0.0)
+    beta = np.where(kind == OUTLET, 1.0, 0.0)
+    gamma = np.where(dirichlet, 2.0 * vel, 0.0)
+    along = comp if comp < axis else comp - 1  # comp's position among the tangential axes
+    out = []
+    for x in (alpha, beta, gamma):
+        out.append(_face_slab(_stagger(x, along), axis))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class FlowModel:
+    """Host arrays describing the flow problem on the grid."""
+
+    geometry: Geometry
+    faces: FaceConditions
+    free: tuple      # per component: 1 on faces the momentum equation updates
+    fixed: tuple     # per component: the imposed value on the other faces (m/s)
+    wall_nb: tuple   # [comp][axis] -> (lo, hi) masks: neighbour face blocked by a solid
+    ghosts: tuple    # [comp][axis] -> ((a, b, g) low, (a, b, g) high), None when periodic
+    active: tuple    # axes along which anything varies (2-D cases have one inactive)
+
+    @property
+    def singular(self) -> bool:
+        return not self.faces.has_outlet
+
+
+def build_flow_model(case: Case) -> FlowModel:
+    geo = voxelise(case)
+    grid = geo.grid
+    fc = face_conditions(grid, case.data["boundaries"])
+    src = case.path.name if case.path else "<dict>"
+    if fc.has_inlet and not fc.has_outlet:
+        raise CaseError(src, "boundaries", "an inlet needs an outlet for the flow to leave by",
+                        "at least one boundary with flow = 'outlet'")
+    fluid = geo.fluid.astype(float)
+    free, fixed, wall_nb, ghosts = [], [], [], []
+    for c in range(3):
+        n = grid.cells[c]
+        lo_cell = np.take(fluid, [0], axis=c)
+        hi_cell = np.take(fluid, [n - 1], axis=c)
+        inner = np.take(fluid, range(0, n - 1), axis=c) * np.take(fluid, range(1, n), axis=c)
+        fix_lo = np.zeros_like(lo_cell)
+        fix_hi = np.zeros_like(hi_cell)
+        if fc.periodic[c]:
+            f_lo = f_hi = lo_cell * hi_cell
+        else:
+            k_lo, k_hi = _face_slab(fc.kind[(c, 0)], c), _face_slab(fc.kind[(c, 1)], c)
+            f_lo = lo_cell * (k_lo == OUTLET)
+            f_hi = hi_cell * (k_hi == OUTLET)
+            fix_lo = lo_cell * (k_lo == INLET) * _face_slab(fc.velocity[(c, 0)][..., c], c)
+            fix_hi = hi_cell * (k_hi == INLET) * _face_slab(fc.velocity[(c, 1)][..., c], c)
+        fr = np.concatenate([f_lo, inner, f_hi], axis=c)
+        free.append(fr)
+        fixed.append(np.concatenate([fix_lo, np.zeros_like(inner), fix_hi], axis=c))
+        blocked = np.concatenate([np.zeros_like(f_lo), 1.0 - inner, np.zeros_like(f_hi)], axis=c)
+        nb = []
+        for a in range(3):
+            if a == c:
+                nb.append(None)
+                continue
+            zero = np.zeros_like(np.take(blocked, [0], axis=a))
+            m = blocked.shape[a]
+            lo = np.concatenate([zero, np.take(blocked, range(0, m - 1), axis=a)], axis=a)
+            hi = np.concatenate([np.take(blocked, range(1, m), axis=a), zero], axis=a)
+            nb.append((lo, hi))
+        wall_nb.append(tuple(nb))
+        ghosts.append(tuple(
+            None if fc.periodic[a] else (velocity_ghosts(fc, c, a, 0), velocity_ghosts(fc, c, a, 1))
+            for a in range(3)))
+    active = []
+    for a in range(3):
+        mirror = fc.periodic[a] or all((fc.kind[(a, s)] == SLIP).all() for s in (0, 1))
+        active.append(grid.cells[a] > 1 or not mirror)
+    return FlowModel(geo, fc, tuple(free), tuple(fixed), tuple(wall_nb), tuple(ghosts), tuple(active))

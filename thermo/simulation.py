@@ -1,0 +1,278 @@
+"""The incompressible flow solver: one compiled step, many steps per device call.
+
+Projection method on the MAC grid: a second-order Adams-Bashforth predictor of
+advection (QUICK) and diffusion, a pressure Poisson solve by multigrid-
+preconditioned CG on the masked operator, and the correction that leaves the
+discrete divergence at the solver tolerance. The time step adapts to a CFL
+number and the viscous limit. ``steady`` mode marches until the scaled
+momentum residual falls below ``solver.tolerance``; ``transient`` mode stops at
+``solver.end_time``. Pressure is kinematic (p / rho, m2/s2).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from thermo.kernels.advection import momentum_flux_divergence
+from thermo.kernels.multigrid import build_hierarchy
+from thermo.kernels.poisson import solve_poisson
+from thermo.kernels.stencils import cell_velocity, diff_faces, divergence, pad, shift
+
+from .case import Case
+from .model import FlowModel, build_flow_model
+
+RUNNING, CONVERGED, DIVERGED, FINISHED = 0, 1, 2, 3
+STATUS = {RUNNING: "running", CONVERGED: "converged", DIVERGED: "diverged", FINISHED: "finished"}
+
+
+class State(NamedTuple):
+    """Everything that evolves: a pytree, donated to each compiled call."""
+
+    u: tuple            # face velocities (m/s)
+    p: jnp.ndarray      # kinematic pressure (m2/s2)
+    T: jnp.ndarray      # temperature (C)
+    tend: tuple         # previous explicit momentum tendency (Adams-Bashforth)
+    dt: jnp.ndarray     # last time step (s)
+    t: jnp.ndarray      # simulated time (s)
+    step: jnp.ndarray
+    res_mom: jnp.ndarray   # scaled momentum residual of the last step
+    res_div: jnp.ndarray   # scaled continuity residual of the last step
+    p_iters: jnp.ndarray   # pressure iterations of the last step
+    p_iters_sum: jnp.ndarray
+    status: jnp.ndarray
+
+
+class Params(NamedTuple):
+    """Arrays the compiled step reads but never changes."""
+
+    free: tuple
+    fixed: tuple
+    wall_nb: tuple
+    ghosts: tuple
+    levels: list
+    body: jnp.ndarray
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Scalars fixed at compile time."""
+
+    h: tuple
+    periodic: tuple
+    active: tuple
+    nu: float
+    cfl: float
+    dt_fixed: float | None
+    steady: bool
+    end_time: float
+    tolerance: float
+    p_tol: float
+    u_bc: tuple       # largest boundary speed per axis (m/s)
+    u_ref: float      # velocity scale of the residuals (m/s)
+    l_ref: float      # length scale of the residuals (m)
+    singular: bool
+
+
+def _tendency(u, prm: Params, cfg: Settings):
+    """Explicit momentum tendency: advection + viscous diffusion + body force (m/s2)."""
+    pads = [[pad(u[c], a, *(prm.ghosts[c][a] or (None, None)), normal=(a == c),
+                 periodic=cfg.periodic[a]) for a in range(3)] for c in range(3)]
+    out = []
+    for c in range(3):
+        adv = momentum_flux_divergence(c, pads, cfg.h)
+        lap = 0.0
+        for a in range(3):
+            if not cfg.active[a]:
+                continue
+            q = pads[c][a]
+            m = u[c].shape[a]
+            minus, plus = shift(q, a, 1, m), shift(q, a, 3, m)
+            if a != c:
+                lo, hi = prm.wall_nb[c][a]
+                # no slip on a solid surface half a cell away, not a whole cell
+                minus = jnp.where(lo > 0, -u[c], minus)
+                plus = jnp.where(hi > 0, -u[c], plus)
+            lap = lap + (plus - 2.0 * u[c] + minus) / (cfg.h[a] ** 2)
+        out.append(adv + cfg.nu * lap + prm.body[c])
+    return tuple(out)
+
+
+def _time_step(u, cfg: Settings):
+    if cfg.dt_fixed is not None:
+        return jnp.asarray(cfg.dt_fixed, u[0].dtype)
+    rate = 0.0
+    visc = 0.0
+    for a in range(3):
+        if cfg.active[a]:
+            umax = jnp.maximum(jnp.max(jnp.abs(u[a])), cfg.u_bc[a])
+            rate = rate + umax / cfg.h[a]
+            visc = visc + 1.0 / cfg.h[a] ** 2
+    # AB2 is stable for diffusion while dt * 4 nu sum(1/h2) <= 1; keep a margin
+    inv = rate / cfg.cfl + 4.0 * cfg.nu * visc / 0.8
+    return 1.0 / jnp.maximum(inv, 1e-30)
+
+
+def _step(s: State, prm: Params, cfg: Settings) -> State:
+    u = s.u
+    f = _tendency(u, prm, cfg)
+    dt = _time_step(u, cfg)
+    if not cfg.steady:
+        dt = jnp.minimum(dt, cfg.end_time - s.t)
+    first = s.step == 0
+    ratio = jnp.where(first, 0.0, dt / jnp.where(first, 1.0, s.dt))
+    c1, c0 = 1.0 + 0.5 * ratio, -0.5 * ratio
+    ustar = tuple(prm.free[c] * (u[c] + dt * (c1 * f[c] + c0 * s.tend[c])) + prm.fixed[c]
+                  for c in range(3))
+    rhs = divergence(ustar, cfg.h) / dt
+    p, info = solve_poisson(prm.levels, rhs, s.p, tol=cfg.p_tol, singular=cfg.singular)
+    unew = tuple(ustar[c] - dt * prm.free[c] * diff_faces(p, c, cfg.h[c], periodic=cfg.periodic[c])
+                 for c in range(3))
+    change = jnp.max(jnp.stack([jnp.max(jnp.abs(unew[c] - u[c])) for c in range(3)])) / dt
+    res_mom = change * cfg.l_ref / cfg.u_ref ** 2
+    res_div = jnp.max(jnp.abs(divergence(unew, cfg.h))) * cfg.l_ref / cfg.u_ref
+    new = State(unew, p, s.T, f, dt, s.t + dt, s.step + 1, res_mom, res_div, info.iterations,
+                s.p_iters_sum + info.iterations, s.status)
+    bad = ~jnp.isfinite(res_mom) | ~jnp.isfinite(res_div)
+    status = jnp.where(bad, jnp.int32(DIVERGED), jnp.int32(RUNNING))
+    if cfg.steady:
+        status = jnp.where(~bad & (res_mom < cfg.tolerance) & (res_div < cfg.tolerance),
+                           jnp.int32(CONVERGED), status)
+    else:
+        status = jnp.where(~bad & (new.t >= cfg.end_time * (1 - 1e-12)), jnp.int32(FINISHED), status)
+    # a blown-up step is not taken: the state stays the last good one
+    kept = jax.tree_util.tree_map(lambda a, b: jnp.where(bad, a, b), s, new)
+    return kept._replace(status=status, step=jnp.where(bad, s.step, new.step))
+
+
+def _advance(prm: Params, s: State, last_step, cfg: Settings) -> State:
+    """Run steps until ``last_step``, convergence, the end time, or a blow-up."""
+    def cond(s):
+        return (s.step < last_step) & (s.status == RUNNING)
+    return lax.while_loop(cond, lambda s: _step(s, prm, cfg), s)
+
+
+_COMPILED: dict = {}
+
+
+def _compiled_advance(cfg: Settings) -> Callable:
+    """One jitted advance per settings (and, inside jit's cache, per shape)."""
+    if cfg not in _COMPILED:
+        _COMPILED[cfg] = jax.jit(lambda prm, s, last: _advance(prm, s, last, cfg),
+                                 donate_argnums=(1,))
+    return _COMPILED[cfg]
+
+
+@dataclass
+class RunInfo:
+    status: str
+    steps: int
+    simulated_time: float
+    wall_time: float
+    compile_time: float
+    pressure_iterations: float   # mean per step
+    res_mom: float
+    res_div: float
+
+
+class Simulation:
+    """A case set up on its grid, ready to run: ``Simulation(case).run()``."""
+
+    def __init__(self, case: Case, model: FlowModel | None = None) -> None:
+        d = case.data
+        self.case = case
+        self.model = model or build_flow_model(case)
+        self.grid = self.model.geometry.grid
+        self.dtype = jnp.float64 if d["solver"]["precision"] == "float64" else jnp.float32
+        if self.dtype == jnp.float64 and not jax.config.jax_enable_x64:
+            jax.config.update("jax_enable_x64", True)
+        fluid = case.fluid
+        s = d["solver"]
+        m = self.model
+        u_bc = tuple(float(x) for x in m.faces.max_speed())
+        size = [d["domain"]["size"][a] for a in range(3) if m.active[a]]
+        l_ref = max(size)
+        body = np.asarray(d["physics"]["body_force"], dtype=float)
+        nu = fluid.viscosity / fluid.density
+        u_scale = max(max(u_bc), float(np.linalg.norm(d["fluid"]["initial_velocity"])))
+        if u_scale == 0.0:
+            # a flow driven by a body force: the viscous velocity scale g L^2 / nu
+            u_scale = max(float(np.abs(body).max()) * l_ref ** 2 / max(nu, 1e-30), 1e-30)
+        self.settings = Settings(
+            h=tuple(self.grid.spacing), periodic=m.faces.periodic, active=m.active, nu=nu,
+            cfl=s["cfl"], dt_fixed=s["dt"], steady=s["mode"] == "steady", end_time=s["end_time"],
+            tolerance=s["tolerance"], p_tol=s["pressure_tolerance"], u_bc=u_bc, u_ref=u_scale,
+            l_ref=l_ref, singular=m.singular)
+        self.params = self._params(body)
+
+    def _params(self, body) -> Params:
+        m, dt = self.model, self.dtype
+        arr = lambda x: jnp.asarray(x, dt)
+        tri = lambda g: None if g is None else tuple(tuple(arr(v) for v in side) for side in g)
+        levels = build_hierarchy([arr(f) for f in m.free], self.grid.spacing, m.faces.periodic)
+        return Params(
+            free=tuple(arr(f) for f in m.free), fixed=tuple(arr(f) for f in m.fixed),
+            wall_nb=tuple(tuple(None if x is None else (arr(x[0]), arr(x[1])) for x in nb)
+                          for nb in m.wall_nb),
+            ghosts=tuple(tuple(tri(g) for g in gc) for gc in m.ghosts),
+            levels=levels, body=arr(body))
+
+    def initial_state(self) -> State:
+        d = self.case.data
+        dt = self.dtype
+        u0 = d["fluid"]["initial_velocity"]
+        u = tuple(jnp.asarray(self.model.free[c] * u0[c] + self.model.fixed[c], dt) for c in range(3))
+        zero = jnp.zeros((), dt)
+        return State(
+            u=u, p=jnp.zeros(self.grid.cells, dt),
+            T=jnp.full(self.grid.cells, d["fluid"]["initial_temperature"], dt),
+            tend=tuple(jnp.zeros_like(x) for x in u), dt=zero + 1.0, t=zero, step=jnp.int32(0),
+            res_mom=zero + jnp.inf, res_div=zero + jnp.inf, p_iters=jnp.int32(0),
+            p_iters_sum=jnp.int32(0), status=jnp.int32(RUNNING))
+
+    def run(self, state: State | None = None,
+            progress: Callable[[State, float], None] | None = None) -> tuple[State, RunInfo]:
+        """March until converged, finished, diverged or ``solver.max_steps``.
+
+        The host touches the device once per ``solver.steps_per_call`` steps,
+        to call ``progress(state, wall_seconds)``.
+        """
+        s_cfg = self.case.data["solver"]
+        state = self.initial_state() if state is None else state
+        advance = _compiled_advance(self.settings)
+        start_step = int(state.step)
+        t0 = time.perf_counter()
+        compile_time = 0.0
+        while True:
+            last = min(int(state.step) + s_cfg["steps_per_call"], s_cfg["max_steps"])
+            tc = time.perf_counter()
+            state = advance(self.params, state, jnp.int32(last))
+            jax.block_until_ready(state)
+            if compile_time == 0.0:
+                compile_time = time.perf_counter() - tc  # first call: compile + first chunk
+            if progress is not None:
+                progress(state, time.perf_counter() - t0)
+            if int(state.status) != RUNNING or int(state.step) >= s_cfg["max_steps"]:
+                break
+        wall = time.perf_counter() - t0
+        steps = int(state.step) - start_step
+        info = RunInfo(
+            status=STATUS[int(state.status)], steps=int(state.step), simulated_time=float(state.t),
+            wall_time=wall, compile_time=compile_time,
+            pressure_iterations=float(state.p_iters_sum) / max(int(state.step), 1),
+            res_mom=float(state.res_mom), res_div=float(state.res_div))
+        return state, info
+
+    def cell_fields(self, state: State) -> dict[str, np.ndarray]:
+        """Cell-centred NumPy fields: T (C), U (m/s, 3 comps), p (m2/s2), material (id)."""
+        return {
+            "T": np.asarray(state.T),
+            "U": np.asarray(cell_velocity(state.u)),
+            "p": np.asarray(state.p),
+            "material": self.model.geometry.material_id.astype(np.int32),
+        }
