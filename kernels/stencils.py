@@ -43,6 +43,9 @@ def pad(f, axis: int, lo: Ghost, hi: Ghost, *, normal: bool, periodic: bool, wid
     if periodic:
         core = shift(f, axis, 0, n - 1) if normal else f
         m = core.shape[axis]
+        if m < width + 1:  # fewer cells than ghosts: wrap by index
+            idx = jnp.arange(-width, m + width + (1 if normal else 0)) % m
+            return jnp.take(core, idx, axis=axis)
         left = shift(core, axis, m - width, width)
         right = shift(core, axis, 0, width + (1 if normal else 0))
         return jnp.concatenate([left, core, right], axis=axis)

@@ -93,13 +93,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _error(f"{outdir} already holds results ({', '.join(existing)}); "
                       "pass --overwrite to replace them, or -o to write elsewhere")
     try:
-        from thermo.runner import run_case
+        from thermo.runner import DivergenceError, run_case
     except ImportError as exc:
         return _error(f"the solver runner cannot be imported ({exc})")
     try:
         summary = run_case(case, outdir, quiet=args.quiet)
     except CaseError as exc:  # refusals only detectable on the grid (e.g. a part covering no cell)
         return _error(str(exc))
+    except DivergenceError as exc:
+        _error(str(exc))
+        return 3
     if not args.quiet:
         _print_summary(summary, outdir)
     return 0
@@ -118,14 +121,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _table(rows: list[dict]) -> list[str]:
-    head = ("case", "quantity", "reference", "computed", "rel. error", "bound", "ok")
+    head = ("case", "quantity", "reference", "computed", "error", "bound", "ok")
     body = []
     for r in rows:
         rel, bound = r.get("rel_error"), r.get("bound")
         body.append((
             str(r.get("case", "")), str(r.get("quantity", "")),
             _fmt(r.get("reference")), _fmt(r.get("computed")),
-            "-" if rel is None else f"{rel:.3%}", "-" if bound is None else f"{bound:.3%}",
+            "-" if rel is None else f"{rel:.3g}", "-" if bound is None else f"{bound:.3g}",
             "ok" if r.get("ok") else "FAIL",
         ))
     widths = [max(len(x) for x in col) for col in zip(head, *body)]
