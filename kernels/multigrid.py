@@ -32,11 +32,16 @@ class Level:
     """One grid of the hierarchy: face coefficients and the operator's diagonal."""
 
     coeffs: tuple
-    diag: jnp.ndarray
-    iso: jnp.ndarray  # 1.0 on cells with no open face (identity rows)
+    lapdiag: jnp.ndarray  # diagonal of -div(c grad), identity rows included
+    iso: jnp.ndarray      # 1.0 on cells with no open face (identity rows)
+    shift: jnp.ndarray    # a non-negative diagonal term (e.g. heat capacity / dt)
     h: tuple = field(metadata=dict(static=True))
     periodic: tuple = field(metadata=dict(static=True))
     coarsen: tuple = field(metadata=dict(static=True))  # axes halved to reach the next level
+
+    @property
+    def diag(self):
+        return self.lapdiag + self.shift
 
 
 def _coarsenable(n: int) -> bool:
@@ -45,7 +50,9 @@ def _coarsenable(n: int) -> bool:
 
 def build_hierarchy(coeffs: Sequence, h: Sequence[float], periodic: Sequence[bool],
                     min_cells: int = 64) -> list[Level]:
-    """Multigrid levels from the fine face coefficients ``(cx, cy, cz)``."""
+    """Multigrid levels from the fine face coefficients ``(cx, cy, cz)``.
+
+    The levels carry a zero ``shift``; :func:`with_shift` sets one."""
     levels = []
     coeffs = tuple(coeffs)
     h = tuple(float(x) for x in h)
@@ -59,7 +66,7 @@ def build_hierarchy(coeffs: Sequence, h: Sequence[float], periodic: Sequence[boo
         iso = (diag <= 0).astype(diag.dtype)
         scale = sum(1.0 / (x * x) for x in h)
         diag = jnp.where(iso > 0, scale, diag)
-        levels.append(Level(coeffs, diag, iso, h, periodic, coarsen))
+        levels.append(Level(coeffs, diag, iso, jnp.zeros_like(diag), h, periodic, coarsen))
         if not any(coarsen):
             return levels
         coeffs = tuple(_coarsen_coeff(c, a, coarsen) for a, c in enumerate(coeffs))
@@ -77,9 +84,23 @@ def _coarsen_coeff(c, axis: int, coarsen):
     return c
 
 
+def with_shift(levels: Sequence[Level], shift) -> list[Level]:
+    """The same hierarchy for ``shift - div(c grad)``; coarse shifts are block means."""
+    out = []
+    for lev in levels:
+        out.append(Level(lev.coeffs, lev.lapdiag, lev.iso, shift, lev.h, lev.periodic, lev.coarsen))
+        for a in range(3):
+            if lev.coarsen[a]:
+                n = shift.shape[a]
+                shift = 0.5 * (lax.slice_in_dim(shift, 0, n, 2, axis=a)
+                               + lax.slice_in_dim(shift, 1, n, 2, axis=a))
+    return out
+
+
 def apply(level: Level, p):
-    """The SPD operator ``-div(c grad p)`` plus identity rows on isolated cells."""
-    return -laplacian(p, level.coeffs, level.h, level.periodic) + level.iso * level.diag * p
+    """The SPD operator ``shift - div(c grad p)`` plus identity rows on isolated cells."""
+    return (-laplacian(p, level.coeffs, level.h, level.periodic)
+            + (level.iso * level.lapdiag + level.shift) * p)
 
 
 def _prolong_axis(x, axis: int, periodic: bool):

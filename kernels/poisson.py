@@ -32,4 +32,12 @@ def solve_poisson(levels: Sequence[Level], rhs, x0, *, tol: float, max_iter: int
     return x, info
 
 
-__all__ = ["build_hierarchy", "solve_poisson", "SolveInfo"]
+def solve_spd(levels: Sequence[Level], rhs, x0, *, tol: float, max_iter: int = 200):
+    """Solve ``(shift - div(c grad)) x = rhs`` on the hierarchy (a non-singular
+    operator, e.g. an implicit heat-conduction step). Returns ``(x, info)``."""
+    fine = levels[0]
+    return pcg(lambda x: apply(fine, x), rhs, x0, lambda r: vcycle(levels, r),
+               tol=tol, max_iter=max_iter)
+
+
+__all__ = ["build_hierarchy", "solve_poisson", "solve_spd", "SolveInfo"]

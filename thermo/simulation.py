@@ -20,12 +20,15 @@ import numpy as np
 from jax import lax
 
 from thermo.kernels.advection import momentum_flux_divergence
-from thermo.kernels.multigrid import build_hierarchy
-from thermo.kernels.poisson import solve_poisson
-from thermo.kernels.stencils import cell_velocity, diff_faces, divergence, pad, shift
+from thermo.kernels.energy import advective_flux_divergence
+from thermo.kernels.multigrid import build_hierarchy, with_shift
+from thermo.kernels.poisson import solve_poisson, solve_spd
+from thermo.kernels.stencils import (cell_velocity, diff_faces, divergence, face_average,
+                                     laplacian, pad, shift)
 
 from .case import Case
 from .model import FlowModel, build_flow_model
+from .thermal import ThermalModel, build_thermal_model
 
 RUNNING, CONVERGED, DIVERGED, FINISHED = 0, 1, 2, 3
 STATUS = {RUNNING: "running", CONVERGED: "converged", DIVERGED: "diverged", FINISHED: "finished"}
@@ -43,8 +46,10 @@ class State(NamedTuple):
     step: jnp.ndarray
     res_mom: jnp.ndarray   # scaled momentum residual of the last step
     res_div: jnp.ndarray   # scaled continuity residual of the last step
+    res_energy: jnp.ndarray  # scaled energy residual of the last step
     p_iters: jnp.ndarray   # pressure iterations of the last step
     p_iters_sum: jnp.ndarray
+    t_iters_sum: jnp.ndarray  # energy-solve iterations, summed
     status: jnp.ndarray
 
 
@@ -57,6 +62,11 @@ class Params(NamedTuple):
     ghosts: tuple
     levels: list
     body: jnp.ndarray
+    capacity: jnp.ndarray    # rho cp per cell (zero in solids for steady runs), J/(m3 K)
+    t_levels: list           # conduction operator hierarchy (face conductances)
+    t_source: jnp.ndarray    # W/m3: parts' power and fixed boundary terms
+    t_ghosts: tuple
+    gravity: jnp.ndarray     # m/s2
 
 
 @dataclass(frozen=True)
@@ -77,10 +87,19 @@ class Settings:
     u_ref: float      # velocity scale of the residuals (m/s)
     l_ref: float      # length scale of the residuals (m)
     singular: bool
+    energy: bool      # solve the energy equation
+    buoyancy: bool
+    theta: float      # implicit weight of conduction: 1 steady, 1/2 transient
+    rho_cp: float     # fluid heat capacity, J/(m3 K)
+    beta: float       # fluid expansion, 1/K
+    t_ref: float      # Boussinesq reference temperature, C
+    t_span: float     # temperature scale of the energy residual, K
+    time_ref: float   # time scale of the residuals, s
 
 
-def _tendency(u, prm: Params, cfg: Settings):
-    """Explicit momentum tendency: advection + viscous diffusion + body force (m/s2)."""
+def _tendency(u, T, prm: Params, cfg: Settings):
+    """Explicit momentum tendency: advection + viscous diffusion + body force and
+    Boussinesq buoyancy ``-beta (T - T_ref) g`` (m/s2)."""
     pads = [[pad(u[c], a, *(prm.ghosts[c][a] or (None, None)), normal=(a == c),
                  periodic=cfg.periodic[a]) for a in range(3)] for c in range(3)]
     out = []
@@ -99,7 +118,11 @@ def _tendency(u, prm: Params, cfg: Settings):
                 minus = jnp.where(lo > 0, -u[c], minus)
                 plus = jnp.where(hi > 0, -u[c], plus)
             lap = lap + (plus - 2.0 * u[c] + minus) / (cfg.h[a] ** 2)
-        out.append(adv + cfg.nu * lap + prm.body[c])
+        force = prm.body[c]
+        if cfg.buoyancy:
+            tf = face_average(T, c, periodic=cfg.periodic[c])
+            force = force - cfg.beta * (tf - cfg.t_ref) * prm.gravity[c]
+        out.append(adv + cfg.nu * lap + force)
     return tuple(out)
 
 
@@ -118,9 +141,27 @@ def _time_step(u, cfg: Settings):
     return 1.0 / jnp.maximum(inv, 1e-30)
 
 
+def _energy(T, u, dt, prm: Params, cfg: Settings):
+    """Temperature after one step: van Leer advection (explicit) and conduction
+    (implicit, weight ``theta``), solved for the increment by multigrid-PCG."""
+    pads = [pad(T, a, *(prm.t_ghosts[a] or (None, None)), normal=False,
+                periodic=cfg.periodic[a]) for a in range(3)]
+    adv = cfg.rho_cp * advective_flux_divergence(pads, u, cfg.h)
+    explicit = laplacian(T, prm.t_levels[0].coeffs, cfg.h, cfg.periodic) + prm.t_source - adv
+    shift = prm.capacity / (cfg.theta * dt)
+    levels = with_shift(prm.t_levels, shift)
+    dT, info = solve_spd(levels, explicit / cfg.theta, jnp.zeros_like(T), tol=_tol(cfg.p_tol, T))
+    return T + dT, info
+
+
+def _tol(tol: float, x) -> float:
+    # a relative tolerance the precision can reach
+    return max(tol, 50 * float(jnp.finfo(x.dtype).eps))
+
+
 def _step(s: State, prm: Params, cfg: Settings) -> State:
     u = s.u
-    f = _tendency(u, prm, cfg)
+    f = _tendency(u, s.T, prm, cfg)
     dt = _time_step(u, cfg)
     if not cfg.steady:
         dt = jnp.minimum(dt, cfg.end_time - s.t)
@@ -130,19 +171,26 @@ def _step(s: State, prm: Params, cfg: Settings) -> State:
     ustar = tuple(prm.free[c] * (u[c] + dt * (c1 * f[c] + c0 * s.tend[c])) + prm.fixed[c]
                   for c in range(3))
     rhs = divergence(ustar, cfg.h) / dt
-    p, info = solve_poisson(prm.levels, rhs, s.p, tol=cfg.p_tol, singular=cfg.singular)
+    p, info = solve_poisson(prm.levels, rhs, s.p, tol=_tol(cfg.p_tol, rhs), singular=cfg.singular)
     unew = tuple(ustar[c] - dt * prm.free[c] * diff_faces(p, c, cfg.h[c], periodic=cfg.periodic[c])
                  for c in range(3))
     change = jnp.max(jnp.stack([jnp.max(jnp.abs(unew[c] - u[c])) for c in range(3)])) / dt
     res_mom = change * cfg.l_ref / cfg.u_ref ** 2
     res_div = jnp.max(jnp.abs(divergence(unew, cfg.h))) * cfg.l_ref / cfg.u_ref
-    new = State(unew, p, s.T, f, dt, s.t + dt, s.step + 1, res_mom, res_div, info.iterations,
-                s.p_iters_sum + info.iterations, s.status)
-    bad = ~jnp.isfinite(res_mom) | ~jnp.isfinite(res_div)
+    if cfg.energy:
+        T, tinfo = _energy(s.T, unew, dt, prm, cfg)
+        res_t = jnp.max(jnp.abs(T - s.T)) / dt * cfg.time_ref / cfg.t_span
+        t_iters = tinfo.iterations
+    else:
+        T, res_t, t_iters = s.T, jnp.zeros_like(res_mom), jnp.int32(0)
+    new = State(unew, p, T, f, dt, s.t + dt, s.step + 1, res_mom, res_div, res_t,
+                info.iterations, s.p_iters_sum + info.iterations, s.t_iters_sum + t_iters,
+                s.status)
+    bad = ~jnp.isfinite(res_mom) | ~jnp.isfinite(res_div) | ~jnp.isfinite(res_t)
     status = jnp.where(bad, jnp.int32(DIVERGED), jnp.int32(RUNNING))
     if cfg.steady:
-        status = jnp.where(~bad & (res_mom < cfg.tolerance) & (res_div < cfg.tolerance),
-                           jnp.int32(CONVERGED), status)
+        done = (res_mom < cfg.tolerance) & (res_div < cfg.tolerance) & (res_t < cfg.tolerance)
+        status = jnp.where(~bad & done, jnp.int32(CONVERGED), status)
     else:
         status = jnp.where(~bad & (new.t >= cfg.end_time * (1 - 1e-12)), jnp.int32(FINISHED), status)
     # a blown-up step is not taken: the state stays the last good one
@@ -176,8 +224,10 @@ class RunInfo:
     wall_time: float
     compile_time: float
     pressure_iterations: float   # mean per step
+    energy_iterations: float     # mean per step
     res_mom: float
     res_div: float
+    res_energy: float
 
 
 class Simulation:
@@ -199,28 +249,52 @@ class Simulation:
         l_ref = max(size)
         body = np.asarray(d["physics"]["body_force"], dtype=float)
         nu = fluid.viscosity / fluid.density
-        u_scale = max(max(u_bc), float(np.linalg.norm(d["fluid"]["initial_velocity"])))
-        if u_scale == 0.0:
-            # a flow driven by a body force: the viscous velocity scale g L^2 / nu
-            u_scale = max(float(np.abs(body).max()) * l_ref ** 2 / max(nu, 1e-30), 1e-30)
+        self.thermal = th = build_thermal_model(case, m)
+        steady = s["mode"] == "steady"
+        buoyancy = d["physics"]["buoyancy"]
+        energy = bool(buoyancy or th.power.any() or any(
+            b.get(key) is not None for b in d["boundaries"]
+            for key in ("temperature", "heat_flux", "htc")))
+        g = np.asarray(d["domain"]["gravity"], dtype=float)
+        alpha = fluid.conductivity / (fluid.density * fluid.specific_heat)
+        # velocity scales: boundaries, initial field, body force (viscous balance),
+        # buoyancy (free fall), and the diffusive velocities nu/L and alpha/L
+        scales = [max(u_bc), float(np.linalg.norm(d["fluid"]["initial_velocity"])),
+                  float(np.abs(body).max()) * l_ref ** 2 / max(nu, 1e-30),
+                  nu / l_ref, alpha / l_ref]
+        if buoyancy:
+            scales.append(float(np.sqrt(np.linalg.norm(g) * th.expansion * th.temperature_span * l_ref)))
+        u_scale = max(max(scales), 1e-30)
         self.settings = Settings(
             h=tuple(self.grid.spacing), periodic=m.faces.periodic, active=m.active, nu=nu,
-            cfl=s["cfl"], dt_fixed=s["dt"], steady=s["mode"] == "steady", end_time=s["end_time"],
+            cfl=s["cfl"], dt_fixed=s["dt"], steady=steady, end_time=s["end_time"],
             tolerance=s["tolerance"], p_tol=s["pressure_tolerance"], u_bc=u_bc, u_ref=u_scale,
-            l_ref=l_ref, singular=m.singular)
-        self.params = self._params(body)
+            l_ref=l_ref, singular=m.singular, energy=energy, buoyancy=buoyancy,
+            theta=1.0 if steady else 0.5, rho_cp=th.fluid_capacity, beta=th.expansion,
+            t_ref=th.reference_temperature, t_span=th.temperature_span,
+            time_ref=l_ref / u_scale)
+        self.params = self._params(body, g)
 
-    def _params(self, body) -> Params:
-        m, dt = self.model, self.dtype
+    def _params(self, body, gravity) -> Params:
+        m, th, dt = self.model, self.thermal, self.dtype
         arr = lambda x: jnp.asarray(x, dt)
         tri = lambda g: None if g is None else tuple(tuple(arr(v) for v in side) for side in g)
         levels = build_hierarchy([arr(f) for f in m.free], self.grid.spacing, m.faces.periodic)
+        t_levels = build_hierarchy([arr(c) for c in th.conductance], self.grid.spacing,
+                                   m.faces.periodic)
+        capacity = th.capacity.copy()
+        if self.settings.steady:
+            # steady answers do not depend on the solids' heat capacity: drop it so
+            # that conduction in solids settles at once instead of over minutes
+            capacity[~m.geometry.fluid] = 0.0
         return Params(
             free=tuple(arr(f) for f in m.free), fixed=tuple(arr(f) for f in m.fixed),
             wall_nb=tuple(tuple(None if x is None else (arr(x[0]), arr(x[1])) for x in nb)
                           for nb in m.wall_nb),
             ghosts=tuple(tuple(tri(g) for g in gc) for gc in m.ghosts),
-            levels=levels, body=arr(body))
+            levels=levels, body=arr(body), capacity=arr(capacity), t_levels=t_levels,
+            t_source=arr(th.source), t_ghosts=tuple(tri(g) for g in th.ghosts),
+            gravity=arr(gravity))
 
     def initial_state(self) -> State:
         d = self.case.data
@@ -232,8 +306,9 @@ class Simulation:
             u=u, p=jnp.zeros(self.grid.cells, dt),
             T=jnp.full(self.grid.cells, d["fluid"]["initial_temperature"], dt),
             tend=tuple(jnp.zeros_like(x) for x in u), dt=zero + 1.0, t=zero, step=jnp.int32(0),
-            res_mom=zero + jnp.inf, res_div=zero + jnp.inf, p_iters=jnp.int32(0),
-            p_iters_sum=jnp.int32(0), status=jnp.int32(RUNNING))
+            res_mom=zero + jnp.inf, res_div=zero + jnp.inf, res_energy=zero + jnp.inf,
+            p_iters=jnp.int32(0), p_iters_sum=jnp.int32(0), t_iters_sum=jnp.int32(0),
+            status=jnp.int32(RUNNING))
 
     def run(self, state: State | None = None,
             progress: Callable[[State, float], None] | None = None) -> tuple[State, RunInfo]:
@@ -265,7 +340,9 @@ class Simulation:
             status=STATUS[int(state.status)], steps=int(state.step), simulated_time=float(state.t),
             wall_time=wall, compile_time=compile_time,
             pressure_iterations=float(state.p_iters_sum) / max(int(state.step), 1),
-            res_mom=float(state.res_mom), res_div=float(state.res_div))
+            energy_iterations=float(state.t_iters_sum) / max(int(state.step), 1),
+            res_mom=float(state.res_mom), res_div=float(state.res_div),
+            res_energy=float(state.res_energy))
         return state, info
 
     def cell_fields(self, state: State) -> dict[str, np.ndarray]:

@@ -1,0 +1,126 @@
+"""The energy equation's fields on the grid: heat capacity, face conductances,
+sources, and the thermal boundary conditions.
+
+Face conductivity between two cells is the harmonic mean of theirs, so a
+copper-air interface needs no special coupling. A boundary face with a fixed
+temperature (a wall's ``temperature`` or an inlet's air temperature) conducts
+through half a cell; a convective face (``htc`` + ``ambient``) adds the film
+resistance in series; a ``heat_flux`` face injects its flux. These enter the
+implicit conduction operator as a face coefficient plus a fixed source.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .boundaries import FACES, INLET, OUTLET, tangential_axes
+from .case import Case
+from .model import FlowModel
+
+
+@dataclass(frozen=True)
+class ThermalModel:
+    capacity: np.ndarray     # rho * cp per cell, J/(m3 K)
+    conductivity: np.ndarray # per cell, W/(m K)
+    conductance: tuple       # per axis, face coefficients (W/(m K)); boundary = fixed-T faces
+    source: np.ndarray       # W/m3: part powers + fixed boundary terms
+    power: np.ndarray        # W/m3 from parts alone
+    boundary_value: tuple    # per axis: (lo, hi) face temperatures (C) where conductance > 0
+    boundary_flux: tuple     # per axis: (lo, hi) imposed heat flux into the domain (W/m2)
+    ghosts: tuple            # per axis: ((a, b, g) lo, (a, b, g) hi) for advection, None if periodic
+    fluid_capacity: float    # rho * cp of the fluid, J/(m3 K)
+    expansion: float         # 1/K
+    reference_temperature: float
+    temperature_span: float  # K, a scale for residuals: spread of fixed temperatures
+
+
+def _harmonic(k1, k2):
+    return 2.0 * k1 * k2 / (k1 + k2)
+
+
+def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
+    d = case.data
+    geo = flow.geometry
+    grid = geo.grid
+    fluid = case.fluid
+    rho_cp = np.empty(grid.cells)
+    k = np.empty(grid.cells)
+    mats = [case.material(name) for name in geo.materials]
+    for i, m in enumerate(mats):
+        sel = geo.material_id == i
+        rho_cp[sel] = m.density * m.specific_heat
+        k[sel] = m.conductivity
+    power = np.zeros(grid.cells)
+    for i, part in enumerate(d["parts"]):
+        sel = geo.owner == i
+        if part.get("power", 0.0) and sel.any():
+            power[sel] = part["power"] / (sel.sum() * grid.cell_volume)
+    source = power.copy()
+    t_init = d["fluid"]["initial_temperature"]
+    fixed_temps = [t_init]
+    conductance, bvalue, bflux, ghosts = [], [], [], []
+    for a in range(3):
+        n = grid.cells[a]
+        h = grid.spacing[a]
+        inner = _harmonic(np.take(k, range(n - 1), axis=a), np.take(k, range(1, n), axis=a))
+        sides, values, fluxes, gh = [], [], [], []
+        for side in (0, 1):
+            k_cell = np.take(k, [0 if side == 0 else n - 1], axis=a)
+            coef = np.zeros_like(k_cell)
+            value = np.zeros_like(k_cell)
+            flux = np.zeros_like(k_cell)
+            alpha, beta, gamma = np.ones_like(k_cell), np.zeros_like(k_cell), np.zeros_like(k_cell)
+            if flow.faces.periodic[a]:
+                coef = _harmonic(np.take(k, [0], axis=a), np.take(k, [n - 1], axis=a))
+                sides.append(coef)
+                values.append(value)
+                fluxes.append(flux)
+                continue
+            key = (a, side)
+            kind = np.expand_dims(flow.faces.kind[key], a)
+            owner = np.expand_dims(flow.faces.owner[key], a)
+            for index, b in enumerate(d["boundaries"]):
+                m = owner == index
+                if not m.any():
+                    continue
+                temp = b.get("temperature")
+                if b["flow"] == "inlet" and temp is None:
+                    temp = t_init
+                if temp is not None:
+                    coef[m] = k_cell[m]
+                    value[m] = temp
+                    fixed_temps.append(temp)
+                elif b.get("htc") is not None:
+                    coef[m] = (h / 2) / (1.0 / max(b["htc"], 1e-300) + h / (2 * k_cell[m]))
+                    value[m] = b["ambient"]
+                    fixed_temps.append(b["ambient"])
+                elif b.get("heat_flux") is not None:
+                    flux[m] = b["heat_flux"]
+                if b["flow"] == "inlet":
+                    alpha[m], gamma[m] = 0.0, temp
+                elif b["flow"] == "outlet":
+                    alpha[m], beta[m] = 0.0, 1.0
+            # fixed face temperature half a cell away, and imposed fluxes, per volume
+            src = 2.0 * coef * value / h ** 2 + flux / h
+            cell = [slice(None)] * 3
+            cell[a] = slice(0, 1) if side == 0 else slice(n - 1, n)
+            source[tuple(cell)] += src
+            sides.append(coef)
+            values.append(value)
+            fluxes.append(flux)
+            gh.append((alpha, beta, gamma))
+        conductance.append(np.concatenate([sides[0], inner, sides[1]], axis=a))
+        bvalue.append(tuple(values))
+        bflux.append(tuple(fluxes))
+        ghosts.append(None if flow.faces.periodic[a] else tuple(gh))
+    span = max(fixed_temps) - min(fixed_temps)
+    if power.any():
+        # a conduction scale for the heat sources: P / (k_fluid L)
+        span = max(span, float(np.sum(power) * grid.cell_volume / (fluid.conductivity * max(d["domain"]["size"]))))
+    return ThermalModel(
+        capacity=rho_cp, conductivity=k, conductance=tuple(conductance), source=source,
+        power=power, boundary_value=tuple(bvalue), boundary_flux=tuple(bflux),
+        ghosts=tuple(ghosts), fluid_capacity=fluid.density * fluid.specific_heat,
+        expansion=fluid.expansion or 0.0, reference_temperature=d["fluid"]["reference_temperature"],
+        temperature_span=max(span, 1e-3))
