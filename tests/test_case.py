@@ -87,7 +87,7 @@ def test_defaults_are_filled():
     assert b["region"] == {"min": [0.0, 0.0], "max": [0.5, 0.25]}  # face x-: (y, z)
     assert b["velocity"] == [0.0, 0.0, 0.0]
     assert all(b[k] is None for k in ("temperature", "heat_flux", "htc", "ambient"))
-    assert d["physics"] == {"buoyancy": False, "turbulence": "none"}
+    assert d["physics"] == {"buoyancy": False, "turbulence": "none", "body_force": [0.0, 0.0, 0.0]}
     assert d["solver"] == {"mode": "steady", "end_time": 0.0, "max_steps": 200000, "tolerance": 1e-6,
                            "cfl": 0.5, "precision": "float64", "backend": "auto",
                            "checkpoint_every": 0.0, "steps_per_call": 200,

@@ -34,6 +34,7 @@ def fake_runner(monkeypatch):
 
     module = types.ModuleType("thermo.runner")
     module.run_case = run_case
+    module.DivergenceError = type("DivergenceError", (RuntimeError,), {})
     monkeypatch.setitem(sys.modules, "thermo.runner", module)
     return calls
 
