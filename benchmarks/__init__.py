@@ -1,15 +1,28 @@
 """Benchmark suite of thermo: ``python -m benchmarks`` or ``thermo bench`` from the repository root.
 
-See benchmarks/RESULTS.md for what is measured and the numbers measured so far.
+Sub-commands: ``cavity`` (the default, also run when no sub-command is given) and
+``devahldavis``. See benchmarks/RESULTS.md for what is measured and the numbers
+measured so far.
 """
 from __future__ import annotations
 
+import sys
 from typing import Sequence
 
-__all__ = ["main"]
+__all__ = ["main", "SUITES"]
+
+SUITES = ("cavity", "devahldavis")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the suite (currently the 3-D lid-driven cavity); returns the exit code."""
-    from .cavity import main as cavity_main
-    return cavity_main(argv)
+    """Run one benchmark, chosen by an optional first argument (``cavity`` or
+    ``devahldavis``; default ``cavity``); returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    name = args[0] if args and args[0] in SUITES else "cavity"
+    if args and args[0] in SUITES:
+        args = args[1:]
+    if name == "devahldavis":
+        from .devahldavis import main as suite_main
+    else:
+        from .cavity import main as suite_main
+    return suite_main(args)

@@ -57,7 +57,10 @@ _COLUMNS = [  # (header, key, format, width)
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Time the flow solver on the 3-D lid-driven cavity at several grid sizes.")
+        description="Time the flow solver on the 3-D lid-driven cavity at several grid sizes.",
+        epilog="This is the default benchmark (also `python -m benchmarks cavity ...`); see "
+               "`python -m benchmarks devahldavis --help` for the de Vahl Davis "
+               "time-to-steady-answer benchmark.")
     p.add_argument("--sizes", type=int, nargs="+", metavar="N",
                    help=f"cells per side of the N^3 grids (default {' '.join(map(str, DEFAULT_SIZES))})")
     p.add_argument("--steps", type=int, metavar="K",

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .boundaries import FACES, INLET, OUTLET, tangential_axes
 from .case import Case
 from .model import FlowModel
 
