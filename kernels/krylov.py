@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
+import jax
 import jax.numpy as jnp
 from jax import lax
 
@@ -12,36 +13,46 @@ class SolveInfo(NamedTuple):
     residual: jnp.ndarray  # final ||b - A x|| / ||b||
 
 
+def _dot(u, v):
+    return sum(jnp.vdot(a, b).real for a, b in zip(jax.tree_util.tree_leaves(u),
+                                                   jax.tree_util.tree_leaves(v)))
+
+
+def _axpy(alpha, x, y):
+    return jax.tree_util.tree_map(lambda a, b: alpha * a + b, x, y)
+
+
 def pcg(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_iter: int = 200,
         project: Callable | None = None):
     """Solve ``A x = b`` for SPD ``A`` by preconditioned CG from ``x0``.
 
-    Stops when ``||b - A x||_2 <= tol * ||b||_2`` or after ``max_iter``
+    ``b`` and ``x`` may be arrays or pytrees of arrays (one unknown per leaf
+    entry). Stops when ``||b - A x||_2 <= tol * ||b||_2`` or after ``max_iter``
     iterations. ``project`` (optional) removes a null space from the residual
     and the preconditioned residual (e.g. the mean for all-Neumann problems).
     The reductions run in the dtype of ``b``.
     """
     proj = project if project is not None else (lambda v: v)
-    dot = lambda u, v: jnp.vdot(u, v).real
-    r = proj(b - apply_a(x0))
-    bnorm = jnp.sqrt(dot(b, b))
+    r = proj(_axpy(-1.0, apply_a(x0), b))
+    bnorm = jnp.sqrt(_dot(b, b))
     safe = jnp.where(bnorm > 0, bnorm, 1.0)
     target = tol * safe
 
     def cond(s):
         x, r, p, rz, it = s
-        return (jnp.sqrt(dot(r, r)) > target) & (it < max_iter)
+        return (jnp.sqrt(_dot(r, r)) > target) & (it < max_iter)
 
     def body(s):
         # the preconditioner appears once in the traced program: compile time
         x, r, p, rz_old, it = s
         z = proj(precond(r))
-        rz = dot(r, z)
-        p = z + jnp.where(it > 0, rz / rz_old, 0.0) * p
+        rz = _dot(r, z)
+        p = _axpy(jnp.where(it > 0, rz / rz_old, 0.0), p, z)
         ap = apply_a(p)
-        alpha = rz / dot(p, ap)
-        return x + alpha * p, r - alpha * ap, p, rz, it + 1
+        alpha = rz / _dot(p, ap)
+        return _axpy(alpha, p, x), _axpy(-alpha, ap, r), p, rz, it + 1
 
-    one = jnp.ones((), b.dtype)
-    x, r, _, _, it = lax.while_loop(cond, body, (x0, r, jnp.zeros_like(b), one, jnp.int32(0)))
-    return x, SolveInfo(it, jnp.sqrt(dot(r, r)) / safe)
+    one = jnp.ones((), jax.tree_util.tree_leaves(b)[0].dtype)
+    zeros = jax.tree_util.tree_map(jnp.zeros_like, b)
+    x, r, _, _, it = lax.while_loop(cond, body, (x0, r, zeros, one, jnp.int32(0)))
+    return x, SolveInfo(it, jnp.sqrt(_dot(r, r)) / safe)

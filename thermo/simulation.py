@@ -22,6 +22,7 @@ from jax import lax
 from thermo.kernels.advection import momentum_flux_divergence
 from thermo.kernels.energy import advective_flux_divergence
 from thermo.kernels.multigrid import build_hierarchy, with_shift
+from thermo.kernels.krylov import pcg
 from thermo.kernels.poisson import solve_poisson, solve_spd
 from thermo.kernels.stencils import (cell_velocity, diff_faces, divergence, face_average,
                                      laplacian, pad, shift)
@@ -60,6 +61,8 @@ class Params(NamedTuple):
     fixed: tuple
     wall_nb: tuple
     ghosts: tuple
+    ghosts_hom: tuple        # the same ghosts with zero boundary values
+    implicit: tuple          # faces of the implicit viscous solve (free, no duplicates)
     levels: list
     body: jnp.ndarray
     capacity: jnp.ndarray    # rho cp per cell (zero in solids for steady runs), J/(m3 K)
@@ -97,48 +100,83 @@ class Settings:
     time_ref: float   # time scale of the residuals, s
 
 
-def _tendency(u, T, prm: Params, cfg: Settings):
-    """Explicit momentum tendency: advection + viscous diffusion + body force and
-    Boussinesq buoyancy ``-beta (T - T_ref) g`` (m/s2)."""
-    pads = [[pad(u[c], a, *(prm.ghosts[c][a] or (None, None)), normal=(a == c),
-                 periodic=cfg.periodic[a]) for a in range(3)] for c in range(3)]
+def _vector_laplacian(u, ghosts, wall_nb, cfg: Settings):
+    """Laplacian (1/m2 times velocity) of each face-velocity component, with the
+    boundary ghosts ``ghosts[c][a]`` and mirrored no-slip ghosts at solids."""
     out = []
     for c in range(3):
-        adv = momentum_flux_divergence(c, pads, cfg.h)
         lap = 0.0
         for a in range(3):
             if not cfg.active[a]:
                 continue
-            q = pads[c][a]
+            q = pad(u[c], a, *(ghosts[c][a] or (None, None)), normal=(a == c),
+                    periodic=cfg.periodic[a], width=1)
             m = u[c].shape[a]
-            minus, plus = shift(q, a, 1, m), shift(q, a, 3, m)
+            minus, plus = shift(q, a, 0, m), shift(q, a, 2, m)
             if a != c:
-                lo, hi = prm.wall_nb[c][a]
+                lo, hi = wall_nb[c][a]
                 # no slip on a solid surface half a cell away, not a whole cell
                 minus = jnp.where(lo > 0, -u[c], minus)
                 plus = jnp.where(hi > 0, -u[c], plus)
             lap = lap + (plus - 2.0 * u[c] + minus) / (cfg.h[a] ** 2)
+        out.append(lap)
+    return tuple(out)
+
+
+def _tendency(u, T, prm: Params, cfg: Settings):
+    """Explicit momentum tendencies (m/s2): advection plus body force and Boussinesq
+    buoyancy ``-beta (T - T_ref) g``; and viscous diffusion ``nu lap u``."""
+    pads = [[pad(u[c], a, *(prm.ghosts[c][a] or (None, None)), normal=(a == c),
+                 periodic=cfg.periodic[a]) for a in range(3)] for c in range(3)]
+    lap = _vector_laplacian(u, prm.ghosts, prm.wall_nb, cfg)
+    out = []
+    for c in range(3):
         force = prm.body[c]
         if cfg.buoyancy:
             tf = face_average(T, c, periodic=cfg.periodic[c])
             force = force - cfg.beta * (tf - cfg.t_ref) * prm.gravity[c]
-        out.append(adv + cfg.nu * lap + force)
-    return tuple(out)
+        out.append(momentum_flux_divergence(c, pads, cfg.h) + force)
+    return tuple(out), tuple(cfg.nu * x for x in lap)
+
+
+def _implicit_viscous(rhs, dt, prm: Params, cfg: Settings):
+    """Solve ``(I - theta dt nu lap) du = rhs`` for the velocity increment on the
+    faces the momentum equation updates (homogeneous boundary ghosts), by
+    Jacobi-preconditioned CG. Removes the viscous limit on the time step."""
+    k = cfg.theta * dt * cfg.nu
+    mask = prm.implicit
+
+    def apply_a(x):
+        xm = tuple(m * v for m, v in zip(mask, x))
+        lap = _vector_laplacian(xm, prm.ghosts_hom, prm.wall_nb, cfg)
+        return tuple(v - k * m * l for v, m, l in zip(x, mask, lap))
+
+    inv_diag = 1.0 / (1.0 + k * sum(2.0 / cfg.h[a] ** 2 for a in range(3) if cfg.active[a]))
+    precond = lambda r: tuple(jnp.where(m > 0, inv_diag, 1.0) * v for m, v in zip(mask, r))
+    du, info = pcg(apply_a, rhs, rhs, precond, tol=_tol(cfg.p_tol, rhs[0]))
+    out = []
+    for c in range(3):
+        if cfg.periodic[c]:  # the last face repeats the first
+            n = du[c].shape[c]
+            du_c = jnp.concatenate([shift(du[c], c, 0, n - 1), shift(du[c], c, 0, 1)], axis=c)
+            out.append(du_c)
+        else:
+            out.append(du[c])
+    return tuple(out), info
 
 
 def _time_step(u, cfg: Settings):
     if cfg.dt_fixed is not None:
         return jnp.asarray(cfg.dt_fixed, u[0].dtype)
     rate = 0.0
-    visc = 0.0
     for a in range(3):
         if cfg.active[a]:
             umax = jnp.maximum(jnp.max(jnp.abs(u[a])), cfg.u_bc[a])
             rate = rate + umax / cfg.h[a]
-            visc = visc + 1.0 / cfg.h[a] ** 2
-    # AB2 is stable for diffusion while dt * 4 nu sum(1/h2) <= 1; keep a margin
-    inv = rate / cfg.cfl + 4.0 * cfg.nu * visc / 0.8
-    return 1.0 / jnp.maximum(inv, 1e-30)
+    # viscous terms are implicit: only advection limits the step; with no flow
+    # at all, a step of one viscous time of a cell keeps the loop finite
+    visc = cfg.nu * sum(1.0 / cfg.h[a] ** 2 for a in range(3) if cfg.active[a])
+    return 1.0 / jnp.maximum(rate / cfg.cfl, jnp.maximum(visc, 1e-30))
 
 
 def _energy(T, u, dt, prm: Params, cfg: Settings):
@@ -161,19 +199,26 @@ def _tol(tol: float, x) -> float:
 
 def _step(s: State, prm: Params, cfg: Settings) -> State:
     u = s.u
-    f = _tendency(u, s.T, prm, cfg)
+    f, visc = _tendency(u, s.T, prm, cfg)
     dt = _time_step(u, cfg)
     if not cfg.steady:
         dt = jnp.minimum(dt, cfg.end_time - s.t)
     first = s.step == 0
     ratio = jnp.where(first, 0.0, dt / jnp.where(first, 1.0, s.dt))
     c1, c0 = 1.0 + 0.5 * ratio, -0.5 * ratio
-    ustar = tuple(prm.free[c] * (u[c] + dt * (c1 * f[c] + c0 * s.tend[c])) + prm.fixed[c]
-                  for c in range(3))
+    # incremental pressure correction: the predictor sees the old pressure, so that
+    # at a steady state the increment vanishes and the answer does not depend on dt
+    grad_p = tuple(diff_faces(s.p, c, cfg.h[c], periodic=cfg.periodic[c]) for c in range(3))
+    explicit = tuple(prm.free[c] * dt * (c1 * f[c] + c0 * s.tend[c] + visc[c] - grad_p[c])
+                     for c in range(3))
+    du, _ = _implicit_viscous(explicit, dt, prm, cfg)
+    ustar = tuple(prm.free[c] * (u[c] + du[c]) + prm.fixed[c] for c in range(3))
     rhs = divergence(ustar, cfg.h) / dt
-    p, info = solve_poisson(prm.levels, rhs, s.p, tol=_tol(cfg.p_tol, rhs), singular=cfg.singular)
-    unew = tuple(ustar[c] - dt * prm.free[c] * diff_faces(p, c, cfg.h[c], periodic=cfg.periodic[c])
+    phi, info = solve_poisson(prm.levels, rhs, jnp.zeros_like(s.p), tol=_tol(cfg.p_tol, rhs),
+                              singular=cfg.singular)
+    unew = tuple(ustar[c] - dt * prm.free[c] * diff_faces(phi, c, cfg.h[c], periodic=cfg.periodic[c])
                  for c in range(3))
+    p = s.p + phi
     change = jnp.max(jnp.stack([jnp.max(jnp.abs(unew[c] - u[c])) for c in range(3)])) / dt
     res_mom = change * cfg.l_ref / cfg.u_ref ** 2
     res_div = jnp.max(jnp.abs(divergence(unew, cfg.h))) * cfg.l_ref / cfg.u_ref
@@ -292,9 +337,21 @@ class Simulation:
             wall_nb=tuple(tuple(None if x is None else (arr(x[0]), arr(x[1])) for x in nb)
                           for nb in m.wall_nb),
             ghosts=tuple(tuple(tri(g) for g in gc) for gc in m.ghosts),
+            ghosts_hom=tuple(tuple(None if g is None else tuple(
+                (arr(side[0]), arr(side[1]), arr(0 * side[2])) for side in g) for g in gc)
+                for gc in m.ghosts),
+            implicit=tuple(arr(self._implicit_mask(c)) for c in range(3)),
             levels=levels, body=arr(body), capacity=arr(capacity), t_levels=t_levels,
             t_source=arr(th.source), t_ghosts=tuple(tri(g) for g in th.ghosts),
             gravity=arr(gravity))
+
+    def _implicit_mask(self, c: int) -> np.ndarray:
+        mask = self.model.free[c].copy()
+        if self.model.faces.periodic[c]:
+            idx = [slice(None)] * 3
+            idx[c] = -1
+            mask[tuple(idx)] = 0.0
+        return mask
 
     def initial_state(self) -> State:
         d = self.case.data

@@ -408,3 +408,51 @@ def validate_channel(full: bool = False) -> list[dict]:
 
 
 VALIDATIONS.update({"devahldavis": validate_devahldavis, "channel": validate_channel})
+
+
+def conjugate_case(n: int) -> dict:
+    """A 2-D copper block (10 W per metre of depth... scaled to the slab) in an air
+    channel 0.1 m high, inlet 0.05 m/s at 25 C; n cells across the height."""
+    depth = 0.1 / n
+    return {
+        "case": {"name": f"conjugate-{n}"},
+        "domain": {"size": [0.2, 0.1, depth], "cells": [2 * n, n, 1]},
+        "parts": [{"name": "block", "kind": "solid", "material": "copper", "power": 0.1 * depth,
+                   "box": {"min": [0.05, 0.0, 0.0], "max": [0.075, 0.025, depth]}}],
+        "boundaries": [
+            {"name": "inlet", "face": "x-", "flow": "inlet", "velocity": [0.05, 0.0, 0.0],
+             "temperature": 25.0},
+            {"name": "outlet", "face": "x+", "flow": "outlet"},
+            {"name": "zlo", "face": "z-", "flow": "slip"},
+            {"name": "zhi", "face": "z+", "flow": "slip"},
+        ],
+        "solver": {"mode": "steady", "tolerance": 1e-7, "max_steps": 100000,
+                   "steps_per_call": 1000},
+    }
+
+
+def conjugate_block_max(n: int) -> tuple[float, dict]:
+    from .runner import summarise
+
+    sim = Simulation(case_from_dict(conjugate_case(n)))
+    state, info = sim.run()
+    if info.status != "converged":
+        raise RuntimeError(f"conjugate n={n} did not converge: {info}")
+    s = summarise(sim, state, info)
+    return s["parts"]["block"]["max_temperature_c"], s
+
+
+def validate_conjugate(full: bool = False) -> list[dict]:
+    sizes = (16, 32, 64) if full else (8, 16, 32)
+    t = [conjugate_block_max(n)[0] for n in sizes]
+    order = float(np.log2(abs(t[1] - t[0]) / abs(t[2] - t[1])))
+    change = abs(t[2] - t[1]) / (t[1] - 25.0)
+    return [
+        _row("conjugate-block", f"block max T (C) on {sizes}: {t[0]:.3f}, {t[1]:.3f}, {t[2]:.3f}; "
+             "last change / rise", None, t[2], change, 0.05),
+        _row("conjugate-block", "observed order of the block max T (error = 1 - order)", None,
+             order, 1.0 - order, 0.0),
+    ]
+
+
+VALIDATIONS["conjugate"] = validate_conjugate
