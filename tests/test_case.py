@@ -8,6 +8,7 @@ import pytest
 
 from thermo.case import Case, CaseError, case_from_dict, default_case_path, load_case, to_toml
 from thermo.materials import LIBRARY
+from thermo.meshes import shapes_of
 
 CASES = pathlib.Path(default_case_path()).parent
 
@@ -257,13 +258,144 @@ def test_unsupported_part_kinds(kind):
     refused(make(parts=[part(kind=kind)]), "parts[0].kind", f"'{kind}' is not supported yet", "accepted: 'solid'")
 
 
-def test_unknown_part_kind_and_later_shapes():
+def test_unknown_part_kind():
     refused(make(parts=[part(kind="sold")]), "parts[0].kind", "did you mean 'solid'")
-    refused(make(parts=[part(cylinder={"center": [0, 0, 0], "radius": 1, "length": 1})]),
-            "parts[0].cylinder", "not supported yet", "box")
-    refused(make(parts=[part(repeat={"count": 2, "step": [0, 0, 0.1]})]), "parts[0].repeat", "not supported yet")
-    refused(make(parts=[part(stl="chip.stl")]), "parts[0].stl", "not supported yet")
-    refused(make(parts=[part(rotate=90)]), "parts[0].rotate", "not supported yet")
+
+
+def test_box_part_keeps_its_structure_and_gets_a_shape():
+    (p,) = case_from_dict(make(parts=[part()])).data["parts"]
+    assert p["box"] == {"min": [0.1, 0.1, 0.0], "max": [0.2, 0.2, 0.25]}
+    assert p["shape"] == {"type": "box", "min": [0.1, 0.1, 0.0], "max": [0.2, 0.2, 0.25]}
+    assert (p["cylinder"], p["stl"], p["rotate"], p["axis"], p["repeat"]) == (None, None, 0, "z", None)
+
+
+def cyl(**kw):
+    c = {"center": [0.5, 0.25, 0.125], "radius": 0.1, "length": 0.2, "axis": "z"}
+    c.update(kw)
+    return c
+
+
+def test_cylinder_part():
+    p = part(cylinder=cyl(axis="x"))
+    del p["box"]
+    (d,) = case_from_dict(make(parts=[p])).data["parts"]
+    assert d["box"] is None
+    assert d["cylinder"] == {"center": [0.5, 0.25, 0.125], "radius": 0.1, "length": 0.2, "axis": "x"}
+    assert d["shape"] == {"type": "cylinder", **d["cylinder"]}
+    no_axis = {k: v for k, v in cyl().items() if k != "axis"}
+    assert case_from_dict(make(parts=[{**p, "cylinder": no_axis}])).data["parts"][0]["cylinder"]["axis"] == "z"
+    for bad, key, frag in [
+        (cyl(radius=0), "parts[0].cylinder.radius", "> 0"),
+        (cyl(radius=-1), "parts[0].cylinder.radius", "> 0"),
+        (cyl(length="long"), "parts[0].cylinder.length", "expected a number"),
+        (cyl(axis="w"), "parts[0].cylinder.axis", "'x', 'y', 'z'"),
+        (cyl(center=[0.5, 0.25]), "parts[0].cylinder.center", "3 numbers"),
+        ({"radius": 0.1, "length": 0.1}, "parts[0].cylinder.center", "missing required key"),
+        ({**cyl(), "radios": 1}, "parts[0].cylinder.radios", "did you mean 'radius'"),
+        (cyl(radius=0.3), "parts[0].cylinder", "spans y = -0.05 to 0.55, outside the domain"),
+    ]:
+        refused(make(parts=[{**p, "cylinder": bad}]), key, frag)
+
+
+def test_exactly_one_shape():
+    refused(make(parts=[part(cylinder=cyl())]), "parts[0].cylinder", "box and cylinder are exclusive",
+            "exactly one of box")
+    refused(make(parts=[part(stl="chip.stl")]), "parts[0].stl", "exclusive")
+    bare = part()
+    del bare["box"]
+    refused(make(parts=[bare]), "parts[0].box", "missing required key", "cylinder", "stl")
+
+
+def test_rotate():
+    d = case_from_dict(make(parts=[part(rotate=90)])).data["parts"][0]
+    assert (d["rotate"], d["axis"]) == (90, "z")
+    assert case_from_dict(make(parts=[part(rotate=-270, axis="x")])).data["parts"][0]["axis"] == "x"
+    refused(make(parts=[part(rotate=45)]), "parts[0].rotate", "not a multiple of 90", "multiple of 90")
+    refused(make(parts=[part(rotate="90")]), "parts[0].rotate", "expected a number")
+    refused(make(parts=[part(rotate=90, axis="w")]), "parts[0].axis", "'x', 'y', 'z'")
+    # fits only once turned: y from -0.05 to 0.55 becomes x from 0.2 to 0.8
+    turned = {"min": [0.4, -0.05, 0.0], "max": [0.6, 0.55, 0.1]}
+    refused(make(parts=[part(box=turned)]), "parts[0].box.min", "outside the domain")
+    assert case_from_dict(make(parts=[part(box=turned, rotate=90)]))
+    # and the reverse: a box that fits only as written
+    refused(make(parts=[part(box={"min": [0.0, 0.2, 0.0], "max": [0.8, 0.3, 0.1]}, rotate=90)]),
+            "parts[0].rotate", "outside the domain")
+
+
+def test_repeat():
+    d = case_from_dict(make(parts=[part(repeat={"count": 3, "step": [0.25, 0, 0]})])).data["parts"][0]
+    assert d["repeat"] == {"count": 3, "step": [0.25, 0.0, 0.0]}
+    shapes = shapes_of(d)
+    assert [tuple(s.bounds()[0]) for s in shapes] == [(0.1, 0.1, 0.0), (0.35, 0.1, 0.0), (0.6, 0.1, 0.0)]
+    refused(make(parts=[part(repeat={"count": 0, "step": [0, 0, 0]})]), "parts[0].repeat.count", ">= 1")
+    refused(make(parts=[part(repeat={"count": 2.5, "step": [0, 0, 0]})]), "parts[0].repeat.count", "integer")
+    refused(make(parts=[part(repeat={"count": 2, "step": [0, 0]})]), "parts[0].repeat.step", "3 numbers")
+    refused(make(parts=[part(repeat={"count": 2})]), "parts[0].repeat.step", "missing required key")
+    refused(make(parts=[part(repeat={"count": 2, "stepp": [0, 0, 0]})]), "parts[0].repeat.stepp",
+            "did you mean 'step'")
+    refused(make(parts=[part(repeat={"count": 5, "step": [0.25, 0, 0]})]), "parts[0].repeat",
+            "copy 4 (chip[4])", "outside the domain")
+
+
+def test_shaped_parts_round_trip_and_keep_derived_keys_out_of_the_text():
+    c = part(name="fan", cylinder=cyl(), rotate=90, axis="y", repeat={"count": 2, "step": [0.2, 0, 0]})
+    del c["box"]
+    case = case_from_dict(make(parts=[c, part(rotate=180)]))
+    assert "shape" not in case.text and "type" not in case.text
+    again = case_from_dict(tomllib.loads(case.text))
+    assert again.data == case.data
+
+
+def stl_file(path, *, watertight=True):
+    import trimesh
+
+    mesh = trimesh.creation.box(extents=(0.2, 0.2, 0.1))
+    mesh.apply_translation([0.5, 0.25, 0.1])
+    if not watertight:
+        mesh = trimesh.Trimesh(mesh.vertices, mesh.faces[:-1], process=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mesh.export(path)
+    return path
+
+
+STL_CASE = """[case]
+name = "stl"
+[domain]
+size = [1.0, 0.5, 0.25]
+cells = [4, 2, 2]
+[[parts]]
+name = "chassis"
+kind = "solid"
+material = "copper"
+stl = "{stl}"
+"""
+
+
+def test_stl_part_is_relative_to_the_case_file(tmp_path):
+    stl = stl_file(tmp_path / "geometry" / "chassis.stl")
+    path = write(tmp_path, STL_CASE.format(stl="geometry/chassis.stl"))
+    d = load_case(path).data["parts"][0]
+    assert d["stl"] == "geometry/chassis.stl"
+    assert d["shape"] == {"type": "stl", "path": str(stl.resolve())}
+    (s,) = shapes_of(d)
+    assert s.volume() == pytest.approx(0.2 * 0.2 * 0.1, rel=1e-6)
+    assert "path" not in load_case(path).text
+
+
+def test_stl_part_refusals(tmp_path):
+    path = write(tmp_path, STL_CASE.format(stl="missing.stl"))
+    with pytest.raises(CaseError, match=r"parts\[0\]\.stl: part 'chassis': STL file 'missing.stl' not found"):
+        load_case(path)
+    stl_file(tmp_path / "open.stl", watertight=False)
+    path = write(tmp_path, STL_CASE.format(stl="open.stl"))
+    with pytest.raises(CaseError) as info:
+        load_case(path)
+    msg = str(info.value)
+    assert "parts[0].stl: part 'chassis'" in msg and "open.stl" in msg and "not watertight" in msg
+    stl_file(tmp_path / "ok.stl")
+    path = write(tmp_path, STL_CASE.format(stl="ok.stl") + "repeat = { count = 3, step = [0.0, 0.0, 0.1] }\n")
+    with pytest.raises(CaseError, match=r"parts\[0\]\.repeat: copy 2 \(chassis\[2\]\) spans z"):
+        load_case(path)
 
 
 def bc(**kw):

@@ -64,3 +64,31 @@ def test_devahldavis_all():
 @pytest.mark.validation
 def test_channel_nusselt():
     _check(validation.validate_channel())
+
+
+def _fr4_flux(axis: int) -> float:
+    """Steady heat flow (W) across a 1 cm FR4 cube with 10 K across ``axis``."""
+    faces = "xyz"[axis]
+    d = {
+        "case": {"name": f"fr4-{faces}"},
+        "domain": {"size": [0.01, 0.01, 0.01], "cells": [4, 4, 4]},
+        "parts": [{"name": "board", "kind": "solid", "material": "fr4",
+                   "box": {"min": [0.0, 0.0, 0.0], "max": [0.01, 0.01, 0.01]}}],
+        "boundaries": [{"name": "hot", "face": faces + "-", "temperature": 30.0},
+                       {"name": "cold", "face": faces + "+", "temperature": 20.0}],
+        "solver": {"mode": "steady", "tolerance": 1e-9, "max_steps": 20},
+    }
+    sim = Simulation(case_from_dict(d))
+    state, info = sim.run()
+    return summarise(sim, state, info)["boundaries"]["hot"]["heat_w"]
+
+
+def test_fr4_anisotropy_reaches_the_conduction_operator():
+    from thermo.materials import LIBRARY
+
+    kx, ky, kz = LIBRARY["fr4"].conductivity_axes()
+    qx, qz = _fr4_flux(0), _fr4_flux(2)
+    print(f"FR4 heat flow in-plane {qx:.5f} W, through-plane {qz:.5f} W, ratio {qx / qz:.4f} "
+          f"(k ratio {kx / kz:.4f})")
+    np.testing.assert_allclose(qx, kx * 0.01 * 10.0, rtol=1e-9)  # k A dT / L
+    np.testing.assert_allclose(qx / qz, kx / kz, rtol=1e-9)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from thermo.materials import LIBRARY, Material, resolve_material
+from thermo.meshes.parts import shapes_of
 
 __all__ = ["Case", "CaseError", "case_from_dict", "default_case_path", "load_case", "to_toml"]
 
@@ -26,12 +27,17 @@ FACES = ("x-", "x+", "y-", "y+", "z-", "z+")
 FLOWS = ("wall", "slip", "inlet", "outlet", "periodic")
 PART_KINDS = ("solid",)
 PART_KINDS_LATER = ("server", "fan", "porous", "cold_plate", "tank", "crah")
-SHAPES_LATER = ("cylinder", "stl", "repeat", "rotate")
+SHAPES = ("box", "cylinder", "stl")
+AXES = ("x", "y", "z")
+_SHAPE_ACCEPTED = ("exactly one of box = {min = [x, y, z], max = [x, y, z]}, "
+                   "cylinder = {center = [x, y, z], radius = r, length = l, axis = 'z'}, "
+                   "stl = 'file.stl'")
 TURBULENCE = ("none",)
 TURBULENCE_LATER = ("smagorinsky", "zero-equation")
 FIELDS = ("T", "U", "p", "material")
 ABSOLUTE_ZERO_C = -273.15
 _REL_TOL = 1e-12
+_DERIVED = ("shape",)  # keys of the validated data that are not case-file keys (not written)
 
 _SECTIONS = ("case", "domain", "fluid", "materials", "parts", "boundaries",
              "physics", "solver", "output")
@@ -40,8 +46,11 @@ _KEYS = {
     "domain": ("size", "cells", "gravity"),
     "fluid": ("material", "reference_temperature", "initial_temperature", "initial_velocity"),
     "materials": ("name", "density", "specific_heat", "conductivity", "viscosity", "expansion"),
-    "parts": ("name", "kind", "material", "box", "power") + SHAPES_LATER,
+    "parts": ("name", "kind", "material", "box", "cylinder", "stl", "rotate", "axis", "repeat",
+              "power"),
     "box": ("min", "max"),
+    "cylinder": ("center", "radius", "length", "axis"),
+    "repeat": ("count", "step"),
     "boundaries": ("name", "face", "region", "flow", "velocity", "volume_flow",
                    "temperature", "heat_flux", "htc", "ambient"),
     "physics": ("buoyancy", "turbulence", "body_force"),
@@ -370,7 +379,7 @@ def _materials(c: _Checker, raw: Any) -> tuple[list[dict], dict[str, Material]]:
         m["viscosity"] = None if v is None else c.number(v, f"{key}.viscosity", lo=0.0, lo_open=True)
         e = t.get("expansion")
         m["expansion"] = None if e is None else c.number(e, f"{key}.expansion")
-        mats[name] = Material(**m)
+        mats[name] = Material(**m, source=f"user material ({key} in the case)")
         out.append(m)
     return out, mats
 
@@ -456,16 +465,92 @@ def _parts(c: _Checker, raw: Any, user: dict[str, Material], size: list[float]) 
         names.add(name)
         kind = c.string(c.required(t, "kind", key, ", ".join(PART_KINDS)), f"{key}.kind",
                         PART_KINDS, PART_KINDS_LATER)
-        for later in SHAPES_LATER:
-            if later in t:
-                raise c.fail(f"{key}.{later}", f"{later!r} is not supported yet",
-                             "box = {min = [x, y, z], max = [x, y, z]}")
         mat = c.required(t, "material", key, _known_materials(user))
         _resolve(c, mat, f"{key}.material", user)
-        box = _box(c, c.required(t, "box", key, "box = {min = [x, y, z], max = [x, y, z]}"),
-                   f"{key}.box", size, "xyz")
-        power = c.number(t.get("power", 0.0), f"{key}.power", lo=0.0)
-        out.append({"name": name, "kind": kind, "material": mat, "box": box, "power": power})
+        p: dict[str, Any] = {"name": name, "kind": kind, "material": mat}
+        p.update(_part_shape(c, t, key, name, size))
+        p["power"] = c.number(t.get("power", 0.0), f"{key}.power", lo=0.0)
+        p["shape"] = p.pop("shape")  # derived, last; to_toml leaves it out
+        out.append(p)
+    return out
+
+
+def _part_shape(c: _Checker, t: dict, key: str, name: str, size: list[float]) -> dict:
+    """A part's shape keys (box, cylinder, stl, rotate, axis, repeat) and the derived `shape`.
+
+    Every copy (after rotation and repeats) must lie inside the domain. An STL
+    path is relative to the case file's folder (the working folder for a dict
+    case); `shape` holds it resolved to an absolute path.
+    """
+    given = [k for k in SHAPES if t.get(k) is not None]
+    if not given:
+        raise c.fail(f"{key}.box", "missing required key (the part needs a shape)", _SHAPE_ACCEPTED)
+    if len(given) > 1:
+        raise c.fail(f"{key}.{given[1]}", f"{given[0]} and {given[1]} are exclusive", _SHAPE_ACCEPTED)
+    rot = t.get("rotate", 0)
+    rot_acc = "an integer multiple of 90 (degrees), e.g. 90, 180, -90"
+    if isinstance(rot, bool) or not isinstance(rot, numbers.Real) or not math.isfinite(rot):
+        raise c.fail(f"{key}.rotate", f"expected a number, got {_describe(rot)}", rot_acc)
+    if rot % 90 != 0:
+        raise c.fail(f"{key}.rotate", f"{_fmt(rot)} is not a multiple of 90", rot_acc)
+    rotate = int(rot)
+    axis = c.string(t.get("axis", "z"), f"{key}.axis", AXES)
+    turned = rotate % 360 != 0
+    out: dict[str, Any] = {"box": None, "cylinder": None, "stl": None}
+    shape_key = f"{key}.{given[0]}"
+    if given[0] == "box":
+        # an unturned box is checked against the domain here; a turned one below
+        extents = [math.inf] * 3 if turned else size
+        out["box"] = _box(c, t["box"], shape_key, extents, "xyz")
+        shape = {"type": "box", "min": list(out["box"]["min"]), "max": list(out["box"]["max"])}
+    elif given[0] == "cylinder":
+        cy = c.table(t["cylinder"], shape_key, _KEYS["cylinder"])
+        acc = "cylinder = {center = [x, y, z], radius = r, length = l, axis = 'z'}"
+        out["cylinder"] = {
+            "center": c.vector(c.required(cy, "center", shape_key, acc), f"{shape_key}.center", 3),
+            "radius": c.number(c.required(cy, "radius", shape_key, "a number > 0 (m)"),
+                               f"{shape_key}.radius", lo=0.0, lo_open=True),
+            "length": c.number(c.required(cy, "length", shape_key, "a number > 0 (m)"),
+                               f"{shape_key}.length", lo=0.0, lo_open=True),
+            "axis": c.string(cy.get("axis", "z"), f"{shape_key}.axis", AXES),
+        }
+        shape = {"type": "cylinder", **copy.deepcopy(out["cylinder"])}
+    else:
+        stl = c.name(t["stl"], shape_key)
+        base = pathlib.Path(c.source).parent if not c.source.startswith("<") else pathlib.Path()
+        file = (base / stl).resolve()
+        if not file.is_file():
+            raise c.fail(shape_key, f"part {name!r}: STL file {stl!r} not found (looked for {file})",
+                         "a path to an existing STL file, relative to the case file's folder")
+        out["stl"] = stl
+        shape = {"type": "stl", "path": str(file)}
+    out["rotate"], out["axis"] = rotate, axis
+    rep = t.get("repeat")
+    if rep is not None:
+        rt = c.table(rep, f"{key}.repeat", _KEYS["repeat"])
+        acc = "repeat = {count = n >= 1, step = [dx, dy, dz]}"
+        rep = {"count": c.integer(c.required(rt, "count", f"{key}.repeat", acc), f"{key}.repeat.count",
+                                  lo=1),
+               "step": c.vector(c.required(rt, "step", f"{key}.repeat", acc), f"{key}.repeat.step", 3)}
+    out["repeat"] = rep
+    out["shape"] = shape
+    try:
+        shapes = shapes_of(out)
+    except ValueError as exc:  # an STL that is unreadable or not watertight
+        raise c.fail(shape_key, f"part {name!r}: {exc}",
+                     "a closed (watertight) triangle surface in an STL file, in metres") from None
+    inside = "every copy inside the domain: 0 <= x, y, z <= (" + ", ".join(_fmt(e) for e in size) + ")"
+    # STL coordinates are single precision: allow their round-off at the domain's walls
+    rel = 1e-6 if given[0] == "stl" else _REL_TOL
+    for k, s in enumerate(shapes):
+        lo, hi = s.bounds()
+        for a in range(3):
+            if lo[a] >= -rel * size[a] and hi[a] <= size[a] * (1.0 + rel):
+                continue
+            where = f"{key}.repeat" if k > 0 else (f"{key}.rotate" if turned else shape_key)
+            what = f"copy {k} ({name}[{k}])" if rep is not None else f"part {name!r}"
+            raise c.fail(where, f"{what} spans {'xyz'[a]} = {_fmt(float(lo[a]))} to "
+                         f"{_fmt(float(hi[a]))}, outside the domain", inside)
     return out
 
 
@@ -645,6 +730,7 @@ def to_toml(data: dict) -> str:
         header = f"[[{section}]]" if isinstance(body, list) else f"[{section}]"
         for item in items:
             lines.append(header)
-            lines.extend(f"{k} = {_toml_value(v)}" for k, v in item.items() if v is not None)
+            lines.extend(f"{k} = {_toml_value(v)}" for k, v in item.items()
+                         if v is not None and k not in _DERIVED)
             lines.append("")
     return "\n".join(lines)

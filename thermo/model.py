@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from thermo.meshes import Grid, box_mask
+from thermo.meshes import Grid, cell_mask, power_density, shapes_of, volume_fractions
 
 from .boundaries import INLET, OUTLET, SLIP, WALL, FaceConditions, face_conditions
 from .case import Case, CaseError
@@ -18,12 +18,17 @@ from .case import Case, CaseError
 
 @dataclass(frozen=True)
 class Geometry:
-    """Cell ownership after voxelisation: later parts override earlier ones."""
+    """Cell ownership after voxelisation: later parts override earlier ones.
+
+    A part with ``repeat`` becomes several instances named ``name[k]``."""
 
     grid: Grid
-    owner: np.ndarray          # part index per cell, -1 = fluid
+    owner: np.ndarray          # instance index per cell, -1 = fluid
     material_id: np.ndarray    # 0 = the fluid, k = materials[k]
     materials: list            # material names, index 0 is the fluid
+    instances: list            # dicts: name, part (index into case parts), material, power (W)
+    power_density: np.ndarray  # W/m3, each instance's power spread over the grid exactly
+    warnings: list             # messages about parts the grid cannot resolve
 
     @property
     def fluid(self) -> np.ndarray:
@@ -31,22 +36,45 @@ class Geometry:
 
 
 def voxelise(case: Case) -> Geometry:
+    """Parts to cells: ownership by cell centre (later parts win), power by volume
+    overlap restricted to the cells each instance finally owns, so that the grid
+    holds exactly each instance's power."""
     d = case.data
+    src = case.path.name if case.path else "<dict>"
     grid = Grid(d["domain"]["size"], d["domain"]["cells"])
     owner = np.full(grid.cells, -1, dtype=np.int32)
     names = [d["fluid"]["material"]]
     mat = np.zeros(grid.cells, dtype=np.int32)
+    instances, fractions = [], []
     for i, part in enumerate(d["parts"]):
-        m = box_mask(grid, part["box"]["min"], part["box"]["max"])
-        if not m.any():
-            raise CaseError(case.path.name if case.path else "<dict>", f"parts[{i}].box",
-                            f"part {part['name']!r} covers no cell centre on this grid",
-                            "a box at least one cell wide, or a finer domain.cells")
-        owner[m] = i
-        if part["material"] not in names:
-            names.append(part["material"])
-        mat[m] = names.index(part["material"])
-    return Geometry(grid, owner, mat, names)
+        shapes = shapes_of(part)
+        many = part.get("repeat") is not None
+        for k, shape in enumerate(shapes):
+            name = f"{part['name']}[{k}]" if many else part["name"]
+            frac = volume_fractions(grid, shape)
+            if not frac.any():
+                raise CaseError(src, f"parts[{i}]", f"part {name!r} overlaps no cell of the grid",
+                                "a shape inside the domain")
+            m = cell_mask(grid, shape)
+            owner[m] = len(instances)
+            if part["material"] not in names:
+                names.append(part["material"])
+            mat[m] = names.index(part["material"])
+            instances.append({"name": name, "part": i, "material": part["material"],
+                              "power": float(part.get("power") or 0.0)})
+            fractions.append(frac)
+    power = np.zeros(grid.cells)
+    warnings = []
+    for j, (inst, frac) in enumerate(zip(instances, fractions)):
+        owned = frac * (owner == j)
+        if not owned.any():
+            warnings.append(f"{src}: part {inst['name']!r} owns no cell (thinner than a cell or "
+                            f"covered by later parts): its power is spread over the cells it "
+                            f"overlaps and its material is not resolved; refine domain.cells")
+            owned = frac
+        if inst["power"]:
+            power += power_density(grid, owned, inst["power"])
+    return Geometry(grid, owner, mat, names, instances, power, warnings)
 
 
 def _face_slab(arr2d: np.ndarray, axis: int) -> np.ndarray:

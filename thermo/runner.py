@@ -56,10 +56,11 @@ def summarise(sim: Simulation, state: State, info) -> dict:
     terms = [v["heat_w"] for v in bounds.values()] + [sources, default_heat]
     imbalance = abs(sum(terms)) / max(max(abs(x) for x in terms), 1e-300)
     parts = {}
-    for i, p in enumerate(d["parts"]):
+    for i, inst in enumerate(geo.instances):
         m = geo.owner == i
-        parts[p["name"]] = {
-            "power_w": float(th.power[m].sum() * grid.cell_volume),
+        parts[inst["name"]] = {
+            "power_w": inst["power"],
+            "material": inst["material"],
             "cells": int(m.sum()),
             "volume_m3": float(m.sum() * grid.cell_volume),
             "max_temperature_c": float(T[m].max()) if m.any() else float("nan"),
@@ -144,6 +145,8 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False) -> 
     case leaves nothing behind.
     """
     sim = Simulation(case)
+    for w in sim.model.geometry.warnings:
+        print(f"warning: {w}", file=sys.stderr)
     state, info = sim.run(progress=_progress_printer(sim, quiet))
     if info.status == "diverged":
         raise DivergenceError(

@@ -21,7 +21,8 @@ from .model import FlowModel
 @dataclass(frozen=True)
 class ThermalModel:
     capacity: np.ndarray     # rho * cp per cell, J/(m3 K)
-    conductivity: np.ndarray # per cell, W/(m K)
+    conductivity: np.ndarray # per cell, W/(m K) (the scalar value of each material)
+    conductivity_axes: tuple # per axis, per cell, W/(m K) (anisotropic solids such as FR4)
     conductance: tuple       # per axis, face coefficients (W/(m K)); boundary = fixed-T faces
     source: np.ndarray       # W/m3: part powers + fixed boundary terms
     power: np.ndarray        # W/m3 from parts alone
@@ -44,17 +45,16 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
     grid = geo.grid
     fluid = case.fluid
     rho_cp = np.empty(grid.cells)
-    k = np.empty(grid.cells)
+    k_scalar = np.empty(grid.cells)
+    k_axes = [np.empty(grid.cells) for _ in range(3)]
     mats = [case.material(name) for name in geo.materials]
     for i, m in enumerate(mats):
         sel = geo.material_id == i
         rho_cp[sel] = m.density * m.specific_heat
-        k[sel] = m.conductivity
-    power = np.zeros(grid.cells)
-    for i, part in enumerate(d["parts"]):
-        sel = geo.owner == i
-        if part.get("power", 0.0) and sel.any():
-            power[sel] = part["power"] / (sel.sum() * grid.cell_volume)
+        k_scalar[sel] = m.conductivity
+        for a, ka in enumerate(m.conductivity_axes()):
+            k_axes[a][sel] = ka
+    power = geo.power_density
     source = power.copy()
     t_init = d["fluid"]["initial_temperature"]
     fixed_temps = [t_init]
@@ -62,6 +62,7 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
     for a in range(3):
         n = grid.cells[a]
         h = grid.spacing[a]
+        k = k_axes[a]
         inner = _harmonic(np.take(k, range(n - 1), axis=a), np.take(k, range(1, n), axis=a))
         sides, values, fluxes, gh = [], [], [], []
         for side in (0, 1):
@@ -118,7 +119,7 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
         # a conduction scale for the heat sources: P / (k_fluid L)
         span = max(span, float(np.sum(power) * grid.cell_volume / (fluid.conductivity * max(d["domain"]["size"]))))
     return ThermalModel(
-        capacity=rho_cp, conductivity=k, conductance=tuple(conductance), source=source,
+        capacity=rho_cp, conductivity=k_scalar, conductivity_axes=tuple(k_axes), conductance=tuple(conductance), source=source,
         power=power, boundary_value=tuple(bvalue), boundary_flux=tuple(bflux),
         ghosts=tuple(ghosts), fluid_capacity=fluid.density * fluid.specific_heat,
         expansion=fluid.expansion or 0.0, reference_temperature=d["fluid"]["reference_temperature"],
