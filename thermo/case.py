@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import inspect
 import math
 import numbers
 import pathlib
@@ -37,15 +38,16 @@ TURBULENCE_LATER = ("smagorinsky", "zero-equation")
 FIELDS = ("T", "U", "p", "material")
 ABSOLUTE_ZERO_C = -273.15
 _REL_TOL = 1e-12
-_DERIVED = ("shape",)  # keys of the validated data that are not case-file keys (not written)
+_DERIVED = ("shape", "part_count")  # keys of the validated data that are not case-file keys
 
-_SECTIONS = ("case", "domain", "fluid", "materials", "parts", "boundaries",
+_SECTIONS = ("case", "domain", "fluid", "materials", "geometry", "parts", "boundaries",
              "physics", "solver", "output")
 _KEYS = {
     "case": ("name", "description"),
     "domain": ("size", "cells", "gravity"),
     "fluid": ("material", "reference_temperature", "initial_temperature", "initial_velocity"),
     "materials": ("name", "density", "specific_heat", "conductivity", "viscosity", "expansion"),
+    "geometry": ("builder", "parameters"),
     "parts": ("name", "kind", "material", "box", "cylinder", "stl", "rotate", "axis", "repeat",
               "power"),
     "box": ("min", "max"),
@@ -334,11 +336,15 @@ def _validate(raw: Any, source: str) -> tuple[dict, dict[str, Material]]:
     data["materials"], materials = _materials(c, raw.get("materials", []))
     data["physics"] = _physics(c, raw.get("physics", {}))
     data["fluid"] = _fluid(c, raw.get("fluid", {}), materials, data["physics"]["buoyancy"])
-    data["parts"] = _parts(c, raw.get("parts", []), materials, data["domain"]["size"])
+    built: list[dict] = []
+    if raw.get("geometry") is not None:  # optional: present in the data only when given
+        data["geometry"], built = _geometry(c, raw["geometry"], data["fluid"])
+    data["parts"] = _parts(c, raw.get("parts", []), materials, data["domain"]["size"], built,
+                           data.get("geometry", {}).get("builder", ""))
     data["boundaries"] = _boundaries(c, raw.get("boundaries", []), data["domain"]["size"])
     data["solver"] = _solver(c, raw.get("solver", {}))
     data["output"] = _output(c, raw.get("output", {}))
-    return {s: data[s] for s in _SECTIONS}, materials
+    return {s: data[s] for s in _SECTIONS if s in data}, materials
 
 
 def _case(c: _Checker, raw: Any) -> dict:
@@ -453,26 +459,97 @@ def _box(c: _Checker, raw: Any, key: str, extents: Sequence[float], axes: str) -
     return {"min": lo, "max": hi}
 
 
-def _parts(c: _Checker, raw: Any, user: dict[str, Material], size: list[float]) -> list[dict]:
+def _plain(value: Any) -> Any:
+    """A copy with tuples as lists and None-valued table entries left out (as TOML holds it)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _geometry(c: _Checker, raw: Any, fluid: dict) -> tuple[dict, list[dict]]:
+    """The [geometry] section: a builder of thermo.builders and its keyword arguments.
+
+    Returns the validated section (with the derived ``part_count``) and the
+    builder's parts, which go before the case's own [[parts]]."""
+    from thermo import builders
+
+    t = c.table(raw, "geometry", _KEYS["geometry"])
+    names = tuple(builders.BUILDERS)
+    name = c.string(c.required(t, "builder", "geometry", ", ".join(repr(n) for n in names)),
+                    "geometry.builder", names)
+    build = builders.BUILDERS[name]
+    sig = inspect.signature(build)
+    accepted = [p.name for p in sig.parameters.values()
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    acc = f"the {name} builder's parameters: " + ", ".join(accepted)
+    params = t.get("parameters", {})
+    if not isinstance(params, dict):
+        raise c.fail("geometry.parameters", f"expected a table, got {_describe(params)}",
+                     "a table of keyword arguments, e.g. parameters = { servers = 40 }; " + acc)
+    for k in params:
+        if k not in accepted:
+            raise c.fail(f"geometry.parameters.{k}", f"unknown parameter of the {name} builder"
+                         f"{_hint(str(k), accepted)}", acc)
+    params = _plain(params)
+    try:
+        parts = build(**params)
+    except builders.BuilderError as exc:
+        raise c.fail(f"geometry.parameters.{exc.parameter}", exc.problem, exc.accepted) from None
+    except (TypeError, ValueError) as exc:
+        raise c.fail("geometry.parameters", f"the {name} builder refused them ({exc})", acc) from None
+    if "fluid" in accepted:  # a builder of a vessel full of coolant: the case's fluid
+        given = "fluid" in params
+        held = params["fluid"] if given else sig.parameters["fluid"].default
+        if held != fluid["material"]:
+            raise c.fail("geometry.parameters.fluid" if given else "fluid.material",
+                         f"the {name} builder's fluid is {held!r} but fluid.material is "
+                         f"{fluid['material']!r}",
+                         f"the same fluid in both: fluid.material = {held!r}, or "
+                         f"geometry.parameters.fluid = {fluid['material']!r}")
+    geometry = {"builder": name, "parameters": params, "part_count": len(parts)}
+    return geometry, parts
+
+
+def _parts(c: _Checker, raw: Any, user: dict[str, Material], size: list[float],
+           built: Sequence[dict] = (), builder: str = "") -> list[dict]:
+    """The [[parts]], after the ``built`` parts of a [geometry] builder (keys
+    ``geometry.parts[i]``; the case's own parts keep their keys ``parts[i]``)."""
+    items = [(f"geometry.parts[{i}]", p) for i, p in enumerate(built)]
+    items += [(f"parts[{i}]", p) for i, p in enumerate(c.array(raw, "parts"))]
     out: list[dict] = []
     names: set[str] = set()
-    for i, item in enumerate(c.array(raw, "parts")):
-        key = f"parts[{i}]"
-        t = c.table(item, key, _KEYS["parts"])
-        name = c.name(c.required(t, "name", key, "a non-empty string"), f"{key}.name")
-        if name in names:
-            raise c.fail(f"{key}.name", f"duplicate part name {name!r}", "unique names")
-        names.add(name)
-        kind = c.string(c.required(t, "kind", key, ", ".join(PART_KINDS)), f"{key}.kind",
-                        PART_KINDS, PART_KINDS_LATER)
-        mat = c.required(t, "material", key, _known_materials(user))
-        _resolve(c, mat, f"{key}.material", user)
-        p: dict[str, Any] = {"name": name, "kind": kind, "material": mat}
-        p.update(_part_shape(c, t, key, name, size))
-        p["power"] = c.number(t.get("power", 0.0), f"{key}.power", lo=0.0)
-        p["shape"] = p.pop("shape")  # derived, last; to_toml leaves it out
-        out.append(p)
+    for key, item in items:
+        if key.startswith("geometry."):
+            try:
+                out.append(_part(c, key, item, names, user, size))
+            except CaseError as exc:
+                raise c.fail(exc.key, f"part {item.get('name')!r} of the {builder} builder: "
+                             f"{exc.problem}", exc.accepted + "; change geometry.parameters "
+                             "(e.g. origin) or domain.size so that the builder's parts fit") from None
+        else:
+            out.append(_part(c, key, item, names, user, size))
     return out
+
+
+def _part(c: _Checker, key: str, item: Any, names: set[str], user: dict[str, Material],
+          size: list[float]) -> dict:
+    """One [[parts]] entry (``key`` is its path for messages)."""
+    t = c.table(item, key, _KEYS["parts"])
+    name = c.name(c.required(t, "name", key, "a non-empty string"), f"{key}.name")
+    if name in names:
+        raise c.fail(f"{key}.name", f"duplicate part name {name!r}", "unique names")
+    names.add(name)
+    kind = c.string(c.required(t, "kind", key, ", ".join(PART_KINDS)), f"{key}.kind",
+                    PART_KINDS, PART_KINDS_LATER)
+    mat = c.required(t, "material", key, _known_materials(user))
+    _resolve(c, mat, f"{key}.material", user)
+    p: dict[str, Any] = {"name": name, "kind": kind, "material": mat}
+    p.update(_part_shape(c, t, key, name, size))
+    p["power"] = c.number(t.get("power", 0.0), f"{key}.power", lo=0.0)
+    p["shape"] = p.pop("shape")  # derived, last; to_toml leaves it out
+    return p
 
 
 def _part_shape(c: _Checker, t: dict, key: str, name: str, size: list[float]) -> dict:
@@ -725,8 +802,11 @@ def _toml_value(v: Any) -> str:
 def to_toml(data: dict) -> str:
     """Write a validated case's data as TOML (None values are left out)."""
     lines: list[str] = []
+    built = (data.get("geometry") or {}).get("part_count", 0)
     for section, body in data.items():
         items = body if isinstance(body, list) else [body]
+        if section == "parts":
+            items = items[built:]  # the [geometry] builder's parts: its section makes them again
         header = f"[[{section}]]" if isinstance(body, list) else f"[{section}]"
         for item in items:
             lines.append(header)
