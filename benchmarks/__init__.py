@@ -1,7 +1,7 @@
 """Benchmark suite of thermo: ``python -m benchmarks`` or ``thermo bench`` from the repository root.
 
 Sub-commands: ``cavity`` (the default, also run when no sub-command is given) and
-``devahldavis``. See benchmarks/RESULTS.md for what is measured and the numbers
+``devahldavis`` and ``multigrid``. See benchmarks/RESULTS.md for what is measured and the numbers
 measured so far.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Sequence
 
 __all__ = ["main", "SUITES"]
 
-SUITES = ("cavity", "devahldavis")
+SUITES = ("cavity", "devahldavis", "multigrid")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,6 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = args[1:]
     if name == "devahldavis":
         from .devahldavis import main as suite_main
+    elif name == "multigrid":
+        from .multigrid import main as suite_main
     else:
         from .cavity import main as suite_main
     return suite_main(args)

@@ -1,0 +1,79 @@
+"""Multigrid-preconditioned CG pressure solve: iterations and time against grid size.
+
+For each n, an n^3 box with a solid block inside, walls all round and one
+Dirichlet face (``thermo.validation.multigrid_iterations``' problem): PCG
+iterations to reduce a random right-hand side's residual by 1e-8 (float64) and
+the time of one solve after compilation. The iteration count should stay flat
+as the grid is refined (the issue's bound: at most 1.5x from 32^3 to 128^3).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import time
+from typing import Sequence
+
+import numpy as np
+
+DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "out"
+
+
+def solve_stats(n: int, tol: float = 1e-8) -> dict:
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    from thermo.kernels.multigrid import build_hierarchy
+    from thermo.kernels.poisson import solve_poisson
+
+    fluid = np.ones((n, n, n))
+    fluid[n // 4:n // 2, n // 4:3 * n // 4, : n // 2] = 0.0
+    coeffs = []
+    for a in range(3):
+        lo = np.take(fluid, range(0, n - 1), axis=a)
+        hi = np.take(fluid, range(1, n), axis=a)
+        edge = np.zeros_like(np.take(fluid, [0], axis=a))
+        top = np.take(fluid, [n - 1], axis=a) if a == 0 else edge
+        coeffs.append(jnp.asarray(np.concatenate([edge, lo * hi, top], axis=a)))
+    levels = build_hierarchy(coeffs, (1.0 / n,) * 3, (False,) * 3)
+    rhs = jnp.asarray(np.random.default_rng(1).standard_normal((n, n, n)) * fluid)
+    solve = jax.jit(lambda lv, b: solve_poisson(lv, b, jnp.zeros_like(b), tol=tol,
+                                                singular=False, max_iter=500))
+    t0 = time.perf_counter()
+    x, info = solve(levels, rhs)
+    jax.block_until_ready(x)
+    compile_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    x, info = solve(levels, rhs)
+    jax.block_until_ready(x)
+    solve_s = time.perf_counter() - t0
+    its = int(info.iterations)
+    return {"n": n, "cells": n ** 3, "levels": len(levels), "iterations": its,
+            "residual": float(info.residual), "compile_s": compile_s, "solve_s": solve_s,
+            "s_per_iteration": solve_s / max(its, 1),
+            "ns_per_cell_iteration": 1e9 * solve_s / max(its, 1) / n ** 3,
+            "backend": jax.default_backend(), "jax": jax.__version__}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks multigrid", description=__doc__)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[32, 64, 128])
+    ap.add_argument("--quick", action="store_true", help="sizes 16 32")
+    ap.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT)
+    args = ap.parse_args(argv)
+    sizes = [16, 32] if args.quick else args.sizes
+    rows = []
+    print(f"{'n^3':>6} {'cells':>10} {'levels':>6} {'iters':>5} {'residual':>9} "
+          f"{'solve s':>8} {'ns/cell/iter':>12}")
+    for n in sizes:
+        r = solve_stats(n)
+        rows.append(r)
+        print(f"{n:>6} {r['cells']:>10,} {r['levels']:>6} {r['iterations']:>5} "
+              f"{r['residual']:>9.1e} {r['solve_s']:>8.3f} {r['ns_per_cell_iteration']:>12.1f}",
+              flush=True)
+    growth = rows[-1]["iterations"] / rows[0]["iterations"]
+    print(f"iteration growth {sizes[0]}^3 -> {sizes[-1]}^3: {growth:.2f}x (bound 1.5x)")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "multigrid.json").write_text(json.dumps({"rows": rows, "growth": growth}, indent=2))
+    return 0 if growth <= 1.5 else 1
