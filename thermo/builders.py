@@ -411,6 +411,8 @@ def aisle_row(origin: Sequence[float] = (0.0, 0.0, 0.0), *, racks: int = 4, aisl
     (y = origin y) is left open, for a domain face (a symmetry plane between two
     rows, or a supply or return face). The row's box is ``origin`` to
     ``origin + (racks * rack_width, aisle_width + rack_depth, 42 U + wall_thickness)``.
+    ``servers``, ``height_u``, ``power_per_server`` (W) and the server options
+    (``cpus``, ``cpu_power`` W, ...) apply to every rack, as in `rack`.
 
     Parts: ``{name}.rack{r}.*`` (see `rack`), then ``{name}.roof``,
     ``{name}.door0`` (low x) and ``{name}.door1`` (high x).
@@ -440,7 +442,8 @@ def aisle_row(origin: Sequence[float] = (0.0, 0.0, 0.0), *, racks: int = 4, aisl
         parts += [
             _part(f"{name}.roof", "steel", [o[0], o[1], o[2] + height],
                   [o[0] + length, o[1] + aisle_width, o[2] + height + t]),
-            _part(f"{name}.door0", "steel", [o[0], o[1], o[2]], [o[0] + t, o[1] + aisle_width, o[2] + height]),
+            _part(f"{name}.door0", "steel", [o[0], o[1], o[2]],
+                  [o[0] + t, o[1] + aisle_width, o[2] + height]),
             _part(f"{name}.door1", "steel", [o[0] + length - t, o[1], o[2]],
                   [o[0] + length, o[1] + aisle_width, o[2] + height]),
         ]
@@ -561,8 +564,8 @@ BUILDERS: dict[str, Callable[..., list[dict]]] = {
 
 
 def rack_case(*, servers: int = 40, power_per_server: float = 1400.0,
-              cells: Sequence[int] = (12, 40, 40), supply_temperature: float = 22.0,
-              delta_t: float = 12.0, front: float = 0.5, back: float = 0.5, top: float = 0.3,
+              cells: Sequence[int] = (12, 44, 48), supply_temperature: float = 22.0,
+              delta_t: float = 12.0, front: float = 0.5, back: float = 0.5, top: float = 6 * U,
               name: str = "rack-air", solver: dict | None = None, **rack_options: Any) -> dict:
     """A complete case dict: one air-cooled rack (the `rack` builder, through a
     ``[geometry]`` section) in a duct-like domain.
@@ -606,7 +609,7 @@ def rack_case(*, servers: int = 40, power_per_server: float = 1400.0,
 
 
 def immersion_case(*, blades: int = 8, blade_power: float = 500.0, fluid: str = "mineral-oil",
-                   cells: Sequence[int] = (24, 24, 24), supply_temperature: float = 35.0,
+                   cells: Sequence[int] = (24, 28, 24), supply_temperature: float = 35.0,
                    delta_t: float = 10.0, name: str = "immersion-tank", solver: dict | None = None,
                    **tank_options: Any) -> dict:
     """A complete case dict: one immersion tank (the `immersion_tank` builder, with no
@@ -617,6 +620,8 @@ def immersion_case(*, blades: int = 8, blade_power: float = 500.0, fluid: str = 
     the volume flow that carries the blades' heat away at a ``delta_t`` K rise,
     and leaves through the open top (the z+ face inside the walls). Other keyword
     arguments go to `immersion_tank` (``size``, ``wall``, ``blade_height``, ...).
+    The forced flow is slow and the solver's residuals are scaled by it, hence the
+    low default tolerance (see ``thermo/cases/immersion-tank.toml``).
     """
     _number("delta_t", delta_t, 0.0, lo_open=True, unit="K")
     parameters = {"blades": blades, "blade_power": blade_power, "fluid": fluid, "floor": False,
@@ -640,5 +645,5 @@ def immersion_case(*, blades: int = 8, blade_power: float = 500.0, fluid: str = 
         ],
         "physics": {"buoyancy": True},
         "solver": dict(solver) if solver is not None else
-        {"mode": "steady", "max_steps": 3000, "tolerance": 1e-4, "cfl": 0.5},
+        {"mode": "steady", "max_steps": 3000, "tolerance": 1e-7, "cfl": 0.5},
     }

@@ -811,6 +811,9 @@ def to_toml(data: dict) -> str:
         for item in items:
             lines.append(header)
             lines.extend(f"{k} = {_toml_value(v)}" for k, v in item.items()
-                         if v is not None and k not in _DERIVED)
+                         if v is not None and k not in _DERIVED
+                         and not (section == "boundaries" and k == "velocity"
+                                  and (item.get("flow") not in ("inlet", "wall")
+                                       or item.get("volume_flow") is not None)))
             lines.append("")
     return "\n".join(lines)

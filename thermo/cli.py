@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 validation failures, 2 a refused case or command.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import pathlib
 import sys
@@ -29,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a case and write result.h5 and summary.json")
     run.add_argument("case", nargs="?", help="case file (default: the bundled 3-D cavity)")
+    run.add_argument("--example", metavar="NAME",
+                     help="a bundled example case instead of a file: " + ", ".join(example_names()))
     run.add_argument("-o", "--outdir", help="output folder (default: out/<case name>)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a case value, e.g. --set domain.cells=[64,64,1] (repeatable)")
@@ -37,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate a case file without running it")
     check.add_argument("case", nargs="?", help="case file (default: the bundled 3-D cavity)")
+    check.add_argument("--example", metavar="NAME",
+                       help="a bundled example case instead of a file: " + ", ".join(example_names()))
     check.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
     val = sub.add_parser("validate", help="compare solutions with published reference results")
@@ -48,7 +53,29 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def example_names() -> list[str]:
+    """The bundled example cases: the file stems in thermo/cases."""
+    return sorted(p.stem for p in default_case_path().parent.glob("*.toml"))
+
+
+def example_path(name: str) -> pathlib.Path:
+    """The bundled example case called `name` (a file stem in thermo/cases)."""
+    names = example_names()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise CaseError("--example", name, f"no bundled example case {name!r}{hint}",
+                        "one of " + ", ".join(names))
+    return default_case_path().parent / f"{name}.toml"
+
+
 def _load(args: argparse.Namespace) -> Case:
+    example = getattr(args, "example", None)
+    if example is not None:
+        if args.case:
+            raise CaseError("--example", example, f"both a case file ({args.case}) and --example given",
+                            "either a case file or --example NAME")
+        return load_case(example_path(example), args.overrides)
     path = pathlib.Path(args.case) if args.case else default_case_path()
     return load_case(path, args.overrides)
 

@@ -64,16 +64,21 @@ def voxelise(case: Case) -> Geometry:
                               "power": float(part.get("power") or 0.0)})
             fractions.append(frac)
     power = np.zeros(grid.cells)
-    warnings = []
+    unresolved = []
     for j, (inst, frac) in enumerate(zip(instances, fractions)):
         owned = frac * (owner == j)
         if not owned.any():
-            warnings.append(f"{src}: part {inst['name']!r} owns no cell (thinner than a cell or "
-                            f"covered by later parts): its power is spread over the cells it "
-                            f"overlaps and its material is not resolved; refine domain.cells")
+            unresolved.append(inst["name"])
             owned = frac
         if inst["power"]:
             power += power_density(grid, owned, inst["power"])
+    warnings = []
+    if unresolved:
+        shown = ", ".join(repr(n) for n in unresolved[:6]) + (", ..." if len(unresolved) > 6 else "")
+        warnings.append(
+            f"{src}: {len(unresolved)} part(s) own no cell (thinner than a cell or covered by "
+            f"later parts): {shown}. Their power is spread over the cells they overlap and "
+            f"their material is not resolved; refine domain.cells to resolve them")
     return Geometry(grid, owner, mat, names, instances, power, warnings)
 
 

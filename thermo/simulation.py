@@ -224,7 +224,11 @@ def _step(s: State, prm: Params, cfg: Settings) -> State:
     res_div = jnp.max(jnp.abs(divergence(unew, cfg.h))) * cfg.l_ref / cfg.u_ref
     if cfg.energy:
         T, tinfo = _energy(s.T, unew, dt, prm, cfg)
-        res_t = jnp.max(jnp.abs(T - s.T)) / dt * cfg.time_ref / cfg.t_span
+        # scaled by the temperature range the field has developed so far (at least
+        # the spread of fixed temperatures), so that a field still at its initial
+        # value cannot look converged
+        span = jnp.maximum(jnp.max(T) - jnp.min(T), cfg.t_span)
+        res_t = jnp.max(jnp.abs(T - s.T)) / dt * cfg.time_ref / span
         t_iters = tinfo.iterations
     else:
         T, res_t, t_iters = s.T, jnp.zeros_like(res_mom), jnp.int32(0)

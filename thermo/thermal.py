@@ -115,9 +115,6 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
         bflux.append(tuple(fluxes))
         ghosts.append(None if flow.faces.periodic[a] else tuple(gh))
     span = max(fixed_temps) - min(fixed_temps)
-    if power.any():
-        # a conduction scale for the heat sources: P / (k_fluid L)
-        span = max(span, float(np.sum(power) * grid.cell_volume / (fluid.conductivity * max(d["domain"]["size"]))))
     return ThermalModel(
         capacity=rho_cp, conductivity=k_scalar, conductivity_axes=tuple(k_axes), conductance=tuple(conductance), source=source,
         power=power, boundary_value=tuple(bvalue), boundary_flux=tuple(bflux),
