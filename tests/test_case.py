@@ -167,7 +167,7 @@ def test_missing_required():
     refused(make(case={"name": ""}), "case.name", "non-empty string")
     refused(make(case={"name": "a/b"}), "case.name", "without '/'")
     refused(make(domain={"size": [1, 1, 1]}), "domain.cells: missing required key", "integers >= 1")
-    refused(make(parts=[{"name": "p", "material": "copper"}]), "parts[0].kind: missing required key")
+    refused(make(parts=[{"name": "p", "material": "copper"}]), "parts[0].kind: part 'p': missing required key")
 
 
 @pytest.mark.parametrize("section, value, fragments", [
@@ -394,7 +394,7 @@ def test_stl_part_refusals(tmp_path):
     assert "parts[0].stl: part 'chassis'" in msg and "open.stl" in msg and "not watertight" in msg
     stl_file(tmp_path / "ok.stl")
     path = write(tmp_path, STL_CASE.format(stl="ok.stl") + "repeat = { count = 3, step = [0.0, 0.0, 0.1] }\n")
-    with pytest.raises(CaseError, match=r"parts\[0\]\.repeat: copy 2 \(chassis\[2\]\) spans z"):
+    with pytest.raises(CaseError, match=r"parts\[0\]\.repeat: part 'chassis': copy 2 \(chassis\[2\]\) spans z"):
         load_case(path)
 
 

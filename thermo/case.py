@@ -529,7 +529,13 @@ def _parts(c: _Checker, raw: Any, user: dict[str, Material], size: list[float],
                              f"{exc.problem}", exc.accepted + "; change geometry.parameters "
                              "(e.g. origin) or domain.size so that the builder's parts fit") from None
         else:
-            out.append(_part(c, key, item, names, user, size))
+            try:
+                out.append(_part(c, key, item, names, user, size))
+            except CaseError as exc:
+                name = item.get("name") if isinstance(item, dict) else None
+                if not isinstance(name, str) or f"{name!r}" in exc.problem:
+                    raise
+                raise c.fail(exc.key, f"part {name!r}: {exc.problem}", exc.accepted) from None
     return out
 
 
