@@ -1,4 +1,4 @@
-"""The `thermo` command line: run a case, check a case, run validation, run benchmarks.
+"""The `thermo` command line: run and check cases, validation, benchmarks, pictures, reports.
 
 Exit codes: 0 success, 1 validation failures, 2 a refused case or command.
 """
@@ -47,6 +47,26 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="compare solutions with published reference results")
     val.add_argument("--full", action="store_true", help="also run the long, fine-grid cases")
     val.add_argument("-k", metavar="PATTERN", help="only the validation cases matching PATTERN")
+
+    view = sub.add_parser("view", help="render a picture of a result (PNG, off-screen)",
+                          description="Render a slice (--slice) or, without --slice, a 3-D view "
+                                      "(domain outline, solid parts, mid-planes or --iso/--glyphs).")
+    view.add_argument("result", help="result.h5, or an output folder holding one")
+    view.add_argument("--field", default="T",
+                      help="field to colour by: T (C), U (speed, m/s), p (m2/s2), material (default T)")
+    view.add_argument("--slice", nargs="?", const="mid", default=None, metavar="AXIS=VALUE",
+                      help="a slice, e.g. z=1.0 or x=0.3 (m); --slice alone: the middle z plane")
+    view.add_argument("--glyphs", action="store_true", help="velocity arrows (subsampled)")
+    view.add_argument("--iso", type=float, metavar="T",
+                      help="temperature (C) of an iso-surface (3-D) or iso-line (slice)")
+    view.add_argument("--outline-parts", action="store_true",
+                      help="outline the solid parts on a slice (the 3-D view always shows them)")
+    view.add_argument("-o", "--output", required=True, metavar="PNG", help="picture to write (.png)")
+    view.add_argument("--size", default="1200x800", metavar="WxH", help="picture size in pixels")
+
+    report = sub.add_parser("report", help="write OUTDIR/report.md with the summary and two pictures")
+    report.add_argument("outdir", help="an output folder of `thermo run` (summary.json, result.h5)")
+    report.add_argument("--size", default="1000x700", metavar="WxH", help="picture size in pixels")
 
     bench = sub.add_parser("bench", help="run the benchmark suite (from the repository root)")
     bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the benchmark suite")
@@ -193,6 +213,38 @@ def _cmd_bench(argv: list[str]) -> int:
     return int(bench.main(argv) or 0)
 
 
+def _cmd_view(args: argparse.Namespace) -> int:
+    from thermo.load import load
+    from thermo.view import ViewError, parse_size, render
+
+    try:
+        size = parse_size(args.size)
+        result = load(args.result)
+        warnings = render(result, args.output, field=args.field, slice=args.slice,
+                          glyphs=args.glyphs, iso=args.iso, outline_parts=args.outline_parts,
+                          size=size)
+    except (ViewError, FileNotFoundError, ValueError) as exc:
+        return _error(str(exc))
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from thermo.report import write_report
+    from thermo.view import parse_size
+
+    try:
+        path, warnings = write_report(args.outdir, size=parse_size(args.size))
+    except (FileNotFoundError, ValueError) as exc:  # ReportError and ViewError are ValueErrors
+        return _error(str(exc))
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"wrote {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `thermo` command; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -201,7 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_bench(rest[1:] if rest[:1] == ["--"] else rest)
     parser = _parser()
     args = parser.parse_args(argv)
-    commands = {"run": _cmd_run, "check": _cmd_check, "validate": _cmd_validate}
+    commands = {"run": _cmd_run, "check": _cmd_check, "validate": _cmd_validate,
+                "view": _cmd_view, "report": _cmd_report}
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
