@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="override a case value, e.g. --set domain.cells=[64,64,1] (repeatable)")
     run.add_argument("--overwrite", action="store_true", help="replace existing results in OUTDIR")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    run.add_argument("--resume", metavar="OUTDIR",
+                     help="continue from OUTDIR/checkpoint.h5 (written with solver.checkpoint_every)"
+                          " and write the results there")
+    run.add_argument("--log-json", action="store_true",
+                     help="progress as one JSON object per line on stdout, instead of a bar")
 
     check = sub.add_parser("check", help="validate a case file without running it")
     check.add_argument("case", nargs="?", help="case file (default: the bundled 3-D cavity)")
@@ -132,11 +137,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         case = _load(args)
     except CaseError as exc:
         return _error(str(exc))
-    outdir = pathlib.Path(args.outdir) if args.outdir else pathlib.Path("out") / case.name
+    if args.resume:
+        outdir = pathlib.Path(args.resume)
+    else:
+        outdir = pathlib.Path(args.outdir) if args.outdir else pathlib.Path("out") / case.name
     if outdir.exists() and not outdir.is_dir():
         return _error(f"{outdir} exists and is not a folder; choose another with -o")
     existing = [f for f in RESULT_FILES if (outdir / f).exists()]
-    if existing and not args.overwrite:
+    if existing and not args.overwrite and not args.resume:
         return _error(f"{outdir} already holds results ({', '.join(existing)}); "
                       "pass --overwrite to replace them, or -o to write elsewhere")
     try:
@@ -144,13 +152,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         return _error(f"the solver runner cannot be imported ({exc})")
     try:
-        summary = run_case(case, outdir, quiet=args.quiet)
+        summary = run_case(case, outdir, quiet=args.quiet, resume=bool(args.resume),
+                           log_json=args.log_json)
     except CaseError as exc:  # refusals only detectable on the grid (e.g. a part covering no cell)
         return _error(str(exc))
     except DivergenceError as exc:
         _error(str(exc))
         return 3
-    if not args.quiet:
+    if not args.quiet and not args.log_json:
         _print_summary(summary, outdir)
     return 0
 

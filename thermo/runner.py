@@ -1,6 +1,7 @@
 """Run a case end to end: set up, march, write ``result.h5`` and ``summary.json``."""
 from __future__ import annotations
 
+import json
 import pathlib
 import sys
 
@@ -11,7 +12,8 @@ from thermo.kernels.energy import van_leer_faces
 from thermo.kernels.stencils import pad, shift
 
 from .boundaries import FACES
-from .case import Case
+from .case import Case, CaseError
+from .checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from .output import write_result, write_summary
 from .simulation import Simulation, State
 
@@ -125,42 +127,134 @@ def boundary_heat(sim: Simulation, state: State) -> dict:
     return out
 
 
-def _progress_printer(sim: Simulation, quiet: bool):
-    if quiet:
+def _progress_printer(sim: Simulation, quiet: bool, log_json: bool):
+    """A progress callback: JSON lines on stdout (``log_json``), a live bar on a
+    terminal, or one plain line per device call in logs."""
+    if quiet and not log_json:
         return None
-    max_steps = sim.case.data["solver"]["max_steps"]
+    d = sim.case.data["solver"]
+    transient = d["mode"] == "transient"
+    max_steps = d["max_steps"]
+
+    def record(state: State, wall: float) -> dict:
+        t = float(state.t)
+        eta = None
+        if transient and t > 0:
+            eta = wall / t * (d["end_time"] - t)
+        return {"step": int(state.step), "time_s": t, "wall_s": round(wall, 3),
+                "residuals": {"momentum": float(state.res_mom), "continuity": float(state.res_div),
+                              "energy": float(state.res_energy)},
+                "pressure_iterations": int(state.p_iters), "eta_s": eta}
+
+    if log_json:
+        return lambda state, wall: print(json.dumps(record(state, wall)), flush=True)
+
+    def line(r: dict) -> str:
+        res = r["residuals"]
+        eta = f"  eta {r['eta_s']:.0f} s" if r["eta_s"] is not None else ""
+        return (f"step {r['step']:>8d}/{max_steps}  t = {r['time_s']:.4g} s  residuals: momentum "
+                f"{res['momentum']:.2e} continuity {res['continuity']:.2e} energy "
+                f"{res['energy']:.2e}  p-iters {r['pressure_iterations']}  wall {r['wall_s']:.1f} s{eta}")
+
+    if not sys.stderr.isatty():
+        return lambda state, wall: print(line(record(state, wall)), file=sys.stderr, flush=True)
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
+                        TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+    total = d["end_time"] if transient else max_steps
+    task = progress.add_task(sim.case.name, total=total, info="compiling")
+    progress.start()
 
     def show(state: State, wall: float) -> None:
-        print(f"step {int(state.step):>8d}/{max_steps}  t = {float(state.t):.4g} s  "
-              f"residuals: momentum {float(state.res_mom):.2e} continuity {float(state.res_div):.2e}"
-              f" energy {float(state.res_energy):.2e}"
-              f"  p-iters {int(state.p_iters)}  wall {wall:.1f} s", file=sys.stderr, flush=True)
+        r = record(state, wall)
+        res = r["residuals"]
+        info = (f"step {r['step']}  t {r['time_s']:.4g} s  res {res['momentum']:.1e}/"
+                f"{res['continuity']:.1e}/{res['energy']:.1e}")
+        if r["eta_s"] is not None:
+            info += f"  eta {r['eta_s']:.0f} s"
+        progress.update(task, completed=r["time_s"] if transient else r["step"], info=info)
+        if int(state.status) != 0 or r["step"] >= max_steps or (transient and r["eta_s"] == 0):
+            progress.stop()
+    show.stop = progress.stop
     return show
 
 
-def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False) -> dict:
+def _divergence_message(sim: Simulation, state: State, info) -> str:
+    """Where and what blew up, from the last good state and the bad residuals."""
+    if not np.isfinite(info.res_energy):
+        field, values = "temperature T", np.abs(np.asarray(state.T) - sim.settings.t_ref)
+    elif not np.isfinite(info.res_mom):
+        field, values = "velocity U", np.linalg.norm(sim.cell_fields(state)["U"], axis=-1)
+    else:
+        field, values = "pressure p (continuity)", np.abs(np.asarray(state.p))
+    cell = np.unravel_index(int(np.argmax(values)), values.shape)
+    where = tuple(float(sim.grid.centers(a)[cell[a]]) for a in range(3))
+    cfl = sim.case.data["solver"]["cfl"]
+    return (f"the run blew up at step {info.steps + 1} (t = {info.simulated_time:.6g} s): the "
+            f"{field} became non-finite; the last good state peaks at cell {tuple(int(c) for c in cell)} "
+            f"(x, y, z = {where[0]:.4g}, {where[1]:.4g}, {where[2]:.4g} m). The last good state is "
+            f"kept as a checkpoint. Try a lower solver.cfl (now {cfl}), a smaller fixed solver.dt, "
+            f"or a finer domain.cells")
+
+
+def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
+             resume: bool = False, log_json: bool = False) -> dict:
     """Set up, run and write ``OUTDIR/result.h5`` and ``OUTDIR/summary.json``.
 
     The grid-level checks run before the output folder is created, so a refused
-    case leaves nothing behind.
+    case leaves nothing behind. ``solver.checkpoint_every`` writes
+    ``OUTDIR/checkpoint.h5`` atomically; ``resume`` continues from it (the case
+    must be the one that wrote it). Transient frames every ``output.every``
+    seconds go into ``result.h5``. A run that blows up keeps its last good state
+    as the checkpoint and raises :class:`DivergenceError`.
     """
     sim = Simulation(case)
     for w in sim.model.geometry.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    state, info = sim.run(progress=_progress_printer(sim, quiet))
-    if info.status == "diverged":
-        raise DivergenceError(
-            f"the run blew up after step {info.steps} (t = {info.simulated_time:.6g} s): the "
-            f"velocity or pressure became non-finite. Lower solver.cfl, set a smaller solver.dt, "
-            f"or refine domain.cells")
     outdir = pathlib.Path(outdir)
+    state = None
+    if resume:
+        ck = outdir / CHECKPOINT_NAME
+        if not ck.exists():
+            raise CaseError(str(outdir), "--resume", f"no {CHECKPOINT_NAME} in {outdir}",
+                            "a folder written by a run with solver.checkpoint_every > 0")
+        try:
+            state, text = load_checkpoint(ck, sim.initial_state())
+        except ValueError as exc:
+            raise CaseError(str(ck), "--resume", str(exc), "the checkpoint of this case") from None
+        if text != case.text:
+            raise CaseError(str(ck), "--resume", "the case differs from the one that wrote the "
+                            "checkpoint", "the same case file and --set overrides")
     outdir.mkdir(parents=True, exist_ok=True)
-    fields = sim.cell_fields(state)
     keep = set(case.data["output"]["fields"]) | {"material"}
+    frames = []
+
+    def events(state: State, which: set) -> None:
+        if "frame" in which:
+            fields = sim.cell_fields(state)
+            frames.append((float(state.t), {k: v for k, v in fields.items()
+                                            if k in keep and k != "material"}))
+        if "checkpoint" in which:
+            save_checkpoint(outdir / CHECKPOINT_NAME, state, case.text)
+
+    progress = _progress_printer(sim, quiet, log_json)
+    try:
+        state, info = sim.run(state, progress=progress, events=events)
+    finally:
+        if hasattr(progress, "stop"):
+            progress.stop()
+    if info.status == "diverged":
+        save_checkpoint(outdir / CHECKPOINT_NAME, state, case.text)
+        raise DivergenceError(_divergence_message(sim, state, info))
+    fields = sim.cell_fields(state)
     write_result(outdir / RESULT_NAME, sim.grid, {k: v for k, v in fields.items() if k in keep},
                  case_text=case.text,
                  attrs={"steps": info.steps, "simulated_time_s": info.simulated_time,
-                        "status": info.status})
+                        "status": info.status},
+                 frames=frames or None)
     summary = summarise(sim, state, info)
     write_summary(outdir / SUMMARY_NAME, summary)
     return summary

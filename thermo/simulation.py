@@ -192,17 +192,22 @@ def _energy(T, u, dt, prm: Params, cfg: Settings):
     return T + dT, info
 
 
+def _next_multiple(t: float, period: float) -> float:
+    """The first multiple of ``period`` after ``t`` (s), round-off tolerant."""
+    k = np.floor(t / period * (1 + 1e-12) + 1e-9) + 1
+    return float(k * period)
+
+
 def _tol(tol: float, x) -> float:
     # a relative tolerance the precision can reach
     return max(tol, 50 * float(jnp.finfo(x.dtype).eps))
 
 
-def _step(s: State, prm: Params, cfg: Settings) -> State:
+def _step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     u = s.u
     f, visc = _tendency(u, s.T, prm, cfg)
     dt = _time_step(u, cfg)
-    if not cfg.steady:
-        dt = jnp.minimum(dt, cfg.end_time - s.t)
+    dt = jnp.minimum(dt, t_stop - s.t)  # land exactly on frames, checkpoints and the end
     first = s.step == 0
     ratio = jnp.where(first, 0.0, dt / jnp.where(first, 1.0, s.dt))
     c1, c0 = 1.0 + 0.5 * ratio, -0.5 * ratio
@@ -241,17 +246,25 @@ def _step(s: State, prm: Params, cfg: Settings) -> State:
         done = (res_mom < cfg.tolerance) & (res_div < cfg.tolerance) & (res_t < cfg.tolerance)
         status = jnp.where(~bad & done, jnp.int32(CONVERGED), status)
     else:
-        status = jnp.where(~bad & (new.t >= cfg.end_time * (1 - 1e-12)), jnp.int32(FINISHED), status)
-    # a blown-up step is not taken: the state stays the last good one
+        status = jnp.where(~bad & (new.t >= _before(cfg.end_time)), jnp.int32(FINISHED), status)
+    # a blown-up step is not taken: the fields stay the last good ones, and the
+    # residuals say which equation blew up
     kept = jax.tree_util.tree_map(lambda a, b: jnp.where(bad, a, b), s, new)
-    return kept._replace(status=status, step=jnp.where(bad, s.step, new.step))
+    return kept._replace(status=status, step=jnp.where(bad, s.step, new.step),
+                         res_mom=res_mom, res_div=res_div, res_energy=res_t)
 
 
-def _advance(prm: Params, s: State, last_step, cfg: Settings) -> State:
-    """Run steps until ``last_step``, convergence, the end time, or a blow-up."""
+def _advance(prm: Params, s: State, last_step, t_stop, cfg: Settings) -> State:
+    """Run steps until ``last_step``, the time ``t_stop`` (s), convergence, the end
+    time, or a blow-up."""
     def cond(s):
-        return (s.step < last_step) & (s.status == RUNNING)
-    return lax.while_loop(cond, lambda s: _step(s, prm, cfg), s)
+        return (s.step < last_step) & (s.status == RUNNING) & (s.t < _before(t_stop))
+    return lax.while_loop(cond, lambda s: _step(s, prm, cfg, t_stop), s)
+
+
+def _before(t):
+    # a time reached to round-off counts as reached
+    return jnp.where(jnp.isfinite(t), t - 1e-12 * jnp.maximum(jnp.abs(t), 1.0), t)
 
 
 _COMPILED: dict = {}
@@ -260,7 +273,7 @@ _COMPILED: dict = {}
 def _compiled_advance(cfg: Settings) -> Callable:
     """One jitted advance per settings (and, inside jit's cache, per shape)."""
     if cfg not in _COMPILED:
-        _COMPILED[cfg] = jax.jit(lambda prm, s, last: _advance(prm, s, last, cfg),
+        _COMPILED[cfg] = jax.jit(lambda prm, s, last, t_stop: _advance(prm, s, last, t_stop, cfg),
                                  donate_argnums=(1,))
     return _COMPILED[cfg]
 
@@ -372,31 +385,44 @@ class Simulation:
             status=jnp.int32(RUNNING))
 
     def run(self, state: State | None = None,
-            progress: Callable[[State, float], None] | None = None) -> tuple[State, RunInfo]:
+            progress: Callable[[State, float], None] | None = None,
+            events: Callable[[State, set], None] | None = None) -> tuple[State, RunInfo]:
         """March until converged, finished, diverged or ``solver.max_steps``.
 
-        The host touches the device once per ``solver.steps_per_call`` steps,
-        to call ``progress(state, wall_seconds)``.
+        The host touches the device once per ``solver.steps_per_call`` steps, to
+        call ``progress(state, wall_seconds)``, and at every multiple of
+        ``output.every`` and ``solver.checkpoint_every`` (simulated seconds), to
+        call ``events(state, {"frame", "checkpoint"} subset)``. Steps are cut to
+        land exactly on those times, which depend on the time alone, so a run
+        resumed from a checkpoint takes the same steps as one never stopped.
         """
-        s_cfg = self.case.data["solver"]
+        d = self.case.data
+        s_cfg = d["solver"]
+        periods = {"frame": d["output"]["every"], "checkpoint": s_cfg["checkpoint_every"]}
+        periods = {k: v for k, v in periods.items() if v > 0 and events is not None}
+        end = s_cfg["end_time"] if s_cfg["mode"] == "transient" else float("inf")
         state = self.initial_state() if state is None else state
         advance = _compiled_advance(self.settings)
-        start_step = int(state.step)
         t0 = time.perf_counter()
         compile_time = 0.0
         while True:
+            t = float(state.t)
+            due = {k: _next_multiple(t, v) for k, v in periods.items()}
+            t_stop = min([end] + list(due.values()))
             last = min(int(state.step) + s_cfg["steps_per_call"], s_cfg["max_steps"])
             tc = time.perf_counter()
-            state = advance(self.params, state, jnp.int32(last))
+            state = advance(self.params, state, jnp.int32(last), jnp.asarray(t_stop, self.dtype))
             jax.block_until_ready(state)
             if compile_time == 0.0:
                 compile_time = time.perf_counter() - tc  # first call: compile + first chunk
             if progress is not None:
                 progress(state, time.perf_counter() - t0)
+            reached = {k for k, v in due.items() if float(state.t) >= v - 1e-12 * max(abs(v), 1.0)}
+            if reached and int(state.status) != DIVERGED:
+                events(state, reached)
             if int(state.status) != RUNNING or int(state.step) >= s_cfg["max_steps"]:
                 break
         wall = time.perf_counter() - t0
-        steps = int(state.step) - start_step
         info = RunInfo(
             status=STATUS[int(state.status)], steps=int(state.step), simulated_time=float(state.t),
             wall_time=wall, compile_time=compile_time,
