@@ -97,8 +97,10 @@ class Case:
 
     @property
     def fluid(self) -> Material:
-        """The fluid filling the domain."""
-        return self.material(self.data["fluid"]["material"])
+        """The fluid filling the domain, with its properties at the case's
+        reference temperature where the material has a temperature table."""
+        return self.material(self.data["fluid"]["material"]).at(
+            self.data["fluid"]["reference_temperature"])
 
 
 def default_case_path() -> pathlib.Path:

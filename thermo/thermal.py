@@ -47,7 +47,7 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
     rho_cp = np.empty(grid.cells)
     k_scalar = np.empty(grid.cells)
     k_axes = [np.empty(grid.cells) for _ in range(3)]
-    mats = [case.material(name) for name in geo.materials]
+    mats = [fluid] + [case.material(name) for name in geo.materials[1:]]
     for i, m in enumerate(mats):
         sel = geo.material_id == i
         rho_cp[sel] = m.density * m.specific_heat
