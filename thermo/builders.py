@@ -180,11 +180,13 @@ def total_power(parts: Sequence[dict]) -> float:
                      for p in parts))
 
 
-def volume_flow_for(power: float, delta_t: float, fluid: str = "air") -> float:
+def volume_flow_for(power: float, delta_t: float, fluid: str = "air",
+                    temperature: float = 20.0) -> float:
     """The volume flow (m3/s) of a library fluid that carries ``power`` (W) away at a
     temperature rise ``delta_t`` (K): power / (density * specific_heat * delta_t), with the
-    fluid's 20 C properties (those the solver uses)."""
-    m = LIBRARY[fluid]
+    fluid's properties at ``temperature`` C (the case's reference temperature, which
+    the solver uses)."""
+    m = LIBRARY[fluid].at(temperature)
     return power / (m.density * m.specific_heat * delta_t)
 
 
@@ -588,7 +590,7 @@ def rack_case(*, servers: int = 40, power_per_server: float = 1400.0,
     parameters = {k: v for k, v in parameters.items() if v is not None}
     power = total_power(rack(**parameters))
     height = RACK_UNITS * U
-    flow = volume_flow_for(power, delta_t, "air")
+    flow = volume_flow_for(power, delta_t, "air", supply_temperature)
     return {
         "case": {"name": name,
                  "description": f"one 42U rack, {servers} servers, {power / 1000:.4g} kW, air "
@@ -630,7 +632,7 @@ def immersion_case(*, blades: int = 8, blade_power: float = 500.0, fluid: str = 
     size = _point("size", tank_options.get("size", (0.6, 0.7, 0.6)))
     wall = float(tank_options.get("wall", 0.005))
     lo, hi = tank_interior((0.0, 0.0, 0.0), size, wall, floor=False)
-    flow = volume_flow_for(total_power(parts), delta_t, fluid)
+    flow = volume_flow_for(total_power(parts), delta_t, fluid, supply_temperature)
     inside = {"min": [lo[0], lo[1]], "max": [hi[0], hi[1]]}
     return {
         "case": {"name": name, "description": f"immersion tank, {blades} blades x {blade_power:g} W "
