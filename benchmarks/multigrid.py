@@ -21,31 +21,17 @@ DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "out"
 
 def solve_stats(n: int, tol: float = 1e-8) -> dict:
     import jax
-    import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", True)
-    from thermo.kernels.multigrid import build_hierarchy
-    from thermo.kernels.poisson import solve_poisson
+    from thermo.validation import multigrid_problem
 
-    fluid = np.ones((n, n, n))
-    fluid[n // 4:n // 2, n // 4:3 * n // 4, : n // 2] = 0.0
-    coeffs = []
-    for a in range(3):
-        lo = np.take(fluid, range(0, n - 1), axis=a)
-        hi = np.take(fluid, range(1, n), axis=a)
-        edge = np.zeros_like(np.take(fluid, [0], axis=a))
-        top = np.take(fluid, [n - 1], axis=a) if a == 0 else edge
-        coeffs.append(jnp.asarray(np.concatenate([edge, lo * hi, top], axis=a)))
-    levels = build_hierarchy(coeffs, (1.0 / n,) * 3, (False,) * 3)
-    rhs = jnp.asarray(np.random.default_rng(1).standard_normal((n, n, n)) * fluid)
-    solve = jax.jit(lambda lv, b: solve_poisson(lv, b, jnp.zeros_like(b), tol=tol,
-                                                singular=False, max_iter=500))
+    levels, rhs, solve = multigrid_problem(n)
     t0 = time.perf_counter()
-    x, info = solve(levels, rhs)
+    x, info = solve(levels, rhs, tol)
     jax.block_until_ready(x)
     compile_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    x, info = solve(levels, rhs)
+    x, info = solve(levels, rhs, tol)
     jax.block_until_ready(x)
     solve_s = time.perf_counter() - t0
     its = int(info.iterations)

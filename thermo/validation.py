@@ -145,9 +145,10 @@ def validate_cavity3d(full: bool = False) -> list[dict]:
                  "(pressure tolerance 1e-10)", 0.0, res, res, 1e-8)]
 
 
-def multigrid_iterations(n: int, dtype=np.float64, tol: float = 1e-8) -> int:
-    """PCG iterations to reduce a random right-hand side's residual by ``tol`` on an
-    n^3 box with a solid block inside, walls all round and one Dirichlet face."""
+def multigrid_problem(n: int, dtype=np.float64):
+    """An n^3 box with a solid block inside, walls all round and one Dirichlet face
+    (x+): the multigrid hierarchy, a random right-hand side, and a jitted solve
+    ``solve(levels, rhs, tol) -> (p, info)``."""
     import jax
     import jax.numpy as jnp
 
@@ -165,9 +166,16 @@ def multigrid_iterations(n: int, dtype=np.float64, tol: float = 1e-8) -> int:
         coeffs.append(jnp.asarray(np.concatenate([edge, lo * hi, top], axis=a), dtype))
     levels = build_hierarchy(coeffs, (1.0 / n,) * 3, (False,) * 3)
     rhs = jnp.asarray(np.random.default_rng(1).standard_normal((n, n, n)) * fluid, dtype)
-    solve = jax.jit(lambda lv, b: solve_poisson(lv, b, jnp.zeros_like(b), tol=tol,
-                                                singular=False, max_iter=500))
-    _, info = solve(levels, rhs)
+    solve = jax.jit(lambda lv, b, tol: solve_poisson(lv, b, jnp.zeros_like(b), tol=tol,
+                                                     singular=False, max_iter=500),
+                    static_argnums=2)
+    return levels, rhs, solve
+
+
+def multigrid_iterations(n: int, dtype=np.float64, tol: float = 1e-8) -> int:
+    """PCG iterations to reduce :func:`multigrid_problem`'s residual by ``tol``."""
+    levels, rhs, solve = multigrid_problem(n, dtype)
+    _, info = solve(levels, rhs, tol)
     return int(info.iterations)
 
 
