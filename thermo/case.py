@@ -26,8 +26,12 @@ __all__ = ["Case", "CaseError", "case_from_dict", "default_case_path", "load_cas
 
 FACES = ("x-", "x+", "y-", "y+", "z-", "z+")
 FLOWS = ("wall", "slip", "inlet", "outlet", "periodic")
-PART_KINDS = ("solid",)
-PART_KINDS_LATER = ("server", "fan", "porous", "cold_plate", "tank", "crah")
+PART_KINDS = ("solid", "server", "fan", "crah", "porous")
+PART_KINDS_LATER = ("cold_plate", "tank")
+# kinds the air moves through (a fixed flow between an intake face and an exhaust face)
+THROUGHFLOW_KINDS = ("server", "fan", "crah")
+DIRECTIONS = ("+x", "-x", "+y", "-y", "+z", "-z")
+EVENT_ACTIONS = ("off", "on", "scale")
 SHAPES = ("box", "cylinder", "stl")
 AXES = ("x", "y", "z")
 _SHAPE_ACCEPTED = ("exactly one of box = {min = [x, y, z], max = [x, y, z]}, "
@@ -41,7 +45,7 @@ _REL_TOL = 1e-12
 _DERIVED = ("shape", "part_count")  # keys of the validated data that are not case-file keys
 
 _SECTIONS = ("case", "domain", "fluid", "materials", "geometry", "parts", "boundaries",
-             "physics", "solver", "output")
+             "physics", "solver", "output", "events")
 _KEYS = {
     "case": ("name", "description"),
     "domain": ("size", "cells", "gravity"),
@@ -49,7 +53,8 @@ _KEYS = {
     "materials": ("name", "density", "specific_heat", "conductivity", "viscosity", "expansion"),
     "geometry": ("builder", "parameters"),
     "parts": ("name", "kind", "material", "box", "cylinder", "stl", "rotate", "axis", "repeat",
-              "power"),
+              "power", "direction", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
+              "permeability", "inertial_coefficient", "loss_coefficient", "open_area"),
     "box": ("min", "max"),
     "cylinder": ("center", "radius", "length", "axis"),
     "repeat": ("count", "step"),
@@ -59,6 +64,7 @@ _KEYS = {
     "solver": ("mode", "end_time", "max_steps", "tolerance", "cfl", "precision", "backend",
                "checkpoint_every", "steps_per_call", "pressure_tolerance", "dt"),
     "output": ("every", "fields"),
+    "events": ("at", "part", "action", "value"),
 }
 
 
@@ -346,6 +352,9 @@ def _validate(raw: Any, source: str) -> tuple[dict, dict[str, Material]]:
     data["boundaries"] = _boundaries(c, raw.get("boundaries", []), data["domain"]["size"])
     data["solver"] = _solver(c, raw.get("solver", {}))
     data["output"] = _output(c, raw.get("output", {}))
+    if raw.get("events") is not None:
+        data["events"] = _events(c, raw["events"], data["parts"],
+                                 data["solver"]["mode"] == "transient")
     return {s: data[s] for s in _SECTIONS if s in data}, materials
 
 
@@ -551,13 +560,155 @@ def _part(c: _Checker, key: str, item: Any, names: set[str], user: dict[str, Mat
     names.add(name)
     kind = c.string(c.required(t, "kind", key, ", ".join(PART_KINDS)), f"{key}.kind",
                     PART_KINDS, PART_KINDS_LATER)
-    mat = c.required(t, "material", key, _known_materials(user))
+    if kind in ("solid",):
+        mat = c.required(t, "material", key, _known_materials(user))
+    else:  # compact parts: the material only colours the result (the chassis)
+        mat = t.get("material", _DEFAULT_MATERIAL[kind])
     _resolve(c, mat, f"{key}.material", user)
     p: dict[str, Any] = {"name": name, "kind": kind, "material": mat}
     p.update(_part_shape(c, t, key, name, size))
     p["power"] = c.number(t.get("power", 0.0), f"{key}.power", lo=0.0)
+    _kind_keys(c, t, key, kind, p)
     p["shape"] = p.pop("shape")  # derived, last; to_toml leaves it out
     return p
+
+
+_DEFAULT_MATERIAL = {"server": "steel", "fan": "steel", "crah": "steel", "porous": "steel"}
+_KIND_KEYS = {
+    "solid": (),
+    "server": ("direction", "volume_flow", "flow_per_kw"),
+    "fan": ("direction", "volume_flow", "curve"),
+    "crah": ("direction", "volume_flow", "supply_temperature"),
+    "porous": ("permeability", "inertial_coefficient", "loss_coefficient", "open_area", "direction"),
+}
+_KIND_DOC = {
+    "server": "direction = '+x' (the way air crosses it) and one of volume_flow (m3/s) or "
+              "flow_per_kw (m3/s per kW of power)",
+    "fan": "direction = '+x' and one of volume_flow (m3/s, fixed) or curve = [[flow m3/s, "
+           "pressure rise Pa], ...] (flows increasing)",
+    "crah": "direction = '+x', volume_flow (m3/s) and supply_temperature (C)",
+    "porous": "permeability (m2) and/or inertial_coefficient (1/m), each a number or [x, y, z]; "
+              "or loss_coefficient (velocity heads) or open_area (0-1) with direction = 'x'",
+}
+
+
+def _kind_keys(c: _Checker, t: dict, key: str, kind: str, p: dict) -> None:
+    """The keys that belong to one kind of part, checked and filled into ``p``."""
+    own = _KIND_KEYS.get(kind, ())
+    for k in ("direction", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
+              "permeability", "inertial_coefficient", "loss_coefficient", "open_area"):
+        if t.get(k) is not None and k not in own:
+            raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k}",
+                         (", ".join(own) or "no kind-specific keys") + f" on a {kind} part")
+    if kind in ("fan", "crah", "porous"):
+        if p["power"]:
+            raise c.fail(f"{key}.power", f"a {kind} part gives no heat",
+                         "power on solid and server parts")
+    if kind in THROUGHFLOW_KINDS:
+        if p.get("box") is None:
+            raise c.fail(f"{key}.box", f"a {kind} part must be a box", "box = {min, max}")
+        p["direction"] = c.string(c.required(t, "direction", key, _KIND_DOC[kind]),
+                                  f"{key}.direction", DIRECTIONS)
+        flows = [k for k in ("volume_flow", "flow_per_kw", "curve") if t.get(k) is not None]
+        if len(flows) != 1:
+            raise c.fail(f"{key}.{flows[1] if flows else 'volume_flow'}",
+                         "needs exactly one way to set its flow" if not flows else
+                         f"{flows[0]} and {flows[1]} are exclusive", _KIND_DOC[kind])
+        p["volume_flow"] = p["flow_per_kw"] = p["curve"] = None
+        if flows[0] == "volume_flow":
+            p["volume_flow"] = c.number(t["volume_flow"], f"{key}.volume_flow", lo=0.0)
+        elif flows[0] == "flow_per_kw":
+            p["flow_per_kw"] = c.number(t["flow_per_kw"], f"{key}.flow_per_kw", lo=0.0, lo_open=True)
+        else:
+            p["curve"] = _curve(c, t["curve"], f"{key}.curve")
+        if kind == "crah":
+            p["supply_temperature"] = c.temperature(
+                c.required(t, "supply_temperature", key, "a temperature in C"),
+                f"{key}.supply_temperature")
+    if kind == "porous":
+        _porous_keys(c, t, key, p)
+
+
+def _curve(c: _Checker, value: Any, key: str) -> list[list[float]]:
+    acc = "a list of at least 2 [flow m3/s, pressure rise Pa] pairs, flows increasing from 0"
+    if not isinstance(value, (list, tuple)) or len(value) < 2:
+        raise c.fail(key, f"expected a fan curve, got {_describe(value)}", acc)
+    pts = [c.vector(v, f"{key}[{i}]", 2, lo=0.0) for i, v in enumerate(value)]
+    for i in range(1, len(pts)):
+        if pts[i][0] <= pts[i - 1][0]:
+            raise c.fail(f"{key}[{i}]", f"flow {_fmt(pts[i][0])} does not increase", acc)
+    return pts
+
+
+def _axis_values(c: _Checker, value: Any, key: str) -> list[float]:
+    if isinstance(value, (list, tuple)):
+        return c.vector(value, key, 3, lo=0.0, lo_open=True)
+    x = c.number(value, key, lo=0.0, lo_open=True, accepted="a number > 0 or a list of 3")
+    return [x, x, x]
+
+
+def _porous_keys(c: _Checker, t: dict, key: str, p: dict) -> None:
+    """Darcy-Forchheimer coefficients per axis: dp/dx = mu/K u + rho C2 |u| u / 2."""
+    darcy = t.get("permeability") is not None or t.get("inertial_coefficient") is not None
+    loss = t.get("loss_coefficient") is not None or t.get("open_area") is not None
+    if darcy == loss:
+        raise c.fail(f"{key}.permeability", "needs either Darcy-Forchheimer coefficients or a "
+                     "loss coefficient (not both, not neither)", _KIND_DOC["porous"])
+    p["permeability"] = p["inertial_coefficient"] = None
+    p["loss_coefficient"] = p["open_area"] = p["direction"] = None
+    if darcy:
+        if t.get("direction") is not None:
+            raise c.fail(f"{key}.direction", "direction goes with loss_coefficient or open_area",
+                         "per-axis coefficients as lists [x, y, z]")
+        if t.get("permeability") is not None:
+            p["permeability"] = _axis_values(c, t["permeability"], f"{key}.permeability")
+        if t.get("inertial_coefficient") is not None:
+            p["inertial_coefficient"] = _axis_values(c, t["inertial_coefficient"],
+                                                     f"{key}.inertial_coefficient")
+        return
+    if p.get("box") is None:
+        raise c.fail(f"{key}.box", "a porous part with a loss coefficient must be a box (its "
+                     "thickness along `direction` spreads the loss)", "box = {min, max}")
+    p["direction"] = c.string(c.required(t, "direction", key, "'x', 'y' or 'z'"),
+                              f"{key}.direction", AXES)
+    if t.get("loss_coefficient") is not None and t.get("open_area") is not None:
+        raise c.fail(f"{key}.open_area", "loss_coefficient and open_area are exclusive",
+                     _KIND_DOC["porous"])
+    if t.get("loss_coefficient") is not None:
+        p["loss_coefficient"] = c.number(t["loss_coefficient"], f"{key}.loss_coefficient",
+                                         lo=0.0, lo_open=True)
+    else:
+        p["open_area"] = c.number(t["open_area"], f"{key}.open_area", lo=0.0, hi=1.0, lo_open=True)
+
+
+def _events(c: _Checker, raw: Any, parts: list[dict], transient: bool) -> list[dict]:
+    """[[events]]: at a time (s) switch a part off or on, or scale its flow."""
+    names = set()
+    for p in parts:
+        names.add(p["name"])
+        if p.get("repeat") is not None:
+            names.update(f"{p['name']}[{k}]" for k in range(p["repeat"]["count"]))
+    out = []
+    for i, item in enumerate(c.array(raw, "events")):
+        key = f"events[{i}]"
+        t = c.table(item, key, _KEYS["events"])
+        if not transient:
+            raise c.fail(f"{key}.at", "events happen in time", "solver.mode = 'transient'")
+        at = c.number(c.required(t, "at", key, "a time in s >= 0"), f"{key}.at", lo=0.0)
+        part = c.name(c.required(t, "part", key, "a part name"), f"{key}.part")
+        if part not in names:
+            raise c.fail(f"{key}.part", f"no part named {part!r}{_hint(part, sorted(names))}",
+                         "a part name (a repeated part's copies are name[0], name[1], ...)")
+        action = c.string(c.required(t, "action", key, ", ".join(EVENT_ACTIONS)), f"{key}.action",
+                          EVENT_ACTIONS)
+        value = t.get("value")
+        if action == "scale":
+            value = c.number(c.required(t, "value", key, "a factor >= 0"), f"{key}.value", lo=0.0)
+        elif value is not None:
+            raise c.fail(f"{key}.value", f"action {action!r} takes no value",
+                         "value with action = 'scale'")
+        out.append({"at": at, "part": part, "action": action, "value": value})
+    return out
 
 
 def _part_shape(c: _Checker, t: dict, key: str, name: str, size: list[float]) -> dict:
