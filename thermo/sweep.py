@@ -1,0 +1,170 @@
+"""Design sweeps: many variants of one case, of equal shape, in one compiled call.
+
+A *variant* changes only the arrays the compiled step reads (``Params``), never
+the grid, the boundary set or the compile-time ``Settings``, so every variant
+runs through the same compiled while loop, vectorised with ``jax.vmap``:
+
+    from thermo.sweep import run_batch, run_one_by_one
+    variants = [{"power": f} for f in (0.5, 1.0, 1.5)]   # scale the parts' power
+    state, infos = run_batch(case, variants)             # one compiled call per chunk
+    ref = run_one_by_one(case, variants)                 # the same, a variant at a time
+
+A variant is a mapping of
+
+- ``"power"``: a factor on the parts' heat sources (``ThermalModel.power``);
+  the fixed boundary terms of ``Params.t_source`` are kept; or
+- the name of any top-level ``Params`` field (e.g. ``"body"``, ``"gravity"``,
+  ``"t_source"``): a number multiplies that field, an array replaces it (same
+  shape and dtype).
+
+Under ``vmap`` the while loops (time steps and the CG iterations inside them)
+run until the *last* variant is done; finished variants are carried unchanged,
+so each variant's answer is the one it gets alone, and the batch costs the
+slowest variant's iteration counts times the batch size. Runs stop at
+``solver.max_steps`` or when every variant has converged, finished or diverged.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .case import Case
+from .simulation import (RUNNING, STATUS, Params, Settings, Simulation, State,
+                         _advance, _compiled_advance)
+
+__all__ = ["BatchInfo", "variant_params", "run_batch", "run_one_by_one", "batched_advance"]
+
+
+@dataclass
+class BatchInfo:
+    """One variant's outcome (the fields of ``RunInfo`` that make sense per variant)."""
+
+    status: str
+    steps: int
+    simulated_time: float
+    pressure_iterations: float   # mean per step
+    energy_iterations: float     # mean per step
+    res_mom: float
+    res_energy: float
+
+
+def variant_params(sim: Simulation, variant: Mapping[str, Any]) -> Params:
+    """``sim.params`` with one variant's changes applied."""
+    prm = sim.params
+    changes = {}
+    for key, value in variant.items():
+        if key == "power":
+            power = jnp.asarray(sim.thermal.power, prm.t_source.dtype)
+            base = changes.get("t_source", prm.t_source)
+            changes["t_source"] = base + (float(value) - 1.0) * power
+        elif key in Params._fields:
+            old = changes.get(key, getattr(prm, key))
+            if np.ndim(value) == 0:
+                changes[key] = jax.tree_util.tree_map(lambda a: a * value, old)
+            else:
+                new = jnp.asarray(value, jnp.result_type(old))
+                if new.shape != jnp.shape(old):
+                    raise ValueError(f"variant {key}: shape {new.shape}, expected {jnp.shape(old)}")
+                changes[key] = new
+        else:
+            raise KeyError(f"unknown variant key {key!r}: 'power' or one of {Params._fields}")
+    return prm._replace(**changes)
+
+
+def _varied(variants: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    fields = set()
+    for v in variants:
+        for key in v:
+            fields.add("t_source" if key == "power" else key)
+    return tuple(f for f in Params._fields if f in fields)
+
+
+_BATCHED: dict = {}
+
+
+def batched_advance(cfg: Settings, varied: tuple[str, ...]):
+    """The jitted, vmapped ``_advance`` for ``cfg`` with the ``varied`` Params fields
+    batched (leading axis) and the state batched and donated; cached."""
+    key = (cfg, varied)
+    if key not in _BATCHED:
+        axes = Params(*[0 if f in varied else None for f in Params._fields])
+        fn = jax.vmap(lambda prm, s, last, t_stop: _advance(prm, s, last, t_stop, cfg),
+                      in_axes=(axes, 0, None, None))
+        _BATCHED[key] = jax.jit(fn, donate_argnums=(1,))
+    return _BATCHED[key]
+
+
+def stack_variants(sim: Simulation, variants: Sequence[Mapping[str, Any]]) -> tuple[Params, State]:
+    """Batched params (only the varied fields carry a leading axis) and initial states."""
+    varied = _varied(variants)
+    each = [variant_params(sim, v) for v in variants]
+    prm = sim.params._replace(**{f: jnp.stack([getattr(p, f) for p in each]) for f in varied})
+    s0 = sim.initial_state()
+    states = jax.tree_util.tree_map(lambda a: jnp.stack([a] * len(variants)), s0)
+    return prm, states
+
+
+def _end_time(sim: Simulation) -> float:
+    s = sim.case.data["solver"]
+    return s["end_time"] if s["mode"] == "transient" else float("inf")
+
+
+def run_batch(case: Case, variants: Sequence[Mapping[str, Any]], *,
+              sim: Simulation | None = None) -> tuple[State, list[BatchInfo]]:
+    """Run every variant of ``case`` together (vmap) until each is done or
+    ``solver.max_steps``; one device call per ``solver.steps_per_call`` steps.
+
+    Returns the batched final ``State`` (leading axis = variant) and one
+    ``BatchInfo`` per variant. Output frames and checkpoints are not written.
+    """
+    if not variants:
+        raise ValueError("run_batch needs at least one variant")
+    sim = sim or Simulation(case)
+    s_cfg = case.data["solver"]
+    prm, state = stack_variants(sim, variants)
+    fn = batched_advance(sim.settings, _varied(variants))
+    t_stop = jnp.asarray(_end_time(sim), sim.dtype)
+    while True:
+        last = min(int(jnp.max(state.step)) + s_cfg["steps_per_call"], s_cfg["max_steps"])
+        state = fn(prm, state, jnp.int32(last), t_stop)
+        status = np.asarray(state.status)
+        if not (status == RUNNING).any() or int(jnp.max(state.step)) >= s_cfg["max_steps"]:
+            break
+        if (np.asarray(state.step)[status == RUNNING] < last).all():
+            break   # every running variant stopped at the time limit (transient end)
+    return state, [_info(jax.tree_util.tree_map(lambda a: a[i], state)) for i in range(len(variants))]
+
+
+def _info(s: State) -> BatchInfo:
+    steps = max(int(s.step), 1)
+    return BatchInfo(status=STATUS[int(s.status)], steps=int(s.step), simulated_time=float(s.t),
+                     pressure_iterations=float(s.p_iters_sum) / steps,
+                     energy_iterations=float(s.t_iters_sum) / steps,
+                     res_mom=float(s.res_mom), res_energy=float(s.res_energy))
+
+
+def run_one_by_one(case: Case, variants: Sequence[Mapping[str, Any]], *,
+                   sim: Simulation | None = None) -> list[tuple[State, BatchInfo]]:
+    """The reference for :func:`run_batch`: each variant through the ordinary
+    (unbatched) compiled solver, one after the other, with the same stopping rule."""
+    sim = sim or Simulation(case)
+    s_cfg = case.data["solver"]
+    fn = _compiled_advance(sim.settings)
+    t_stop = jnp.asarray(_end_time(sim), sim.dtype)
+    out = []
+    for v in variants:
+        prm = variant_params(sim, v)
+        state = sim.initial_state()
+        while True:
+            last = min(int(state.step) + s_cfg["steps_per_call"], s_cfg["max_steps"])
+            state = fn(prm, state, jnp.int32(last), t_stop)
+            if (int(state.status) != RUNNING or int(state.step) >= s_cfg["max_steps"]
+                    or int(state.step) < last):
+                break
+        out.append((state, _info(state)))
+    return out
