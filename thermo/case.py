@@ -22,12 +22,14 @@ from typing import Any
 from thermo.materials import LIBRARY, Material, resolve_material
 from thermo.meshes.parts import shapes_of
 
+from . import coldplate as _cold_plate
+
 __all__ = ["Case", "CaseError", "case_from_dict", "default_case_path", "load_case", "to_toml"]
 
 FACES = ("x-", "x+", "y-", "y+", "z-", "z+")
 FLOWS = ("wall", "slip", "inlet", "outlet", "periodic")
-PART_KINDS = ("solid", "server", "fan", "crah", "porous")
-PART_KINDS_LATER = ("cold_plate", "tank")
+PART_KINDS = ("solid", "server", "fan", "crah", "porous", "cold_plate")
+PART_KINDS_LATER = ("tank",)
 # kinds the air moves through (a fixed flow between an intake face and an exhaust face)
 THROUGHFLOW_KINDS = ("server", "fan", "crah")
 DIRECTIONS = ("+x", "-x", "+y", "-y", "+z", "-z")
@@ -45,7 +47,7 @@ _REL_TOL = 1e-12
 _DERIVED = ("shape", "part_count")  # keys of the validated data that are not case-file keys
 
 _SECTIONS = ("case", "domain", "fluid", "materials", "geometry", "parts", "boundaries",
-             "physics", "solver", "output", "events")
+             "loops", "physics", "solver", "output", "events")
 _KEYS = {
     "case": ("name", "description"),
     "domain": ("size", "cells", "gravity"),
@@ -54,7 +56,9 @@ _KEYS = {
     "geometry": ("builder", "parameters"),
     "parts": ("name", "kind", "material", "box", "cylinder", "stl", "rotate", "axis", "repeat",
               "power", "direction", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
-              "permeability", "inertial_coefficient", "loss_coefficient", "open_area"),
+              "permeability", "inertial_coefficient", "loss_coefficient", "open_area",
+              "flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
+              "pressure_drop", "rated_flow", "inlet_temperature"),  # cold plates: thermo/coldplate.py
     "box": ("min", "max"),
     "cylinder": ("center", "radius", "length", "axis"),
     "repeat": ("count", "step"),
@@ -65,6 +69,8 @@ _KEYS = {
                "checkpoint_every", "steps_per_call", "pressure_tolerance", "dt"),
     "output": ("every", "fields"),
     "events": ("at", "part", "action", "value"),
+    "loops": ("name", "coolant", "supply_temperature", "volume_flow", "flow_per_kw", "plates",
+              "split", "pump_efficiency"),
 }
 
 
@@ -352,6 +358,10 @@ def _validate(raw: Any, source: str) -> tuple[dict, dict[str, Material]]:
     data["boundaries"] = _boundaries(c, raw.get("boundaries", []), data["domain"]["size"])
     data["solver"] = _solver(c, raw.get("solver", {}))
     data["output"] = _output(c, raw.get("output", {}))
+    loops = _cold_plate.loops_section(c, raw.get("loops"), data["parts"],
+                                      lambda n, k: _resolve(c, n, k, materials))
+    if raw.get("loops") is not None:
+        data["loops"] = loops
     if raw.get("events") is not None:
         data["events"] = _events(c, raw["events"], data["parts"],
                                  data["solver"]["mode"] == "transient")
@@ -560,15 +570,16 @@ def _part(c: _Checker, key: str, item: Any, names: set[str], user: dict[str, Mat
     names.add(name)
     kind = c.string(c.required(t, "kind", key, ", ".join(PART_KINDS)), f"{key}.kind",
                     PART_KINDS, PART_KINDS_LATER)
-    if kind in ("solid",):
+    if kind in ("solid", "cold_plate"):
         mat = c.required(t, "material", key, _known_materials(user))
     else:  # compact parts: the material only colours the result (the chassis)
         mat = t.get("material", _DEFAULT_MATERIAL[kind])
-    _resolve(c, mat, f"{key}.material", user)
+    material = _resolve(c, mat, f"{key}.material", user)
     p: dict[str, Any] = {"name": name, "kind": kind, "material": mat}
     p.update(_part_shape(c, t, key, name, size))
     p["power"] = c.number(t.get("power", 0.0), f"{key}.power", lo=0.0)
     _kind_keys(c, t, key, kind, p)
+    _cold_plate.part_keys(c, t, key, kind, material, p, lambda n, k: _resolve(c, n, k, user))
     p["shape"] = p.pop("shape")  # derived, last; to_toml leaves it out
     return p
 
@@ -576,6 +587,7 @@ def _part(c: _Checker, key: str, item: Any, names: set[str], user: dict[str, Mat
 _DEFAULT_MATERIAL = {"server": "steel", "fan": "steel", "crah": "steel", "porous": "steel"}
 _KIND_KEYS = {
     "solid": (),
+    "cold_plate": ("volume_flow",),
     "server": ("direction", "volume_flow", "flow_per_kw"),
     "fan": ("direction", "volume_flow", "curve"),
     "crah": ("direction", "volume_flow", "supply_temperature"),

@@ -11,6 +11,7 @@ import numpy as np
 from thermo.kernels.energy import van_leer_faces
 from thermo.kernels.stencils import pad, shift
 
+from . import coldplate
 from .boundaries import FACES
 from .case import Case, CaseError
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
@@ -56,6 +57,8 @@ def summarise(sim: Simulation, state: State, info) -> dict:
     sources = float(th.power.sum() * grid.cell_volume)
     default_heat = sum(float(heat[k][fc.owner[k] < 0].sum()) for k in heat)
     terms = [v["heat_w"] for v in bounds.values()] + [sources, default_heat]
+    liquid = coldplate.summary(sim, state, air_w=sources - sum(terms))  # {} without cold plates
+    terms += [-liquid["liquid"]["heat_w"]] if liquid else []  # the coolant's heat leaves the domain
     imbalance = abs(sum(terms)) / max(max(abs(x) for x in terms), 1e-300)
     parts = {}
     for i, inst in enumerate(geo.instances):
@@ -93,7 +96,7 @@ def summarise(sim: Simulation, state: State, info) -> dict:
             "min_temperature_c": float(T[fluid].min()) if fluid.any() else float("nan"),
             "max_speed_m_s": float(speed[fluid].max()) if fluid.any() else 0.0,
         },
-    }
+    } | liquid
 
 
 def boundary_heat(sim: Simulation, state: State) -> dict:

@@ -27,6 +27,7 @@ from thermo.kernels.poisson import solve_poisson, solve_spd
 from thermo.kernels.stencils import (cell_velocity, diff_faces, divergence, face_average,
                                      laplacian, pad, shift)
 
+from . import coldplate
 from .case import Case
 from .model import FlowModel, build_flow_model
 from .thermal import ThermalModel, build_thermal_model
@@ -70,6 +71,7 @@ class Params(NamedTuple):
     t_source: jnp.ndarray    # W/m3: parts' power and fixed boundary terms
     t_ghosts: tuple
     gravity: jnp.ndarray     # m/s2
+    liquid: object = None    # cold plates: thermo.coldplate.Liquid, None without
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,12 @@ def _energy(T, u, dt, prm: Params, cfg: Settings):
     adv = cfg.rho_cp * advective_flux_divergence(pads, u, cfg.h)
     explicit = laplacian(T, prm.t_levels[0].coeffs, cfg.h, cfg.periodic) + prm.t_source - adv
     shift = prm.capacity / (cfg.theta * dt)
+    if prm.liquid is not None:
+        # cold plates: heat G (Tc - T) into each plate cell, implicit in T (fully,
+        # whatever theta), with the coolant temperatures Tc from T at the step's start
+        g, g_tc = coldplate.exchange(T, prm.liquid)
+        explicit = explicit + g_tc - g * T
+        shift = shift + g / cfg.theta
     levels = with_shift(prm.t_levels, shift)
     dT, info = solve_spd(levels, explicit / cfg.theta, jnp.zeros_like(T), tol=_tol(cfg.p_tol, T))
     return T + dT, info
@@ -312,9 +320,10 @@ class Simulation:
         body = np.asarray(d["physics"]["body_force"], dtype=float)
         nu = fluid.viscosity / fluid.density
         self.thermal = th = build_thermal_model(case, m)
+        self.coldplates = coldplate.setup(case, m.geometry)  # None without cold plates
         steady = s["mode"] == "steady"
         buoyancy = d["physics"]["buoyancy"]
-        energy = bool(buoyancy or th.power.any() or any(
+        energy = bool(buoyancy or th.power.any() or self.coldplates is not None or any(
             b.get(key) is not None for b in d["boundaries"]
             for key in ("temperature", "heat_flux", "htc")))
         g = np.asarray(d["domain"]["gravity"], dtype=float)
@@ -360,7 +369,8 @@ class Simulation:
             implicit=tuple(arr(self._implicit_mask(c)) for c in range(3)),
             levels=levels, body=arr(body), capacity=arr(capacity), t_levels=t_levels,
             t_source=arr(th.source), t_ghosts=tuple(tri(g) for g in th.ghosts),
-            gravity=arr(gravity))
+            gravity=arr(gravity),
+            liquid=None if self.coldplates is None else self.coldplates.params(dt))
 
     def _implicit_mask(self, c: int) -> np.ndarray:
         mask = self.model.free[c].copy()

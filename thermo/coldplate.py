@@ -1,0 +1,548 @@
+"""Direct-to-chip liquid cooling: compact cold plates and their coolant loops.
+
+A cold plate (``kind = "cold_plate"``) is a solid block (copper, aluminium)
+bonded to its chip. Its coolant is not resolved on the grid: it runs through
+the plate along ``flow_direction`` and takes heat from the plate through a
+conductance UA (W/K), ``1 / thermal_resistance`` or ``htc * area`` (wetted
+area). The plate is cut into slices across the flow direction (one per cell
+layer); slice ``s`` holds the share ``UA_s`` of UA by volume and the coolant
+crosses it with the effectiveness of a stream past a wall at the slice's mean
+temperature::
+
+    eps_s = 1 - exp(-UA_s / (m_dot cp)),   Q_s = eps_s m_dot cp (Tbar_s - Tc_in_s),
+    Tc_in_{s+1} = Tc_in_s + Q_s / (m_dot cp)
+
+so that the whole plate is an effectiveness-NTU exchanger (eps = 1 - exp(-NTU)
+for an isothermal plate) and the coolant warms along its path. Inside the
+compiled step the coolant temperatures come from the temperature at the start
+of the step (a march over the slices, one step lagged); the exchange with the
+plate is implicit: each plate cell gets ``G = eps_s m_dot cp / V_s`` (W/m3K)
+on the diagonal of the conduction solve and ``G Tc_in_s`` as a source.
+
+A loop (``[[loops]]``) feeds plates in parallel from a CDU at
+``supply_temperature``: a total ``volume_flow`` (or ``flow_per_kw`` of the
+plates' chips), split equally or by hydraulic resistance (``pressure_drop`` at
+``rated_flow`` per plate: quadratic branches, the same drop across each); the
+return is the flow-weighted mix of the plates' outlets. The loop's flow is a
+:class:`Liquid` value in the step's parameters, so :func:`set_loop_flow`
+changes it without recompiling. A plate outside any loop gives its own
+``volume_flow``, ``inlet_temperature`` and ``coolant``.
+
+This module holds the case-file checks (called from :mod:`thermo.case`), the
+host-side setup on the voxelised grid, the pure ``jnp`` exchange functions
+used by ``Simulation._energy``, and the summary numbers.
+"""
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+DIRECTIONS = ("+x", "-x", "+y", "-y", "+z", "-z")
+SPLITS = ("equal", "hydraulic")
+PLATE_KEYS = ("flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
+              "pressure_drop", "rated_flow", "inlet_temperature")
+DEFAULT_COOLANT = "water"
+DEFAULT_PUMP_EFFICIENCY = 0.5
+_PLATE_DOC = ("flow_direction = '+x' | '-x' | '+y' | ... and either thermal_resistance (K/W, plate "
+              "to coolant, 1/UA) or htc (W/m2K) with area (m2, wetted)")
+
+
+# ----------------------------------------------------------------------------- case checks
+
+
+def part_keys(c, t: dict, key: str, kind: str, material, p: dict, resolve: Callable) -> None:
+    """Check a part's cold-plate keys and fill them into ``p`` (cold_plate parts
+    only; other kinds are refused any of them)."""
+    if kind != "cold_plate":
+        for k in PLATE_KEYS:
+            if t.get(k) is not None:
+                raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k}",
+                             f"{k} on kind = 'cold_plate' parts only")
+        return
+    if material.is_fluid:
+        raise c.fail(f"{key}.material", f"a cold plate is a solid block and {material.name!r} "
+                     "is a fluid", "a solid such as 'copper' or 'aluminium'")
+    p["flow_direction"] = c.string(c.required(t, "flow_direction", key, _PLATE_DOC),
+                                   f"{key}.flow_direction", DIRECTIONS)
+    r, htc, area = t.get("thermal_resistance"), t.get("htc"), t.get("area")
+    if (r is None) == (htc is None and area is None):
+        raise c.fail(f"{key}.thermal_resistance" if r is None else f"{key}.htc",
+                     "needs exactly one of thermal_resistance and htc with area", _PLATE_DOC)
+    p["thermal_resistance"] = p["htc"] = p["area"] = None
+    if r is not None:
+        p["thermal_resistance"] = c.number(r, f"{key}.thermal_resistance", lo=0.0, lo_open=True)
+    else:
+        for name, value in (("htc", htc), ("area", area)):
+            if value is None:
+                raise c.fail(f"{key}.{name}", f"htc needs area (and area needs htc)", _PLATE_DOC)
+            p[name] = c.number(value, f"{key}.{name}", lo=0.0, lo_open=True)
+    p["coolant"] = None
+    if t.get("coolant") is not None:
+        p["coolant"] = _coolant(c, t["coolant"], f"{key}.coolant", resolve)
+    p["chip"] = None if t.get("chip") is None else c.name(t["chip"], f"{key}.chip")
+    dp, rated = t.get("pressure_drop"), t.get("rated_flow")
+    if (dp is None) != (rated is None):
+        raise c.fail(f"{key}.{'rated_flow' if rated is None else 'pressure_drop'}",
+                     "pressure_drop and rated_flow go together",
+                     "pressure_drop (Pa) at rated_flow (m3/s), both > 0")
+    p["pressure_drop"] = None if dp is None else c.number(dp, f"{key}.pressure_drop", lo=0.0,
+                                                          lo_open=True)
+    p["rated_flow"] = None if rated is None else c.number(rated, f"{key}.rated_flow", lo=0.0,
+                                                          lo_open=True)
+    if t.get("volume_flow") is not None:
+        p["volume_flow"] = c.number(t["volume_flow"], f"{key}.volume_flow", lo=0.0, lo_open=True)
+    else:
+        p["volume_flow"] = None
+    p["inlet_temperature"] = None if t.get("inlet_temperature") is None else c.temperature(
+        t["inlet_temperature"], f"{key}.inlet_temperature")
+
+
+def _coolant(c, name: Any, key: str, resolve: Callable) -> str:
+    mat = resolve(name, key)
+    if not mat.is_fluid:
+        raise c.fail(key, f"{name!r} is a solid, not a coolant",
+                     "a fluid such as 'water' or 'propylene-glycol-25'")
+    return name
+
+
+def instance_names(part: dict) -> list[str]:
+    """The names a part's copies get on the grid: ``name`` or ``name[k]``."""
+    if part.get("repeat") is None:
+        return [part["name"]]
+    return [f"{part['name']}[{k}]" for k in range(part["repeat"]["count"])]
+
+
+def match_plates(pattern: str, parts: list[dict]) -> list[str]:
+    """Instance names that ``pattern`` (an instance name, a part name, or a glob
+    such as ``"cp*"``) selects among all parts."""
+    out = []
+    for p in parts:
+        names = instance_names(p)
+        if pattern == p["name"]:
+            out.extend(names)
+        elif pattern in names:
+            out.append(pattern)
+        else:
+            out.extend(n for n in names if fnmatch.fnmatchcase(n, pattern))
+    return out
+
+
+def loops_section(c, raw: Any, parts: list[dict], resolve: Callable) -> list[dict]:
+    """The ``[[loops]]`` section, and the plates' coolant supply: every cold
+    plate belongs to one loop or gives its own volume_flow and inlet_temperature."""
+    from .case import _KEYS  # the accepted keys live with the case's other sections
+
+    plates = [p for p in parts if p["kind"] == "cold_plate"]
+    kinds = {n: p["kind"] for p in parts for n in instance_names(p)}
+    owner: dict[str, str] = {}
+    out = []
+    for i, item in enumerate(c.array(raw if raw is not None else [], "loops")):
+        key = f"loops[{i}]"
+        t = c.table(item, key, _KEYS["loops"])
+        name = c.name(c.required(t, "name", key, "a non-empty string"), f"{key}.name")
+        if any(o["name"] == name for o in out):
+            raise c.fail(f"{key}.name", f"duplicate loop name {name!r}", "unique names")
+        loop: dict[str, Any] = {"name": name}
+        loop["coolant"] = _coolant(c, t.get("coolant", DEFAULT_COOLANT), f"{key}.coolant", resolve)
+        loop["supply_temperature"] = c.temperature(
+            c.required(t, "supply_temperature", key, "a temperature in C (the CDU's supply)"),
+            f"{key}.supply_temperature")
+        flows = [k for k in ("volume_flow", "flow_per_kw") if t.get(k) is not None]
+        acc = "exactly one of volume_flow (m3/s, the loop's total) and flow_per_kw (m3/s per kW)"
+        if len(flows) != 1:
+            raise c.fail(f"{key}.{flows[1] if flows else 'volume_flow'}",
+                         "volume_flow and flow_per_kw are exclusive" if flows else
+                         "needs the loop's flow", acc)
+        loop["volume_flow"] = loop["flow_per_kw"] = None
+        loop[flows[0]] = c.number(t[flows[0]], f"{key}.{flows[0]}", lo=0.0, lo_open=True)
+        pats = t.get("plates")
+        pacc = "a non-empty list of cold_plate part names or glob patterns, e.g. ['cp*']"
+        if isinstance(pats, str):
+            pats = [pats]
+        if not isinstance(pats, (list, tuple)) or not pats:
+            raise c.fail(f"{key}.plates", "missing required key" if pats is None else
+                         f"expected a list of names, got {pats!r}", pacc)
+        members: list[str] = []
+        for j, pat in enumerate(pats):
+            pat = c.name(pat, f"{key}.plates[{j}]")
+            hit = match_plates(pat, parts)
+            if not hit:
+                raise c.fail(f"{key}.plates[{j}]", f"{pat!r} matches no part",
+                             pacc + "; cold plates: " + ", ".join(p["name"] for p in plates))
+            for n in hit:
+                if kinds[n] != "cold_plate":
+                    if any(ch in pat for ch in "*?["):
+                        continue  # a glob may sweep other parts along: keep the plates
+                    raise c.fail(f"{key}.plates[{j}]", f"{n!r} is a {kinds[n]} part, not a "
+                                 "cold plate", pacc)
+                if n in owner and owner[n] != name:
+                    raise c.fail(f"{key}.plates[{j}]", f"plate {n!r} is already in loop "
+                                 f"{owner[n]!r}", "each plate in one loop at most")
+                if n not in members:
+                    members.append(n)
+                    owner[n] = name
+        if not members:
+            raise c.fail(f"{key}.plates", "selects no cold plate", pacc)
+        loop["plates"] = [str(x) for x in pats]
+        loop["split"] = c.string(t.get("split", "equal"), f"{key}.split", SPLITS)
+        loop["pump_efficiency"] = c.number(t.get("pump_efficiency", DEFAULT_PUMP_EFFICIENCY),
+                                           f"{key}.pump_efficiency", lo=0.0, hi=1.0, lo_open=True)
+        if loop["split"] == "hydraulic":
+            for p in plates:
+                if any(n in members for n in instance_names(p)) and p["pressure_drop"] is None:
+                    raise c.fail(f"{key}.split", f"a hydraulic split needs every plate's pressure "
+                                 f"drop and plate {p['name']!r} has none",
+                                 "split = 'equal', or pressure_drop and rated_flow on each plate")
+        out.append(loop)
+    for p in plates:
+        names = instance_names(p)
+        looped = [n for n in names if n in owner]
+        where = f"part {p['name']!r}"
+        if looped:
+            if len(looped) != len(names):
+                raise c.fail("loops", f"{where}: copies {', '.join(sorted(set(names) - set(looped)))}"
+                             f" are in no loop while {looped[0]} is", "all copies of a plate in loops")
+            for k in ("volume_flow", "inlet_temperature"):
+                if p.get(k) is not None:
+                    raise c.fail("loops", f"{where} is in loop {owner[looped[0]]!r}, which sets its "
+                                 f"{k}", f"no {k} on a plate in a loop")
+            loop = next(o for o in out if o["name"] == owner[looped[0]])
+            if p.get("coolant") is not None and p["coolant"] != loop["coolant"]:
+                raise c.fail("loops", f"{where} names coolant {p['coolant']!r} but its loop "
+                             f"{loop['name']!r} carries {loop['coolant']!r}",
+                             "the loop's coolant, or no coolant on the plate")
+        elif p.get("volume_flow") is None or p.get("inlet_temperature") is None:
+            raise c.fail("loops", f"{where} is a cold plate in no loop and without its own "
+                         "volume_flow and inlet_temperature",
+                         "a [[loops]] entry whose plates select it, or volume_flow (m3/s) and "
+                         "inlet_temperature (C) on the plate")
+    every = {n for p in parts for n in instance_names(p)} | {p["name"] for p in parts}
+    for p in plates:
+        if p.get("chip") is not None and p["chip"] not in every:
+            raise c.fail("parts", f"cold plate {p['name']!r}: chip {p['chip']!r} names no part",
+                         "a part name (or a copy name[k]) of the chip the plate sits on")
+    return out
+
+
+# ----------------------------------------------------------------------------- host setup
+
+
+class Liquid(NamedTuple):
+    """The cold plates' arrays in the compiled step's parameters (a pytree)."""
+
+    cells: Any     # int32 (Nc,): flat indices of the plates' cells
+    slot: Any      # int32 (Nc,): each cell's slice, ``plate * K + k``
+    ua: Any        # (P, K) W/K per slice, 0 on padding
+    volume: Any    # (P, K) m3 per slice, 1 on padding
+    rho_cp: Any    # (P,) coolant J/(m3 K)
+    flow: Any      # (P,) volume flow at scale 1 (m3/s)
+    loop: Any      # int32 (P,): index into ``scale`` (the last entry: plates in no loop)
+    scale: Any     # (L + 1,) flow factor of each loop (1 as set in the case)
+    t_in: Any      # (P,) coolant inlet temperature (C)
+
+
+@dataclass
+class Plate:
+    name: str
+    instance: int
+    part: int
+    loop: int             # -1: in no loop
+    axis: int
+    sign: int
+    cells: np.ndarray     # flat cell indices
+    rank: np.ndarray      # slice of each cell, in flow order
+    slices: int
+    ua: float             # W/K
+    coolant: str
+    rho_cp: float
+    density: float
+    flow: float           # m3/s at scale 1
+    t_in: float
+    chips: list           # candidate chip instances (named or neighbouring)
+    named_chip: bool
+    resistance: float | None  # quadratic hydraulic coefficient (Pa s2/m6)
+
+
+@dataclass
+class LiquidSetup:
+    plates: list
+    loops: list           # validated loop dicts, with "members" (plate indices) added
+    cell_volume: float
+
+    def params(self, dtype) -> Liquid:
+        import jax.numpy as jnp
+
+        P = len(self.plates)
+        K = max(p.slices for p in self.plates)
+        ua = np.zeros((P, K))
+        vol = np.ones((P, K))
+        cells, slot = [], []
+        for i, p in enumerate(self.plates):
+            counts = np.bincount(p.rank, minlength=p.slices)
+            ua[i, :p.slices] = p.ua * counts / counts.sum()
+            vol[i, :p.slices] = counts * self.cell_volume
+            cells.append(p.cells)
+            slot.append(i * K + p.rank)
+        arr = lambda x: jnp.asarray(np.asarray(x, float), dtype)
+        nl = len(self.loops)
+        return Liquid(
+            cells=jnp.asarray(np.concatenate(cells), jnp.int32),
+            slot=jnp.asarray(np.concatenate(slot), jnp.int32),
+            ua=arr(ua), volume=arr(vol), rho_cp=arr([p.rho_cp for p in self.plates]),
+            flow=arr([p.flow for p in self.plates]),
+            loop=jnp.asarray([p.loop if p.loop >= 0 else nl for p in self.plates], jnp.int32),
+            scale=arr(np.ones(nl + 1)), t_in=arr([p.t_in for p in self.plates]))
+
+
+def setup(case, geometry) -> LiquidSetup | None:
+    """The plates and loops of a case on its voxelised grid (None without plates)."""
+    from .case import CaseError
+
+    d = case.data
+    parts = d["parts"]
+    if not any(p["kind"] == "cold_plate" for p in parts):
+        return None
+    src = case.path.name if case.path else "<dict>"
+    grid = geometry.grid
+    owner = geometry.owner
+    loops = [dict(o, members=[]) for o in d.get("loops", [])]
+    by_name = {inst["name"]: j for j, inst in enumerate(geometry.instances)}
+    loop_of = {}
+    for li, o in enumerate(loops):
+        for pat in o["plates"]:
+            for n in match_plates(pat, parts):
+                if parts[geometry.instances[by_name[n]]["part"]]["kind"] == "cold_plate":
+                    loop_of.setdefault(n, li)
+    plates = []
+    for j, inst in enumerate(geometry.instances):
+        part = parts[inst["part"]]
+        if part["kind"] != "cold_plate":
+            continue
+        cells = np.flatnonzero(owner.ravel() == j)
+        if cells.size == 0:
+            raise CaseError(src, f"parts[{inst['part']}]", f"cold plate {inst['name']!r} owns no "
+                            "cell of the grid (thinner than a cell or covered by later parts)",
+                            "a plate at least one cell thick: refine domain.cells")
+        axis = "xyz".index(part["flow_direction"][1])
+        sign = 1 if part["flow_direction"][0] == "+" else -1
+        pos = np.unravel_index(cells, grid.cells)[axis]
+        layers = np.unique(pos)
+        rank = np.searchsorted(layers, pos)
+        if sign < 0:
+            rank = len(layers) - 1 - rank
+        li = loop_of.get(inst["name"], -1)
+        coolant = loops[li]["coolant"] if li >= 0 else (part["coolant"] or DEFAULT_COOLANT)
+        t_in = loops[li]["supply_temperature"] if li >= 0 else part["inlet_temperature"]
+        mat = case.material(coolant).at(t_in)
+        ua = 1.0 / part["thermal_resistance"] if part["thermal_resistance"] else part["htc"] * part["area"]
+        res = None
+        if part["pressure_drop"] is not None:
+            res = part["pressure_drop"] / part["rated_flow"] ** 2
+        chips, named = _chips(part, inst, j, geometry, parts)
+        plates.append(Plate(
+            name=inst["name"], instance=j, part=inst["part"], loop=li, axis=axis, sign=sign,
+            cells=cells, rank=rank, slices=len(layers), ua=ua, coolant=coolant,
+            rho_cp=mat.density * mat.specific_heat, density=mat.density,
+            flow=part["volume_flow"] or 0.0, t_in=t_in, chips=chips, named_chip=named,
+            resistance=res))
+        if li >= 0:
+            loops[li]["members"].append(len(plates) - 1)
+    for o in loops:
+        members = [plates[i] for i in o["members"]]
+        total = o["volume_flow"]
+        if total is None:  # flow_per_kw: of the power of the chips under the loop's plates
+            chips = {c for p in members for c in (p.chips if p.named_chip else
+                                                  [c for c in p.chips if geometry.instances[c]["power"]])}
+            kw = sum(geometry.instances[c]["power"] for c in chips) / 1000.0
+            if kw <= 0:
+                raise CaseError(src, f"loops ({o['name']})", "flow_per_kw needs powered chips under "
+                                "the loop's plates and found none", "volume_flow (m3/s) instead")
+            total = o["flow_per_kw"] * kw
+        o["total_flow"] = total
+        for p, f in zip(members, split_flows(total, [p.resistance for p in members], o["split"])):
+            p.flow = f
+    return LiquidSetup(plates, loops, grid.cell_volume)
+
+
+def split_flows(total: float, resistances: list, split: str) -> list[float]:
+    """Branch flows of parallel plates: equal, or with the same quadratic drop
+    ``k_i Q_i^2`` across each (``Q_i`` proportional to ``1 / sqrt(k_i)``)."""
+    n = len(resistances)
+    if split == "equal":
+        return [total / n] * n
+    w = np.array([1.0 / np.sqrt(k) for k in resistances])
+    return list(total * w / w.sum())
+
+
+def _chips(part: dict, inst: dict, j: int, geometry, parts: list[dict]) -> tuple[list[int], bool]:
+    """The chip instances a plate sits on: named by ``chip``, else its neighbours."""
+    owner = geometry.owner
+    mine = owner == j
+    near = np.zeros_like(mine)
+    for a in range(3):
+        n = mine.shape[a]
+        if n == 1:
+            continue
+        lo = [slice(None)] * 3
+        hi = [slice(None)] * 3
+        lo[a], hi[a] = slice(0, n - 1), slice(1, n)
+        near[tuple(lo)] |= mine[tuple(hi)]
+        near[tuple(hi)] |= mine[tuple(lo)]
+    found = set(np.unique(owner[near & ~mine]).tolist()) - {-1}
+    neighbours = sorted(k for k in found if parts[geometry.instances[k]["part"]]["kind"] != "cold_plate")
+    if part.get("chip") is None:
+        return neighbours, False
+    named = [k for k, x in enumerate(geometry.instances)
+             if x["name"] == part["chip"] or parts[x["part"]]["name"] == part["chip"]]
+    touching = [k for k in named if k in neighbours]
+    if touching:
+        return touching, True
+    if len(named) > 1 and part.get("repeat") is not None and \
+            len(named) == part["repeat"]["count"]:  # copies paired by their index
+        k = int(inst["name"].rsplit("[", 1)[1][:-1])
+        return [named[k]], True
+    return named, True
+
+
+# ----------------------------------------------------------------------------- compiled step
+
+
+def slice_means(T, liq: Liquid):
+    """Mean temperature of each plate slice (P, K)."""
+    import jax
+    import jax.numpy as jnp
+
+    P, K = liq.ua.shape
+    vals = T.reshape(-1)[liq.cells]
+    sums = jax.ops.segment_sum(vals, liq.slot, num_segments=P * K).reshape(P, K)
+    count = jax.ops.segment_sum(jnp.ones_like(vals), liq.slot, num_segments=P * K).reshape(P, K)
+    return sums / jnp.maximum(count, 1.0)
+
+
+def march(T, liq: Liquid):
+    """The coolant's path through each plate at temperature field ``T``:
+    returns (slice inlet temperatures (P, K), outlet temperatures (P,),
+    slice effectivenesses (P, K), m_dot cp (P,) in W/K)."""
+    import jax.numpy as jnp
+    from jax import lax
+
+    tbar = slice_means(T, liq)
+    mcp = liq.rho_cp * liq.flow * liq.scale[liq.loop]
+    safe = jnp.maximum(mcp, 1e-30)
+    eff = -jnp.expm1(-liq.ua / safe[:, None])
+
+    def body(tc, x):
+        e, tb = x
+        return tc + e * (tb - tc), tc
+
+    t_out, t_in = lax.scan(body, liq.t_in, (eff.T, tbar.T))
+    return t_in.T, t_out, eff, mcp
+
+
+def exchange(T, liq: Liquid):
+    """Per-cell exchange coefficient G (W/m3K) and source G*Tc (W/m3) on the
+    grid: the heat into a plate cell is ``G (Tc - T)``."""
+    import jax.numpy as jnp
+
+    t_in, _, eff, mcp = march(T, liq)
+    g = eff * mcp[:, None] / liq.volume
+    n = T.size
+    gc = g.reshape(-1)[liq.slot]
+    G = jnp.zeros(n, T.dtype).at[liq.cells].set(gc).reshape(T.shape)
+    S = jnp.zeros(n, T.dtype).at[liq.cells].set(gc * (t_in.reshape(-1)[liq.slot])).reshape(T.shape)
+    return G, S
+
+
+# ----------------------------------------------------------------------------- events
+
+
+def set_loop_flow(sim, loop: str, factor: float):
+    """Scale loop ``loop``'s total flow to ``factor`` times the case's value
+    (every branch alike); updates and returns ``sim.params`` (no recompilation:
+    the factor is an array the compiled step reads)."""
+    setup_ = getattr(sim, "coldplates", None)
+    names = [o["name"] for o in setup_.loops] if setup_ else []
+    if loop not in names:
+        raise KeyError(f"no coolant loop {loop!r}; loops: {', '.join(names) or 'none'}")
+    liq = sim.params.liquid
+    liq = liq._replace(scale=liq.scale.at[names.index(loop)].set(float(factor)))
+    sim.params = sim.params._replace(liquid=liq)
+    return sim.params
+
+
+def loop_flow_factor(sim, loop: str) -> float:
+    names = [o["name"] for o in sim.coldplates.loops]
+    return float(sim.params.liquid.scale[names.index(loop)])
+
+
+# ----------------------------------------------------------------------------- summary
+
+
+def summary(sim, state, air_w: float | None = None) -> dict:
+    """summary.json keys for the plates and loops (empty without plates):
+    ``cold_plates``, ``loops`` and ``liquid`` (totals); ``liquid.heat_w`` is the
+    heat the coolant takes out of the domain (a sink in the energy balance);
+    ``air_w``, the heat the boundaries take out, gives the liquid/air split."""
+    setup_ = getattr(sim, "coldplates", None)
+    if setup_ is None:
+        return {}
+    liq = sim.params.liquid
+    t_in, t_out, eff, mcp = (np.asarray(x) for x in march(state.T, liq))
+    scale = np.asarray(liq.scale)
+    T = np.asarray(state.T)
+    geo = sim.model.geometry
+    plates = {}
+    q = mcp * (t_out - np.asarray(liq.t_in))
+    for i, p in enumerate(setup_.plates):
+        flow = float(np.asarray(liq.flow)[i] * scale[int(np.asarray(liq.loop)[i])])
+        chip_t = {c: float(T[geo.owner == c].max()) for c in p.chips if (geo.owner == c).any()}
+        chip = max(chip_t, key=chip_t.get) if chip_t else None
+        entry = {
+            "loop": setup_.loops[p.loop]["name"] if p.loop >= 0 else None,
+            "coolant": p.coolant,
+            "inlet_temperature_c": float(np.asarray(liq.t_in)[i]),
+            "outlet_temperature_c": float(t_out[i]),
+            "volume_flow_m3_s": flow,
+            "mass_flow_kg_s": flow * p.density,
+            "heat_w": float(q[i]),
+            "plate_max_temperature_c": float(T.reshape(-1)[p.cells].max()),
+            "chip": geo.instances[chip]["name"] if chip is not None else None,
+            "chip_max_temperature_c": chip_t[chip] if chip is not None else None,
+            "pressure_drop_pa": None if p.resistance is None else p.resistance * flow ** 2,
+        }
+        plates[p.name] = entry
+    loops = {}
+    for li, o in enumerate(setup_.loops):
+        members = [setup_.plates[i] for i in o["members"]]
+        rows = [plates[p.name] for p in members]
+        m = np.array([mcp[i] for i in o["members"]])
+        flow = sum(r["volume_flow_m3_s"] for r in rows)
+        drops = [r["pressure_drop_pa"] for r in rows]
+        dp = max(drops) if all(x is not None for x in drops) else None
+        heat = float(sum(r["heat_w"] for r in rows))
+        ret = float(np.sum(m * np.array([r["outlet_temperature_c"] for r in rows])) / m.sum())
+        loops[o["name"]] = {
+            "coolant": o["coolant"],
+            "supply_temperature_c": float(o["supply_temperature"]),
+            "return_temperature_c": ret,
+            "volume_flow_m3_s": flow,
+            "mass_flow_kg_s": float(sum(r["mass_flow_kg_s"] for r in rows)),
+            "flow_factor": float(scale[li]),
+            "heat_w": heat,
+            "pressure_drop_pa": dp,
+            "pumping_power_w": None if dp is None else flow * dp / o["pump_efficiency"],
+            "plates": [p.name for p in members],
+            "chip_max_temperature_c": max((r["chip_max_temperature_c"] for r in rows
+                                           if r["chip_max_temperature_c"] is not None), default=None),
+        }
+    total = float(q.sum())
+    pumps = [o["pumping_power_w"] for o in loops.values() if o["pumping_power_w"] is not None]
+    block = {"heat_w": total, "pumping_power_w": float(sum(pumps))}
+    if air_w is not None:
+        block["air_heat_w"] = float(air_w)
+        removed = total + air_w
+        block["liquid_fraction"] = total / removed if removed > 0 else None
+    return {"cold_plates": plates, "loops": loops, "liquid": block}
