@@ -88,7 +88,8 @@ def test_defaults_are_filled():
     assert b["region"] == {"min": [0.0, 0.0], "max": [0.5, 0.25]}  # face x-: (y, z)
     assert b["velocity"] == [0.0, 0.0, 0.0]
     assert all(b[k] is None for k in ("temperature", "heat_flux", "htc", "ambient"))
-    assert d["physics"] == {"buoyancy": False, "turbulence": "none", "body_force": [0.0, 0.0, 0.0]}
+    assert d["physics"] == {"buoyancy": False, "turbulence": "none", "smagorinsky_constant": 0.17,
+                            "body_force": [0.0, 0.0, 0.0]}
     assert d["solver"] == {"mode": "steady", "end_time": 0.0, "max_steps": 200000, "tolerance": 1e-6,
                            "cfl": 0.5, "precision": "float64", "backend": "auto",
                            "checkpoint_every": 0.0, "steps_per_call": 200,
@@ -202,7 +203,11 @@ def test_bad_numbers_and_choices():
     refused(make(output={"fields": ["T", "rho"]}), "output.fields[1]", "'material'")
     refused(make(output={"fields": ["T", "T"]}), "output.fields", "at most once")
     refused(make(fluid={"reference_temperature": -300}), "fluid.reference_temperature", "-273.15")
-    refused(make(physics={"turbulence": "smagorinsky"}), "physics.turbulence", "not supported yet", "'none'")
+    refused(make(physics={"turbulence": "k-epsilon"}), "physics.turbulence", "unknown value",
+            "'none', 'smagorinsky', 'zero-equation'")
+    refused(make(physics={"smagorinsky_constant": 0.0}), "physics.smagorinsky_constant", "out of range")
+    assert case_from_dict(make(physics={"turbulence": "zero-equation"})).data["physics"][
+        "turbulence"] == "zero-equation"
     assert case_from_dict(make(solver={"mode": "transient", "end_time": 2})).data["solver"]["end_time"] == 2.0
 
 

@@ -39,8 +39,10 @@ AXES = ("x", "y", "z")
 _SHAPE_ACCEPTED = ("exactly one of box = {min = [x, y, z], max = [x, y, z]}, "
                    "cylinder = {center = [x, y, z], radius = r, length = l, axis = 'z'}, "
                    "stl = 'file.stl'")
-TURBULENCE = ("none",)
-TURBULENCE_LATER = ("smagorinsky", "zero-equation")
+# "zero-equation": Chen & Xu (1998), nu_t = 0.03874 |V| l; "smagorinsky": nu_t =
+# (Cs Delta)^2 |S| with a wall cap and van Driest damping (thermo/kernels/turbulence.py)
+TURBULENCE = ("none", "smagorinsky", "zero-equation")
+TURBULENCE_LATER = ()
 FIELDS = ("T", "U", "p", "material")
 ABSOLUTE_ZERO_C = -273.15
 _REL_TOL = 1e-12
@@ -64,7 +66,7 @@ _KEYS = {
     "repeat": ("count", "step"),
     "boundaries": ("name", "face", "region", "flow", "velocity", "volume_flow",
                    "temperature", "heat_flux", "htc", "ambient"),
-    "physics": ("buoyancy", "turbulence", "body_force"),
+    "physics": ("buoyancy", "turbulence", "smagorinsky_constant", "body_force"),
     "solver": ("mode", "end_time", "max_steps", "tolerance", "cfl", "precision", "backend",
                "checkpoint_every", "steps_per_call", "pressure_tolerance", "dt"),
     "output": ("every", "fields"),
@@ -417,6 +419,10 @@ def _physics(c: _Checker, raw: Any) -> dict:
         "buoyancy": c.boolean(t.get("buoyancy", False), "physics.buoyancy"),
         "turbulence": c.string(t.get("turbulence", "none"), "physics.turbulence",
                                TURBULENCE, TURBULENCE_LATER),
+        # Cs of the Smagorinsky model (read only when turbulence = "smagorinsky")
+        "smagorinsky_constant": c.number(t.get("smagorinsky_constant", 0.17),
+                                         "physics.smagorinsky_constant", lo=0.0, hi=1.0,
+                                         lo_open=True),
         # a uniform acceleration (m/s2) driving the flow, e.g. a periodic channel
         "body_force": c.vector(t.get("body_force", [0.0, 0.0, 0.0]), "physics.body_force", 3),
     }

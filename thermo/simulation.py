@@ -26,6 +26,7 @@ from thermo.kernels.krylov import pcg
 from thermo.kernels.poisson import solve_poisson, solve_spd
 from thermo.kernels.stencils import (cell_velocity, diff_faces, divergence, face_average,
                                      laplacian, pad, shift)
+from thermo.kernels import turbulence as turb
 
 from . import coldplate
 from .case import Case
@@ -71,6 +72,13 @@ class Params(NamedTuple):
     t_source: jnp.ndarray    # W/m3: parts' power and fixed boundary terms
     t_ghosts: tuple
     gravity: jnp.ndarray     # m/s2
+    # implicit linear drag per face (1/s), e.g. porous media; zeros by default
+    drag: tuple = None
+    wall_dist: jnp.ndarray = None   # m, cell centre to the nearest wall (turbulence models)
+    fluid: jnp.ndarray = None       # 1 in fluid cells, 0 in solids
+    blocked: tuple = None           # per component: 1 on faces touching a solid
+    visc_T: jnp.ndarray = None      # C, the fluid's viscosity table (T-dependent viscosity)
+    visc_log_nu: jnp.ndarray = None  # log(mu(T) / rho(T_ref)), log(m2/s), on visc_T
     liquid: object = None    # cold plates: thermo.coldplate.Liquid, None without
 
 
@@ -100,11 +108,94 @@ class Settings:
     t_ref: float      # Boussinesq reference temperature, C
     t_span: float     # temperature scale of the energy residual, K
     time_ref: float   # time scale of the residuals, s
+    turbulence: str = "none"       # "none", "smagorinsky", "zero-equation"
+    smagorinsky_cs: float = 0.17
+    delta: float = 0.0             # LES filter width, m
+    nu_of_T: bool = False          # molecular viscosity from the fluid's table at each cell's T
+
+    @property
+    def variable_nu(self) -> bool:
+        """Whether the viscosity is a cell field (else the scalar ``nu``)."""
+        return self.turbulence != "none" or self.nu_of_T
 
 
-def _vector_laplacian(u, ghosts, wall_nb, cfg: Settings):
+def _pad_cells(f, cfg: Settings, fill):
+    """A cell field with one ghost layer on every side: wrapped on periodic axes,
+    else ``fill`` ("edge": the boundary cell's value; "zero")."""
+    for a in range(3):
+        n = f.shape[a]
+        if cfg.periodic[a]:
+            lo, hi = shift(f, a, n - 1, 1), shift(f, a, 0, 1)
+        elif fill == "edge":
+            lo, hi = shift(f, a, 0, 1), shift(f, a, n - 1, 1)
+        else:
+            lo = hi = jnp.zeros_like(shift(f, a, 0, 1))
+        f = jnp.concatenate([lo, f, hi], axis=a)
+    return f
+
+
+def _viscosity(u, T, prm: Params, cfg: Settings):
+    """The effective kinematic viscosity (m2/s) on the faces of each velocity
+    component's control volume, or None for the constant scalar ``cfg.nu``.
+
+    Per cell, ``nu_eff = nu_mol + nu_t``: ``nu_mol = mu(T) / rho(T_ref)`` from the
+    fluid's table (log-linear in T like ``Material.at``, clamped to its ends) or
+    the scalar; ``nu_t`` from the turbulence model with the current (lagged)
+    velocity, zero in solids. Returns ``coef[c][a] = (lo, hi)``, arrays shaped
+    like ``u[c]``: the viscosity on the low and high sides of each c-face along
+    ``a``. For ``a == c`` these are cell centres; for ``a != c`` cell edges, the
+    arithmetic mean of the four cells around the edge. Beyond a non-periodic
+    boundary the molecular part is the boundary cell's, the eddy part zero.
+    """
+    if not cfg.variable_nu:
+        return None
+    shape = T.shape
+    if cfg.nu_of_T:
+        nu_mol = jnp.exp(jnp.interp(T, prm.visc_T, prm.visc_log_nu))
+    else:
+        nu_mol = jnp.full(shape, cfg.nu, T.dtype)
+    nu_p = _pad_cells(nu_mol, cfg, "edge")
+    if cfg.turbulence != "none":
+        if cfg.turbulence == "smagorinsky":
+            strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
+            nut = turb.smagorinsky(strain, cfg.delta, prm.wall_dist, nu_mol, cfg.smagorinsky_cs)
+        else:
+            nut = turb.chen_xu(u, prm.wall_dist)
+        nu_p = nu_p + _pad_cells(prm.fluid * nut, cfg, "zero")
+    n = shape
+    coef = []
+    for c in range(3):
+        row = []
+        for a in range(3):
+            if not cfg.active[a]:
+                row.append(None)
+                continue
+            if a == c:
+                f = nu_p
+                for b in range(3):
+                    if b != c:
+                        f = shift(f, b, 1, n[b])
+                row.append((shift(f, c, 0, n[c] + 1), shift(f, c, 1, n[c] + 1)))
+                continue
+            f = nu_p
+            for b in range(3):
+                if b not in (a, c):
+                    f = shift(f, b, 1, n[b])
+            f = 0.5 * (shift(f, c, 0, n[c] + 1) + shift(f, c, 1, n[c] + 1))
+            e = 0.5 * (shift(f, a, 0, n[a] + 1) + shift(f, a, 1, n[a] + 1))
+            row.append((shift(e, a, 0, n[a]), shift(e, a, 1, n[a])))
+        coef.append(tuple(row))
+    return tuple(coef)
+
+
+def _vector_laplacian(u, ghosts, wall_nb, cfg: Settings, nu=None):
     """Laplacian (1/m2 times velocity) of each face-velocity component, with the
-    boundary ghosts ``ghosts[c][a]`` and mirrored no-slip ghosts at solids."""
+    boundary ghosts ``ghosts[c][a]`` and mirrored no-slip ghosts at solids.
+
+    With ``nu`` (from :func:`_viscosity`) the divergence form
+    ``sum_a d/dx_a (nu d u_c / dx_a)`` (m/s2) instead: fluxes on the control
+    volume's sides with the viscosity there (the transposed stress term
+    ``d/dx_a (nu d u_a / dx_c)`` is left out; it vanishes for constant ``nu``)."""
     out = []
     for c in range(3):
         lap = 0.0
@@ -120,17 +211,23 @@ def _vector_laplacian(u, ghosts, wall_nb, cfg: Settings):
                 # no slip on a solid surface half a cell away, not a whole cell
                 minus = jnp.where(lo > 0, -u[c], minus)
                 plus = jnp.where(hi > 0, -u[c], plus)
-            lap = lap + (plus - 2.0 * u[c] + minus) / (cfg.h[a] ** 2)
+            if nu is None:
+                lap = lap + (plus - 2.0 * u[c] + minus) / (cfg.h[a] ** 2)
+            else:
+                n_lo, n_hi = nu[c][a]
+                lap = lap + (n_hi * (plus - u[c]) - n_lo * (u[c] - minus)) / (cfg.h[a] ** 2)
         out.append(lap)
     return tuple(out)
 
 
-def _tendency(u, T, prm: Params, cfg: Settings):
+def _tendency(u, T, prm: Params, cfg: Settings, nu=None):
     """Explicit momentum tendencies (m/s2): advection plus body force and Boussinesq
-    buoyancy ``-beta (T - T_ref) g``; and viscous diffusion ``nu lap u``."""
+    buoyancy ``-beta (T - T_ref) g``; and the terms the implicit solve also sees:
+    viscous diffusion ``nu lap u`` (or ``div(nu_eff grad u)`` with ``nu`` from
+    :func:`_viscosity`) minus the linear drag ``drag * u``."""
     pads = [[pad(u[c], a, *(prm.ghosts[c][a] or (None, None)), normal=(a == c),
                  periodic=cfg.periodic[a]) for a in range(3)] for c in range(3)]
-    lap = _vector_laplacian(u, prm.ghosts, prm.wall_nb, cfg)
+    lap = _vector_laplacian(u, prm.ghosts, prm.wall_nb, cfg, nu)
     out = []
     for c in range(3):
         force = prm.body[c]
@@ -138,23 +235,55 @@ def _tendency(u, T, prm: Params, cfg: Settings):
             tf = face_average(T, c, periodic=cfg.periodic[c])
             force = force - cfg.beta * (tf - cfg.t_ref) * prm.gravity[c]
         out.append(momentum_flux_divergence(c, pads, cfg.h) + force)
-    return tuple(out), tuple(cfg.nu * x for x in lap)
+    visc = lap if nu is not None else tuple(cfg.nu * x for x in lap)
+    if prm.drag is not None:
+        visc = tuple(v - d * x for v, d, x in zip(visc, prm.drag, u))
+    return tuple(out), visc
 
 
-def _implicit_viscous(rhs, dt, prm: Params, cfg: Settings):
-    """Solve ``(I - theta dt nu lap) du = rhs`` for the velocity increment on the
-    faces the momentum equation updates (homogeneous boundary ghosts), by
-    Jacobi-preconditioned CG. Removes the viscous limit on the time step."""
-    k = cfg.theta * dt * cfg.nu
+def _implicit_viscous(rhs, dt, prm: Params, cfg: Settings, nu=None):
+    """Solve ``(I + dt drag - theta dt div(nu grad)) du = rhs`` for the velocity
+    increment on the faces the momentum equation updates (homogeneous boundary
+    ghosts), by Jacobi-preconditioned CG. The operator is symmetric positive
+    definite: each side's viscosity is shared by the two faces it couples, and
+    drag >= 0 only adds to the diagonal (taken fully implicit). Removes the
+    viscous limit on the time step. ``nu`` from :func:`_viscosity`, or None for
+    the scalar ``cfg.nu``."""
+    theta_dt = cfg.theta * dt
     mask = prm.implicit
+    drag = prm.drag if prm.drag is not None else (0.0, 0.0, 0.0)
 
-    def apply_a(x):
-        xm = tuple(m * v for m, v in zip(mask, x))
-        lap = _vector_laplacian(xm, prm.ghosts_hom, prm.wall_nb, cfg)
-        return tuple(v - k * m * l for v, m, l in zip(x, mask, lap))
+    if nu is None:
+        k = theta_dt * cfg.nu
 
-    inv_diag = 1.0 / (1.0 + k * sum(2.0 / cfg.h[a] ** 2 for a in range(3) if cfg.active[a]))
-    precond = lambda r: tuple(jnp.where(m > 0, inv_diag, 1.0) * v for m, v in zip(mask, r))
+        def apply_a(x):
+            xm = tuple(m * v for m, v in zip(mask, x))
+            lap = _vector_laplacian(xm, prm.ghosts_hom, prm.wall_nb, cfg)
+            return tuple(v + dt * d * m * v - k * m * l
+                         for v, m, l, d in zip(x, mask, lap, drag))
+
+        visc_diag = k * sum(2.0 / cfg.h[a] ** 2 for a in range(3) if cfg.active[a])
+        diag = tuple(1.0 + dt * d + visc_diag for d in drag)
+    else:
+        def apply_a(x):
+            xm = tuple(m * v for m, v in zip(mask, x))
+            lap = _vector_laplacian(xm, prm.ghosts_hom, prm.wall_nb, cfg, nu)
+            return tuple(v + dt * d * m * v - theta_dt * m * l
+                         for v, m, l, d in zip(x, mask, lap, drag))
+
+        diag = []
+        for c in range(3):
+            dc = 0.0
+            for a in range(3):
+                if not cfg.active[a]:
+                    continue
+                n_lo, n_hi = nu[c][a]
+                w_lo, w_hi = (1.0, 1.0) if a == c else (1.0 + prm.wall_nb[c][a][0],
+                                                        1.0 + prm.wall_nb[c][a][1])
+                dc = dc + (n_lo * w_lo + n_hi * w_hi) / cfg.h[a] ** 2
+            diag.append(1.0 + dt * drag[c] + theta_dt * dc)
+    precond = lambda r: tuple(jnp.where(m > 0, 1.0 / d, 1.0) * v
+                              for m, v, d in zip(mask, r, diag))
     du, info = pcg(apply_a, rhs, rhs, precond, tol=_tol(cfg.p_tol, rhs[0]))
     out = []
     for c in range(3):
@@ -213,7 +342,8 @@ def _tol(tol: float, x) -> float:
 
 def _step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     u = s.u
-    f, visc = _tendency(u, s.T, prm, cfg)
+    nu = _viscosity(u, s.T, prm, cfg)  # lagged: from the velocity at the step's start
+    f, visc = _tendency(u, s.T, prm, cfg, nu)
     dt = _time_step(u, cfg)
     dt = jnp.minimum(dt, t_stop - s.t)  # land exactly on frames, checkpoints and the end
     first = s.step == 0
@@ -224,7 +354,7 @@ def _step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     grad_p = tuple(diff_faces(s.p, c, cfg.h[c], periodic=cfg.periodic[c]) for c in range(3))
     explicit = tuple(prm.free[c] * dt * (c1 * f[c] + c0 * s.tend[c] + visc[c] - grad_p[c])
                      for c in range(3))
-    du, _ = _implicit_viscous(explicit, dt, prm, cfg)
+    du, _ = _implicit_viscous(explicit, dt, prm, cfg, nu)
     ustar = tuple(prm.free[c] * (u[c] + du[c]) + prm.fixed[c] for c in range(3))
     rhs = divergence(ustar, cfg.h) / dt
     phi, info = solve_poisson(prm.levels, rhs, jnp.zeros_like(s.p), tol=_tol(cfg.p_tol, rhs),
@@ -335,7 +465,15 @@ class Simulation:
                   nu / l_ref, alpha / l_ref]
         if buoyancy:
             scales.append(float(np.sqrt(np.linalg.norm(g) * th.expansion * th.temperature_span * l_ref)))
+        phys = d["physics"]
+        turbulence = phys.get("turbulence", "none")
+        if turbulence != "none":
+            # a turbulent body-force balance, not a viscous one: the friction
+            # velocity u_tau^2 ~ g L / 2 and U ~ u_tau / sqrt(Cf / 2) ~ 15 sqrt(g L)
+            scales[2] = min(scales[2], 15.0 * float(np.sqrt(np.abs(body).max() * l_ref)))
         u_scale = max(max(scales), 1e-30)
+        table = case.material(d["fluid"]["material"]).table
+        nu_of_T = bool(energy and table is not None and len({r[2] for r in table}) > 1)
         self.settings = Settings(
             h=tuple(self.grid.spacing), periodic=m.faces.periodic, active=m.active, nu=nu,
             cfl=s["cfl"], dt_fixed=s["dt"], steady=steady, end_time=s["end_time"],
@@ -343,7 +481,9 @@ class Simulation:
             l_ref=l_ref, singular=m.singular, energy=energy, buoyancy=buoyancy,
             theta=1.0 if steady else 0.5, rho_cp=th.fluid_capacity, beta=th.expansion,
             t_ref=th.reference_temperature, t_span=th.temperature_span,
-            time_ref=l_ref / u_scale)
+            time_ref=l_ref / u_scale, turbulence=turbulence,
+            smagorinsky_cs=float(phys.get("smagorinsky_constant", turb.SMAGORINSKY_CS)),
+            delta=turb.filter_width(self.grid.spacing, m.active), nu_of_T=nu_of_T)
         self.params = self._params(body, g)
 
     def _params(self, body, gravity) -> Params:
@@ -370,7 +510,41 @@ class Simulation:
             levels=levels, body=arr(body), capacity=arr(capacity), t_levels=t_levels,
             t_source=arr(th.source), t_ghosts=tuple(tri(g) for g in th.ghosts),
             gravity=arr(gravity),
-            liquid=None if self.coldplates is None else self.coldplates.params(dt))
+            liquid=None if self.coldplates is None else self.coldplates.params(dt), **self._viscosity_params(arr))
+
+    def _viscosity_params(self, arr) -> dict:
+        """Params for variable viscosity: the drag hook (zeros), and what the
+        turbulence models and the T-dependent viscosity read."""
+        m, cfg = self.model, self.settings
+        out = {"drag": tuple(arr(np.zeros_like(f)) for f in m.free)}
+        if cfg.nu_of_T:
+            table = np.asarray(self.case.material(self.case.data["fluid"]["material"]).table)
+            out["visc_T"] = arr(table[:, 0])
+            out["visc_log_nu"] = arr(np.log(table[:, 2] / self.case.fluid.density))
+        if cfg.turbulence != "none":
+            fluid = m.geometry.fluid
+            out["fluid"] = arr(fluid.astype(float))
+            # no wall at all (fully periodic): the largest extent bounds the length
+            out["wall_dist"] = arr(np.minimum(self.wall_distance(), max(self.grid.size)))
+            blocked = []
+            for c in range(3):
+                pad = [(1, 1) if a == c else (0, 0) for a in range(3)]
+                solid = np.pad(~fluid, pad)  # nothing solid beyond the boundary
+                n = solid.shape[c]
+                blocked.append(arr(np.take(solid, range(0, n - 1), axis=c)
+                                   | np.take(solid, range(1, n), axis=c)))
+            out["blocked"] = tuple(blocked)
+        return out
+
+    def wall_distance(self) -> np.ndarray:
+        """Distance (m) from each cell centre to the nearest solid surface, wall or
+        inlet boundary face (infinite without any)."""
+        from .boundaries import INLET, WALL
+
+        fc, m = self.model.faces, self.model
+        walls = {key: (k == WALL) | (k == INLET) for key, k in fc.kind.items()
+                 if not fc.periodic[key[0]] and m.active[key[0]]}
+        return turb.wall_distance(~m.geometry.fluid, self.grid.spacing, walls, fc.periodic)
 
     def _implicit_mask(self, c: int) -> np.ndarray:
         mask = self.model.free[c].copy()

@@ -1,0 +1,205 @@
+"""Algebraic turbulence closures on the MAC grid, and the wall distance they need.
+
+Units: velocities m/s, spacings and distances m, strain rates 1/s, eddy
+viscosities m2/s (kinematic). The jnp functions are pure and jittable and work
+in float32 and float64; :func:`wall_distance` is host-side NumPy, built once per
+case before compilation.
+
+Layout as in :mod:`thermo.kernels.stencils`: cell-centred fields ``(nx, ny, nz)``,
+the velocity normal to axis ``a`` on the ``n_a + 1`` faces of that axis; velocity
+ghosts per component and axis are ``(alpha, beta, gamma)`` triples
+(``ghosts[c][a] = (low, high)``, None when periodic).
+
+Wall treatment (both models)
+----------------------------
+* The strain rate uses the velocity boundary ghosts (no slip at a wall sits on
+  the boundary face) and, at a solid cell, no slip on the solid's surface half a
+  cell away (the tangential gradient there is ``2 u / h``), the same treatment as
+  the viscous term.
+* ``nu_t`` is zero inside solids; the momentum equation averages it onto cell
+  edges with zero beyond walls, so the eddy viscosity seen at a wall is half that
+  of the first fluid cell (and tends to zero with it as the grid is refined).
+* Smagorinsky: the length ``Cs Delta`` is capped by ``kappa d`` (``d`` the wall
+  distance, ``kappa = 0.41``, as in Mason & Thomson 1992) and damped by van
+  Driest's factor ``1 - exp(-y+/26)``. ``y+ = d u_tau / nu`` uses a local friction
+  velocity from the local total shear stress, ``u_tau^2 = (nu + nu_t) |S|``
+  (exact in the constant-stress layer next to a wall), found by a few pointwise
+  fixed-point sweeps: no wall search at run time.
+* Chen & Xu (1998) zero-equation model: ``nu_t = 0.03874 |V| d``, vanishing
+  linearly at walls by construction; no damping, no wall function. It was fitted
+  to room (ventilation) flows and over-predicts the near-wall eddy viscosity of a
+  wall-resolved channel (see thermo/validation_turbulence.py for the measured
+  friction factor).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import jax.numpy as jnp
+import numpy as np
+
+from .stencils import face_to_cell, pad, shift
+
+KAPPA = 0.41            # von Karman constant
+VAN_DRIEST_A = 26.0     # van Driest damping constant A+
+SMAGORINSKY_CS = 0.17   # default Smagorinsky constant (Lilly's value for isotropic turbulence)
+CHEN_XU = 0.03874       # Chen & Xu (1998): nu_t = 0.03874 |V| l
+
+
+def filter_width(h: Sequence[float], active: Sequence[bool]) -> float:
+    """LES filter width Delta (m): the cube root of the cell volume, taken over the
+    active axes only (the square root of the cell area for a 2-D case)."""
+    hs = [float(h[a]) for a in range(3) if active[a]]
+    return float(np.prod(hs) ** (1.0 / len(hs))) if hs else float(max(h))
+
+
+def _edge_gradient(u_c, c: int, a: int, ghost, h_a: float, periodic: bool, blocked_c=None):
+    """d u_c / d x_a (1/s) on the cell edges between u_c's faces along ``a``
+    (``n_a + 1`` entries along ``a``), boundary ghosts from ``ghost``; next to a
+    blocked face (``blocked_c`` = 1) no slip half a cell away."""
+    q = pad(u_c, a, *(ghost or (None, None)), normal=False, periodic=periodic, width=1)
+    m = q.shape[a]
+    left, right = shift(q, a, 0, m - 1), shift(q, a, 1, m - 1)
+    if blocked_c is not None:
+        b = jnp.pad(blocked_c, [(1, 1) if ax == a else (0, 0) for ax in range(3)])
+        bl, br = shift(b, a, 0, m - 1), shift(b, a, 1, m - 1)
+        left, right = (jnp.where(bl > 0, -right, left), jnp.where(br > 0, -left, right))
+    return (right - left) / h_a
+
+
+def strain_rate(u: Sequence, h: Sequence[float], ghosts, periodic: Sequence[bool],
+                active: Sequence[bool], blocked: Sequence | None = None):
+    """Cell-centred strain-rate magnitude ``|S| = sqrt(2 S_ij S_ij)`` (1/s).
+
+    ``S_aa = d u_a / d x_a`` is exact at cell centres; the shear components
+    ``S_ac = (d u_c/d x_a + d u_a/d x_c) / 2`` live on the cell edges, where both
+    derivatives are compact differences, and their squares are averaged from the
+    four edges around each cell. ``blocked[c]`` (optional, face arrays) marks the
+    c-faces touching a solid, where no slip holds on the solid surface. Axes that
+    are not ``active`` (one cell, mirror faces) contribute nothing.
+    """
+    s2 = 0.0
+    for a in range(3):
+        if active[a]:
+            n = u[a].shape[a]
+            d = (shift(u[a], a, 1, n - 1) - shift(u[a], a, 0, n - 1)) / h[a]
+            s2 = s2 + 2.0 * d * d
+    for a in range(3):
+        for c in range(a + 1, 3):
+            e = 0.0
+            if active[a]:
+                e = e + _edge_gradient(u[c], c, a, ghosts[c][a], h[a], periodic[a],
+                                       None if blocked is None else blocked[c])
+            if active[c]:
+                e = e + _edge_gradient(u[a], a, c, ghosts[a][c], h[c], periodic[c],
+                                       None if blocked is None else blocked[a])
+            if not (active[a] or active[c]):
+                continue
+            e2 = 0.25 * e * e  # S_ac^2 on the edges: (n_a + 1, n_c + 1) along (a, c)
+            cell = face_to_cell(face_to_cell(e2, a), c)
+            s2 = s2 + 4.0 * cell
+    return jnp.sqrt(s2)
+
+
+def smagorinsky(strain, delta: float, wall_dist, nu_mol, cs: float = SMAGORINSKY_CS,
+                sweeps: int = 4):
+    """Smagorinsky eddy viscosity ``nu_t = (l D)^2 |S|`` (m2/s).
+
+    ``l = min(cs * delta, kappa * d)`` with ``d = wall_dist`` (m); ``D = 1 -
+    exp(-y+/A+)`` van Driest damping, ``y+ = d sqrt((nu + nu_t)|S|) / nu`` from the
+    local total stress (``sweeps`` pointwise fixed-point updates, started from the
+    undamped value). ``nu_mol`` is the molecular kinematic viscosity (m2/s,
+    scalar or per cell). ``D = 1`` far from walls (``d`` infinite).
+    """
+    lm = jnp.minimum(cs * delta, KAPPA * wall_dist)
+    nut = lm * lm * strain
+    for _ in range(sweeps):
+        yplus = wall_dist * jnp.sqrt((nu_mol + nut) * strain) / nu_mol
+        damp = -jnp.expm1(-yplus / VAN_DRIEST_A)
+        nut = (lm * damp) ** 2 * strain
+    return nut
+
+
+def chen_xu(u: Sequence, wall_dist, coefficient: float = CHEN_XU):
+    """Chen & Xu (1998) zero-equation eddy viscosity ``nu_t = 0.03874 |V| l`` (m2/s),
+    with ``|V|`` the cell-centred speed (m/s) and ``l = wall_dist`` the distance to
+    the nearest wall (m)."""
+    speed = jnp.sqrt(sum(face_to_cell(u[a], a) ** 2 for a in range(3)))
+    return coefficient * speed * wall_dist
+
+
+# ---------------------------------------------------------------------------
+# Host side: the distance from each cell centre to the nearest wall.
+# ---------------------------------------------------------------------------
+
+def _min_convolve(dist2: np.ndarray, axis: int, h: float, periodic: bool) -> np.ndarray:
+    """``out[i] = min_j dist2[j] + f((i - j) h)`` along ``axis`` with
+    ``f(t) = max(|t| - h/2, 0)^2``: the squared distance to a cell-sized box.
+
+    Brute force over shifts, stopping once ``f`` alone exceeds every finite value
+    already found (so the cost is the shifts up to the largest distance)."""
+    n = dist2.shape[axis]
+    out = dist2.copy()
+    limit = n // 2 if periodic else n - 1
+    # lines holding a wall end up finite everywhere; the others stay infinite
+    reach = np.broadcast_to(np.isfinite(dist2).any(axis=axis, keepdims=True), dist2.shape)
+    for s in range(1, limit + 1):
+        f = ((s - 0.5) * h) ** 2
+        if not reach.any() or f > out[reach].max():  # an infinite value keeps it going
+            break
+        for sign in (1, -1):
+            if periodic:
+                moved = np.roll(dist2, sign * s, axis=axis)
+            else:
+                moved = np.full_like(dist2, np.inf)
+                src = [slice(None)] * dist2.ndim
+                dst = [slice(None)] * dist2.ndim
+                if sign > 0:
+                    src[axis], dst[axis] = slice(0, n - s), slice(s, n)
+                else:
+                    src[axis], dst[axis] = slice(s, n), slice(0, n - s)
+                moved[tuple(dst)] = dist2[tuple(src)]
+            np.minimum(out, moved + f, out=out)
+    return out
+
+
+def wall_distance(solid: np.ndarray, spacing: Sequence[float], walls: dict | None = None,
+                  periodic: Sequence[bool] = (False, False, False)) -> np.ndarray:
+    """Exact Euclidean distance (m) from each cell centre to the nearest wall.
+
+    Walls are the surfaces of the ``solid`` cells (boolean, cell-centred: the
+    distance is to the cell's box, half a cell closer than its centre; zero inside
+    solids) and the boundary faces flagged in ``walls``: ``{(axis, side): mask}``,
+    ``mask`` a boolean array over the face's cells (the two tangential axes in
+    order), side 0 the low face. Periodic axes wrap. Infinite where there is no
+    wall at all.
+
+    The squared distance to a box is a sum over axes of one-axis terms, so the
+    minimum over all wall boxes is three successive one-axis min-convolutions (as
+    in the separable distance transforms of Felzenszwalb & Huttenlocher); each is
+    a brute force over shifts, O(cells x largest distance / h) per axis: about a
+    second for 10^6 cells in a box a hundred cells wide.
+    """
+    solid = np.asarray(solid, bool)
+    pads = []
+    for a in range(3):
+        has = walls is not None and not periodic[a] and any(
+            np.any(walls.get((a, s), False)) for s in (0, 1))
+        pads.append((1, 1) if has else (0, 0))
+    feat = np.pad(solid, pads)
+    if walls is not None:
+        for (a, side), mask in walls.items():
+            if pads[a] == (0, 0):
+                continue
+            m = np.asarray(mask, bool)
+            # the face cells' mask over the (padded) tangential axes
+            t = [ax for ax in range(3) if ax != a]
+            m = np.pad(m, [pads[t[0]], pads[t[1]]])
+            idx = [slice(None)] * 3
+            idx[a] = 0 if side == 0 else -1
+            feat[tuple(idx)] |= m
+    d2 = np.where(feat, 0.0, np.inf)
+    for a in range(3):
+        d2 = _min_convolve(d2, a, float(spacing[a]), bool(periodic[a]) and pads[a] == (0, 0))
+    core = tuple(slice(p[0], d2.shape[a] - p[1]) for a, p in enumerate(pads))
+    return np.sqrt(d2[core])
