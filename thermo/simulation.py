@@ -145,7 +145,9 @@ def _viscosity(u, T, prm: Params, cfg: Settings):
     like ``u[c]``: the viscosity on the low and high sides of each c-face along
     ``a``. For ``a == c`` these are cell centres; for ``a != c`` cell edges, the
     arithmetic mean of the four cells around the edge. Beyond a non-periodic
-    boundary the molecular part is the boundary cell's, the eddy part zero.
+    boundary the molecular part is the boundary cell's, the eddy part zero; and
+    the eddy part is zero on an edge that touches a solid cell or a boundary (it
+    lies on a wall, where both models' ``nu_t`` vanishes).
     """
     if not cfg.variable_nu:
         return None
@@ -155,13 +157,15 @@ def _viscosity(u, T, prm: Params, cfg: Settings):
     else:
         nu_mol = jnp.full(shape, cfg.nu, T.dtype)
     nu_p = _pad_cells(nu_mol, cfg, "edge")
+    nut_p = fluid_p = None
     if cfg.turbulence != "none":
         if cfg.turbulence == "smagorinsky":
             strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
             nut = turb.smagorinsky(strain, cfg.delta, prm.wall_dist, nu_mol, cfg.smagorinsky_cs)
         else:
             nut = turb.chen_xu(u, prm.wall_dist)
-        nu_p = nu_p + _pad_cells(prm.fluid * nut, cfg, "zero")
+        nut_p = _pad_cells(prm.fluid * nut, cfg, "zero")
+        fluid_p = _pad_cells(prm.fluid, cfg, "zero")
     n = shape
     coef = []
     for c in range(3):
@@ -171,18 +175,24 @@ def _viscosity(u, T, prm: Params, cfg: Settings):
                 row.append(None)
                 continue
             if a == c:
-                f = nu_p
+                f = nu_p if nut_p is None else nu_p + nut_p
                 for b in range(3):
                     if b != c:
                         f = shift(f, b, 1, n[b])
                 row.append((shift(f, c, 0, n[c] + 1), shift(f, c, 1, n[c] + 1)))
                 continue
-            f = nu_p
-            for b in range(3):
-                if b not in (a, c):
-                    f = shift(f, b, 1, n[b])
-            f = 0.5 * (shift(f, c, 0, n[c] + 1) + shift(f, c, 1, n[c] + 1))
-            e = 0.5 * (shift(f, a, 0, n[a] + 1) + shift(f, a, 1, n[a] + 1))
+
+            def edges(f, combine):
+                for b in range(3):
+                    if b not in (a, c):
+                        f = shift(f, b, 1, n[b])
+                f = combine(shift(f, c, 0, n[c] + 1), shift(f, c, 1, n[c] + 1))
+                return combine(shift(f, a, 0, n[a] + 1), shift(f, a, 1, n[a] + 1))
+
+            mean = lambda x, y: 0.5 * (x + y)
+            e = edges(nu_p, mean)
+            if nut_p is not None:
+                e = e + edges(nut_p, mean) * edges(fluid_p, jnp.minimum)
             row.append((shift(e, a, 0, n[a]), shift(e, a, 1, n[a])))
         coef.append(tuple(row))
     return tuple(coef)
