@@ -73,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("outdir", help="an output folder of `thermo run` (summary.json, result.h5)")
     report.add_argument("--size", default="1000x700", metavar="WxH", help="picture size in pixels")
 
-    bench = sub.add_parser("bench", help="run the benchmark suite (from the repository root)")
+    bench = sub.add_parser("bench", help="run the benchmark suite from the repository root: "
+                           "`thermo bench --quick [-o DIR]` (a few minutes on a CPU; JSON + PNG), "
+                           "`thermo bench` (full), `thermo bench cavity|devahldavis|multigrid ...`")
     bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the benchmark suite")
     return p
 
