@@ -467,3 +467,7 @@ def validate_conjugate(full: bool = False) -> list[dict]:
 
 
 VALIDATIONS["conjugate"] = validate_conjugate
+
+from .validation_liquid import VALIDATIONS as _LIQUID  # noqa: E402  (loop, cold-plate)
+
+VALIDATIONS.update(_LIQUID)
