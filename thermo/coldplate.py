@@ -121,8 +121,8 @@ def match_plates(pattern: str, parts: list[dict]) -> list[str]:
     out = []
     for p in parts:
         names = instance_names(p)
-        if pattern == p["name"]:
-            out.extend(names)
+        if pattern == p["name"] or fnmatch.fnmatchcase(p["name"], pattern):
+            out.extend(names)  # a part's name (or a glob matching it) selects all its copies
         elif pattern in names:
             out.append(pattern)
         else:
