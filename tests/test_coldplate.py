@@ -182,3 +182,30 @@ def test_unresolved_plate_refused():
     d["parts"][0]["box"]["max"][2] = 0.02
     with pytest.raises(CaseError, match="owns no cell"):
         Simulation(case_from_dict(d))
+
+
+def test_compare_cooling_table_from_summaries():
+    from benchmarks.compare_cooling import pick_examples, row, table
+
+    assert pick_examples(["rack-air", "d2c-rack-120kw", "immersion-tank"]) == [
+        ("air", "rack-air"), ("direct-to-chip", "d2c-rack-120kw"), ("immersion", "immersion-tank")]
+    assert pick_examples(["air-rack-60kw", "rack-air"])[0] == ("air", "air-rack-60kw")
+    bounds = {"in": {"heat_w": -500.0, "mass_flow_kg_s": 1.0, "mean_temperature_c": 25.0},
+              "out": {"heat_w": -1500.0 + 500.0 * 0 + 0.0, "mass_flow_kg_s": -1.0,
+                      "mean_temperature_c": 35.0}}
+    d2c = {"case": "d2c", "heat_sources_w": 10000.0, "energy_imbalance": 1e-5,
+           "parts": {"gpu": {"power_w": 10000.0, "max_temperature_c": 70.0},
+                     "plate": {"power_w": 0.0, "max_temperature_c": 60.0}},
+           "boundaries": bounds,
+           "loops": {"cdu": {"supply_temperature_c": 32.0, "return_temperature_c": 42.0}},
+           "liquid": {"heat_w": 8000.0, "pumping_power_w": 50.0}}
+    r = row("direct-to-chip", "air", d2c)
+    assert r["chip_max_c"] == 70.0 and r["hottest_part"] == "gpu"
+    assert r["liquid_fraction"] == pytest.approx(8000.0 / 10000.0)
+    assert (r["air_in_c"], r["air_out_c"], r["coolant_out_c"]) == (25.0, 35.0, 42.0)
+    assert r["cooling_power_w"] == 50.0
+    imm = dict(d2c, loops={}, liquid=None)
+    r2 = row("immersion", "mineral-oil", imm)
+    assert r2["coolant_in_c"] == 25.0 and r2["liquid_fraction"] == 1.0 and r2["air_in_c"] is None
+    text = table([r, r2])
+    assert "chip_max_c" in text and "80.0%" in text and "100.0%" in text
