@@ -37,6 +37,11 @@ def test_multigrid_iterations_flat():
     _check(validation.validate_multigrid())
 
 
+def test_turbulent_channel_zero_equation():
+    # Chen-Xu model against its exact channel profile and against Dean's Cf (~20 s)
+    _check(validation.VALIDATIONS["turbulent-channel"](False))
+
+
 @pytest.mark.validation
 @pytest.mark.parametrize("name", sorted(validation.VALIDATIONS))
 def test_full_validation(name):

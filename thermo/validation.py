@@ -468,6 +468,10 @@ def validate_conjugate(full: bool = False) -> list[dict]:
 
 VALIDATIONS["conjugate"] = validate_conjugate
 
+from .validation_turbulence import validate_turbulent_channel  # noqa: E402
+
+VALIDATIONS["turbulent-channel"] = validate_turbulent_channel
+
 from .validation_liquid import VALIDATIONS as _LIQUID  # noqa: E402  (loop, cold-plate)
 
 VALIDATIONS.update(_LIQUID)
