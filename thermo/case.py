@@ -57,7 +57,7 @@ _KEYS = {
     "materials": ("name", "density", "specific_heat", "conductivity", "viscosity", "expansion"),
     "geometry": ("builder", "parameters"),
     "parts": ("name", "kind", "material", "box", "cylinder", "stl", "rotate", "axis", "repeat",
-              "power", "direction", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
+              "power", "direction", "intake", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
               "permeability", "inertial_coefficient", "loss_coefficient", "open_area",
               "flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
               "pressure_drop", "rated_flow", "inlet_temperature"),  # cold plates: thermo/coldplate.py
@@ -594,9 +594,9 @@ _DEFAULT_MATERIAL = {"server": "steel", "fan": "steel", "crah": "steel", "porous
 _KIND_KEYS = {
     "solid": (),
     "cold_plate": ("volume_flow",),
-    "server": ("direction", "volume_flow", "flow_per_kw"),
-    "fan": ("direction", "volume_flow", "curve"),
-    "crah": ("direction", "volume_flow", "supply_temperature"),
+    "server": ("direction", "intake", "volume_flow", "flow_per_kw"),
+    "fan": ("direction", "intake", "volume_flow", "curve"),
+    "crah": ("direction", "intake", "volume_flow", "supply_temperature"),
     "porous": ("permeability", "inertial_coefficient", "loss_coefficient", "open_area", "direction"),
 }
 _KIND_DOC = {
@@ -604,7 +604,8 @@ _KIND_DOC = {
               "flow_per_kw (m3/s per kW of power)",
     "fan": "direction = '+x' and one of volume_flow (m3/s, fixed) or curve = [[flow m3/s, "
            "pressure rise Pa], ...] (flows increasing)",
-    "crah": "direction = '+x', volume_flow (m3/s) and supply_temperature (C)",
+    "crah": "direction = '+x' (the supply face), volume_flow (m3/s) and supply_temperature (C); "
+            "optionally intake = '+z' (the return face; default opposite the supply)",
     "porous": "permeability (m2) and/or inertial_coefficient (1/m), each a number or [x, y, z]; "
               "or loss_coefficient (velocity heads) or open_area (0-1) with direction = 'x'",
 }
@@ -613,7 +614,7 @@ _KIND_DOC = {
 def _kind_keys(c: _Checker, t: dict, key: str, kind: str, p: dict) -> None:
     """The keys that belong to one kind of part, checked and filled into ``p``."""
     own = _KIND_KEYS.get(kind, ())
-    for k in ("direction", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
+    for k in ("direction", "intake", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
               "permeability", "inertial_coefficient", "loss_coefficient", "open_area"):
         if t.get(k) is not None and k not in own:
             raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k}",
@@ -627,6 +628,13 @@ def _kind_keys(c: _Checker, t: dict, key: str, kind: str, p: dict) -> None:
             raise c.fail(f"{key}.box", f"a {kind} part must be a box", "box = {min, max}")
         p["direction"] = c.string(c.required(t, "direction", key, _KIND_DOC[kind]),
                                   f"{key}.direction", DIRECTIONS)
+        p["intake"] = None
+        if t.get("intake") is not None:
+            p["intake"] = c.string(t["intake"], f"{key}.intake", DIRECTIONS)
+            if p["intake"] == p["direction"] or t.get("curve") is not None:
+                raise c.fail(f"{key}.intake", "the intake must be another face of the box than the "
+                             "exhaust (`direction`), and a fan curve takes no intake",
+                             "a face such as '+z' (the box's top) other than `direction`")
         flows = [k for k in ("volume_flow", "flow_per_kw", "curve") if t.get(k) is not None]
         if len(flows) != 1:
             raise c.fail(f"{key}.{flows[1] if flows else 'volume_flow'}",

@@ -13,7 +13,7 @@ import numpy as np
 from thermo.meshes import Grid, cell_mask, power_density, shapes_of, volume_fractions
 
 from .boundaries import INLET, OUTLET, SLIP, WALL, FaceConditions, face_conditions
-from .case import Case, CaseError
+from .case import THROUGHFLOW_KINDS, Case, CaseError
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,14 @@ class Geometry:
     instances: list            # dicts: name, part (index into case parts), material, power (W)
     power_density: np.ndarray  # W/m3, each instance's power spread over the grid exactly
     warnings: list             # messages about parts the grid cannot resolve
+    open: np.ndarray = None    # per instance: the fluid flows through its cells (porous, fan curve)
 
     @property
     def fluid(self) -> np.ndarray:
-        return self.owner < 0
+        """Cells where the flow is solved: the fluid and the parts air passes through."""
+        if self.open is None or not self.open.any():
+            return self.owner < 0
+        return (self.owner < 0) | self.open[np.maximum(self.owner, 0)] & (self.owner >= 0)
 
 
 def voxelise(case: Case) -> Geometry:
@@ -57,11 +61,14 @@ def voxelise(case: Case) -> Geometry:
                                 "a shape inside the domain")
             m = cell_mask(grid, shape)
             owner[m] = len(instances)
-            if part["material"] not in names:
-                names.append(part["material"])
-            mat[m] = names.index(part["material"])
+            if is_open(part):  # the fluid fills it: a porous tile, a fan's disc
+                mat[m] = 0
+            else:
+                if part["material"] not in names:
+                    names.append(part["material"])
+                mat[m] = names.index(part["material"])
             instances.append({"name": name, "part": i, "material": part["material"],
-                              "power": float(part.get("power") or 0.0)})
+                              "kind": part["kind"], "power": float(part.get("power") or 0.0)})
             fractions.append(frac)
     power = np.zeros(grid.cells)
     unresolved = []
@@ -70,7 +77,8 @@ def voxelise(case: Case) -> Geometry:
         if not owned.any():
             unresolved.append(inst["name"])
             owned = frac
-        if inst["power"]:
+        if inst["power"] and inst["kind"] not in THROUGHFLOW_KINDS:
+            # a server's power leaves with its exhaust air (thermo.airflow), not from cells
             power += power_density(grid, owned, inst["power"])
     warnings = []
     if unresolved:
@@ -79,7 +87,14 @@ def voxelise(case: Case) -> Geometry:
             f"{src}: {len(unresolved)} part(s) own no cell (thinner than a cell or covered by "
             f"later parts): {shown}. Their power is spread over the cells they overlap and "
             f"their material is not resolved; refine domain.cells to resolve them")
-    return Geometry(grid, owner, mat, names, instances, power, warnings)
+    open_ = np.array([is_open(d["parts"][inst["part"]]) for inst in instances], dtype=bool)
+    return Geometry(grid, owner, mat, names, instances, power, warnings, open_)
+
+
+def is_open(part: dict) -> bool:
+    """Whether the fluid flows through the part's cells (porous media, a fan given by its
+    curve) rather than around them (solids) or by a fixed flow (servers, fixed fans, CRAHs)."""
+    return part["kind"] == "porous" or (part["kind"] == "fan" and part.get("curve") is not None)
 
 
 def _face_slab(arr2d: np.ndarray, axis: int) -> np.ndarray:

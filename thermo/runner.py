@@ -11,9 +11,10 @@ import numpy as np
 from thermo.kernels.energy import van_leer_faces
 from thermo.kernels.stencils import pad, shift
 
-from . import coldplate
+from . import airflow, coldplate
 from .boundaries import FACES
 from .case import Case, CaseError
+from .liquid import coolant_flow
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from .output import write_result, write_summary
 from .simulation import Simulation, State
@@ -57,6 +58,11 @@ def summarise(sim: Simulation, state: State, info) -> dict:
     sources = float(th.power.sum() * grid.cell_volume)
     default_heat = sum(float(heat[k][fc.owner[k] < 0].sum()) for k in heat)
     terms = [v["heat_w"] for v in bounds.values()] + [sources, default_heat]
+    air = airflow.summary(sim, state)  # {} without servers, fans or CRAHs
+    if air:
+        # servers' heat reaches the air through their exhaust, CRAHs take it out
+        terms += air.pop("heat_terms_w")
+        sources += sum(t["power"] for t in sim.air.throughflow if t["kind"] == "server")
     liquid = coldplate.summary(sim, state, air_w=sources - sum(terms))  # {} without cold plates
     terms += [-liquid["liquid"]["heat_w"]] if liquid else []  # the coolant's heat leaves the domain
     imbalance = abs(sum(terms)) / max(max(abs(x) for x in terms), 1e-300)
@@ -96,7 +102,7 @@ def summarise(sim: Simulation, state: State, info) -> dict:
             "min_temperature_c": float(T[fluid].min()) if fluid.any() else float("nan"),
             "max_speed_m_s": float(speed[fluid].max()) if fluid.any() else 0.0,
         },
-    } | liquid
+    } | liquid | air | coolant_flow(sim, state)  # {} without an inlet
 
 
 def boundary_heat(sim: Simulation, state: State) -> dict:

@@ -20,7 +20,7 @@ import numpy as np
 from jax import lax
 
 from thermo.kernels.advection import momentum_flux_divergence
-from thermo.kernels.energy import advective_flux_divergence
+from thermo.kernels.energy import advective_flux_divergence, van_leer_faces
 from thermo.kernels.multigrid import build_hierarchy, with_shift
 from thermo.kernels.krylov import pcg
 from thermo.kernels.poisson import solve_poisson, solve_spd
@@ -28,8 +28,8 @@ from thermo.kernels.stencils import (cell_velocity, diff_faces, divergence, face
                                      laplacian, pad, shift)
 from thermo.kernels import turbulence as turb
 
-from . import coldplate
-from .case import Case
+from . import airflow, coldplate
+from .case import Case, CaseError
 from .model import FlowModel, build_flow_model
 from .thermal import ThermalModel, build_thermal_model
 
@@ -80,6 +80,7 @@ class Params(NamedTuple):
     visc_T: jnp.ndarray = None      # C, the fluid's viscosity table (T-dependent viscosity)
     visc_log_nu: jnp.ndarray = None  # log(mu(T) / rho(T_ref)), log(m2/s), on visc_T
     liquid: object = None    # cold plates: thermo.coldplate.Liquid, None without
+    air: object = None       # servers, fans, CRAHs, porous parts: thermo.airflow.AirParams
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ class Settings:
     smagorinsky_cs: float = 0.17
     delta: float = 0.0             # LES filter width, m
     nu_of_T: bool = False          # molecular viscosity from the fluid's table at each cell's T
+    n_tf: int = 0                  # throughflow parts (servers, fixed-flow fans, CRAHs)
+    n_fans: int = 0                # fans given by a curve
+    porous: bool = False           # any porous part
 
     @property
     def variable_nu(self) -> bool:
@@ -320,23 +324,54 @@ def _time_step(u, cfg: Settings):
     return 1.0 / jnp.maximum(rate / cfg.cfl, jnp.maximum(visc, 1e-30))
 
 
+def _force_limited(dt, f, visc, p, prm: Params, cfg: Settings):
+    """``dt`` cut so that the step's own acceleration (forces, viscous terms and the
+    old pressure gradient: what the predictor adds) moves the flow at most ``cfl``
+    cells: a ``dt * a * dt / h <= cfl``. Without it a flow at rest takes a step set
+    by the viscous limit alone, and a buoyant start-up (a heated tank) reaches CFL
+    numbers in the hundreds within that step, which the explicit, bounded
+    temperature advection does not survive. At a steady state the acceleration
+    vanishes and so does the cut."""
+    if cfg.dt_fixed is not None:
+        return dt
+    accel = 0.0
+    for c in range(3):
+        if cfg.active[c]:
+            grad_p = diff_faces(p, c, cfg.h[c], periodic=cfg.periodic[c])
+            accel = jnp.maximum(accel, jnp.max(jnp.abs(prm.free[c] * (f[c] + visc[c] - grad_p))))
+    h = min(cfg.h[a] for a in range(3) if cfg.active[a])
+    return jnp.minimum(dt, jnp.sqrt(cfg.cfl * h / jnp.maximum(accel, 1e-30)))
+
+
 def _energy(T, u, dt, prm: Params, cfg: Settings):
     """Temperature after one step: van Leer advection (explicit) and conduction
     (implicit, weight ``theta``), solved for the increment by multigrid-PCG."""
     pads = [pad(T, a, *(prm.t_ghosts[a] or (None, None)), normal=False,
                 periodic=cfg.periodic[a]) for a in range(3)]
-    adv = cfg.rho_cp * advective_flux_divergence(pads, u, cfg.h)
+    if cfg.n_tf:
+        # servers, fans and CRAHs: their exhaust faces carry the exhaust temperature
+        flux = airflow.upwind_intake([u[a] * van_leer_faces(pads[a], u[a], a) for a in range(3)],
+                                     pads, u, prm.air)
+        _, t_out, flux = airflow.throughflow_exchange(flux, prm.air, cfg.n_tf, cfg.rho_cp, cfg.h)
+        adv = cfg.rho_cp * sum((shift(flux[a], a, 1, T.shape[a]) - shift(flux[a], a, 0, T.shape[a]))
+                               / cfg.h[a] for a in range(3))
+    else:
+        adv = cfg.rho_cp * advective_flux_divergence(pads, u, cfg.h)
     explicit = laplacian(T, prm.t_levels[0].coeffs, cfg.h, cfg.periodic) + prm.t_source - adv
-    shift = prm.capacity / (cfg.theta * dt)
+    cap = prm.capacity / (cfg.theta * dt)
     if prm.liquid is not None:
         # cold plates: heat G (Tc - T) into each plate cell, implicit in T (fully,
         # whatever theta), with the coolant temperatures Tc from T at the step's start
         g, g_tc = coldplate.exchange(T, prm.liquid)
         explicit = explicit + g_tc - g * T
-        shift = shift + g / cfg.theta
-    levels = with_shift(prm.t_levels, shift)
+        cap = cap + g / cfg.theta
+    levels = with_shift(prm.t_levels, cap)
     dT, info = solve_spd(levels, explicit / cfg.theta, jnp.zeros_like(T), tol=_tol(cfg.p_tol, T))
-    return T + dT, info
+    T_new = T + dT
+    if cfg.n_tf:  # a throughflow part's cells show its exhaust temperature
+        cell = prm.air.tf_cell
+        T_new = jnp.where(cell >= 0, t_out[jnp.maximum(cell, 0)], T_new)
+    return T_new, info
 
 
 def _next_multiple(t: float, period: float) -> float:
@@ -352,9 +387,17 @@ def _tol(tol: float, x) -> float:
 
 def _step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     u = s.u
+    if cfg.porous:  # Darcy-Forchheimer drag with |u| lagged, implicit in u
+        prm = prm._replace(drag=tuple(d + airflow.porous_drag(u, prm.air, c)
+                                      for c, d in enumerate(prm.drag)))
     nu = _viscosity(u, s.T, prm, cfg)  # lagged: from the velocity at the step's start
     f, visc = _tendency(u, s.T, prm, cfg, nu)
-    dt = _time_step(u, cfg)
+    if cfg.n_fans:  # fan curves: a pressure rise at the flow each fan now passes
+        q = airflow.fan_flows(u, prm.air, cfg.n_fans)
+        f = tuple(f[c] + airflow.fan_force(q, prm.air, c) for c in range(3))
+    fixed = tuple(prm.fixed[c] + airflow.throughflow_velocity(prm.air, c, cfg.n_tf)
+                  for c in range(3))
+    dt = _force_limited(_time_step(u, cfg), f, visc, s.p, prm, cfg)
     dt = jnp.minimum(dt, t_stop - s.t)  # land exactly on frames, checkpoints and the end
     first = s.step == 0
     ratio = jnp.where(first, 0.0, dt / jnp.where(first, 1.0, s.dt))
@@ -365,16 +408,22 @@ def _step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     explicit = tuple(prm.free[c] * dt * (c1 * f[c] + c0 * s.tend[c] + visc[c] - grad_p[c])
                      for c in range(3))
     du, _ = _implicit_viscous(explicit, dt, prm, cfg, nu)
-    ustar = tuple(prm.free[c] * (u[c] + du[c]) + prm.fixed[c] for c in range(3))
+    ustar = tuple(prm.free[c] * (u[c] + du[c]) + fixed[c] for c in range(3))
     rhs = divergence(ustar, cfg.h) / dt
     phi, info = solve_poisson(prm.levels, rhs, jnp.zeros_like(s.p), tol=_tol(cfg.p_tol, rhs),
                               singular=cfg.singular)
     unew = tuple(ustar[c] - dt * prm.free[c] * diff_faces(phi, c, cfg.h[c], periodic=cfg.periodic[c])
                  for c in range(3))
     p = s.p + phi
-    change = jnp.max(jnp.stack([jnp.max(jnp.abs(unew[c] - u[c])) for c in range(3)])) / dt
+    # the predictor's increment too: with a fixed flow (a duct) the projection alone
+    # can leave u unchanged while the pressure is still settling
+    change = jnp.max(jnp.stack([jnp.max(jnp.abs(unew[c] - u[c])) for c in range(3)]
+                               + [jnp.max(jnp.abs(prm.free[c] * du[c])) for c in range(3)])) / dt
     res_mom = change * cfg.l_ref / cfg.u_ref ** 2
-    res_div = jnp.max(jnp.abs(divergence(unew, cfg.h))) * cfg.l_ref / cfg.u_ref
+    div = divergence(unew, cfg.h)
+    if cfg.n_tf:  # air enters a server's cells and leaves by its exhaust: not the fluid's
+        div = jnp.where(prm.air.tf_cell >= 0, 0.0, div)
+    res_div = jnp.max(jnp.abs(div)) * cfg.l_ref / cfg.u_ref
     if cfg.energy:
         T, tinfo = _energy(s.T, unew, dt, prm, cfg)
         # scaled by the temperature range the field has developed so far (at least
@@ -461,16 +510,24 @@ class Simulation:
         nu = fluid.viscosity / fluid.density
         self.thermal = th = build_thermal_model(case, m)
         self.coldplates = coldplate.setup(case, m.geometry)  # None without cold plates
+        self.air = airflow.build_air_model(case, m.geometry, m.geometry.fluid)
+        movable = {t["name"] for t in self.air.throughflow} | {f["name"] for f in self.air.fans}
+        for i, ev in enumerate(d.get("events", [])):
+            if not any(n == ev["part"] or n.startswith(ev["part"] + "[") for n in movable):
+                raise CaseError(case.path.name if case.path else "<dict>", f"events[{i}].part",
+                                f"part {ev['part']!r} has no flow to switch",
+                                "a server, fan or crah part (or one of its copies)")
         steady = s["mode"] == "steady"
         buoyancy = d["physics"]["buoyancy"]
-        energy = bool(buoyancy or th.power.any() or self.coldplates is not None or any(
+        hot_air = any(t["power"] > 0 or t["kind"] == "crah" for t in self.air.throughflow)
+        energy = bool(buoyancy or th.power.any() or self.coldplates is not None or hot_air or any(
             b.get(key) is not None for b in d["boundaries"]
             for key in ("temperature", "heat_flux", "htc")))
         g = np.asarray(d["domain"]["gravity"], dtype=float)
         alpha = fluid.conductivity / (fluid.density * fluid.specific_heat)
         # velocity scales: boundaries, initial field, body force (viscous balance),
         # buoyancy (free fall), and the diffusive velocities nu/L and alpha/L
-        scales = [max(u_bc), float(np.linalg.norm(d["fluid"]["initial_velocity"])),
+        scales = [max(max(u_bc), self.air.speed), float(np.linalg.norm(d["fluid"]["initial_velocity"])),
                   float(np.abs(body).max()) * l_ref ** 2 / max(nu, 1e-30),
                   nu / l_ref, alpha / l_ref]
         if buoyancy:
@@ -493,7 +550,8 @@ class Simulation:
             t_ref=th.reference_temperature, t_span=th.temperature_span,
             time_ref=l_ref / u_scale, turbulence=turbulence,
             smagorinsky_cs=float(phys.get("smagorinsky_constant", turb.SMAGORINSKY_CS)),
-            delta=turb.filter_width(self.grid.spacing, m.active), nu_of_T=nu_of_T)
+            delta=turb.filter_width(self.grid.spacing, m.active), nu_of_T=nu_of_T,
+            n_tf=self.air.n_throughflow, n_fans=self.air.n_fans, porous=bool(self.air.porous))
         self.params = self._params(body, g)
 
     def _params(self, body, gravity) -> Params:
@@ -508,6 +566,9 @@ class Simulation:
             # steady answers do not depend on the solids' heat capacity: drop it so
             # that conduction in solids settles at once instead of over minutes
             capacity[~m.geometry.fluid] = 0.0
+        # throughflow cells are overwritten with their exhaust temperature each step and
+        # conduct nothing: any capacity keeps their rows of the solve regular
+        capacity[self.air.params.tf_cell >= 0] = th.fluid_capacity
         return Params(
             free=tuple(arr(f) for f in m.free), fixed=tuple(arr(f) for f in m.fixed),
             wall_nb=tuple(tuple(None if x is None else (arr(x[0]), arr(x[1])) for x in nb)
@@ -520,7 +581,15 @@ class Simulation:
             levels=levels, body=arr(body), capacity=arr(capacity), t_levels=t_levels,
             t_source=arr(th.source), t_ghosts=tuple(tri(g) for g in th.ghosts),
             gravity=arr(gravity),
-            liquid=None if self.coldplates is None else self.coldplates.params(dt), **self._viscosity_params(arr))
+            liquid=None if self.coldplates is None else self.coldplates.params(dt),
+            air=self._air_params(arr), **self._viscosity_params(arr))
+
+    def _air_params(self, arr):
+        """The compact air parts' arrays: integers stay integers, the rest in the dtype."""
+        def conv(x):
+            x = np.asarray(x)
+            return jnp.asarray(x) if x.dtype.kind in "iub" else arr(x)
+        return jax.tree_util.tree_map(conv, self.air.params)
 
     def _viscosity_params(self, arr) -> dict:
         """Params for variable viscosity: the drag hook (zeros), and what the
@@ -568,7 +637,9 @@ class Simulation:
         d = self.case.data
         dt = self.dtype
         u0 = d["fluid"]["initial_velocity"]
-        u = tuple(jnp.asarray(self.model.free[c] * u0[c] + self.model.fixed[c], dt) for c in range(3))
+        u = tuple(jnp.asarray(self.model.free[c] * u0[c] + self.model.fixed[c], dt)
+                  + airflow.throughflow_velocity(self.params.air, c, self.settings.n_tf)
+                  for c in range(3))
         zero = jnp.zeros((), dt)
         return State(
             u=u, p=jnp.zeros(self.grid.cells, dt),
@@ -597,12 +668,15 @@ class Simulation:
         end = s_cfg["end_time"] if s_cfg["mode"] == "transient" else float("inf")
         state = self.initial_state() if state is None else state
         advance = _compiled_advance(self.settings)
+        pending = sorted(d.get("events", []), key=lambda e: e["at"])
         t0 = time.perf_counter()
         compile_time = 0.0
         while True:
             t = float(state.t)
+            while pending and pending[0]["at"] <= t * (1 + 1e-12) + 1e-12:
+                self.apply_event(pending.pop(0))
             due = {k: _next_multiple(t, v) for k, v in periods.items()}
-            t_stop = min([end] + list(due.values()))
+            t_stop = min([end] + list(due.values()) + [e["at"] for e in pending[:1]])
             last = min(int(state.step) + s_cfg["steps_per_call"], s_cfg["max_steps"])
             tc = time.perf_counter()
             state = advance(self.params, state, jnp.int32(last), jnp.asarray(t_stop, self.dtype))
@@ -625,6 +699,25 @@ class Simulation:
             res_mom=float(state.res_mom), res_div=float(state.res_div),
             res_energy=float(state.res_energy))
         return state, info
+
+    def apply_event(self, event: dict) -> None:
+        """Switch a part off or on, or scale its flow (an [[events]] entry): new
+        parameter values for the same compiled step. A server switched off stops
+        its heat as well as its air; ``scale`` changes a throughflow part's flow,
+        or a curve fan's speed (fan laws)."""
+        air = self.params.air
+        factor = {"off": 0.0, "on": 1.0}.get(event["action"], event.get("value"))
+        for k, t in enumerate(self.air.throughflow):
+            if t["name"] == event["part"] or t["name"].startswith(event["part"] + "["):
+                flow = air.tf_flow.at[k].set(t["flow"] * factor)
+                power = air.tf_power
+                if event["action"] in ("off", "on") and t["kind"] == "server":
+                    power = power.at[k].set(t["power"] * factor)
+                air = air._replace(tf_flow=flow, tf_power=power)
+        for k, f in enumerate(self.air.fans):
+            if f["name"] == event["part"] or f["name"].startswith(event["part"] + "["):
+                air = air._replace(fan_speed=air.fan_speed.at[k].set(factor))
+        self.params = self.params._replace(air=air)
 
     def cell_fields(self, state: State) -> dict[str, np.ndarray]:
         """Cell-centred NumPy fields: T (C), U (m/s, 3 comps), p (m2/s2), material (id)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .case import Case
+from .case import THROUGHFLOW_KINDS, Case
 from .model import FlowModel
 
 
@@ -36,7 +36,12 @@ class ThermalModel:
 
 
 def _harmonic(k1, k2):
-    return 2.0 * k1 * k2 / (k1 + k2)
+    return 2.0 * k1 * k2 / np.where(k1 + k2 > 0, k1 + k2, 1.0)  # sealed cells have k = 0
+
+
+def _throughflow_cells(case: Case, geo) -> np.ndarray:
+    kinds = np.array([inst.get("kind") in THROUGHFLOW_KINDS for inst in geo.instances] + [False])
+    return kinds[geo.owner] & ~geo.fluid  # owner -1 picks the trailing False
 
 
 def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
@@ -54,6 +59,12 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
         k_scalar[sel] = m.conductivity
         for a, ka in enumerate(m.conductivity_axes()):
             k_axes[a][sel] = ka
+    # throughflow parts (servers, fixed fans, CRAHs) are not resolved inside: their heat
+    # leaves with the air, so they conduct nothing to their surroundings
+    sealed = _throughflow_cells(case, geo)
+    k_scalar[sealed] = 0.0
+    for a in range(3):
+        k_axes[a][sealed] = 0.0
     power = geo.power_density
     source = power.copy()
     t_init = d["fluid"]["initial_temperature"]

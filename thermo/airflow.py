@@ -1,0 +1,437 @@
+"""Compact air-side parts: servers, fans, cooling units and porous media.
+
+* **Throughflow parts** (servers, fans with a fixed flow, CRAH units) are
+  boxes the solver does not resolve inside. Air leaves the fluid through the
+  box's *intake* face and comes back through its *exhaust* face, at the same
+  volume flow ``Q`` (m3/s), as a uniform fixed normal velocity ``Q / A`` on the
+  open faces of each side. A server's exhaust air is hotter than its intake
+  air by ``P / (rho cp Q)``; a CRAH supplies air at its set temperature; a fan
+  only moves air. The intake temperature is the flow-weighted mean of the
+  advective face values on the intake faces, so the heat each part adds or
+  removes is exact: ``rho cp Q (T_exhaust - T_intake)``.
+* **Fans given by a curve** are open cells: a pressure rise ``dp(Q)`` (Pa) from
+  the curve at the flow ``Q`` through the fan, spread as a body force over the
+  fan box's thickness along its axis. The operating point is where the curve
+  meets the system's resistance. A speed factor ``s`` follows the fan laws:
+  ``dp_s(Q) = s**2 dp(Q / s)``.
+* **Porous parts** are open cells with a Darcy-Forchheimer drag
+  ``dp/dx = mu/K u + rho C2 |u| u / 2`` per axis, applied implicitly (a stiff
+  resistance does not shrink the time step). A loss coefficient ``K_L``
+  (velocity heads) over a thickness ``t`` gives ``C2 = K_L / t`` along the
+  part's direction; an open-area ratio gives ``K_L`` by Idelchik's formula
+  for a thin sharp-edged perforated plate. Across the direction the drag is
+  100 times stronger (a tile or a door lets air through along one axis only).
+
+Host-side setup is NumPy; the functions called in the compiled step are pure
+``jax.numpy`` on Params arrays, so an event (a fan off, a flow scaled) changes
+values, never the compiled code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from thermo.kernels.stencils import face_average
+
+from .case import THROUGHFLOW_KINDS, Case, CaseError
+
+TRANSVERSE = 100.0  # drag across a directional porous part, relative to along it
+
+
+def idelchik_loss(open_area: float) -> float:
+    """Loss coefficient (velocity heads of the approach velocity) of a thin
+    sharp-edged perforated plate with open-area ratio ``f`` (Idelchik, Handbook of
+    Hydraulic Resistance, diagram 8-1): ``(0.707 (1-f)**0.375 + 1 - f)**2 / f**2``."""
+    f = open_area
+    return (0.707 * (1.0 - f) ** 0.375 + 1.0 - f) ** 2 / f ** 2
+
+
+class AirParams(NamedTuple):
+    """The compact air-side parts as arrays for the compiled step."""
+
+    tf_index: tuple     # per axis, faces: throughflow instance (int32, -1 = none)
+    tf_coef: tuple      # per axis, faces: normal velocity per unit flow (1/m2, signed)
+    tf_role: tuple      # per axis, faces: -1 intake, +1 exhaust, 0 neither
+    tf_cell: jnp.ndarray  # per cell: throughflow instance or -1
+    tf_flow: jnp.ndarray  # per instance: volume flow now (m3/s), events change it
+    tf_power: jnp.ndarray  # per instance: heat given to the air (W), events change it
+    tf_supply: jnp.ndarray  # per instance: supply temperature (C), NaN = not a CRAH
+    fan_weight: tuple   # per axis, faces: share of the fan's rise on the face (0..1)
+    fan_index: tuple    # per axis, faces: curve fan index (int32, -1 = none)
+    fan_curve_q: jnp.ndarray  # (fans, points) m3/s
+    fan_curve_dp: jnp.ndarray  # (fans, points) kinematic pressure rise, m2/s2
+    fan_speed: jnp.ndarray   # per fan: speed factor (1 = rated, 0 = off)
+    fan_length: jnp.ndarray  # per fan: box thickness along its axis (m)
+    fan_scale: jnp.ndarray   # per fan: face area times spacing over thickness (m2)
+    drag_lin: tuple     # per axis, faces: linear drag nu/K (1/s)
+    drag_quad: tuple    # per axis, faces: quadratic drag C2/2 (1/m), times |u|
+
+
+@dataclass(frozen=True)
+class AirModel:
+    """Host description of the compact parts (names and rated values)."""
+
+    throughflow: list   # dicts: name, kind, instance, flow (rated, m3/s), power, supply, axis
+    fans: list          # dicts: name, instance, axis
+    porous: list        # instance names
+    params: AirParams   # NumPy arrays; Simulation converts them to its dtype
+
+    @property
+    def speed(self) -> float:
+        """The largest air speed (m/s) the parts impose: a velocity scale."""
+        return max([t["speed"] for t in self.throughflow] + [f["speed"] for f in self.fans] + [0.0])
+
+    @property
+    def n_throughflow(self) -> int:
+        return len(self.throughflow)
+
+    @property
+    def n_fans(self) -> int:
+        return len(self.fans)
+
+
+def _faces_between(lo_cells: np.ndarray, hi_cells: np.ndarray, axis: int) -> np.ndarray:
+    """Face mask (n + 1 along ``axis``): the cell below is in ``lo_cells`` and the cell
+    above in ``hi_cells``. Domain boundary faces are never included."""
+    n = lo_cells.shape[axis]
+    below = np.take(lo_cells, range(0, n - 1), axis=axis)
+    above = np.take(hi_cells, range(1, n), axis=axis)
+    inner = below & above
+    zero = np.zeros_like(np.take(lo_cells, [0], axis=axis))
+    return np.concatenate([zero, inner, zero], axis=axis)
+
+
+def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
+    """Intake/exhaust faces, fan planes and drag coefficients from the voxelised parts."""
+    d = case.data
+    src = case.path.name if case.path else "<dict>"
+    grid = geo.grid
+    h = grid.spacing
+    face_shape = [tuple(n + (1 if a == b else 0) for b, n in enumerate(grid.cells)) for a in range(3)]
+    tf_index = [np.full(s, -1, np.int32) for s in face_shape]
+    tf_coef = [np.zeros(s) for s in face_shape]
+    tf_role = [np.zeros(s, np.int8) for s in face_shape]
+    tf_cell = np.full(grid.cells, -1, np.int32)
+    fan_weight = [np.zeros(s) for s in face_shape]
+    fan_index = [np.full(s, -1, np.int32) for s in face_shape]
+    lin = [np.zeros(grid.cells) for _ in range(3)]
+    quad = [np.zeros(grid.cells) for _ in range(3)]
+    throughflow, fans, porous, curves = [], [], [], []
+    fl = case.fluid
+    nu = fl.viscosity / fl.density
+    for j, inst in enumerate(geo.instances):
+        part = d["parts"][inst["part"]]
+        cells = geo.owner == j
+        key = f"parts[{inst['part']}]"
+        if not cells.any():
+            if part["kind"] != "solid":
+                raise CaseError(src, key, f"{part['kind']} {inst['name']!r} owns no cell of the grid",
+                                "a part at least one cell thick (refine domain.cells)")
+            continue
+        if part["kind"] in THROUGHFLOW_KINDS and part.get("curve") is None:
+            k = len(throughflow)
+            # the exhaust is the box's face in `direction`; the intake the face named by
+            # `intake` (default: the opposite one). A face on the box's + side touches the
+            # fluid cells above it, and air crossing it outwards moves along +axis.
+            sides = {}
+            opposite = {"+": "-", "-": "+"}[part["direction"][0]] + part["direction"][1]
+            for role, face in ((-1, part.get("intake") or opposite), (1, part["direction"])):
+                axis, plus = "xyz".index(face[1]), face[0] == "+"
+                faces = (_faces_between(cells, fluid_cells, axis) if plus
+                         else _faces_between(fluid_cells, cells, axis))
+                what = "intake" if role < 0 else "exhaust"
+                if not faces.any():
+                    raise CaseError(src, f"{key}.{'direction' if role > 0 else 'intake'}",
+                                    f"{part['kind']} {inst['name']!r} has no open {what} face: its "
+                                    f"{face} side touches no fluid",
+                                    f"a {part['kind']} whose {what} side ({face}) faces the fluid")
+                area = h[(axis + 1) % 3] * h[(axis + 2) % 3]
+                outward = 1.0 if plus else -1.0
+                sign = outward * role  # the velocity's sign: into the box at the intake
+                tf_index[axis][faces] = k
+                tf_coef[axis][faces] = sign / (faces.sum() * area)
+                tf_role[axis][faces] = role
+                n = grid.cells[axis]
+                fluid_side = np.take(faces, range(0, n) if plus else range(1, n + 1), axis=axis)
+                sides[role] = (faces.sum() * area, np.flatnonzero(fluid_side))
+            tf_cell[cells] = k
+            power = inst["power"] if part["kind"] == "server" else 0.0
+            flow = part.get("volume_flow")
+            if flow is None:
+                flow = part["flow_per_kw"] * power / 1000.0
+            supply = part.get("supply_temperature") if part["kind"] == "crah" else None
+            throughflow.append({"name": inst["name"], "kind": part["kind"], "instance": j,
+                                "flow": float(flow), "power": float(power),
+                                "speed": float(flow) / min(sides[-1][0], sides[1][0]),
+                                "intake_cells": sides[-1][1], "exhaust_cells": sides[1][1],
+                                "supply": np.nan if supply is None else float(supply)})
+        elif part["kind"] == "fan":  # a curve: open cells with a pressure rise
+            axis = "xyz".index(part["direction"][1])
+            sign = 1.0 if part["direction"][0] == "+" else -1.0
+            c = cells.astype(float)
+            w = np.asarray(_face_avg_np(c, axis))
+            thick = cells.any(axis=tuple(a for a in range(3) if a != axis)).sum() * h[axis]
+            fan_weight[axis] += sign * w
+            fan_index[axis][w > 0] = len(fans)
+            fans.append({"name": inst["name"], "instance": j, "axis": axis, "sign": sign,
+                         "length": float(thick),
+                         # free delivery over the fan's cross-section: a velocity scale
+                         "speed": float(part["curve"][-1][0]) / float(
+                             cells.any(axis=axis).sum() * h[(axis + 1) % 3] * h[(axis + 2) % 3]),
+                         "scale": float(h[(axis + 1) % 3] * h[(axis + 2) % 3] * h[axis] / thick)})
+            curves.append(np.asarray(part["curve"], dtype=float))
+        elif part["kind"] == "porous":
+            porous.append(inst["name"])
+            if part.get("permeability") is not None or part.get("inertial_coefficient") is not None:
+                perm = part.get("permeability")
+                c2 = part.get("inertial_coefficient")
+                for a in range(3):
+                    if perm is not None:
+                        lin[a][cells] = nu / perm[a]
+                    if c2 is not None:
+                        quad[a][cells] = 0.5 * c2[a]
+            else:
+                a0 = "xyz".index(part["direction"])
+                box = part["box"]
+                thick = box["max"][a0] - box["min"][a0]
+                kl = part["loss_coefficient"] or idelchik_loss(part["open_area"])
+                for a in range(3):
+                    quad[a][cells] = 0.5 * kl / thick * (1.0 if a == a0 else TRANSVERSE)
+    n_fans = len(fans)
+    pts = max([len(cv) for cv in curves], default=2)
+    cq = np.zeros((max(n_fans, 1), pts + 1))
+    cdp = np.zeros((max(n_fans, 1), pts + 1))
+    for i, cv in enumerate(curves):
+        q, dp = _extend_curve(cv, pts + 1)
+        cq[i], cdp[i] = q, dp / fl.density
+    params = AirParams(
+        tf_index=tuple(tf_index), tf_coef=tuple(tf_coef), tf_role=tuple(tf_role), tf_cell=tf_cell,
+        tf_flow=np.array([t["flow"] for t in throughflow] or [0.0]),
+        tf_power=np.array([t["power"] for t in throughflow] or [0.0]),
+        tf_supply=np.array([t["supply"] for t in throughflow] or [np.nan]),
+        fan_weight=tuple(fan_weight), fan_index=tuple(fan_index), fan_curve_q=cq, fan_curve_dp=cdp,
+        fan_speed=np.ones(max(n_fans, 1)),
+        fan_length=np.array([f["length"] for f in fans] or [1.0]),
+        fan_scale=np.array([f["scale"] for f in fans] or [1.0]),
+        drag_lin=tuple(np.asarray(_face_avg_np(lin[a], a)) for a in range(3)),
+        drag_quad=tuple(np.asarray(_face_avg_np(quad[a], a)) for a in range(3)))
+    return AirModel(throughflow, fans, porous, params)
+
+
+def _face_avg_np(cell: np.ndarray, axis: int) -> np.ndarray:
+    """Average of a cell field onto the faces of ``axis`` (n + 1; boundary faces take
+    half the adjacent cell, which is what an integral across the part needs)."""
+    zero = np.zeros_like(np.take(cell, [0], axis=axis))
+    ext = np.concatenate([zero, cell, zero], axis=axis)
+    n = ext.shape[axis]
+    return 0.5 * (np.take(ext, range(0, n - 1), axis=axis) + np.take(ext, range(1, n), axis=axis))
+
+
+def _extend_curve(curve: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
+    """A curve padded to ``points`` points, continued past its last flow along its last
+    segment (a fan driven beyond free delivery resists the flow)."""
+    q, dp = list(curve[:, 0]), list(curve[:, 1])
+    slope = (dp[-1] - dp[-2]) / (q[-1] - q[-2])
+    while len(q) < points:
+        step = max(q[-1] - q[0], 1e-12)
+        q.append(q[-1] + step)
+        dp.append(dp[-1] + slope * step)
+    return np.asarray(q), np.asarray(dp)
+
+
+# ------------------------------------------------------------------ compiled step
+
+
+def throughflow_velocity(ap: AirParams, c: int, n: int):
+    """Fixed normal velocity (m/s) on the faces of axis ``c`` set by the throughflow
+    parts' current flows (zero elsewhere)."""
+    if n == 0:
+        return 0.0
+    idx = ap.tf_index[c]
+    return jnp.where(idx >= 0, ap.tf_flow[jnp.maximum(idx, 0)] * ap.tf_coef[c], 0.0)
+
+
+def fan_flows(u, ap: AirParams, n_fans: int):
+    """Volume flow (m3/s) through each curve fan along its direction: the weighted face
+    flux over the fan box divided by its thickness in cells."""
+    q = 0.0
+    for a in range(3):
+        idx = ap.fan_index[a]
+        flux = jnp.where(idx >= 0, ap.fan_weight[a] * u[a], 0.0)
+        q = q + jax.ops.segment_sum(flux.ravel(), jnp.maximum(idx, 0).ravel(), num_segments=n_fans)
+    return q * ap.fan_scale
+
+
+def fan_force(q, ap: AirParams, c: int):
+    """Body force (m/s2) of the curve fans on the faces of axis ``c``: the rise spread
+    evenly over each fan's thickness."""
+    per_length = fan_rise(q, ap) / ap.fan_length
+    idx = ap.fan_index[c]
+    return jnp.where(idx >= 0, ap.fan_weight[c] * per_length[jnp.maximum(idx, 0)], 0.0)
+
+
+def porous_drag(u, ap: AirParams, c: int):
+    """Drag coefficient (1/s) on the faces of axis ``c``: ``nu/K + C2 |u| / 2``, with the
+    face's own normal velocity in ``|u|``."""
+    return ap.drag_lin[c] + ap.drag_quad[c] * jnp.abs(u[c])
+
+
+def upwind_intake(flux, T_pads, u, ap: AirParams):
+    """The advective fluxes with first-order upwind values on the throughflow parts'
+    intake faces: the air entering a part carries the temperature of the fluid cell it
+    comes from (a limiter looking into the part's cells would feed its exhaust
+    temperature back into its own intake)."""
+    out = []
+    for a in range(3):
+        n1 = u[a].shape[a]
+        below = T_pads[a].take(jnp.arange(1, n1 + 1), axis=a)
+        above = T_pads[a].take(jnp.arange(2, n1 + 2), axis=a)
+        up = jnp.where(u[a] >= 0, below, above)
+        out.append(jnp.where(ap.tf_role[a] < 0, u[a] * up, flux[a]))
+    return out
+
+
+def throughflow_exchange(flux, ap: AirParams, n: int, rho_cp: float, h):
+    """Intake and exhaust temperatures (C) of each throughflow part, and the advective
+    face fluxes ``u T`` with the exhaust faces carrying the exhaust temperature.
+
+    ``flux`` is the per-axis list of ``u T`` on faces (K m/s). The intake temperature is
+    the flow-weighted mean of the intake faces' values; a server's exhaust is hotter by
+    ``P / (rho cp Q)``, a CRAH's is its supply temperature, a fan's equals its intake.
+    """
+    heat, flow = 0.0, 0.0
+    areas = [h[(a + 1) % 3] * h[(a + 2) % 3] for a in range(3)]
+    for a in range(3):
+        idx = jnp.maximum(ap.tf_index[a], 0).ravel()
+        intake = (ap.tf_role[a] < 0).ravel()
+        # inflow is along the coefficient's sign on intake faces: u T sign = |u| T
+        f = (flux[a] * jnp.sign(ap.tf_coef[a])).ravel() * areas[a]
+        heat = heat + jax.ops.segment_sum(jnp.where(intake, f, 0.0), idx, num_segments=n)
+        # |u| A from the part's own coefficient: the flux's velocity is the fixed one
+        q = jnp.abs(ap.tf_coef[a]).ravel() * areas[a]
+        flow = flow + jax.ops.segment_sum(jnp.where(intake, q, 0.0), idx, num_segments=n)
+    qn = ap.tf_flow * flow  # = tf_flow when the part has open intake faces
+    t_in = heat / jnp.maximum(qn, 1e-30)
+    rise = jnp.where(qn > 0, ap.tf_power / (rho_cp * jnp.maximum(qn, 1e-30)), 0.0)
+    t_out = jnp.where(jnp.isnan(ap.tf_supply), t_in + rise, ap.tf_supply)
+    out = []
+    for a in range(3):
+        idx = jnp.maximum(ap.tf_index[a], 0)
+        exhaust = ap.tf_role[a] > 0
+        u_face = ap.tf_flow[idx] * ap.tf_coef[a]
+        out.append(jnp.where(exhaust, u_face * t_out[idx], flux[a]))
+    return t_in, t_out, out
+
+
+def fan_rise(q, ap: AirParams):
+    """Kinematic pressure rise (m2/s2) of each fan at flow ``q`` and its speed factor,
+    by the fan laws."""
+    s = ap.fan_speed
+    qs = q / jnp.where(s > 0, s, 1.0)
+
+    def one(qq, cq, cdp):
+        lo = jnp.interp(qq, cq, cdp)  # clamps at q <= 0 (shut-off rise)
+        slope = (cdp[-1] - cdp[-2]) / (cq[-1] - cq[-2])
+        return jnp.where(qq > cq[-1], cdp[-1] + slope * (qq - cq[-1]), lo)
+
+    rise = jax.vmap(one)(qs, ap.fan_curve_q, ap.fan_curve_dp)
+    return jnp.where(s > 0, s * s * rise, 0.0)
+
+
+def throughflow_report(air: AirModel, ap: AirParams, T, u, p, t_pads, rho: float, rho_cp: float,
+                       h) -> list[dict]:
+    """Per throughflow part, at the current state: flow (m3/s), intake mean and max
+    temperature (C; the max over the fluid cells facing the intake), exhaust
+    temperature (C) and the heat it gives the air (W, negative for a CRAH)."""
+    if not air.throughflow:
+        return []
+    from thermo.kernels.energy import van_leer_faces
+
+    flux = upwind_intake([u[a] * van_leer_faces(t_pads[a], u[a], a) for a in range(3)], t_pads, u, ap)
+    t_in, t_out, _ = throughflow_exchange(flux, ap, air.n_throughflow, rho_cp, h)
+    t_in, t_out = np.asarray(t_in), np.asarray(t_out)
+    flows = np.asarray(ap.tf_flow)
+    Tf = np.asarray(T).ravel()
+    pf = np.asarray(p).ravel() * rho
+    out = []
+    for k, t in enumerate(air.throughflow):
+        q = float(flows[k])
+        cells = Tf[t["intake_cells"]]
+        out.append({"name": t["name"], "kind": t["kind"], "volume_flow_m3_s": q,
+                    "power_w": t["power"], "intake_mean_c": float(t_in[k]) if q > 0 else None,
+                    "intake_max_c": float(cells.max()), "exhaust_mean_c": float(t_out[k]),
+                    "heat_w": rho_cp * q * float(t_out[k] - t_in[k]) if q > 0 else 0.0,
+                    # static pressure rise (Pa) from the intake side to the exhaust side
+                    "pressure_rise_pa": float(pf[t["exhaust_cells"]].mean() - pf[t["intake_cells"]].mean())})
+    return out
+
+
+FAN_EFFICIENCY = 0.5  # fan-and-motor efficiency of the cooling-power estimate
+
+
+def summary(sim, state) -> dict:
+    """summary.json sections for the air-side parts: ``servers`` (inlet temperatures,
+    ASHRAE class), ``air`` (RCI, RTI, SHI, flows, fan power), ``cooling_units`` and
+    ``fans``; and ``heat_w``, what the parts add to the air (W; CRAHs negative) for the
+    energy balance. Empty dict without such parts."""
+    from thermo import metrics
+    from thermo.kernels.stencils import pad
+
+    air = sim.air
+    if not air.throughflow and not air.fans:
+        return {}
+    fl = sim.case.fluid
+    cfg, prm = sim.settings, sim.params
+    pads = [pad(state.T, a, *(prm.t_ghosts[a] or (None, None)), normal=False,
+                periodic=cfg.periodic[a]) for a in range(3)]
+    rows = throughflow_report(air, prm.air, state.T, state.u, state.p, pads, fl.density,
+                              cfg.rho_cp, cfg.h)
+    # the energy balance's terms: heat given to the air by servers, taken by CRAHs
+    out: dict = {"heat_terms_w": [sum(r["heat_w"] for r in rows if r["heat_w"] > 0),
+                                  sum(r["heat_w"] for r in rows if r["heat_w"] < 0)]}
+    servers = [r for r in rows if r["kind"] == "server"]
+    crahs = [r for r in rows if r["kind"] == "crah"]
+    fan_power = 0.0
+    if crahs:
+        out["cooling_units"] = {r["name"]: {
+            "volume_flow_m3_s": r["volume_flow_m3_s"], "return_c": r["intake_mean_c"],
+            "return_max_c": r["intake_max_c"], "supply_c": r["exhaust_mean_c"],
+            "heat_removed_w": -r["heat_w"], "pressure_rise_pa": r["pressure_rise_pa"]}
+            for r in crahs}
+    fans = {}
+    for r in rows:
+        if r["kind"] == "fan":
+            fans[r["name"]] = {"volume_flow_m3_s": r["volume_flow_m3_s"],
+                               "pressure_rise_pa": r["pressure_rise_pa"]}
+    if air.fans:
+        q = np.asarray(fan_flows(state.u, prm.air, air.n_fans))
+        rise = np.asarray(fan_rise(jnp.asarray(q), prm.air)) * fl.density
+        for k, f in enumerate(air.fans):
+            fans[f["name"]] = {"volume_flow_m3_s": float(q[k]), "pressure_rise_pa": float(rise[k])}
+    if fans:
+        out["fans"] = fans
+    for r in list(fans.values()) + ([] if fans else crahs):
+        fan_power += metrics.fan_power(max(r["volume_flow_m3_s"], 0.0),
+                                       max(r["pressure_rise_pa"], 0.0), FAN_EFFICIENCY)
+    if servers:
+        table = [{"name": r["name"], "power_w": r["power_w"], "volume_flow_m3_s": r["volume_flow_m3_s"],
+                  "inlet_mean_c": r["intake_mean_c"], "inlet_max_c": r["intake_max_c"],
+                  "exhaust_mean_c": r["exhaust_mean_c"]} for r in servers]
+        supply = crahs[0]["exhaust_mean_c"] if crahs else None
+        ret = crahs[0]["intake_mean_c"] if crahs else None
+        m = metrics.server_metrics(table, t_supply=supply, t_return=ret)
+        for r in servers:
+            s = m["servers"][r["name"]] if isinstance(m["servers"], dict) else None
+            q = r["volume_flow_m3_s"]
+            if s is not None:
+                s["expected_delta_t_k"] = (r["power_w"] / (cfg.rho_cp * q)) if q > 0 else None
+        out["servers"] = m.pop("servers")
+        out["air"] = m
+    out.setdefault("air", {})
+    out["air"]["fan_power_w"] = fan_power
+    out["air"]["fan_efficiency"] = FAN_EFFICIENCY
+    return out
