@@ -1,0 +1,91 @@
+"""Forced flow through the domain's open faces (an immersion tank's manifold,
+a duct): coolant temperatures, pressure drop and pumping power for ``summary.json``.
+
+``coolant_flow(sim, state)`` returns ``{"coolant_flow": {...}}`` for a case with
+at least one inlet boundary, else ``{}``. Its keys (SI, temperatures in C):
+
+* ``volume_flow_m3_s``, ``mass_flow_kg_s``: the flow in through the inlets;
+* ``inlet_temperature_c``, ``outlet_temperature_c``: flow-weighted (mixing-cup)
+  temperatures of the liquid entering through the inlets and leaving through
+  the outlets: net enthalpy flow over net volume flow, so that liquid flowing
+  back in through part of an outlet (a plume leaving, colder liquid returning
+  beside it) counts against what leaves;
+* ``temperature_rise_k`` and ``heat_removed_w`` = rho cp Q (T_out - T_in), the
+  heat the flow carries away (the fluid's properties at the reference
+  temperature, as the solver uses them);
+* ``inlet_pressure_pa``, ``outlet_pressure_pa``: area-mean static pressure, in
+  Pa, of the cells next to the inlet and outlet faces. The solver's pressure is
+  kinematic (p / rho) and Boussinesq: it is the pressure above the hydrostatic
+  pressure of liquid at the reference temperature, so these are multiplied by
+  the density and exclude the hydrostatic head (which a closed loop recovers);
+* ``pressure_drop_pa`` = inlet - outlet pressure, and ``pumping_power_w`` =
+  ``pressure_drop_pa * volume_flow_m3_s``: the hydraulic power the pump must add
+  to push the flow through the domain (no pump efficiency). Buoyancy helps an
+  upward flow of heated liquid (a chimney), so in a slow, strongly heated flow
+  the drop, and the power, can be negative.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from thermo.kernels.stencils import shift
+
+from .boundaries import FACES
+
+
+def coolant_flow(sim, state) -> dict:
+    """The ``coolant_flow`` summary block (see the module's docstring), or ``{}``."""
+    d = sim.case.data
+    flows = [b["flow"] for b in d["boundaries"]]
+    if "inlet" not in flows:
+        return {}
+    grid, fc, th = sim.grid, sim.model.faces, sim.thermal
+    fluid = sim.case.fluid
+    T = np.asarray(state.T)
+    p = np.asarray(state.p) * fluid.density
+    acc = {"inlet": [0.0, 0.0, 0.0, 0.0], "outlet": [0.0, 0.0, 0.0, 0.0]}  # Q, Q T, A p, A
+    for i, b in enumerate(d["boundaries"]):
+        if b["flow"] not in acc:
+            continue
+        a, side = FACES[b["face"]]
+        n = grid.cells[a]
+        owned = fc.owner[(a, side)] == i
+        if not owned.any():
+            continue
+        area = float(np.prod([grid.spacing[t] for t in range(3) if t != a]))
+        un = np.asarray(shift(state.u[a], a, 0 if side == 0 else n, 1)).squeeze(a)
+        inflow = (1.0 if side == 0 else -1.0) * un  # m/s into the domain
+        cell_t = np.take(T, 0 if side == 0 else n - 1, axis=a)
+        cell_p = np.take(p, 0 if side == 0 else n - 1, axis=a)
+        if b["flow"] == "inlet":
+            q = inflow[owned] * area
+            face_t = np.where(th.conductance[a].take([0 if side == 0 else n], axis=a).squeeze(a) > 0,
+                              th.boundary_value[a][side].squeeze(a), cell_t)[owned]
+        else:  # signed: liquid flowing back in through an outlet counts against it
+            q = -inflow[owned] * area
+            face_t = cell_t[owned]  # the outlet's temperature is zero-gradient
+        s = acc[b["flow"]]
+        s[0] += float(q.sum())
+        s[1] += float((q * face_t).sum())
+        s[2] += float(cell_p[owned].sum() * area)
+        s[3] += float(owned.sum() * area)
+    q_in = acc["inlet"][0]
+    t_in = acc["inlet"][1] / q_in if q_in > 0 else float("nan")
+    q_out = acc["outlet"][0]
+    t_out = acc["outlet"][1] / q_out if q_out > 0 else float("nan")
+    p_in = acc["inlet"][2] / acc["inlet"][3] if acc["inlet"][3] > 0 else float("nan")
+    p_out = acc["outlet"][2] / acc["outlet"][3] if acc["outlet"][3] > 0 else float("nan")
+    rho_cp = fluid.density * fluid.specific_heat
+    dp = p_in - p_out
+    return {"coolant_flow": {
+        "volume_flow_m3_s": q_in,
+        "mass_flow_kg_s": fluid.density * q_in,
+        "inlet_temperature_c": t_in,
+        "outlet_temperature_c": t_out,
+        "temperature_rise_k": t_out - t_in,
+        "heat_removed_w": rho_cp * q_in * (t_out - t_in),
+        "inlet_pressure_pa": p_in,
+        "outlet_pressure_pa": p_out,
+        "pressure_drop_pa": dp,
+        "pumping_power_w": dp * q_in,
+    }}
