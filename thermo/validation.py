@@ -475,3 +475,7 @@ VALIDATIONS["turbulent-channel"] = validate_turbulent_channel
 from .validation_liquid import VALIDATIONS as _LIQUID  # noqa: E402  (loop, cold-plate)
 
 VALIDATIONS.update(_LIQUID)
+
+from .validation_immersion import validate_immersion_plate  # noqa: E402
+
+VALIDATIONS["immersion-plate"] = validate_immersion_plate
