@@ -12,24 +12,30 @@ Mass Transfer 18 (1975) 1323, their eq. for Ra_L < 1e9):
 The case is 2-D (one cell in z, slip z faces) and dimensionless: L = 1 m, the
 plate 1 C above the liquid at 0 C, g = 1 m/s2, beta = 1/K, rho = cp = 1, so that
 alpha = (Ra Pr)^(-1/2) and nu = Pr alpha (a ``[[materials]]`` fluid). The plate
-is a fixed-temperature patch on the lower part of the x- wall, from the floor
-(y = 0, an adiabatic no-slip wall: the plate's leading edge) to y = L; the wall
-above it is adiabatic. A plate in an unbounded liquid is what the correlation
-describes, so the liquid is not closed in: the top (y+) and the far side (x+)
-are open (outlets at the ambient hydrostatic pressure, p = 0 of the Boussinesq
-reference state), the plume leaves through the top and the liquid it entrains
-comes in through the far side at the ambient temperature. A closed tank with a
-far cold wall would instead stratify at steady state (the plume fills the top
-with warm liquid), which lowers the plate's Nu by an amount that depends on
-the tank, not on the plate. The far side is 1.2 L away, about four times the
-viscous layer (~ 5 L Ra^(-1/4) Pr^(1/2) / 5), so it does not matter at the
-Rayleigh numbers used (checked: moving it changes Nu by well under 1 %).
+is a fixed-temperature patch on the x- wall from the floor (y = 0) to y = L;
+the wall above it is adiabatic. A plate in an unbounded liquid is what the
+correlation describes, so the liquid is not closed in: the top (y+) and the far
+side (x+) are open (outlets at the ambient hydrostatic pressure, p = 0 of the
+Boussinesq reference state); the plume leaves through the top and the liquid it
+entrains comes in through the far side at the ambient temperature. The floor
+is a slip wall, so that liquid reaches the plate's leading edge as it would
+from below a free plate (a no-slip floor starves the corner and lowers Nu by
+some 8 % at Ra 1e5; an open floor gave an unsteady inflow that never
+converged). A closed tank with a far cold wall would instead stratify at
+steady state (the plume fills the top with warm liquid) and lower Nu by an
+amount set by the tank, not by the plate.
 
 Nu comes from the plate's wall heat flux (``summary["boundaries"]["plate"]
 ["heat_w"]``, conduction through the half cell at the wall), per metre of depth:
 Nu = Q' / (k dT). The thermal layer is ~ L Ra^(-1/4) thick (conduction length
-L / Nu), so the default row resolves it with L / h = 96 at Ra = 1e6
-(about 4 cells per conduction length), steady mode.
+L / Nu ~ 0.05 L at Ra 1e6) and the viscous layer ~ Pr^(1/2) = 10 times
+thicker; the far side is 0.8 L away. Measured at Ra 1e6 (Churchill & Chu
+21.41), steady, tolerance 1e-5: 32 cells per L, Nu 22.95 (+7.2 %); 48 cells
+(the default row, 1.5 minutes on two loaded cores), Nu 21.57 (+0.8 %). The
+error is still shrinking from above at 48 cells: a Richardson extrapolation of
+the two (second order) puts the grid-converged Nu near 20.5, some 4 % below the
+correlation, which is within the scatter of the data Churchill & Chu fitted;
+``--full`` runs 96 cells. At Ra 1e5, 32 cells, Nu 11.65 (-5.6 %).
 """
 from __future__ import annotations
 
