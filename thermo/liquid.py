@@ -18,6 +18,13 @@ at least one inlet boundary, else ``{}``. Its keys (SI, temperatures in C):
   kinematic (p / rho) and Boussinesq: it is the pressure above the hydrostatic
   pressure of liquid at the reference temperature, so these are multiplied by
   the density and exclude the hydrostatic head (which a closed loop recovers);
+* ``source_max_temperature_c``: for each powered part (a chip), the largest
+  temperature of the cells its volume overlaps. For a part that owns cells it
+  is at least its own maximum; for a part thinner than a cell (a 3 mm chip on a
+  coarse tank grid), which owns no cell and whose power goes into the liquid
+  cells it overlaps, it is the temperature of the liquid its heat goes into: a
+  lower bound of the chip's temperature, to which the chip's own resistance to
+  the liquid (die, heat sink, film: P R) adds what the grid cannot resolve;
 * ``pressure_drop_pa`` = inlet - outlet pressure, and ``pumping_power_w`` =
   ``pressure_drop_pa * volume_flow_m3_s``: the hydraulic power the pump must add
   to push the flow through the domain (no pump efficiency). Buoyancy helps an
@@ -29,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from thermo.kernels.stencils import shift
+from thermo.meshes import shapes_of, volume_fractions
 
 from .boundaries import FACES
 
@@ -75,6 +83,16 @@ def coolant_flow(sim, state) -> dict:
     t_out = acc["outlet"][1] / q_out if q_out > 0 else float("nan")
     p_in = acc["inlet"][2] / acc["inlet"][3] if acc["inlet"][3] > 0 else float("nan")
     p_out = acc["outlet"][2] / acc["outlet"][3] if acc["outlet"][3] > 0 else float("nan")
+    sources = {}
+    geo = sim.model.geometry
+    for inst in geo.instances:
+        if not inst["power"]:
+            continue
+        part = d["parts"][inst["part"]]
+        shapes = shapes_of(part)
+        k = int(inst["name"].rsplit("[", 1)[1][:-1]) if part.get("repeat") is not None else 0
+        near = volume_fractions(grid, shapes[k]) > 0
+        sources[inst["name"]] = float(T[near].max()) if near.any() else float("nan")
     rho_cp = fluid.density * fluid.specific_heat
     dp = p_in - p_out
     return {"coolant_flow": {
@@ -88,4 +106,5 @@ def coolant_flow(sim, state) -> dict:
         "outlet_pressure_pa": p_out,
         "pressure_drop_pa": dp,
         "pumping_power_w": dp * q_in,
+        "source_max_temperature_c": sources,
     }}

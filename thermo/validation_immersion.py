@@ -29,7 +29,7 @@ Nu comes from the plate's wall heat flux (``summary["boundaries"]["plate"]
 ["heat_w"]``, conduction through the half cell at the wall), per metre of depth:
 Nu = Q' / (k dT). The thermal layer is ~ L Ra^(-1/4) thick (conduction length
 L / Nu ~ 0.05 L at Ra 1e6) and the viscous layer ~ Pr^(1/2) = 10 times
-thicker; the far side is 0.8 L away. Measured at Ra 1e6 (Churchill & Chu
+thicker; the far side is 0.8 L away (at 1.2 L, 48 cells, Nu changes by -0.2 %). Measured at Ra 1e6 (Churchill & Chu
 21.41), steady, tolerance 1e-5: 32 cells per L, Nu 22.95 (+7.2 %); 48 cells
 (the default row, 1.5 minutes on two loaded cores), Nu 21.57 (+0.8 %). The
 error is still shrinking from above at 48 cells: a Richardson extrapolation of
