@@ -618,6 +618,78 @@ def plot(doc: dict, path: pathlib.Path) -> None:
     plt.close(fig)
 
 
+def markdown(doc: dict) -> str:
+    """The measured numbers of a suite.json as Markdown tables (for RESULTS.md)."""
+    m = doc["machine"]
+    out = [f"Run `{doc['config']}` at {m['timestamp']}: jax {m['jax']}, Python {m['python']}, "
+           f"{m['cpu_count']} CPUs, devices {', '.join(d['platform'] + ' (' + d['kind'] + ')' for d in m['devices'])}, "
+           f"load average at start {', '.join(f'{x:.1f}' for x in (m.get('load_average') or []))}; "
+           f"total {doc.get('total_s', float('nan')):.0f} s.", ""]
+    for backend, bw in doc["bandwidth"].items():
+        out.append(f"Copy bandwidth ({backend}, donated jitted scale of {bw['array_bytes'] / 2**20:.0f} MiB, "
+                   f"read + write): **{bw['gb_per_s']:.1f} GB/s**.")
+    out += ["", "| backend | precision | case | grid | cells | steps | wall s | CPU s | Mcell-upd/s | "
+            "ns/cell-step | lower s | compile s | p-it/step | p-solve ms | T-it/step | B/cell (State+Params) | "
+            "XLA peak B/cell | XLA B/step | hand B/step | floor ms/step (hand) | achieved/floor % (hand) | "
+            "achieved/floor % (XLA) |", "|" + "---|" * 22]
+    f = lambda v, fmt: "-" if v is None or (isinstance(v, float) and not math.isfinite(v)) else fmt.format(v)
+    for r in doc["rows"]:
+        out.append("| " + " | ".join([
+            r["backend"], r["precision"], r["case"], r["grid"], f"{r['cells']:,}", str(r["steps"]),
+            f(r["wall_s"], "{:.3f}"), f(r.get("process_cpu_s"), "{:.2f}"),
+            f(r["cell_updates_per_s"] / 1e6, "{:.3f}"), f(r["ns_per_cell_step"], "{:.0f}"),
+            f(r["lower_s"], "{:.2f}"), f(r["compile_s"], "{:.1f}"),
+            f(r["pressure_iterations_per_step"], "{:.2f}"),
+            f(None if r.get("pressure_solve_s") is None else 1e3 * r["pressure_solve_s"], "{:.2f}"),
+            f(r["energy_iterations_per_step"], "{:.2f}"), f(r["bytes_per_cell"], "{:.0f}"),
+            f(r.get("xla_peak_bytes_per_cell"), "{:.0f}"),
+            f(r.get("xla_bytes_accessed"), "{:.3g}"), f(r.get("hand_bytes_per_step"), "{:.3g}"),
+            f(None if r.get("floor_s_per_step_hand") is None else 1e3 * r["floor_s_per_step_hand"], "{:.3f}"),
+            f(r.get("achieved_pct_hand"), "{:.1f}"), f(r.get("achieved_pct_xla"), "{:.1f}")]) + " |")
+    for backend, sc in doc.get("scaling", {}).get("by_backend", {}).items():
+        out += ["", f"Scaling ({backend}, cavity, float32; target <= {SCALING_TARGET}x of 32^3 per cell-step):", "",
+                "| grid | cells | ns/cell-step | x 32^3 | p-it/step | ns/cell/p-iteration |",
+                "|---|---:|---:|---:|---:|---:|"]
+        for p in sc["points"]:
+            out.append(f"| {p['n']}^3 | {p['cells']:,} | {p['ns_per_cell_step']:.0f} | {p['ratio']:.2f} | "
+                       f"{p['pressure_iterations_per_step']:.2f} | {p['ns_per_cell_pressure_iteration']:.0f} |")
+    b = doc.get("batch")
+    if b:
+        out += ["", f"Batch: {b['variants']} power levels ({min(b['power_factors']):.2f}-"
+                f"{max(b['power_factors']):.2f}x) of {b['case']} {b['grid']} ({b['cells']:,} cells), "
+                f"{b['steps']} steps, float32: one vmapped call {b['batched_s']:.2f} s "
+                f"({b['batched_variant_steps_per_s']:.0f} variant-steps/s; first call with compile "
+                f"{b['batched_first_call_s']:.1f} s), one by one {b['one_by_one_s']:.2f} s "
+                f"({b['one_by_one_variant_steps_per_s']:.0f} variant-steps/s): **speed-up "
+                f"{b['speedup']:.2f}x**; max |T batched - T alone| {b['max_abs_T_difference']:.1e} K."]
+    pe = doc.get("peers")
+    if pe:
+        out += ["", f"de Vahl Davis Ra {pe['ra']:g}, {pe['n']}x{pe['n']}, to a steady answer "
+                f"(reference Nu {pe['nu_reference']}):", "",
+                "| solver | time to answer s | steps / iterations | s per step | Nu | Nu error % |",
+                "|---|---:|---:|---:|---:|---:|"]
+        th, of, npr = pe.get("thermo"), pe.get("openfoam"), pe.get("numpy")
+        if th:
+            out.append(f"| thermo (incl. setup + compile) | {th['wall_s']:.1f} | {th['steps']} | "
+                       f"{1e3 * th['s_per_step']:.2f} ms | {th['nu']:.4f} | {th['nu_error_pct']:+.2f} |")
+            out.append(f"| thermo, compile excluded (approx.) | {th['solve_s_approx']:.1f} | | | | |")
+        if of:
+            out.append(f"| OpenFOAM {of['version']} {of['solver']} | {of['wall_s']:.2f} | {of['iterations']} | "
+                       f"{1e3 * of['wall_s'] / max(of['iterations'] or 1, 1):.2f} ms | {of['nu']:.4f} | "
+                       f"{of['nu_error_pct']:+.2f} |")
+        else:
+            out.append(f"| OpenFOAM | skipped: {pe.get('openfoam_message')} | | | | |")
+        if npr:
+            out.append(f"| NumPy reference | {npr['wall_s']:.2f} | {npr['steps']} | "
+                       f"{1e3 * npr['s_per_step']:.3f} ms | {npr['nu']:.4f} | {npr['nu_error_pct']:+.2f} |")
+        ratios = [f"{k.replace('_', ' ')} **{pe[k]:.1f}x**" for k in (
+            "thermo_over_openfoam", "thermo_solve_over_openfoam", "thermo_over_numpy",
+            "thermo_solve_over_numpy", "thermo_step_over_numpy_step") if pe.get(k)]
+        if ratios:
+            out += ["", "Ratios (thermo / peer): " + ", ".join(ratios) + "."]
+    return "\n".join(out)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="the few-minute CPU configuration")
@@ -629,11 +701,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-openfoam", action="store_true", help="skip the OpenFOAM peer")
     p.add_argument("--no-peers", action="store_true", help="skip the de Vahl Davis peers")
     p.add_argument("--no-batch", action="store_true", help="skip the batch section")
+    p.add_argument("--markdown", type=pathlib.Path, default=None, metavar="JSON",
+                   help="only print the tables of an existing suite.json as Markdown")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.markdown is not None:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return 0
     name = args.config or ("quick" if args.quick else "full")
     conf = CONFIGS[name]
     out_dir = args.out if args.out is not None else DEFAULT_OUT
