@@ -70,7 +70,7 @@ _KEYS = {
     "solver": ("mode", "end_time", "max_steps", "tolerance", "cfl", "precision", "backend",
                "checkpoint_every", "steps_per_call", "pressure_tolerance", "dt"),
     "output": ("every", "fields"),
-    "events": ("at", "part", "action", "value"),
+    "events": ("at", "part", "loop", "action", "value"),
     "loops": ("name", "coolant", "supply_temperature", "volume_flow", "flow_per_kw", "plates",
               "split", "pump_efficiency"),
 }
@@ -366,7 +366,7 @@ def _validate(raw: Any, source: str) -> tuple[dict, dict[str, Material]]:
         data["loops"] = loops
     if raw.get("events") is not None:
         data["events"] = _events(c, raw["events"], data["parts"],
-                                 data["solver"]["mode"] == "transient")
+                                 data["solver"]["mode"] == "transient", data.get("loops", []))
     return {s: data[s] for s in _SECTIONS if s in data}, materials
 
 
@@ -707,8 +707,10 @@ def _porous_keys(c: _Checker, t: dict, key: str, p: dict) -> None:
         p["open_area"] = c.number(t["open_area"], f"{key}.open_area", lo=0.0, hi=1.0, lo_open=True)
 
 
-def _events(c: _Checker, raw: Any, parts: list[dict], transient: bool) -> list[dict]:
-    """[[events]]: at a time (s) switch a part off or on, or scale its flow."""
+def _events(c: _Checker, raw: Any, parts: list[dict], transient: bool,
+            loops: list[dict] = ()) -> list[dict]:
+    """[[events]]: at a time (s) switch a part off or on, or scale its flow; or
+    (``loop = "name"`` instead of ``part``) stop, restart or scale a coolant loop's flow."""
     names = set()
     for p in parts:
         names.add(p["name"])
@@ -721,10 +723,23 @@ def _events(c: _Checker, raw: Any, parts: list[dict], transient: bool) -> list[d
         if not transient:
             raise c.fail(f"{key}.at", "events happen in time", "solver.mode = 'transient'")
         at = c.number(c.required(t, "at", key, "a time in s >= 0"), f"{key}.at", lo=0.0)
-        part = c.name(c.required(t, "part", key, "a part name"), f"{key}.part")
-        if part not in names:
-            raise c.fail(f"{key}.part", f"no part named {part!r}{_hint(part, sorted(names))}",
-                         "a part name (a repeated part's copies are name[0], name[1], ...)")
+        which = "a part name (part = 'fan1') or a [[loops]] name (loop = 'cdu'), not both"
+        if (t.get("part") is None) == (t.get("loop") is None):
+            raise c.fail(f"{key}.{'loop' if t.get('part') is not None else 'part'}",
+                         "needs exactly one of part and loop" if t.get("part") is None
+                         else "part and loop are exclusive", which)
+        part = loop = None
+        if t.get("loop") is not None:
+            loop = c.name(t["loop"], f"{key}.loop")
+            known = [o["name"] for o in loops]
+            if loop not in known:
+                raise c.fail(f"{key}.loop", f"no coolant loop named {loop!r}{_hint(loop, known)}",
+                             "the name of a [[loops]] entry: " + (", ".join(known) or "none defined"))
+        else:
+            part = c.name(t["part"], f"{key}.part")
+            if part not in names:
+                raise c.fail(f"{key}.part", f"no part named {part!r}{_hint(part, sorted(names))}",
+                             "a part name (a repeated part's copies are name[0], name[1], ...)")
         action = c.string(c.required(t, "action", key, ", ".join(EVENT_ACTIONS)), f"{key}.action",
                           EVENT_ACTIONS)
         value = t.get("value")
@@ -733,7 +748,10 @@ def _events(c: _Checker, raw: Any, parts: list[dict], transient: bool) -> list[d
         elif value is not None:
             raise c.fail(f"{key}.value", f"action {action!r} takes no value",
                          "value with action = 'scale'")
-        out.append({"at": at, "part": part, "action": action, "value": value})
+        event = {"at": at, "part": part, "action": action, "value": value}
+        if loop is not None:  # a loop event: part is None, loop names the [[loops]] entry
+            event["loop"] = loop
+        out.append(event)
     return out
 
 

@@ -513,6 +513,8 @@ class Simulation:
         self.air = airflow.build_air_model(case, m.geometry, m.geometry.fluid)
         movable = {t["name"] for t in self.air.throughflow} | {f["name"] for f in self.air.fans}
         for i, ev in enumerate(d.get("events", [])):
+            if ev.get("loop") is not None:  # a coolant loop (names checked with the case)
+                continue
             if not any(n == ev["part"] or n.startswith(ev["part"] + "[") for n in movable):
                 raise CaseError(case.path.name if case.path else "<dict>", f"events[{i}].part",
                                 f"part {ev['part']!r} has no flow to switch",
@@ -704,9 +706,14 @@ class Simulation:
         """Switch a part off or on, or scale its flow (an [[events]] entry): new
         parameter values for the same compiled step. A server switched off stops
         its heat as well as its air; ``scale`` changes a throughflow part's flow,
-        or a curve fan's speed (fan laws)."""
-        air = self.params.air
+        or a curve fan's speed (fan laws). An event with ``loop`` sets that coolant
+        loop's flow to 0 (off), its case value (on) or ``value`` times it (scale),
+        through :func:`thermo.coldplate.set_loop_flow`."""
         factor = {"off": 0.0, "on": 1.0}.get(event["action"], event.get("value"))
+        if event.get("loop") is not None:
+            coldplate.set_loop_flow(self, event["loop"], factor)
+            return
+        air = self.params.air
         for k, t in enumerate(self.air.throughflow):
             if t["name"] == event["part"] or t["name"].startswith(event["part"] + "["):
                 flow = air.tf_flow.at[k].set(t["flow"] * factor)
