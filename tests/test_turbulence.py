@@ -222,3 +222,70 @@ def test_smagorinsky_runs_in_a_cavity():
     coef = S._viscosity(state.u, state.T, sim.params, sim.settings)
     assert float(jnp.max(coef[0][1][0])) > sim.settings.nu  # an eddy viscosity somewhere
     assert np.isfinite(np.asarray(state.u[0])).all()
+
+
+def test_spalding_inversion():
+    re = jnp.asarray(np.logspace(-4, 8, 25))
+    up = turb.spalding_uplus(re)
+    k = turb.KAPPA * up
+    yp = up + np.exp(-turb.KAPPA * turb.LOG_LAW_B) * (jnp.expm1(k) - k - k * k / 2 - k ** 3 / 6)
+    np.testing.assert_allclose(np.asarray(up * yp), np.asarray(re), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(up[:4]), np.sqrt(np.asarray(re[:4])), rtol=1e-3)  # sublayer
+
+
+def test_mixing_length_on_a_log_law_profile():
+    # u+ = ln(y+)/0.41 + 5.2 over y+ 200 to 2000: |S| = u_tau / (0.41 y), and the
+    # model gives nu_t = (0.41 y)^2 |S| = 0.41 u_tau y (van Driest damping ~ 1 there)
+    nu, u_tau = 1.5e-5, 0.2
+    yp = np.geomspace(200.0, 2000.0, 12)
+    y = yp * nu / u_tau
+    u = u_tau * (np.log(yp) / turb.KAPPA + turb.LOG_LAW_B)
+    shape = (1, yp.size, 1)
+    vel = (jnp.asarray(np.broadcast_to(u.reshape(shape), (2, yp.size, 1))),
+           jnp.zeros((1, yp.size + 1, 1)), jnp.zeros((1, yp.size, 2)))
+    strain = jnp.asarray((u_tau / (turb.KAPPA * y)).reshape(shape))
+    d = jnp.asarray(y.reshape(shape))
+    nut = np.asarray(turb.mixing_length(vel, strain, d, nu, cap=1.0)).ravel()
+    np.testing.assert_allclose(nut, turb.KAPPA * u_tau * y, rtol=2e-3)
+    # the outer cap: nu_t = cap^2 |S|
+    cap = 0.5 * turb.KAPPA * y.min()
+    nut = np.asarray(turb.mixing_length(vel, strain, d, nu, cap=cap)).ravel()
+    np.testing.assert_allclose(nut, cap ** 2 * np.asarray(strain).ravel(), rtol=1e-12)
+    # viscous sublayer, u+ = y+ = 1: damped to (0.41 y / 26)^2 |S|, a thousandth of nu
+    one = jnp.ones(shape)
+    y1 = nu / u_tau
+    vel1 = (jnp.full((2, yp.size, 1), u_tau), vel[1], vel[2])
+    nut = np.asarray(turb.mixing_length(vel1, one * u_tau ** 2 / nu, one * y1, nu, 1.0))
+    assert nut.max() < 1.2e-3 * nu
+    np.testing.assert_allclose(nut, (turb.KAPPA * y1 * -np.expm1(-1 / 26.0)) ** 2 * u_tau ** 2 / nu,
+                               rtol=1e-3)
+
+
+def test_mixing_length_case_keys_and_cap():
+    d = _blocked_channel()
+    d["physics"] = {"turbulence": "mixing-length"}
+    sim = S.Simulation(case_from_dict(d))
+    dist = np.asarray(sim.params.wall_dist)[sim.model.geometry.fluid]
+    assert float(sim.params.mixing_cap) == pytest.approx(0.09 * dist.max())
+    assert "mixing_length_cap" not in sim.case.data["physics"]
+    coef = S._viscosity(sim.initial_state().u, sim.initial_state().T, sim.params, sim.settings)
+    assert np.isfinite(np.asarray(coef[0][1][0])).all()
+    d["physics"]["mixing_length_cap"] = 0.02
+    sim = S.Simulation(case_from_dict(d))
+    assert float(sim.params.mixing_cap) == 0.02
+    from thermo.case import CaseError
+
+    d["physics"]["mixing_length_cap"] = 0.0
+    with pytest.raises(CaseError, match="physics.mixing_length_cap"):
+        case_from_dict(d)
+
+
+def test_mixing_length_channel_validation():
+    # Cf vs Dean, U_b vs the model's exact profile, log law; Re_b 1e4, 256 cells (~25 s)
+    from thermo import validation
+
+    rows = validation.VALIDATIONS["mixing-length-channel"](False)
+    for r in rows:
+        print(f"{r['quantity']}: reference {r['reference']:.5g}, computed {r['computed']:.5g}, "
+              f"error {r['rel_error']:.4g} (bound {r['bound']:.3g})")
+    assert len(rows) == 3 and all(r["ok"] for r in rows), rows

@@ -40,8 +40,9 @@ _SHAPE_ACCEPTED = ("exactly one of box = {min = [x, y, z], max = [x, y, z]}, "
                    "cylinder = {center = [x, y, z], radius = r, length = l, axis = 'z'}, "
                    "stl = 'file.stl'")
 # "zero-equation": Chen & Xu (1998), nu_t = 0.03874 |V| l; "smagorinsky": nu_t =
-# (Cs Delta)^2 |S| with a wall cap and van Driest damping (thermo/kernels/turbulence.py)
-TURBULENCE = ("none", "smagorinsky", "zero-equation")
+# (Cs Delta)^2 |S| with a wall cap and van Driest damping; "mixing-length": Prandtl's
+# nu_t = l_m^2 |S|, l_m = min(0.41 d (1 - exp(-y+/26)), cap) (kernels/turbulence.py)
+TURBULENCE = ("none", "smagorinsky", "zero-equation", "mixing-length")
 TURBULENCE_LATER = ()
 FIELDS = ("T", "U", "p", "material")
 ABSOLUTE_ZERO_C = -273.15
@@ -66,7 +67,8 @@ _KEYS = {
     "repeat": ("count", "step"),
     "boundaries": ("name", "face", "region", "flow", "velocity", "volume_flow",
                    "temperature", "heat_flux", "htc", "ambient"),
-    "physics": ("buoyancy", "turbulence", "smagorinsky_constant", "body_force"),
+    "physics": ("buoyancy", "turbulence", "smagorinsky_constant", "mixing_length_cap",
+                "body_force"),
     "solver": ("mode", "end_time", "max_steps", "tolerance", "cfl", "precision", "backend",
                "checkpoint_every", "steps_per_call", "pressure_tolerance", "dt"),
     "output": ("every", "fields"),
@@ -415,7 +417,7 @@ def _materials(c: _Checker, raw: Any) -> tuple[list[dict], dict[str, Material]]:
 
 def _physics(c: _Checker, raw: Any) -> dict:
     t = c.table(raw, "physics", _KEYS["physics"])
-    return {
+    out = {
         "buoyancy": c.boolean(t.get("buoyancy", False), "physics.buoyancy"),
         "turbulence": c.string(t.get("turbulence", "none"), "physics.turbulence",
                                TURBULENCE, TURBULENCE_LATER),
@@ -426,6 +428,12 @@ def _physics(c: _Checker, raw: Any) -> dict:
         # a uniform acceleration (m/s2) driving the flow, e.g. a periodic channel
         "body_force": c.vector(t.get("body_force", [0.0, 0.0, 0.0]), "physics.body_force", 3),
     }
+    if t.get("mixing_length_cap") is not None:  # present in the data only when given
+        # m, the largest mixing length (turbulence = "mixing-length"; default 0.09 times
+        # the largest wall distance in the fluid)
+        out["mixing_length_cap"] = c.number(t["mixing_length_cap"], "physics.mixing_length_cap",
+                                            lo=0.0, lo_open=True)
+    return out
 
 
 def _known_materials(user: dict[str, Material]) -> str:

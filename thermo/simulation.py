@@ -77,6 +77,7 @@ class Params(NamedTuple):
     wall_dist: jnp.ndarray = None   # m, cell centre to the nearest wall (turbulence models)
     fluid: jnp.ndarray = None       # 1 in fluid cells, 0 in solids
     blocked: tuple = None           # per component: 1 on faces touching a solid
+    mixing_cap: jnp.ndarray = None  # m, the mixing-length model's outer cap (a scalar)
     visc_T: jnp.ndarray = None      # C, the fluid's viscosity table (T-dependent viscosity)
     visc_log_nu: jnp.ndarray = None  # log(mu(T) / rho(T_ref)), log(m2/s), on visc_T
     liquid: object = None    # cold plates: thermo.coldplate.Liquid, None without
@@ -109,7 +110,7 @@ class Settings:
     t_ref: float      # Boussinesq reference temperature, C
     t_span: float     # temperature scale of the energy residual, K
     time_ref: float   # time scale of the residuals, s
-    turbulence: str = "none"       # "none", "smagorinsky", "zero-equation"
+    turbulence: str = "none"       # "none", "smagorinsky", "mixing-length", "zero-equation"
     smagorinsky_cs: float = 0.17
     delta: float = 0.0             # LES filter width, m
     nu_of_T: bool = False          # molecular viscosity from the fluid's table at each cell's T
@@ -166,6 +167,9 @@ def _viscosity(u, T, prm: Params, cfg: Settings):
         if cfg.turbulence == "smagorinsky":
             strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
             nut = turb.smagorinsky(strain, cfg.delta, prm.wall_dist, nu_mol, cfg.smagorinsky_cs)
+        elif cfg.turbulence == "mixing-length":
+            strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
+            nut = turb.mixing_length(u, strain, prm.wall_dist, nu_mol, prm.mixing_cap)
         else:
             nut = turb.chen_xu(u, prm.wall_dist)
         nut_p = _pad_cells(prm.fluid * nut, cfg, "zero")
@@ -606,7 +610,15 @@ class Simulation:
             fluid = m.geometry.fluid
             out["fluid"] = arr(fluid.astype(float))
             # no wall at all (fully periodic): the largest extent bounds the length
-            out["wall_dist"] = arr(np.minimum(self.wall_distance(), max(self.grid.size)))
+            dist = np.minimum(self.wall_distance(), max(self.grid.size))
+            out["wall_dist"] = arr(dist)
+            if cfg.turbulence == "mixing-length":
+                # lambda L, L the largest wall distance in the fluid (a channel's
+                # half-height) unless physics.mixing_length_cap gives the cap
+                cap = self.case.data["physics"].get("mixing_length_cap")
+                if cap is None:
+                    cap = turb.MIXING_CAP * float(dist[fluid].max()) if fluid.any() else 0.0
+                out["mixing_cap"] = arr(cap)
             blocked = []
             for c in range(3):
                 pad = [(1, 1) if a == c else (0, 0) for a in range(3)]

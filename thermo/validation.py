@@ -468,9 +468,11 @@ def validate_conjugate(full: bool = False) -> list[dict]:
 
 VALIDATIONS["conjugate"] = validate_conjugate
 
-from .validation_turbulence import validate_turbulent_channel  # noqa: E402
+from .validation_turbulence import (validate_mixing_length_channel,  # noqa: E402
+                                   validate_turbulent_channel)
 
 VALIDATIONS["turbulent-channel"] = validate_turbulent_channel
+VALIDATIONS["mixing-length-channel"] = validate_mixing_length_channel
 
 from .validation_liquid import VALIDATIONS as _LIQUID  # noqa: E402  (loop, cold-plate)
 
