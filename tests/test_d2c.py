@@ -81,3 +81,77 @@ def test_loop_event_needs_loops():
         p.update(volume_flow=1e-5, inlet_temperature=30.0)
     with pytest.raises(CaseError, match="none defined"):
         case_from_dict(d)
+
+
+def _summaries():
+    """Made-up summary.json contents of the three technologies."""
+    air = {"case": "air-rack-60kw", "heat_sources_w": 60000.0, "energy_imbalance": 1e-4,
+           "steps": 900, "status": "converged", "boundaries": {},
+           "parts": {"server[0]": {"power_w": 10000.0, "max_temperature_c": 40.0}},
+           "cooling_units": {"c1": {"volume_flow_m3_s": 1.0, "supply_c": 22.0, "return_c": 34.0,
+                                    "heat_removed_w": 30000.0},
+                             "c2": {"volume_flow_m3_s": 3.0, "supply_c": 22.0, "return_c": 38.0,
+                                    "heat_removed_w": 30000.0}},
+           "air": {"fan_power_w": 900.0}}
+    bounds = {"front": {"heat_w": 48000.0, "mass_flow_kg_s": 1.9, "mean_temperature_c": 25.0},
+              "back": {"heat_w": -72000.0, "mass_flow_kg_s": -1.9, "mean_temperature_c": 37.5}}
+    d2c = {"case": "d2c-rack-120kw", "heat_sources_w": 120000.0, "energy_imbalance": 5e-4,
+           "boundaries": bounds,
+           "parts": {"gpu0[0]": {"power_w": 1000.0, "max_temperature_c": 70.0},
+                     "board[0]": {"power_w": 3200.0, "max_temperature_c": 90.0}},
+           "cold_plates": {"p0": {"chip": "gpu0[0]", "chip_max_temperature_c": 71.0},
+                           "p1": {"chip": "cpu0[0]", "chip_max_temperature_c": 65.0}},
+           "loops": {"cdu": {"supply_temperature_c": 32.0, "return_temperature_c": 45.0,
+                             "pumping_power_w": 150.0}},
+           "liquid": {"heat_w": 96000.0, "pumping_power_w": 150.0},
+           "coolant_flow": {"pumping_power_w": 3.0},
+           "air": {"fan_power_w": 120.0}}
+    imm = {"case": "immersion-tank-100kw", "heat_sources_w": 100000.0, "energy_imbalance": 2e-4,
+           "boundaries": {"in": {"heat_w": 1e6, "mass_flow_kg_s": 10.0, "mean_temperature_c": 35.0},
+                          "out": {"heat_w": -1.1e6, "mass_flow_kg_s": -10.0,
+                                  "mean_temperature_c": 45.0}},
+           "parts": {"chip[0]": {"power_w": 1250.0, "max_temperature_c": float("nan")}},
+           "coolant_flow": {"inlet_temperature_c": 35.0, "outlet_temperature_c": 45.0,
+                            "pumping_power_w": 40.0,
+                            "source_max_temperature_c": {"chip[0]": 52.0, "chip[1]": 55.0}}}
+    return {"air-rack-60kw": air, "d2c-rack-120kw": d2c, "immersion-tank-100kw": imm}
+
+
+def test_compare_cooling_rows():
+    from benchmarks.compare_cooling import row
+
+    s = _summaries()
+    a = row("air", "air", s["air-rack-60kw"])
+    assert (a["air_in_c"], a["air_out_c"]) == (22.0, pytest.approx(37.0))  # flow-weighted
+    assert a["liquid_fraction"] == 0.0 and a["fan_w"] == 900.0 and a["pump_w"] is None
+    assert a["chip_max_c"] == 40.0 and a["coolant_in_c"] is None
+    d = row("direct-to-chip", "air", s["d2c-rack-120kw"])
+    # chips under plates, not the (hotter) board
+    assert d["hottest_part"] == "gpu0[0]" and d["chip_max_c"] == 71.0
+    assert d["liquid_fraction"] == pytest.approx(0.8)
+    assert (d["coolant_in_c"], d["coolant_out_c"]) == (32.0, 45.0)
+    assert (d["pump_w"], d["fan_w"], d["cooling_power_w"]) == (150.0, 120.0, 270.0)
+    i = row("immersion", "mineral-oil", s["immersion-tank-100kw"])
+    assert i["chip_max_c"] == 55.0 and i["liquid_fraction"] == 1.0
+    assert (i["coolant_in_c"], i["coolant_out_c"], i["pump_w"]) == (35.0, 45.0, 40.0)
+
+
+def test_compare_cooling_main_on_made_up_summaries(tmp_path, capsys):
+    import json
+
+    from benchmarks import compare_cooling
+
+    from thermo.cli import example_names
+
+    made = dict(zip(("air", "direct-to-chip", "immersion"), _summaries().values()))
+    for tech, name in compare_cooling.pick_examples(example_names()):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "summary.json").write_text(json.dumps(made[tech]))
+    assert compare_cooling.main(["--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    for key in ("chip_max_c", "coolant_out_c", "liquid_fraction", "pump_w", "fan_w"):
+        assert key in text
+    assert "80.0%" in text and "270 W" in text and "45.0 C" in text
+    assert compare_cooling.main(["--out", str(tmp_path), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["technology"] for r in rows] == ["air", "direct-to-chip", "immersion"]
