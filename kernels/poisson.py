@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import jax
 import jax.numpy as jnp
 
 from .krylov import SolveInfo, pcg
@@ -10,18 +11,28 @@ from .multigrid import Level, apply, build_hierarchy, vcycle
 
 
 def solve_poisson(levels: Sequence[Level], rhs, x0, *, tol: float, max_iter: int = 200,
-                  singular: bool):
+                  singular: bool, regions=None, n_regions: int = 0):
     """Solve ``div(c grad p) = rhs`` (the masked Laplacian of ``levels[0]``).
 
     ``singular`` says that no face is Dirichlet, so ``p`` is defined up to a
     constant: the right-hand side is made compatible (zero mean over the open
-    cells) and the returned ``p`` has zero mean there. Returns ``(p, info)``.
+    cells) and the returned ``p`` has zero mean there. ``regions`` (int per cell,
+    -1 outside) with ``n_regions`` > 0 does the same in each of several closed
+    regions separately (fluid pockets joined only through fixed-flow faces, such
+    as the air before and behind a server filling a duct). Returns ``(p, info)``.
     """
     fine = levels[0]
     live = 1.0 - fine.iso
     nlive = jnp.maximum(jnp.sum(live), 1.0)
+    if n_regions:
+        ids = jnp.maximum(regions, 0).ravel()
+        inside = (regions >= 0) * live
+        count = jnp.maximum(jax.ops.segment_sum(inside.ravel(), ids, num_segments=n_regions), 1.0)
 
     def project(v):
+        if n_regions:
+            mean = jax.ops.segment_sum((v * inside).ravel(), ids, num_segments=n_regions) / count
+            return v - inside * mean[ids].reshape(v.shape)
         if not singular:
             return v
         return live * (v - jnp.sum(v * live) / nlive)

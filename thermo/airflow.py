@@ -435,3 +435,47 @@ def summary(sim, state) -> dict:
     out["air"]["fan_power_w"] = fan_power
     out["air"]["fan_efficiency"] = FAN_EFFICIENCY
     return out
+
+
+INLET_LIMITS_C = (27.0, 32.0)  # ASHRAE A1: top of the recommended and of the allowable range
+
+
+class InletMonitor:
+    """Records each server's hottest inlet temperature at every device call of a
+    transient run, and reports when the first server inlet crossed 27 C and 32 C."""
+
+    def __init__(self, sim) -> None:
+        self.sim = sim
+        self.servers = [t for t in sim.air.throughflow if t["kind"] == "server"]
+        self.on = bool(self.servers) and sim.case.data["solver"]["mode"] == "transient"
+        self.times: list[float] = []
+        self.values: list[list[float]] = []
+
+    def __call__(self, state) -> None:
+        if not self.on:
+            return
+        t = float(state.t)
+        if self.times and t <= self.times[-1]:
+            return
+        T = np.asarray(state.T).ravel()
+        self.times.append(t)
+        self.values.append([float(T[s["intake_cells"]].max()) for s in self.servers])
+
+    def summary(self) -> dict:
+        """``{"inlet_history": ..., "inlet_crossings_s": {"27": t or None, ...}}``, or {}."""
+        from thermo import metrics
+
+        if not self.on or len(self.times) < 2:
+            return {}
+        v = np.asarray(self.values)
+        crossings = {f"{lim:g}": metrics.first_crossing(self.times, v, lim) for lim in INLET_LIMITS_C}
+        first = {}
+        for lim in INLET_LIMITS_C:
+            hits = [(metrics.first_crossing(self.times, v[:, k], lim), s["name"])
+                    for k, s in enumerate(self.servers)]
+            hits = [h for h in hits if h[0] is not None]
+            first[f"{lim:g}"] = min(hits)[1] if hits else None
+        return {"inlet_crossings_s": crossings, "inlet_crossing_servers": first,
+                "inlet_history": {"time_s": self.times,
+                                  "servers": [s["name"] for s in self.servers],
+                                  "inlet_max_c": v.T.tolist()}}

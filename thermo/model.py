@@ -146,6 +146,74 @@ class FlowModel:
     def singular(self) -> bool:
         return not self.faces.has_outlet
 
+    def closed_regions(self) -> tuple[np.ndarray, int]:
+        """Fluid regions joined by open faces that reach no outlet: their pressure is
+        defined up to a constant each. Returns (label per cell, -1 elsewhere; count).
+        Only needed when fixed-flow parts split the fluid; else (None, 0)."""
+        if self.singular or not _has_internal_fixed(self):
+            return None, 0
+        labels = connected_cells(self.geometry.fluid, self.free, self.faces.periodic)
+        open_ = set()
+        for a in range(3):
+            if self.faces.periodic[a]:
+                continue
+            n = labels.shape[a]
+            for side, idx in ((0, 0), (1, n)):
+                f = np.take(self.free[a], idx, axis=a) > 0
+                cell = np.take(labels, 0 if side == 0 else n - 1, axis=a)
+                open_.update(np.unique(cell[f & (cell >= 0)]).tolist())
+        closed = sorted(set(np.unique(labels[labels >= 0]).tolist()) - open_)
+        if not closed:
+            return None, 0
+        out = np.full(labels.shape, -1, np.int32)
+        for k, lab in enumerate(closed):
+            out[labels == lab] = k
+        return out, len(closed)
+
+
+def _has_internal_fixed(m: "FlowModel") -> bool:
+    kinds = {inst.get("kind") for inst in m.geometry.instances}
+    return bool(kinds & set(THROUGHFLOW_KINDS))
+
+
+def connected_cells(fluid: np.ndarray, free: tuple, periodic: tuple) -> np.ndarray:
+    """Label the fluid cells by connected region through open (free) faces: each
+    region takes the smallest flat index among its cells; -1 in solids."""
+    n = fluid.size
+    big = np.iinfo(np.int64).max
+    lab = np.where(fluid.ravel(), np.arange(n), big).reshape(fluid.shape)
+    pairs = []
+    for a in range(3):
+        m = fluid.shape[a]
+        inner = np.take(free[a], range(1, m), axis=a) > 0
+        pairs.append((a, inner, False))
+        if periodic[a] and m > 1:
+            pairs.append((a, np.take(free[a], [0], axis=a) > 0, True))
+    while True:
+        old = lab.copy()
+        for a, open_, wrap in pairs:
+            m = lab.shape[a]
+            if wrap:
+                lo, hi = np.take(lab, [m - 1], axis=a), np.take(lab, [0], axis=a)
+            else:
+                lo, hi = np.take(lab, range(0, m - 1), axis=a), np.take(lab, range(1, m), axis=a)
+            low = np.where(open_, np.minimum(lo, hi), lo)
+            high = np.where(open_, np.minimum(lo, hi), hi)
+            if wrap:
+                lab = np.concatenate([high, np.take(lab, range(1, m - 1), axis=a), low], axis=a) \
+                    if m > 2 else np.concatenate([np.minimum(high, low), np.minimum(high, low)], axis=a)
+            else:
+                first = np.take(lab, [0], axis=a)
+                lab = np.concatenate([first, high], axis=a)
+                lab = np.minimum(lab, np.concatenate([low, np.take(lab, [m - 1], axis=a)], axis=a))
+        flat = lab.ravel()
+        ok = flat < big
+        flat[ok] = flat[flat[ok]]  # pointer jumping: a label's own label
+        lab = flat.reshape(lab.shape)
+        if np.array_equal(lab, old):
+            break
+    return np.where(lab < big, lab, -1)
+
 
 def build_flow_model(case: Case) -> FlowModel:
     geo = voxelise(case)

@@ -249,7 +249,19 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
         if "checkpoint" in which:
             save_checkpoint(outdir / CHECKPOINT_NAME, state, case.text)
 
-    progress = _progress_printer(sim, quiet, log_json)
+    printer = _progress_printer(sim, quiet, log_json)
+    monitor = airflow.InletMonitor(sim)  # server inlet temperatures at each device call
+    chips = coldplate.ChipMonitor(sim)  # chip maxima at each device call (chip_limit_c)
+
+    def progress(state: State, wall: float) -> None:
+        monitor(state)
+        chips(state)
+        if printer is not None:
+            printer(state, wall)
+    if printer is not None and hasattr(printer, "stop"):
+        progress.stop = printer.stop
+    monitor(state if state is not None else sim.initial_state())
+    chips(state if state is not None else sim.initial_state())
     try:
         state, info = sim.run(state, progress=progress, events=events)
     finally:
@@ -265,5 +277,7 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
                         "status": info.status},
                  frames=frames or None)
     summary = summarise(sim, state, info)
+    summary.update(monitor.summary())
+    summary.update(chips.summary())  # crossings, chip_history: transient runs with chip limits
     write_summary(outdir / SUMMARY_NAME, summary)
     return summary

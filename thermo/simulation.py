@@ -82,6 +82,7 @@ class Params(NamedTuple):
     visc_log_nu: jnp.ndarray = None  # log(mu(T) / rho(T_ref)), log(m2/s), on visc_T
     liquid: object = None    # cold plates: thermo.coldplate.Liquid, None without
     air: object = None       # servers, fans, CRAHs, porous parts: thermo.airflow.AirParams
+    regions: jnp.ndarray = None  # closed fluid regions split by fixed-flow parts (-1 elsewhere)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class Settings:
     n_tf: int = 0                  # throughflow parts (servers, fixed-flow fans, CRAHs)
     n_fans: int = 0                # fans given by a curve
     porous: bool = False           # any porous part
+    n_regions: int = 0             # closed fluid regions with their own pressure level
 
     @property
     def variable_nu(self) -> bool:
@@ -415,7 +417,7 @@ def _step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     ustar = tuple(prm.free[c] * (u[c] + du[c]) + fixed[c] for c in range(3))
     rhs = divergence(ustar, cfg.h) / dt
     phi, info = solve_poisson(prm.levels, rhs, jnp.zeros_like(s.p), tol=_tol(cfg.p_tol, rhs),
-                              singular=cfg.singular)
+                              singular=cfg.singular, regions=prm.regions, n_regions=cfg.n_regions)
     unew = tuple(ustar[c] - dt * prm.free[c] * diff_faces(phi, c, cfg.h[c], periodic=cfg.periodic[c])
                  for c in range(3))
     p = s.p + phi
@@ -515,6 +517,7 @@ class Simulation:
         self.thermal = th = build_thermal_model(case, m)
         self.coldplates = coldplate.setup(case, m.geometry)  # None without cold plates
         self.air = airflow.build_air_model(case, m.geometry, m.geometry.fluid)
+        self.regions, n_regions = m.closed_regions()
         movable = {t["name"] for t in self.air.throughflow} | {f["name"] for f in self.air.fans}
         for i, ev in enumerate(d.get("events", [])):
             if ev.get("loop") is not None:  # a coolant loop (names checked with the case)
@@ -557,7 +560,7 @@ class Simulation:
             time_ref=l_ref / u_scale, turbulence=turbulence,
             smagorinsky_cs=float(phys.get("smagorinsky_constant", turb.SMAGORINSKY_CS)),
             delta=turb.filter_width(self.grid.spacing, m.active), nu_of_T=nu_of_T,
-            n_tf=self.air.n_throughflow, n_fans=self.air.n_fans, porous=bool(self.air.porous))
+            n_regions=n_regions, n_tf=self.air.n_throughflow, n_fans=self.air.n_fans, porous=bool(self.air.porous))
         self.params = self._params(body, g)
 
     def _params(self, body, gravity) -> Params:
@@ -588,7 +591,8 @@ class Simulation:
             t_source=arr(th.source), t_ghosts=tuple(tri(g) for g in th.ghosts),
             gravity=arr(gravity),
             liquid=None if self.coldplates is None else self.coldplates.params(dt),
-            air=self._air_params(arr), **self._viscosity_params(arr))
+            air=self._air_params(arr),
+            regions=None if self.regions is None else jnp.asarray(self.regions), **self._viscosity_params(arr))
 
     def _air_params(self, arr):
         """The compact air parts' arrays: integers stay integers, the rest in the dtype."""

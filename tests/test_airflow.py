@@ -1,0 +1,98 @@
+"""Compact air-side parts: porous media, fans, servers, CRAHs and events."""
+import copy
+
+import numpy as np
+import pytest
+
+from thermo import validation_air as va
+from thermo.case import CaseError, case_from_dict
+from thermo.runner import summarise
+from thermo.simulation import Simulation
+
+
+def _check(rows):
+    for r in rows:
+        print(f"{r['case']}: {r['quantity']}: computed {r['computed']:.6g}, reference "
+              f"{r['reference']:.6g}, error {r['rel_error']:.3g} (bound {r['bound']})")
+        assert r["ok"], r
+
+
+def test_porous_slab_and_tile_pressure_drop():
+    _check(va.validate_porous())
+
+
+def test_fan_settles_at_the_curves_intersection():
+    _check(va.validate_fan())
+
+
+def test_idelchik_loss_coefficient():
+    # f = 0.25: (0.707 * 0.75**0.375 + 0.75)**2 / 0.0625
+    expected = (0.707 * 0.75 ** 0.375 + 0.75) ** 2 / 0.0625
+    print(va.idelchik_loss(0.25), expected)
+    assert va.idelchik_loss(0.25) == pytest.approx(expected, rel=1e-12)
+    assert va.idelchik_loss(0.5) < va.idelchik_loss(0.25)
+
+
+def duct(power=400.0, flow=0.02, n=(20, 4, 1)):
+    """A 1 m duct (0.2 x 0.1 m) whose whole cross-section passes through a server."""
+    area = 0.2 * 0.1
+    return {
+        "case": {"name": "server-duct"},
+        "domain": {"size": [1.0, 0.2, 0.1], "cells": list(n)},
+        "fluid": {"material": "air", "reference_temperature": 20.0},
+        "parts": [{"name": "srv", "kind": "server", "direction": "+x", "power": power,
+                   "volume_flow": flow, "box": {"min": [0.4, 0.0, 0.0], "max": [0.6, 0.2, 0.1]}}],
+        "boundaries": [{"name": "in", "face": "x-", "flow": "inlet",
+                        "velocity": [flow / area, 0.0, 0.0], "temperature": 20.0},
+                       {"name": "out", "face": "x+", "flow": "outlet"}] + va.SLIP_SIDES,
+        "solver": {"tolerance": 1e-7, "max_steps": 5000},
+    }
+
+
+def test_server_exhaust_rise_and_energy_balance():
+    case = case_from_dict(duct())
+    sim = Simulation(case)
+    state, info = sim.run()
+    s = summarise(sim, state, info)
+    fl = case.fluid
+    rise = 400.0 / (fl.density * fl.specific_heat * 0.02)
+    measured = s["boundaries"]["out"]["mean_temperature_c"] - 20.0
+    srv = s["servers"]["srv"]
+    print(info.status, "rise", measured, "expected", rise, "imbalance", s["energy_imbalance"])
+    assert info.status == "converged"
+    assert abs(measured / rise - 1.0) < 0.02
+    assert abs(srv["delta_t_k"] / rise - 1.0) < 0.02
+    assert s["energy_imbalance"] < 1e-3
+    assert s["heat_sources_w"] == pytest.approx(400.0)
+    assert srv["inlet_mean_c"] == pytest.approx(20.0, abs=0.05)
+
+
+def test_server_without_open_intake_is_refused_before_compiling():
+    d = duct()
+    d["parts"][0]["box"]["min"][0] = 0.0  # its intake face is the duct's inlet wall
+    with pytest.raises(CaseError) as info:
+        Simulation(case_from_dict(d))
+    assert "no open intake face" in str(info.value) and "parts[0]" in str(info.value)
+
+
+def test_throughflow_keeps_the_fluid_divergence_free_and_events_stop_the_flow():
+    d = copy.deepcopy(duct(n=(10, 4, 1)))
+    d["solver"] = {"mode": "transient", "end_time": 0.2, "dt": 0.01}
+    d["boundaries"] = va.SLIP_SIDES + [{"name": "a", "face": "x-", "flow": "periodic"},
+                                       {"name": "b", "face": "x+", "flow": "periodic"}]
+    d["parts"][0]["kind"] = "fan"
+    d["parts"][0].pop("power")
+    d["events"] = [{"at": 0.1, "part": "srv", "action": "scale", "value": 0.5}]
+    case = case_from_dict(d)
+    sim = Simulation(case)
+    state, info = sim.run()
+    u = np.asarray(state.u[0])
+    print("res_div", info.res_div, "u after the event", u.max())
+    assert info.res_div < 1e-8
+    assert u.max() == pytest.approx(0.5 * 0.02 / 0.02, rel=1e-9)  # half the flow through 0.02 m2
+    with pytest.raises(CaseError, match="has no flow to switch"):
+        bad = copy.deepcopy(d)
+        bad["parts"].append({"name": "blk", "kind": "solid", "material": "copper",
+                             "box": {"min": [0.0, 0.0, 0.0], "max": [0.1, 0.05, 0.1]}})
+        bad["events"] = [{"at": 0.1, "part": "blk", "action": "off"}]
+        Simulation(case_from_dict(bad))
