@@ -737,7 +737,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     for dev in devices:
         bandwidths[dev.platform] = bw = copy_bandwidth(dev, conf["bandwidth_mib"])
         log(f"{dev.platform} copy bandwidth: {bw['gb_per_s']:.1f} GB/s (read + write)")
-    rows = run_case_set(conf, devices, bandwidths, precisions, log)
     doc: dict = {
         "benchmark": "suite", "config": name,
         "machine": {"platform": platform.platform(), "python": platform.python_version(),
@@ -745,28 +744,34 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
                     "devices": [{"platform": d.platform, "kind": d.device_kind} for d in devices],
                     "timestamp": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")},
-        "bandwidth": bandwidths, "rows": rows, "scaling": scaling(rows),
+        "bandwidth": bandwidths, "rows": [], "scaling": {}, "batch": None, "peers": None,
     }
-    for backend, sc in doc["scaling"]["by_backend"].items():
-        log(f"scaling ({backend}): " + ", ".join(
-            f"{p['n']}^3 {p['ns_per_cell_step']:.0f} ns ({p['ratio']:.2f}x, "
-            f"{p['pressure_iterations_per_step']:.1f} p-it)" for p in sc["points"])
-            + f"; target <= {SCALING_TARGET}x: {'met' if sc['within_target'] else 'MISSED'}")
     path = out_dir / "suite.json"
 
     def write() -> None:   # after each section: a crash later keeps what was measured
         doc["max_rss_bytes"] = _max_rss_bytes()
         path.write_text(json.dumps(doc, indent=2, default=float) + "\n")
 
-    doc["batch"], doc["peers"] = None, None
+    # float32 work first (rows, then the float32 batch): a float64 run turns on
+    # jax_enable_x64 for the rest of the process
+    rows = doc["rows"]
+    rows += run_case_set(conf, devices, bandwidths, tuple(p for p in precisions if p == "float32"), log)
     write()
-    if not args.no_batch:
+    if not args.no_batch and "float32" in precisions:
         try:
             doc["batch"] = run_batch_section(conf, log)
         except Exception as exc:
             doc["batch_error"] = f"{type(exc).__name__}: {exc}"
-            log(f"batch section failed: {doc['batch_error']}")
+            log(f"batch section failed: {doc['batch_error'][:300]}")
         write()
+    rows += run_case_set(conf, devices, bandwidths, tuple(p for p in precisions if p == "float64"), log)
+    doc["scaling"] = scaling(rows)
+    for backend, sc in doc["scaling"]["by_backend"].items():
+        log(f"scaling ({backend}): " + ", ".join(
+            f"{p['n']}^3 {p['ns_per_cell_step']:.0f} ns ({p['ratio']:.2f}x, "
+            f"{p['pressure_iterations_per_step']:.1f} p-it)" for p in sc["points"])
+            + f"; target <= {SCALING_TARGET}x: {'met' if sc['within_target'] else 'MISSED'}")
+    write()
     doc["peers"] = None if args.no_peers or not conf.get("peers") else run_peers(conf, out_dir, log,
                                                           openfoam=not args.no_openfoam)
     doc["total_s"] = time.perf_counter() - t_start
