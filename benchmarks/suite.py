@@ -632,7 +632,8 @@ def markdown(doc: dict) -> str:
     out = [f"Run `{doc['config']}` at {m['timestamp']}: jax {m['jax']}, Python {m['python']}, "
            f"{m['cpu_count']} CPUs, devices {', '.join(d['platform'] + ' (' + d['kind'] + ')' for d in m['devices'])}, "
            f"load average at start {', '.join(f'{x:.1f}' for x in (m.get('load_average') or []))}; "
-           f"total {doc.get('total_s', float('nan')):.0f} s.", ""]
+           f"total {doc.get('total_s', float('nan')):.0f} s wall, "
+           f"{doc.get('total_process_cpu_s', float('nan')):.0f} s process CPU.", ""]
     for backend, bw in doc["bandwidth"].items():
         out.append(f"Copy bandwidth ({backend}, donated jitted scale of {bw['array_bytes'] / 2**20:.0f} MiB, "
                    f"read + write): **{bw['gb_per_s']:.1f} GB/s**.")
@@ -785,6 +786,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc["peers"] = None if args.no_peers or not conf.get("peers") else run_peers(conf, out_dir, log,
                                                           openfoam=not args.no_openfoam)
     doc["total_s"] = time.perf_counter() - t_start
+    doc["total_process_cpu_s"] = time.process_time()   # this process, all threads (not OpenFOAM)
     write()
     plot(doc, out_dir / "suite.png")
     log(f"wrote {path} and {out_dir / 'suite.png'}")
