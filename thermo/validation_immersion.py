@@ -48,7 +48,7 @@ PRANDTL = 100.0
 # (Ra, cells per plate height): the default row, and the finer grid of --full
 PLATE_GRIDS = {False: (1e6, 48), True: (1e6, 96)}
 # a coarse, cheap variant for the unmarked test
-PLATE_COARSE = (1e5, 32)
+PLATE_COARSE = (1e6, 24)
 WIDTH = 0.8    # far side, in plate heights
 HEIGHT = 1.5   # top, in plate heights (the plate spans 0..1)
 
