@@ -111,7 +111,8 @@ def row(tech: str, fluid: str, s: dict) -> dict:
             air_in = _mixed(units, "supply_c", "volume_flow_m3_s")
             air_out = _mixed(units, "return_c", "volume_flow_m3_s")
         coolant_in = min((o["supply_temperature_c"] for o in loops.values()), default=None)
-        coolant_out = max((o["return_temperature_c"] for o in loops.values()), default=None)
+        coolant_out = max((o["return_temperature_c"] for o in loops.values()
+                           if o.get("return_temperature_c") is not None), default=None)
         liquid = liquid_block.get("heat_w", 0.0)
         air_heat = boundary_out + sum(u.get("heat_removed_w", 0.0) for u in units)
         pumps = [o["pumping_power_w"] for o in loops.values() if o.get("pumping_power_w") is not None]

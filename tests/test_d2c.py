@@ -155,3 +155,43 @@ def test_compare_cooling_main_on_made_up_summaries(tmp_path, capsys):
     assert compare_cooling.main(["--out", str(tmp_path), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["technology"] for r in rows] == ["air", "direct-to-chip", "immersion"]
+
+
+def test_chip_monitor_crossings_from_records():
+    from types import SimpleNamespace
+
+    d = _loop_transient([])
+    d["parts"][2]["chip_limit_c"] = 80.0
+    sim = Simulation(case_from_dict(d))
+    mon = coldplate.ChipMonitor(sim)
+    assert [c["name"] for c in mon.chips] == ["chip_a"]  # cp_b gives no limit
+    cells = mon.chips[0]["cells"]
+    for t, peak in ((0.0, 25.0), (1.0, 70.0), (2.0, 90.0), (3.0, 95.0)):
+        T = np.full(sim.grid.cells, 25.0)
+        T.reshape(-1)[cells[0]] = peak
+        mon(SimpleNamespace(t=t, T=T))
+    s = mon.summary()
+    c = s["crossings"]
+    assert c["first_chip"] == "chip_a" and c["first_time_s"] == pytest.approx(1.5)
+    assert c["chips"]["chip_a"] == {"plate": "cp_a", "limit_c": 80.0, "time_s": pytest.approx(1.5),
+                                    "peak_c": 95.0}
+    assert s["chip_history"]["hottest_c"] == [25.0, 70.0, 90.0, 95.0]
+    # steady runs and plates without limits record nothing
+    d["solver"] = {"mode": "steady", "max_steps": 2}
+    d.pop("events")
+    assert coldplate.ChipMonitor(Simulation(case_from_dict(d))).summary() == {}
+
+
+def test_flow_drop_run_reports_crossing(tmp_path):
+    """A loop stopped at t = 0.01 s: the chip heats up and crosses its limit;
+    run_case writes the crossing into summary.json."""
+    from thermo.runner import run_case
+
+    d = _loop_transient([{"at": 0.01, "loop": "cdu", "action": "off"}], end=0.06)
+    d["parts"][2]["chip_limit_c"] = 25.5
+    d["solver"].update(steps_per_call=2)
+    s = run_case(case_from_dict(d), tmp_path, quiet=True)
+    c = s["crossings"]
+    assert c["first_chip"] == "chip_a" and 0.0 < c["first_time_s"] <= 0.06
+    assert s["loops"]["cdu"]["flow_factor"] == 0.0
+    assert len(s["chip_history"]["time_s"]) == 7  # t = 0 and one record per device call

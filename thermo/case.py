@@ -61,7 +61,7 @@ _KEYS = {
               "power", "direction", "intake", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
               "permeability", "inertial_coefficient", "loss_coefficient", "open_area",
               "flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
-              "pressure_drop", "rated_flow", "inlet_temperature"),  # cold plates: thermo/coldplate.py
+              "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c"),  # cold plates: thermo/coldplate.py
     "box": ("min", "max"),
     "cylinder": ("center", "radius", "length", "axis"),
     "repeat": ("count", "step"),

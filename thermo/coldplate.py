@@ -43,7 +43,7 @@ import numpy as np
 DIRECTIONS = ("+x", "-x", "+y", "-y", "+z", "-z")
 SPLITS = ("equal", "hydraulic")
 PLATE_KEYS = ("flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
-              "pressure_drop", "rated_flow", "inlet_temperature")
+              "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c")
 DEFAULT_COOLANT = "water"
 DEFAULT_PUMP_EFFICIENCY = 0.5
 _PLATE_DOC = ("flow_direction = '+x' | '-x' | '+y' | ... and either thermal_resistance (K/W, plate "
@@ -98,6 +98,9 @@ def part_keys(c, t: dict, key: str, kind: str, material, p: dict, resolve: Calla
         p["volume_flow"] = None
     p["inlet_temperature"] = None if t.get("inlet_temperature") is None else c.temperature(
         t["inlet_temperature"], f"{key}.inlet_temperature")
+    # C, the chip's limit (throttling): transient runs report when the chip first reaches it
+    p["chip_limit_c"] = None if t.get("chip_limit_c") is None else c.temperature(
+        t["chip_limit_c"], f"{key}.chip_limit_c")
 
 
 def _coolant(c, name: Any, key: str, resolve: Callable) -> str:
@@ -523,7 +526,9 @@ def summary(sim, state, air_w: float | None = None) -> dict:
         drops = [r["pressure_drop_pa"] for r in rows]
         dp = max(drops) if all(x is not None for x in drops) else None
         heat = float(sum(r["heat_w"] for r in rows))
-        ret = float(np.sum(m * np.array([r["outlet_temperature_c"] for r in rows])) / m.sum())
+        # no flow (the loop stopped by an event): no return temperature
+        ret = (float(np.sum(m * np.array([r["outlet_temperature_c"] for r in rows])) / m.sum())
+               if m.sum() > 0 else None)
         loops[o["name"]] = {
             "coolant": o["coolant"],
             "supply_temperature_c": float(o["supply_temperature"]),
@@ -546,3 +551,72 @@ def summary(sim, state, air_w: float | None = None) -> dict:
         removed = total + air_w
         block["liquid_fraction"] = total / removed if removed > 0 else None
     return {"cold_plates": plates, "loops": loops, "liquid": block}
+
+
+# ----------------------------------------------------------------------------- chip limits
+
+
+class ChipMonitor:
+    """Records the chips' maximum temperatures at every device call of a transient
+    run (the chips under plates that give ``chip_limit_c``) and reports when each
+    first reached its limit (:func:`thermo.metrics.first_crossing`, linear between
+    calls): ``summary()`` gives the ``crossings`` and ``chip_history`` sections."""
+
+    def __init__(self, sim) -> None:
+        self.sim = sim
+        setup_ = getattr(sim, "coldplates", None)
+        parts = sim.case.data["parts"]
+        geo = sim.model.geometry
+        self.chips: list[dict] = []  # name, plate, limit, flat cell indices
+        if setup_ is not None:
+            owner = geo.owner.ravel()
+            for p in setup_.plates:
+                limit = parts[p.part].get("chip_limit_c")
+                if limit is None:
+                    continue
+                for c in p.chips if p.named_chip else [c for c in p.chips
+                                                       if geo.instances[c]["power"]]:
+                    cells = np.flatnonzero(owner == c)
+                    if cells.size and all(ch["instance"] != c for ch in self.chips):
+                        self.chips.append({"name": geo.instances[c]["name"], "instance": c,
+                                           "plate": p.name, "limit_c": float(limit),
+                                           "cells": cells})
+        self.on = bool(self.chips) and sim.case.data["solver"]["mode"] == "transient"
+        self.times: list[float] = []
+        self.values: list[list[float]] = []
+
+    def __call__(self, state) -> None:
+        if not self.on:
+            return
+        t = float(state.t)
+        if self.times and t <= self.times[-1]:
+            return
+        T = np.asarray(state.T).ravel()
+        self.times.append(t)
+        self.values.append([float(T[ch["cells"]].max()) for ch in self.chips])
+
+    def summary(self) -> dict:
+        """``{"crossings": {...}, "chip_history": {...}}``, or {} (steady, no limits,
+        fewer than two records). ``crossings.first_time_s`` is the earliest time any
+        chip reached its limit (None: none did), ``first_chip`` that chip; per chip
+        its limit, crossing time and peak over the run."""
+        from thermo import metrics
+
+        if not self.on or len(self.times) < 2:
+            return {}
+        v = np.asarray(self.values)
+        chips = {}
+        for k, ch in enumerate(self.chips):
+            chips[ch["name"]] = {"plate": ch["plate"], "limit_c": ch["limit_c"],
+                                 "time_s": metrics.first_crossing(self.times, v[:, k], ch["limit_c"]),
+                                 "peak_c": float(v[:, k].max())}
+        hits = [(c["time_s"], n) for n, c in chips.items() if c["time_s"] is not None]
+        first = min(hits) if hits else (None, None)
+        hottest = v.argmax(axis=1)
+        return {
+            "crossings": {"first_time_s": first[0], "first_chip": first[1],
+                          "chips_crossed": len(hits), "chips_monitored": len(chips),
+                          "chips": chips},
+            "chip_history": {"time_s": list(self.times), "hottest_c": v.max(axis=1).tolist(),
+                             "hottest_chip": [self.chips[int(i)]["name"] for i in hottest]},
+        }
