@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from thermo.kernels.stencils import shift
+from thermo.kernels.energy import van_leer_faces
+from thermo.kernels.stencils import pad, shift
 from thermo.meshes import shapes_of, volume_fractions
 
 from .boundaries import FACES
@@ -52,6 +53,7 @@ def coolant_flow(sim, state) -> dict:
     T = np.asarray(state.T)
     p = np.asarray(state.p) * fluid.density
     acc = {"inlet": [0.0, 0.0, 0.0, 0.0], "outlet": [0.0, 0.0, 0.0, 0.0]}  # Q, Q T, A p, A
+    faces_t = {}
     for i, b in enumerate(d["boundaries"]):
         if b["flow"] not in acc:
             continue
@@ -63,15 +65,16 @@ def coolant_flow(sim, state) -> dict:
         area = float(np.prod([grid.spacing[t] for t in range(3) if t != a]))
         un = np.asarray(shift(state.u[a], a, 0 if side == 0 else n, 1)).squeeze(a)
         inflow = (1.0 if side == 0 else -1.0) * un  # m/s into the domain
-        cell_t = np.take(T, 0 if side == 0 else n - 1, axis=a)
         cell_p = np.take(p, 0 if side == 0 else n - 1, axis=a)
-        if b["flow"] == "inlet":
-            q = inflow[owned] * area
-            face_t = np.where(th.conductance[a].take([0 if side == 0 else n], axis=a).squeeze(a) > 0,
-                              th.boundary_value[a][side].squeeze(a), cell_t)[owned]
-        else:  # signed: liquid flowing back in through an outlet counts against it
-            q = -inflow[owned] * area
-            face_t = cell_t[owned]  # the outlet's temperature is zero-gradient
+        # the face temperatures the solver advects with (van Leer, boundary ghosts),
+        # so that rho cp Q (T_out - T_in) is the heat in the energy balance
+        if a not in faces_t:
+            padded = pad(state.T, a, *[tuple(np.asarray(x) for x in g) for g in th.ghosts[a]],
+                         normal=False, periodic=False)
+            faces_t[a] = np.asarray(van_leer_faces(padded, state.u[a], a))
+        face_t = np.take(faces_t[a], 0 if side == 0 else n, axis=a)[owned]
+        # signed: liquid flowing back in through part of an outlet counts against it
+        q = (inflow if b["flow"] == "inlet" else -inflow)[owned] * area
         s = acc[b["flow"]]
         s[0] += float(q.sum())
         s[1] += float((q * face_t).sum())
