@@ -105,7 +105,7 @@ def make_case(name: str, size, precision: str, steps: int):
              f"solver.steps_per_call={steps}", f'solver.precision="{precision}"',
              "output.every=0"]
     if name == "cavity3d":
-        return load_case(default_case_path(), [f"domain.cells=[{size},{size},{size}]"] + fixed)
+        return load_case(default_case_path().parent / "cavity3d.toml", [f"domain.cells=[{size},{size},{size}]"] + fixed)
     if name == "convection":   # de Vahl Davis in a closed cube: Ra 1e5, Pr 0.71
         return load_case(folder / "devahldavis.toml", [
             "domain.size=[1.0,1.0,1.0]", f"domain.cells=[{size},{size},{size}]",
@@ -632,8 +632,9 @@ def markdown(doc: dict) -> str:
     out = [f"Run `{doc['config']}` at {m['timestamp']}: jax {m['jax']}, Python {m['python']}, "
            f"{m['cpu_count']} CPUs, devices {', '.join(d['platform'] + ' (' + d['kind'] + ')' for d in m['devices'])}, "
            f"load average at start {', '.join(f'{x:.1f}' for x in (m.get('load_average') or []))}; "
-           f"total {doc.get('total_s', float('nan')):.0f} s wall, "
-           f"{doc.get('total_process_cpu_s', float('nan')):.0f} s process CPU.", ""]
+           f"total {doc.get('total_s', float('nan')):.0f} s wall"
+           + (f", {doc['total_process_cpu_s']:.0f} s process CPU." if doc.get("total_process_cpu_s")
+              else "."), ""]
     for backend, bw in doc["bandwidth"].items():
         out.append(f"Copy bandwidth ({backend}, donated jitted scale of {bw['array_bytes'] / 2**20:.0f} MiB, "
                    f"read + write): **{bw['gb_per_s']:.1f} GB/s**.")
