@@ -120,10 +120,10 @@ def run_one(n: int, steps: int, precision: str, repeat: int = 1,
     """Warm up, then time ``steps`` steps of the N^3 cavity; return one result row."""
     import jax
 
-    from thermo.case import default_case_path, load_case
+    from thermo.case import example_path, load_case
     from thermo.simulation import Simulation
 
-    path = default_case_path()
+    path = example_path("cavity3d")
     p_tol = pressure_tolerance
     if p_tol is None and precision == "float32":
         p_tol = FLOAT32_PRESSURE_TOLERANCE

@@ -6,11 +6,11 @@ import tomllib
 
 import pytest
 
-from thermo.case import Case, CaseError, case_from_dict, default_case_path, load_case, to_toml
+from thermo.case import Case, CaseError, case_from_dict, example_path, load_case, to_toml
 from thermo.materials import LIBRARY
 from thermo.meshes import shapes_of
 
-CASES = pathlib.Path(default_case_path()).parent
+CASES = pathlib.Path(example_path("cavity3d")).parent
 
 BASE = {
     "case": {"name": "box"},
@@ -47,7 +47,7 @@ def write(tmp_path, text, name="case.toml"):
 
 
 def test_default_case_loads():
-    case = load_case(default_case_path())
+    case = load_case(example_path("cavity3d"))
     assert isinstance(case, Case)
     assert case.name == "cavity3d"
     d = case.data
@@ -59,8 +59,8 @@ def test_default_case_loads():
     assert lid["name"] == "lid" and lid["face"] == "y+" and lid["velocity"] == [1.0, 0.0, 0.0]
     s = d["solver"]
     assert (s["mode"], s["tolerance"], s["max_steps"], s["cfl"]) == ("steady", 1e-5, 20000, 0.5)
-    assert case.text == default_case_path().read_text()
-    assert case.path == default_case_path()
+    assert case.text == example_path("cavity3d").read_text()
+    assert case.path == example_path("cavity3d")
 
 
 def test_cavity2d_loads():
@@ -93,7 +93,8 @@ def test_defaults_are_filled():
     assert d["solver"] == {"mode": "steady", "end_time": 0.0, "max_steps": 200000, "tolerance": 1e-6,
                            "cfl": 0.5, "precision": "float64", "backend": "auto",
                            "checkpoint_every": 0.0, "steps_per_call": 200,
-                           "pressure_tolerance": 1e-8, "dt": None}
+                           "pressure_tolerance": 1e-8, "dt": None, "monitor_window": 0.0,
+                           "monitor_tolerance": 0.1}
     assert d["output"] == {"every": 0.0, "fields": ["T", "U", "p"]}
     assert list(d) == ["case", "domain", "fluid", "materials", "parts", "boundaries",
                        "physics", "solver", "output"]
@@ -524,7 +525,7 @@ def test_periodic_faces():
 
 
 def test_overrides():
-    case = load_case(default_case_path(), [
+    case = load_case(example_path("cavity3d"), [
         "domain.cells=[128,128,1]", "solver.mode=transient", 'solver.end_time=2.5',
         "boundaries[0].velocity=[2,0,0]", "physics.buoyancy=false", 'case.name="other"',
     ])
@@ -533,7 +534,7 @@ def test_overrides():
     assert d["solver"]["mode"] == "transient" and d["solver"]["end_time"] == 2.5
     assert d["boundaries"][0]["velocity"] == [2.0, 0.0, 0.0]
     assert case.name == "other"
-    assert case.text.startswith(default_case_path().read_text().rstrip("\n"))
+    assert case.text.startswith(example_path("cavity3d").read_text().rstrip("\n"))
     assert case.text.rstrip().splitlines()[-1].startswith("# overrides: --set domain.cells=[128,128,1]")
     assert tomllib.loads(case.text)["domain"]["cells"] == [24, 24, 24]  # the override is a comment
 
@@ -549,7 +550,7 @@ def test_override_of_a_part_and_a_missing_section(tmp_path):
 
 
 def test_bad_overrides():
-    path = default_case_path()
+    path = example_path("cavity3d")
     for ov, fragments in [
         ("solver.tolerence=1e-4", ("solver.tolerence", "did you mean 'tolerance'")),
         ("solvr.mode=steady", ("solvr", "did you mean 'solver'")),

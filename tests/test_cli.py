@@ -6,7 +6,7 @@ import types
 import pytest
 
 from thermo import cli
-from thermo.case import default_case_path
+from thermo.case import example_path
 
 BAD_CASE = """
 [case]
@@ -43,16 +43,16 @@ def test_run_default_case(fake_runner, tmp_path, capsys):
     out = tmp_path / "out"
     assert cli.main(["run", "-o", str(out), "--set", "domain.cells=[4,4,4]"]) == 0
     (case, outdir, quiet), = fake_runner
-    assert case.name == "cavity3d" and case.data["domain"]["cells"] == [4, 4, 4]
+    assert case.name == "air-rack-60kw" and case.data["domain"]["cells"] == [4, 4, 4]
     assert outdir == out and quiet is False
     text = capsys.readouterr().out
-    for word in ("cavity3d", "converged", "steps", "simulated time", "wall time", "cells", "max speed"):
+    for word in ("air-rack-60kw", "converged", "steps", "simulated time", "wall time", "cells", "max speed"):
         assert word in text
 
 
 def test_run_default_outdir_is_out_slash_name(fake_runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["run", str(default_case_path()), "--quiet"]) == 0
+    assert cli.main(["run", str(example_path("cavity3d")), "--quiet"]) == 0
     assert fake_runner[0][1].as_posix() == "out/cavity3d"
     assert fake_runner[0][2] is True
 
@@ -84,7 +84,7 @@ def test_run_does_not_overwrite_results(fake_runner, tmp_path, capsys):
     assert "--overwrite" in capsys.readouterr().err
     assert (out / "summary.json").read_text() == "{}" and fake_runner == []
     assert cli.main(["run", "-o", str(out), "--quiet", "--overwrite"]) == 0
-    assert json.loads((out / "summary.json").read_text())["case"] == "cavity3d"
+    assert json.loads((out / "summary.json").read_text())["case"] == "air-rack-60kw"
 
 
 def test_run_into_existing_empty_folder(fake_runner, tmp_path):
@@ -95,7 +95,7 @@ def test_run_into_existing_empty_folder(fake_runner, tmp_path):
 
 def test_check(tmp_path, capsys):
     assert cli.main(["check"]) == 0
-    assert "cavity3d" in capsys.readouterr().out
+    assert "air-rack-60kw" in capsys.readouterr().out
     path = tmp_path / "bad.toml"
     path.write_text(BAD_CASE)
     assert cli.main(["check", str(path)]) == 2

@@ -24,7 +24,8 @@ from thermo.meshes.parts import shapes_of
 
 from . import coldplate as _cold_plate
 
-__all__ = ["Case", "CaseError", "case_from_dict", "default_case_path", "load_case", "to_toml"]
+__all__ = ["Case", "CaseError", "case_from_dict", "default_case_path", "example_path", "load_case",
+           "to_toml"]
 
 FACES = ("x-", "x+", "y-", "y+", "z-", "z+")
 FLOWS = ("wall", "slip", "inlet", "outlet", "periodic")
@@ -70,7 +71,8 @@ _KEYS = {
     "physics": ("buoyancy", "turbulence", "smagorinsky_constant", "mixing_length_cap",
                 "body_force"),
     "solver": ("mode", "end_time", "max_steps", "tolerance", "cfl", "precision", "backend",
-               "checkpoint_every", "steps_per_call", "pressure_tolerance", "dt"),
+               "checkpoint_every", "steps_per_call", "pressure_tolerance", "dt", "monitor_window",
+               "monitor_tolerance"),
     "output": ("every", "fields"),
     "events": ("at", "part", "loop", "action", "value"),
     "loops": ("name", "coolant", "supply_temperature", "volume_flow", "flow_per_kw", "plates",
@@ -119,9 +121,17 @@ class Case:
             self.data["fluid"]["reference_temperature"])
 
 
+DEFAULT_EXAMPLE = "air-rack-60kw"
+
+
+def example_path(name: str) -> pathlib.Path:
+    """The bundled example case ``name`` (a file in thermo/cases)."""
+    return pathlib.Path(__file__).resolve().parent / "cases" / f"{name}.toml"
+
+
 def default_case_path() -> pathlib.Path:
-    """The bundled default case (a 3-D lid-driven cavity at Re = 100)."""
-    return pathlib.Path(__file__).resolve().parent / "cases" / "default.toml"
+    """The bundled default case: the 60 kW air-cooled rack in a contained cold aisle."""
+    return example_path(DEFAULT_EXAMPLE)
 
 
 def load_case(path: str | pathlib.Path, overrides: Sequence[str] = ()) -> Case:
@@ -971,6 +981,12 @@ def _solver(c: _Checker, raw: Any) -> dict:
         "pressure_tolerance": c.number(t.get("pressure_tolerance", 1e-8), k + "pressure_tolerance",
                                        lo=0.0, lo_open=True),
         "dt": None if t.get("dt") is None else c.number(t["dt"], k + "dt", lo=0.0, lo_open=True),
+        # steady runs of flows that never stop moving: stop when the monitored
+        # temperatures stay within monitor_tolerance (K) and the mean heat balance
+        # closes over the last monitor_window seconds (0 = residuals only)
+        "monitor_window": c.number(t.get("monitor_window", 0.0), k + "monitor_window", lo=0.0),
+        "monitor_tolerance": c.number(t.get("monitor_tolerance", 0.1), k + "monitor_tolerance",
+                                      lo=0.0, lo_open=True),
     }
     if s["mode"] == "transient" and s["end_time"] <= 0.0:
         raise c.fail(k + "end_time", "a transient run needs an end time",

@@ -29,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a case and write result.h5 and summary.json")
-    run.add_argument("case", nargs="?", help="case file (default: the bundled 3-D cavity)")
+    run.add_argument("case", nargs="?", help="case file (default: the bundled 60 kW air-cooled rack, air-rack-60kw)")
     run.add_argument("--example", metavar="NAME",
                      help="a bundled example case instead of a file: " + ", ".join(example_names()))
     run.add_argument("-o", "--outdir", help="output folder (default: out/<case name>)")
@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="progress as one JSON object per line on stdout, instead of a bar")
 
     check = sub.add_parser("check", help="validate a case file without running it")
-    check.add_argument("case", nargs="?", help="case file (default: the bundled 3-D cavity)")
+    check.add_argument("case", nargs="?", help="case file (default: the bundled 60 kW air-cooled rack, air-rack-60kw)")
     check.add_argument("--example", metavar="NAME",
                        help="a bundled example case instead of a file: " + ", ".join(example_names()))
     check.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")

@@ -65,7 +65,8 @@ def summarise(sim: Simulation, state: State, info) -> dict:
         sources += sum(t["power"] for t in sim.air.throughflow if t["kind"] == "server")
     liquid = coldplate.summary(sim, state, air_w=sources - sum(terms))  # {} without cold plates
     terms += [-liquid["liquid"]["heat_w"]] if liquid else []  # the coolant's heat leaves the domain
-    imbalance = abs(sum(terms)) / max(max(abs(x) for x in terms), 1e-300)
+    scale = max(max(abs(x) for x in terms), 1e-300)
+    imbalance = abs(sum(terms)) / scale
     parts = {}
     for i, inst in enumerate(geo.instances):
         m = geo.owner == i
@@ -91,6 +92,10 @@ def summarise(sim: Simulation, state: State, info) -> dict:
         "precision": d["solver"]["precision"],
         "heat_sources_w": sources,
         "energy_imbalance": imbalance if sim.settings.energy else 0.0,
+        # W: what the fields store per second now (sources + boundary heat), and the
+        # largest term, the balance's scale
+        "net_heat_w": float(sum(terms)) if sim.settings.energy else 0.0,
+        "largest_heat_term_w": float(scale) if sim.settings.energy else 0.0,
         "residuals": {"momentum": info.res_mom, "continuity": info.res_div,
                       "energy": info.res_energy},
         "pressure_iterations_per_step": info.pressure_iterations,
@@ -134,6 +139,59 @@ def boundary_heat(sim: Simulation, state: State) -> dict:
             advection = sign * th.fluid_capacity * np.take(u, idx, axis=a) * np.take(faces_t, idx, axis=a)
             out[(a, side)] = (conduction + advection) * area
     return out
+
+
+class SteadyMonitor:
+    """Convergence by monitors for steady runs whose flow never stops moving (jets,
+    plumes): after each device call, record the heat balance and the monitored
+    temperatures (server inlets, cooling-unit returns, part maxima, hottest fluid);
+    settled when, over the last ``solver.monitor_window`` seconds, every monitor
+    stayed within ``solver.monitor_tolerance`` K and the mean net heat is below 1e-3
+    of the largest heat term. Off when the window is 0 or the run is transient."""
+
+    def __init__(self, sim: Simulation) -> None:
+        s = sim.case.data["solver"]
+        self.sim = sim
+        self.window, self.tol = s["monitor_window"], s["monitor_tolerance"]
+        self.on = s["mode"] == "steady" and self.window > 0 and sim.settings.energy
+        self.records: list[tuple[float, float, float, np.ndarray]] = []
+        self.result: dict = {}
+
+    @staticmethod
+    def _monitors(s: dict) -> list[float]:
+        vals = [v["inlet_max_c"] for v in s.get("servers", {}).values()]
+        vals += [v["return_c"] for v in s.get("cooling_units", {}).values() if v["return_c"] is not None]
+        vals += [v["max_temperature_c"] for v in s["parts"].values()
+                 if np.isfinite(v["max_temperature_c"])]
+        vals.append(s["fluid"]["max_temperature_c"])
+        return vals
+
+    def __call__(self, state: State) -> bool:
+        if not self.on:
+            return False
+        from types import SimpleNamespace
+
+        info = SimpleNamespace(status="running", steps=int(state.step), simulated_time=float(state.t),
+                               wall_time=0.0, compile_time=0.0, res_mom=0.0, res_div=0.0,
+                               res_energy=0.0, pressure_iterations=0.0, energy_iterations=0.0)
+        s = summarise(self.sim, state, info)
+        t = float(state.t)
+        self.records.append((t, s["net_heat_w"], s["largest_heat_term_w"],
+                             np.asarray(self._monitors(s))))
+        recent = [r for r in self.records if r[0] >= t - self.window]
+        if self.records[0][0] > t - self.window or len(recent) < 3:
+            return False
+        spread = float(np.max(np.ptp(np.stack([r[3] for r in recent]), axis=0)))
+        net = float(np.mean([r[1] for r in recent]))
+        scale = float(np.max([r[2] for r in recent]))
+        self.result = {"monitors": {"window_s": self.window, "records": len(recent),
+                                    "spread_k": spread, "tolerance_k": self.tol,
+                                    "net_heat_mean_w": net,
+                                    "energy_imbalance_mean": abs(net) / max(scale, 1e-300)}}
+        return spread <= self.tol and abs(net) <= 1e-3 * scale
+
+    def summary(self) -> dict:
+        return self.result
 
 
 def _progress_printer(sim: Simulation, quiet: bool, log_json: bool):
@@ -253,11 +311,14 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
     monitor = airflow.InletMonitor(sim)  # server inlet temperatures at each device call
     chips = coldplate.ChipMonitor(sim)  # chip maxima at each device call (chip_limit_c)
 
-    def progress(state: State, wall: float) -> None:
+    settle = SteadyMonitor(sim)  # monitor-based convergence of steady runs
+
+    def progress(state: State, wall: float) -> bool:
         monitor(state)
         chips(state)
         if printer is not None:
             printer(state, wall)
+        return settle(state)
     if printer is not None and hasattr(printer, "stop"):
         progress.stop = printer.stop
     monitor(state if state is not None else sim.initial_state())
@@ -278,6 +339,7 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
                  frames=frames or None)
     summary = summarise(sim, state, info)
     summary.update(monitor.summary())
+    summary.update(settle.summary())
     summary.update(chips.summary())  # crossings, chip_history: transient runs with chip limits
     write_summary(outdir / SUMMARY_NAME, summary)
     return summary

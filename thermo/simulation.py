@@ -673,7 +673,8 @@ class Simulation:
         """March until converged, finished, diverged or ``solver.max_steps``.
 
         The host touches the device once per ``solver.steps_per_call`` steps, to
-        call ``progress(state, wall_seconds)``, and at every multiple of
+        call ``progress(state, wall_seconds)`` (which may return True to stop a
+        steady run as converged), and at every multiple of
         ``output.every`` and ``solver.checkpoint_every`` (simulated seconds), to
         call ``events(state, {"frame", "checkpoint"} subset)``. Steps are cut to
         land exactly on those times, which depend on the time alone, so a run
@@ -701,8 +702,10 @@ class Simulation:
             jax.block_until_ready(state)
             if compile_time == 0.0:
                 compile_time = time.perf_counter() - tc  # first call: compile + first chunk
-            if progress is not None:
-                progress(state, time.perf_counter() - t0)
+            if progress is not None and progress(state, time.perf_counter() - t0) is True:
+                # the caller judged a steady run settled (monitored values flat)
+                if int(state.status) == RUNNING:
+                    state = state._replace(status=jnp.int32(CONVERGED))
             reached = {k for k, v in due.items() if float(state.t) >= v - 1e-12 * max(abs(v), 1.0)}
             if reached and int(state.status) != DIVERGED:
                 events(state, reached)

@@ -468,16 +468,21 @@ def validate_conjugate(full: bool = False) -> list[dict]:
 
 VALIDATIONS["conjugate"] = validate_conjugate
 
+from .validation_liquid import VALIDATIONS as _LIQUID  # noqa: E402  (loop, cold-plate)
+
+VALIDATIONS.update(_LIQUID)
+
 from .validation_turbulence import (validate_mixing_length_channel,  # noqa: E402
                                    validate_turbulent_channel)
 
 VALIDATIONS["turbulent-channel"] = validate_turbulent_channel
 VALIDATIONS["mixing-length-channel"] = validate_mixing_length_channel
 
-from .validation_liquid import VALIDATIONS as _LIQUID  # noqa: E402  (loop, cold-plate)
-
-VALIDATIONS.update(_LIQUID)
-
 from .validation_immersion import validate_immersion_plate  # noqa: E402
 
 VALIDATIONS["immersion-plate"] = validate_immersion_plate
+
+from .validation_air import validate_fan, validate_porous  # noqa: E402
+
+VALIDATIONS["porous"] = validate_porous
+VALIDATIONS["fan"] = validate_fan
