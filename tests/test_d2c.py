@@ -195,3 +195,27 @@ def test_flow_drop_run_reports_crossing(tmp_path):
     assert c["first_chip"] == "chip_a" and 0.0 < c["first_time_s"] <= 0.06
     assert s["loops"]["cdu"]["flow_factor"] == 0.0
     assert len(s["chip_history"]["time_s"]) == 7  # t = 0 and one record per device call
+
+
+def test_bundled_d2c_examples_set_up():
+    """Both D2C examples load and set up (no run): 120 kW, plates with chip limits on
+    one loop, fans, zero-equation air; the flow-drop case halves the loop at 10 s."""
+    from thermo.case import load_case
+    from thermo.cli import example_path
+
+    steady = load_case(example_path("d2c-rack-120kw"))
+    drop = load_case(example_path("d2c-rack-120kw-flow-drop"))
+    assert steady.data["physics"]["turbulence"] == "zero-equation"
+    assert drop.data["solver"]["mode"] == "transient" and drop.data["solver"]["end_time"] == 30.0
+    assert drop.data["events"] == [{"at": 10.0, "part": None, "action": "scale", "value": 0.5,
+                                    "loop": "cdu"}]
+    sim = Simulation(drop)
+    geo = sim.model.geometry
+    power = sum(i["power"] for i in geo.instances)
+    assert power == pytest.approx(120e3)
+    assert len(sim.coldplates.plates) == 100 and len(sim.air.throughflow) == 10
+    mon = coldplate.ChipMonitor(sim)
+    assert mon.on and len(mon.chips) == 100
+    assert {c["limit_c"] for c in mon.chips} == {85.0, 95.0}
+    # every plate sits on its own chip
+    assert len({c["instance"] for c in mon.chips}) == 100
