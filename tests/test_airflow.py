@@ -96,3 +96,62 @@ def test_throughflow_keeps_the_fluid_divergence_free_and_events_stop_the_flow():
                              "box": {"min": [0.0, 0.0, 0.0], "max": [0.1, 0.05, 0.1]}})
         bad["events"] = [{"at": 0.1, "part": "blk", "action": "off"}]
         Simulation(case_from_dict(bad))
+
+
+def room(turbulence="none"):
+    """A closed 1.2 x 0.6 x 0.9 m room: one 1.5 kW server blowing +x, one CRAH
+    returning from its top and supplying -x at 22 C."""
+    return {
+        "case": {"name": "room"},
+        "domain": {"size": [1.2, 0.6, 0.9], "cells": [8, 4, 6]},
+        "fluid": {"material": "air", "reference_temperature": 22.0},
+        "physics": {"turbulence": turbulence},
+        "parts": [{"name": "srv", "kind": "server", "direction": "+x", "power": 1500.0,
+                   "volume_flow": 0.1, "box": {"min": [0.3, 0.15, 0.15], "max": [0.6, 0.45, 0.45]}},
+                  {"name": "crah", "kind": "crah", "direction": "-x", "intake": "+z",
+                   "volume_flow": 0.12, "supply_temperature": 22.0,
+                   "box": {"min": [0.9, 0.0, 0.0], "max": [1.2, 0.6, 0.6]}}],
+        "solver": {"mode": "transient", "end_time": 3.0, "steps_per_call": 20},
+        "events": [{"at": 1.0, "part": "crah", "action": "off"}],
+    }
+
+
+def test_cooling_unit_failure_reports_inlet_crossing_times(tmp_path):
+    from thermo.runner import run_case
+
+    s = run_case(case_from_dict(room()), tmp_path, quiet=True)
+    cross = s["inlet_crossings_s"]
+    hist = s["inlet_history"]
+    print("crossings", cross, "inlet max at the end", s["servers"]["srv"]["inlet_max_c"])
+    assert hist["servers"] == ["srv"] and len(hist["time_s"]) > 5
+    assert cross["27"] is not None and cross["27"] > 1.0  # only after the CRAH stopped
+    before = [v for t, v in zip(hist["time_s"], hist["inlet_max_c"][0]) if t <= 1.0]
+    assert max(before) < 27.0
+    assert s["cooling_units"]["crah"]["volume_flow_m3_s"] == 0.0
+
+
+def test_steady_monitor_stops_when_monitors_settle(monkeypatch):
+    from types import SimpleNamespace
+
+    from thermo import runner
+
+    d = room()
+    d["solver"] = {"mode": "steady", "monitor_window": 1.0, "monitor_tolerance": 0.1}
+    d.pop("events")
+    sim = Simulation(case_from_dict(d))
+    fake = iter([(30.0, 100.0), (30.5, 50.0), (30.04, -20.0), (30.02, 0.5), (30.05, -0.2),
+                 (30.03, 0.1)])
+
+    def summary(sim_, state, info):
+        t, net = next(fake)
+        return {"net_heat_w": net, "largest_heat_term_w": 1500.0, "parts": {},
+                "servers": {"srv": {"inlet_max_c": t}}, "fluid": {"max_temperature_c": 35.0}}
+
+    monkeypatch.setattr(runner, "summarise", summary)
+    mon = runner.SteadyMonitor(sim)
+    seen = [mon(SimpleNamespace(t=t, step=0)) for t in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5)]
+    print(seen, mon.summary())
+    # t = 1.5: window [0.5, 1.5] spans 30.5 .. 30.02 (0.48 K): not settled; t = 2.5:
+    # window [1.5, 2.5]: 30.02 .. 30.05 (0.03 K) and mean net heat 0.13 W < 1.5 W
+    assert seen == [False, False, False, False, False, True]
+    assert mon.summary()["monitors"]["spread_k"] == pytest.approx(0.03)
