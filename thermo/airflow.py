@@ -414,7 +414,10 @@ def summary(sim, state) -> dict:
             fans[f["name"]] = {"volume_flow_m3_s": float(q[k]), "pressure_rise_pa": float(rise[k])}
     if fans:
         out["fans"] = fans
-    for r in list(fans.values()) + ([] if fans else crahs):
+    # every part that moves air does work against the room's resistance: fans, CRAH
+    # fans, and the servers' own fans (their inside resistance is not modelled)
+    movers = list(fans.values()) + [r for r in rows if r["kind"] in ("server", "crah")]
+    for r in movers:
         fan_power += metrics.fan_power(max(r["volume_flow_m3_s"], 0.0),
                                        max(r["pressure_rise_pa"], 0.0), FAN_EFFICIENCY)
     if servers:
@@ -432,7 +435,7 @@ def summary(sim, state) -> dict:
         out["servers"] = m.pop("servers")
         out["air"] = m
     out.setdefault("air", {})
-    out["air"]["fan_power_w"] = fan_power
+    out["air"]["fan_power_w"] = fan_power  # W, against the resolved room only
     out["air"]["fan_efficiency"] = FAN_EFFICIENCY
     return out
 
