@@ -58,19 +58,19 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "runs": [("cavity3d", 32, ("float32", "float64")), ("cavity3d", 64, ("float32",)),
                  ("cavity3d", 128, ("float32",)),
                  ("convection", 16, ("float32", "float64")), ("convection", 24, ("float32",)),
-                 ("rack", 0.5, ("float32", "float64"))],
+                 ("rack", 1.0, ("float32", "float64"))],
         "cell_steps": 3e6, "min_steps": 5, "max_steps": 50, "pressure_precisions": ("float32",),
-        "bandwidth_mib": 256, "batch": {"variants": 16, "scale": 0.5, "steps": 20},
+        "bandwidth_mib": 256, "batch": {"variants": 16, "scale": 1.0, "steps": 20},
         "peers": {"n": 64, "ra": 1e5, "thermo": True},
     },
     "full": {
         "runs": [(c, n, ("float32", "float64")) for c, sizes in
                  (("cavity3d", (16, 32, 64, 128)), ("convection", (16, 32, 64)),
-                  ("rack", (0.5, 1.0, 2.0))) for n in sizes]
+                  ("rack", (1.0, 2.0, 4.0))) for n in sizes]
                 + [("cavity3d", 256, ("float32",))],
         "cell_steps": 2e7, "min_steps": 5, "max_steps": 200,
         "pressure_precisions": ("float32", "float64"),
-        "bandwidth_mib": 1024, "batch": {"variants": 16, "scale": 0.5, "steps": 50},
+        "bandwidth_mib": 1024, "batch": {"variants": 16, "scale": 1.0, "steps": 50},
         "peers": {"n": 64, "ra": 1e5, "thermo": True},
     },
     # the cavity scaling series alone, 256^3 included (the full run's largest grid)
