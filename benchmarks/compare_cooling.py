@@ -153,7 +153,12 @@ FIELDS = (("technology", "{}"), ("case", "{}"), ("it_load_w", "{:.0f} W"),
 
 def table(rows: list[dict]) -> str:
     """The rows as a text table, one column per technology."""
-    cols = [[fmt.format(r[k]) if r.get(k) is not None else "-" for r in rows] for k, fmt in FIELDS]
+    def cell(v, fmt):
+        if v is None:
+            return "-"
+        return fmt.format(v + 0.0 if isinstance(v, float) else v)  # no "-0 W"
+
+    cols = [[cell(r.get(k), fmt) for r in rows] for k, fmt in FIELDS]
     w0 = max(len(k) for k, _ in FIELDS)
     widths = [max(len(c[i]) for c in cols) for i in range(len(rows))]
     out = []
