@@ -39,8 +39,6 @@ correlation, which is within the scatter of the data Churchill & Chu fitted;
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .case import case_from_dict
 from .simulation import Simulation
 
