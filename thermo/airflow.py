@@ -364,6 +364,9 @@ def throughflow_report(air: AirModel, ap: AirParams, T, u, p, t_pads, rho: float
         out.append({"name": t["name"], "kind": t["kind"], "volume_flow_m3_s": q,
                     "power_w": t["power"], "intake_mean_c": float(t_in[k]) if q > 0 else None,
                     "intake_max_c": float(cells.max()), "exhaust_mean_c": float(t_out[k]),
+                    # the air in the fluid cells the exhaust blows into: a measurement
+                    "exhaust_air_c": float(Tf[t["exhaust_cells"]].mean()),
+                    "intake_air_c": float(cells.mean()),
                     "heat_w": rho_cp * q * float(t_out[k] - t_in[k]) if q > 0 else 0.0,
                     # static pressure rise (Pa) from the intake side to the exhaust side
                     "pressure_rise_pa": float(pf[t["exhaust_cells"]].mean() - pf[t["intake_cells"]].mean())})
@@ -432,6 +435,9 @@ def summary(sim, state) -> dict:
             q = r["volume_flow_m3_s"]
             if s is not None:
                 s["expected_delta_t_k"] = (r["power_w"] / (cfg.rho_cp * q)) if q > 0 else None
+                # rise measured in the air: the cells behind the exhaust against those
+                # in front of the intake (mixing with neighbours blurs it slightly)
+                s["measured_delta_t_k"] = r["exhaust_air_c"] - r["intake_air_c"]
         out["servers"] = m.pop("servers")
         out["air"] = m
     out.setdefault("air", {})
