@@ -379,7 +379,8 @@ def _cells_of(name: str, size) -> int:
 
 # ----------------------------------------------------------------------------- sections
 
-def run_case_set(conf: dict, devices, bandwidths: dict, precisions, log) -> list[dict]:
+def run_case_set(conf: dict, devices, bandwidths: dict, precisions, log,
+                 errors: list | None = None) -> list[dict]:
     rows = []
     for precision in ("float32", "float64"):   # float32 first: float64 turns on x64 for good
         if precision not in precisions:
@@ -388,10 +389,18 @@ def run_case_set(conf: dict, devices, bandwidths: dict, precisions, log) -> list
             for name, size, precs in conf["runs"]:
                 if precision not in precs:
                     continue
-                steps = steps_for(_cells_of(name, size), conf)
-                case = make_case(name, size, precision, steps)
-                row = measure(case, dev, bandwidths.get(dev.platform), label=name, size=size,
-                              pressure=precision in conf.get("pressure_precisions", precisions))
+                try:
+                    steps = steps_for(_cells_of(name, size), conf)
+                    case = make_case(name, size, precision, steps)
+                    row = measure(case, dev, bandwidths.get(dev.platform), label=name, size=size,
+                                  pressure=precision in conf.get("pressure_precisions", precisions))
+                except Exception as exc:   # e.g. a case refused at this grid: report, go on
+                    err = {"case": name, "size": size, "precision": precision,
+                           "backend": dev.platform, "error": f"{type(exc).__name__}: {exc}"}
+                    if errors is not None:
+                        errors.append(err)
+                    log(f"{dev.platform} {precision} {name} size {size}: FAILED {err['error'][:300]}")
+                    continue
                 rows.append(row)
                 log(_row_line(row))
     return rows
@@ -656,6 +665,8 @@ def markdown(doc: dict) -> str:
             f(r.get("xla_bytes_accessed"), "{:.3g}"), f(r.get("hand_bytes_per_step"), "{:.3g}"),
             f(None if r.get("floor_s_per_step_hand") is None else 1e3 * r["floor_s_per_step_hand"], "{:.3f}"),
             f(r.get("achieved_pct_hand"), "{:.1f}"), f(r.get("achieved_pct_xla"), "{:.1f}")]) + " |")
+    for e in doc.get("errors") or []:
+        out.append(f"\nFailed: {e['backend']} {e['precision']} {e['case']} size {e['size']}: {e['error']}")
     for backend, sc in doc.get("scaling", {}).get("by_backend", {}).items():
         out += ["", f"Scaling ({backend}, cavity, float32; target <= {SCALING_TARGET}x of 32^3 per cell-step):", "",
                 "| grid | cells | wall ns/cell-step | x 32^3 | CPU ns/cell-step | x 32^3 | p-it/step | "
@@ -755,7 +766,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
                     "devices": [{"platform": d.platform, "kind": d.device_kind} for d in devices],
                     "timestamp": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")},
-        "bandwidth": bandwidths, "rows": [], "scaling": {}, "batch": None, "peers": None,
+        "bandwidth": bandwidths, "rows": [], "errors": [], "scaling": {}, "batch": None,
+        "peers": None,
     }
     path = out_dir / "suite.json"
 
@@ -766,7 +778,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # float32 work first (rows, then the float32 batch): a float64 run turns on
     # jax_enable_x64 for the rest of the process
     rows = doc["rows"]
-    rows += run_case_set(conf, devices, bandwidths, tuple(p for p in precisions if p == "float32"), log)
+    rows += run_case_set(conf, devices, bandwidths, tuple(p for p in precisions if p == "float32"),
+                         log, doc["errors"])
     write()
     if not args.no_batch and "float32" in precisions:
         try:
@@ -775,7 +788,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             doc["batch_error"] = f"{type(exc).__name__}: {exc}"
             log(f"batch section failed: {doc['batch_error'][:300]}")
         write()
-    rows += run_case_set(conf, devices, bandwidths, tuple(p for p in precisions if p == "float64"), log)
+    rows += run_case_set(conf, devices, bandwidths, tuple(p for p in precisions if p == "float64"),
+                         log, doc["errors"])
     doc["scaling"] = scaling(rows)
     for backend, sc in doc["scaling"]["by_backend"].items():
         log(f"scaling ({backend}): " + ", ".join(
@@ -792,4 +806,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     plot(doc, out_dir / "suite.png")
     log(f"wrote {path} and {out_dir / 'suite.png'}")
     bad = [r for r in rows if r["status"] == "diverged"]
-    return 1 if bad else 0
+    return 1 if bad or doc["errors"] else 0

@@ -88,6 +88,7 @@ def test_suite_tiny_writes_json_schema_and_plot(tmp_path):
     assert doc["bandwidth"]["cpu"]["bytes_per_s"] > 0
     expected = [(c, s, p) for c, s, ps in suite.CONFIGS["tiny"]["runs"] for p in ps]
     assert [(r["case"], r["size"], r["precision"]) for r in doc["rows"]] == expected
+    assert doc["errors"] == []
     for row in doc["rows"]:
         for key in ROW_KEYS:
             assert row[key] is not None, key
