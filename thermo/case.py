@@ -29,7 +29,7 @@ __all__ = ["Case", "CaseError", "case_from_dict", "default_case_path", "example_
 
 FACES = ("x-", "x+", "y-", "y+", "z-", "z+")
 FLOWS = ("wall", "slip", "inlet", "outlet", "periodic")
-PART_KINDS = ("solid", "server", "fan", "crah", "porous", "cold_plate")
+PART_KINDS = ("solid", "server", "fan", "crah", "porous", "cold_plate", "fluid")
 PART_KINDS_LATER = ("tank",)
 # kinds the air moves through (a fixed flow between an intake face and an exhaust face)
 THROUGHFLOW_KINDS = ("server", "fan", "crah")
@@ -594,11 +594,16 @@ def _part(c: _Checker, key: str, item: Any, names: set[str], user: dict[str, Mat
     names.add(name)
     kind = c.string(c.required(t, "kind", key, ", ".join(PART_KINDS)), f"{key}.kind",
                     PART_KINDS, PART_KINDS_LATER)
-    if kind in ("solid", "cold_plate"):
+    if kind in ("solid", "cold_plate", "fluid"):
         mat = c.required(t, "material", key, _known_materials(user))
     else:  # compact parts: the material only colours the result (the chassis)
         mat = t.get("material", _DEFAULT_MATERIAL[kind])
     material = _resolve(c, mat, f"{key}.material", user)
+    if kind == "fluid" and not material.is_fluid:
+        # a second fluid region (a resolved cold plate's coolant): flow is solved in it
+        fluids = sorted(n for n, m in {**LIBRARY, **user}.items() if m.is_fluid)
+        raise c.fail(f"{key}.material", f"{mat!r} is a solid (it has no viscosity); a fluid "
+                     "part needs a fluid", "a fluid: " + ", ".join(fluids))
     p: dict[str, Any] = {"name": name, "kind": kind, "material": mat}
     p.update(_part_shape(c, t, key, name, size))
     p["power"] = c.number(t.get("power", 0.0), f"{key}.power", lo=0.0)
@@ -611,6 +616,7 @@ def _part(c: _Checker, key: str, item: Any, names: set[str], user: dict[str, Mat
 _DEFAULT_MATERIAL = {"server": "steel", "fan": "steel", "crah": "steel", "porous": "steel"}
 _KIND_KEYS = {
     "solid": (),
+    "fluid": (),
     "cold_plate": ("volume_flow",),
     "server": ("direction", "intake", "volume_flow", "flow_per_kw"),
     "fan": ("direction", "intake", "volume_flow", "curve"),

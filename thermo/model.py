@@ -61,9 +61,9 @@ def voxelise(case: Case) -> Geometry:
                                 "a shape inside the domain")
             m = cell_mask(grid, shape)
             owner[m] = len(instances)
-            if is_open(part):  # the fluid fills it: a porous tile, a fan's disc
+            if is_open(part) and part["kind"] != "fluid":  # the fluid fills it: porous, fan disc
                 mat[m] = 0
-            else:
+            else:  # solids, and fluid parts (a second fluid: its own material)
                 if part["material"] not in names:
                     names.append(part["material"])
                 mat[m] = names.index(part["material"])
@@ -88,13 +88,45 @@ def voxelise(case: Case) -> Geometry:
             f"later parts): {shown}. Their power is spread over the cells they overlap and "
             f"their material is not resolved; refine domain.cells to resolve them")
     open_ = np.array([is_open(d["parts"][inst["part"]]) for inst in instances], dtype=bool)
+    _check_fluid_regions(src, d["parts"], instances, owner, mat, open_)
     return Geometry(grid, owner, mat, names, instances, power, warnings, open_)
 
 
 def is_open(part: dict) -> bool:
-    """Whether the fluid flows through the part's cells (porous media, a fan given by its
-    curve) rather than around them (solids) or by a fixed flow (servers, fixed fans, CRAHs)."""
-    return part["kind"] == "porous" or (part["kind"] == "fan" and part.get("curve") is not None)
+    """Whether a fluid flows through the part's cells (porous media, a fan given by its
+    curve, a fluid part) rather than around them (solids) or by a fixed flow (servers,
+    fixed fans, CRAHs)."""
+    return part["kind"] in ("porous", "fluid") or (part["kind"] == "fan"
+                                                   and part.get("curve") is not None)
+
+
+def _check_fluid_regions(src, parts, instances, owner, mat, open_) -> None:
+    """Fluid parts (a second fluid, e.g. a cold plate's coolant) must be walled off
+    from fluid cells of another material: no flow crosses between fluids, which
+    only exchange heat by conduction through solids."""
+    if not any(inst["kind"] == "fluid" for inst in instances):
+        return
+    fluid = (owner < 0) | (open_[np.maximum(owner, 0)] & (owner >= 0)) if len(open_) else owner < 0
+    for a in range(3):
+        n = owner.shape[a]
+        if n < 2:
+            continue
+        lo = [slice(None)] * 3
+        hi = [slice(None)] * 3
+        lo[a], hi[a] = slice(0, n - 1), slice(1, n)
+        lo, hi = tuple(lo), tuple(hi)
+        clash = fluid[lo] & fluid[hi] & (mat[lo] != mat[hi])
+        if not clash.any():
+            continue
+        for cells in (owner[lo][clash], owner[hi][clash]):
+            for j in np.unique(cells):
+                if j >= 0 and instances[j]["kind"] == "fluid":
+                    i = instances[j]["part"]
+                    raise CaseError(src, f"parts[{i}]", f"fluid part {instances[j]['name']!r} "
+                                    f"({instances[j]['material']}) touches fluid cells of another "
+                                    "material: the two fluids would mix",
+                                    "fluid regions separated by solid parts (walls at least "
+                                    "one cell thick)")
 
 
 def _face_slab(arr2d: np.ndarray, axis: int) -> np.ndarray:
@@ -173,7 +205,8 @@ class FlowModel:
 
 def _has_internal_fixed(m: "FlowModel") -> bool:
     kinds = {inst.get("kind") for inst in m.geometry.instances}
-    return bool(kinds & set(THROUGHFLOW_KINDS))
+    # fluid parts: a second fluid walled off from the first, each its own region
+    return bool(kinds & (set(THROUGHFLOW_KINDS) | {"fluid"}))
 
 
 def connected_cells(fluid: np.ndarray, free: tuple, periodic: tuple) -> np.ndarray:

@@ -31,7 +31,6 @@ def summarise(sim: Simulation, state: State, info) -> dict:
     """The contract's ``summary.json`` numbers for a finished run."""
     d = sim.case.data
     grid = sim.grid
-    fluid_mat = sim.case.fluid
     fields = sim.cell_fields(state)
     T, U = fields["T"], fields["U"]
     geo = sim.model.geometry
@@ -40,6 +39,7 @@ def summarise(sim: Simulation, state: State, info) -> dict:
     fc = sim.model.faces
     th = sim.thermal
     heat = boundary_heat(sim, state)
+    rho = _cell_density(sim)
     for i, b in enumerate(d["boundaries"]):
         a, side = FACES[b["face"]]
         n = grid.cells[a]
@@ -52,7 +52,8 @@ def summarise(sim: Simulation, state: State, info) -> dict:
         face_t = np.where(fixed, th.boundary_value[a][side].squeeze(a), tn)
         bounds[b["name"]] = {
             "heat_w": float(heat[(a, side)][owned].sum()) if owned.any() else 0.0,
-            "mass_flow_kg_s": float(fluid_mat.density * np.sum(inflow[owned]) * area),
+            "mass_flow_kg_s": float(np.sum((np.take(rho, 0 if side == 0 else n - 1, axis=a)
+                                            * inflow)[owned]) * area),
             "mean_temperature_c": float(face_t[owned].mean()) if owned.any() else float("nan"),
         }
     sources = float(th.power.sum() * grid.cell_volume)
@@ -110,12 +111,23 @@ def summarise(sim: Simulation, state: State, info) -> dict:
     } | liquid | air | coolant_flow(sim, state)  # {} without an inlet
 
 
+def _cell_density(sim: Simulation) -> np.ndarray:
+    """Density (kg/m3) of each cell's fluid: a fluid part's own material, the case's
+    fluid elsewhere (solids included: no flow crosses their faces)."""
+    geo = sim.model.geometry
+    mats = [sim.case.fluid] + [sim.case.material(n) for n in geo.materials[1:]]
+    rho = np.array([m.density for m in mats])[geo.material_id]
+    return np.where(geo.fluid, rho, sim.case.fluid.density)
+
+
 def boundary_heat(sim: Simulation, state: State) -> dict:
     """Heat flow (W) into the domain through each boundary face cell, keyed by
     ``(axis, side)``: conduction through fixed-temperature and convective faces,
     imposed fluxes, and advection (rho cp u T, T in C) through open faces."""
     grid, th, cfg = sim.grid, sim.thermal, sim.settings
     T = np.asarray(state.T)
+    # rho cp of the fluid that crosses each boundary face: the boundary cell's own
+    capacity = np.where(sim.model.geometry.fluid, th.capacity, th.fluid_capacity)
     out = {}
     for a in range(3):
         if cfg.periodic[a]:
@@ -136,7 +148,8 @@ def boundary_heat(sim: Simulation, state: State) -> dict:
             flux = th.boundary_flux[a][side].squeeze(a)
             sign = 1.0 if side == 0 else -1.0
             conduction = coef * 2.0 * (value - cell) / h + flux
-            advection = sign * th.fluid_capacity * np.take(u, idx, axis=a) * np.take(faces_t, idx, axis=a)
+            rho_cp = np.take(capacity, 0 if side == 0 else n - 1, axis=a)
+            advection = sign * rho_cp * np.take(u, idx, axis=a) * np.take(faces_t, idx, axis=a)
             out[(a, side)] = (conduction + advection) * area
     return out
 

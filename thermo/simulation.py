@@ -83,6 +83,10 @@ class Params(NamedTuple):
     liquid: object = None    # cold plates: thermo.coldplate.Liquid, None without
     air: object = None       # servers, fans, CRAHs, porous parts: thermo.airflow.AirParams
     regions: jnp.ndarray = None  # closed fluid regions split by fixed-flow parts (-1 elsewhere)
+    # several fluids (kind = "fluid" parts): per-cell properties, None with one fluid
+    nu_cell: jnp.ndarray = None      # m2/s, each fluid cell's kinematic viscosity
+    rho_cp_cell: jnp.ndarray = None  # J/(m3 K), each cell's heat capacity (advection)
+    beta_cell: jnp.ndarray = None    # 1/K, each cell's expansion (buoyancy; 0 in solids)
 
 
 @dataclass(frozen=True)
@@ -119,11 +123,12 @@ class Settings:
     n_fans: int = 0                # fans given by a curve
     porous: bool = False           # any porous part
     n_regions: int = 0             # closed fluid regions with their own pressure level
+    multi_fluid: bool = False      # fluid parts: per-cell viscosity, heat capacity, expansion
 
     @property
     def variable_nu(self) -> bool:
         """Whether the viscosity is a cell field (else the scalar ``nu``)."""
-        return self.turbulence != "none" or self.nu_of_T
+        return self.turbulence != "none" or self.nu_of_T or self.multi_fluid
 
 
 def _pad_cells(f, cfg: Settings, fill):
@@ -159,12 +164,18 @@ def _viscosity(u, T, prm: Params, cfg: Settings):
     if not cfg.variable_nu:
         return None
     shape = T.shape
-    if cfg.nu_of_T:
+    if cfg.multi_fluid:
+        nu_mol = prm.nu_cell
+    elif cfg.nu_of_T:
         nu_mol = jnp.exp(jnp.interp(T, prm.visc_T, prm.visc_log_nu))
     else:
         nu_mol = jnp.full(shape, cfg.nu, T.dtype)
     nu_p = _pad_cells(nu_mol, cfg, "edge")
-    nut_p = fluid_p = None
+    nut_p = fluid_p = wet_p = None
+    if cfg.multi_fluid:
+        # an edge's molecular viscosity: the mean over its fluid cells only, so that
+        # a wall of a water channel sees water, not the air beyond the solid
+        wet_p = _pad_cells(prm.fluid, cfg, "edge")
     if cfg.turbulence != "none":
         if cfg.turbulence == "smagorinsky":
             strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
@@ -200,7 +211,11 @@ def _viscosity(u, T, prm: Params, cfg: Settings):
                 return combine(shift(f, a, 0, n[a] + 1), shift(f, a, 1, n[a] + 1))
 
             mean = lambda x, y: 0.5 * (x + y)
-            e = edges(nu_p, mean)
+            if wet_p is None:
+                e = edges(nu_p, mean)
+            else:
+                total = lambda x, y: x + y
+                e = edges(nu_p * wet_p, total) / jnp.maximum(edges(wet_p, total), 1e-30)
             if nut_p is not None:
                 e = e + edges(nut_p, mean) * edges(fluid_p, jnp.minimum)
             row.append((shift(e, a, 0, n[a]), shift(e, a, 1, n[a])))
@@ -253,7 +268,9 @@ def _tendency(u, T, prm: Params, cfg: Settings, nu=None):
         force = prm.body[c]
         if cfg.buoyancy:
             tf = face_average(T, c, periodic=cfg.periodic[c])
-            force = force - cfg.beta * (tf - cfg.t_ref) * prm.gravity[c]
+            beta = cfg.beta if prm.beta_cell is None else face_average(
+                prm.beta_cell, c, periodic=cfg.periodic[c])
+            force = force - beta * (tf - cfg.t_ref) * prm.gravity[c]
         out.append(momentum_flux_divergence(c, pads, cfg.h) + force)
     visc = lap if nu is not None else tuple(cfg.nu * x for x in lap)
     if prm.drag is not None:
@@ -354,15 +371,17 @@ def _energy(T, u, dt, prm: Params, cfg: Settings):
     (implicit, weight ``theta``), solved for the increment by multigrid-PCG."""
     pads = [pad(T, a, *(prm.t_ghosts[a] or (None, None)), normal=False,
                 periodic=cfg.periodic[a]) for a in range(3)]
+    # several fluids: each cell's own rho cp (exact: no flow crosses between fluids)
+    rho_cp = cfg.rho_cp if prm.rho_cp_cell is None else prm.rho_cp_cell
     if cfg.n_tf:
         # servers, fans and CRAHs: their exhaust faces carry the exhaust temperature
         flux = airflow.upwind_intake([u[a] * van_leer_faces(pads[a], u[a], a) for a in range(3)],
                                      pads, u, prm.air)
         _, t_out, flux = airflow.throughflow_exchange(flux, prm.air, cfg.n_tf, cfg.rho_cp, cfg.h)
-        adv = cfg.rho_cp * sum((shift(flux[a], a, 1, T.shape[a]) - shift(flux[a], a, 0, T.shape[a]))
+        adv = rho_cp * sum((shift(flux[a], a, 1, T.shape[a]) - shift(flux[a], a, 0, T.shape[a]))
                                / cfg.h[a] for a in range(3))
     else:
-        adv = cfg.rho_cp * advective_flux_divergence(pads, u, cfg.h)
+        adv = rho_cp * advective_flux_divergence(pads, u, cfg.h)
     explicit = laplacian(T, prm.t_levels[0].coeffs, cfg.h, cfg.periodic) + prm.t_source - adv
     cap = prm.capacity / (cfg.theta * dt)
     if prm.liquid is not None:
@@ -549,7 +568,10 @@ class Simulation:
             scales[2] = min(scales[2], 15.0 * float(np.sqrt(np.abs(body).max() * l_ref)))
         u_scale = max(max(scales), 1e-30)
         table = case.material(d["fluid"]["material"]).table
-        nu_of_T = bool(energy and table is not None and len({r[2] for r in table}) > 1)
+        # fluid parts (a second fluid): constant per-material properties per cell
+        multi_fluid = any(p["kind"] == "fluid" for p in d["parts"])
+        nu_of_T = bool(energy and table is not None and len({r[2] for r in table}) > 1
+                       and not multi_fluid)
         self.settings = Settings(
             h=tuple(self.grid.spacing), periodic=m.faces.periodic, active=m.active, nu=nu,
             cfl=s["cfl"], dt_fixed=s["dt"], steady=steady, end_time=s["end_time"],
@@ -560,7 +582,7 @@ class Simulation:
             time_ref=l_ref / u_scale, turbulence=turbulence,
             smagorinsky_cs=float(phys.get("smagorinsky_constant", turb.SMAGORINSKY_CS)),
             delta=turb.filter_width(self.grid.spacing, m.active), nu_of_T=nu_of_T,
-            n_regions=n_regions, n_tf=self.air.n_throughflow, n_fans=self.air.n_fans, porous=bool(self.air.porous))
+            n_regions=n_regions, multi_fluid=multi_fluid, n_tf=self.air.n_throughflow, n_fans=self.air.n_fans, porous=bool(self.air.porous))
         self.params = self._params(body, g)
 
     def _params(self, body, gravity) -> Params:
@@ -610,6 +632,19 @@ class Simulation:
             table = np.asarray(self.case.material(self.case.data["fluid"]["material"]).table)
             out["visc_T"] = arr(table[:, 0])
             out["visc_log_nu"] = arr(np.log(table[:, 2] / self.case.fluid.density))
+        if cfg.multi_fluid:
+            geo = m.geometry
+            mats = [self.case.fluid] + [self.case.material(n) for n in geo.materials[1:]]
+            nu = np.array([x.viscosity / x.density if x.is_fluid else 0.0 for x in mats])
+            beta = np.array([(x.expansion or 0.0) if x.is_fluid else 0.0 for x in mats])
+            fluid = geo.fluid
+            # solid cells: the main fluid's values (only fluid cells enter the edges)
+            out["nu_cell"] = arr(np.where(fluid, nu[geo.material_id], self.settings.nu))
+            out["beta_cell"] = arr(np.where(fluid, beta[geo.material_id], 0.0))
+            # solids (servers' throughflow cells included) as with one fluid
+            out["rho_cp_cell"] = arr(np.where(fluid, self.thermal.capacity,
+                                              self.thermal.fluid_capacity))
+            out["fluid"] = arr(fluid.astype(float))
         if cfg.turbulence != "none":
             fluid = m.geometry.fluid
             out["fluid"] = arr(fluid.astype(float))

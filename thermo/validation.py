@@ -486,3 +486,7 @@ from .validation_air import validate_fan, validate_porous  # noqa: E402
 
 VALIDATIONS["porous"] = validate_porous
 VALIDATIONS["fan"] = validate_fan
+
+from .validation_two_fluids import VALIDATIONS as _TWO_FLUIDS  # noqa: E402  (two-fluids)
+
+VALIDATIONS.update(_TWO_FLUIDS)
