@@ -164,3 +164,16 @@ def test_steady_monitor_stops_when_monitor_means_settle(monkeypatch):
     assert out["convergence"] == "monitors" and out["energy_imbalance_instantaneous"] == 0.03
     assert out["energy_imbalance"] < 1e-3  # the +-50 W swings average out
     assert out["monitors"]["spread_k"] == pytest.approx(1.0)
+
+
+def test_float32_run_with_servers_keeps_its_dtype_when_x64_is_on():
+    import jax
+
+    jax.config.update("jax_enable_x64", True)  # process-wide, as after any float64 run
+    d = room("zero-equation")
+    d["physics"]["buoyancy"] = True
+    d["solver"] = {"precision": "float32", "max_steps": 3}
+    d.pop("events")
+    with jax.numpy_dtype_promotion("strict"):  # no silent float64 anywhere in the step
+        state, info = Simulation(case_from_dict(d)).run()
+    assert info.steps == 3 and state.T.dtype == np.float32

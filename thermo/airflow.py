@@ -83,7 +83,8 @@ class AirModel:
     @property
     def speed(self) -> float:
         """The largest air speed (m/s) the parts impose: a velocity scale."""
-        return max([t["speed"] for t in self.throughflow] + [f["speed"] for f in self.fans] + [0.0])
+        return float(max([t["speed"] for t in self.throughflow] + [f["speed"] for f in self.fans]
+                         + [0.0]))
 
     @property
     def n_throughflow(self) -> int:

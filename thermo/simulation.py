@@ -575,11 +575,11 @@ class Simulation:
         self.settings = Settings(
             h=tuple(self.grid.spacing), periodic=m.faces.periodic, active=m.active, nu=nu,
             cfl=s["cfl"], dt_fixed=s["dt"], steady=steady, end_time=s["end_time"],
-            tolerance=s["tolerance"], p_tol=s["pressure_tolerance"], u_bc=u_bc, u_ref=u_scale,
-            l_ref=l_ref, singular=m.singular, energy=energy, buoyancy=buoyancy,
+            tolerance=s["tolerance"], p_tol=s["pressure_tolerance"], u_bc=u_bc, u_ref=float(u_scale),
+            l_ref=float(l_ref), singular=m.singular, energy=energy, buoyancy=buoyancy,
             theta=1.0 if steady else 0.5, rho_cp=th.fluid_capacity, beta=th.expansion,
             t_ref=th.reference_temperature, t_span=th.temperature_span,
-            time_ref=l_ref / u_scale, turbulence=turbulence,
+            time_ref=float(l_ref / u_scale), turbulence=turbulence,
             smagorinsky_cs=float(phys.get("smagorinsky_constant", turb.SMAGORINSKY_CS)),
             delta=turb.filter_width(self.grid.spacing, m.active), nu_of_T=nu_of_T,
             n_regions=n_regions, multi_fluid=multi_fluid, n_tf=self.air.n_throughflow, n_fans=self.air.n_fans, porous=bool(self.air.porous))
