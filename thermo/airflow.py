@@ -404,7 +404,7 @@ def summary(sim, state) -> dict:
         out["cooling_units"] = {r["name"]: {
             "volume_flow_m3_s": r["volume_flow_m3_s"], "return_c": r["intake_mean_c"],
             "return_max_c": r["intake_max_c"], "supply_c": r["exhaust_mean_c"],
-            "heat_removed_w": -r["heat_w"], "pressure_rise_pa": r["pressure_rise_pa"]}
+            "heat_removed_w": 0.0 - r["heat_w"], "pressure_rise_pa": r["pressure_rise_pa"]}
             for r in crahs}
     fans = {}
     for r in rows:

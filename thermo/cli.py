@@ -129,9 +129,29 @@ def _print_summary(summary: dict, outdir: pathlib.Path) -> None:
         ("max speed", _fmt(fluid.get("max_speed_m_s"), " m/s")),
         ("output", str(outdir)),
     ]
+    if summary.get("energy_imbalance") is not None:
+        rows.insert(6, ("energy imbalance", _fmt(summary.get("energy_imbalance"))
+                        + (" (window mean, monitors)" if summary.get("convergence") == "monitors" else "")))
+    air = summary.get("air") or {}
+    if air.get("rci_hi_pct") is not None:
+        rows.insert(-1, ("RCI-HI / RCI-LO", f"{air['rci_hi_pct']:.1f} % / {air['rci_lo_pct']:.1f} %"))
+        if air.get("rti_pct") is not None:
+            rows.insert(-1, ("RTI", f"{air['rti_pct']:.1f} %"))
+        rows.insert(-1, ("A1 compliant servers", f"{air.get('a1_compliant_servers')} of {air.get('n_servers')}"))
+    if air.get("fan_power_w") is not None:
+        rows.insert(-1, ("fan power", _fmt(air["fan_power_w"], " W")))
+    for name, c in (summary.get("cooling_units") or {}).items():
+        rows.insert(-1, (f"{name} removes", _fmt(c.get("heat_removed_w"), " W")))
+    for key, value in (summary.get("inlet_crossings_s") or {}).items():
+        rows.insert(-1, (f"first inlet > {key} C", "never" if value is None else _fmt(value, " s")))
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
+    if summary.get("servers"):
+        from thermo.metrics import format_server_table
+
+        print()
+        print(format_server_table({"servers": summary["servers"], **air}))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
