@@ -156,3 +156,21 @@ def test_bench_without_suite(monkeypatch, tmp_path, capsys):
 
 def test_no_command_prints_help():
     assert cli.main([]) == 2
+
+
+def test_run_report_shows_servers_rci_and_crossings(capsys, tmp_path):
+    servers = {"srv[0]": {"power_w": 10000.0, "volume_flow_m3_s": 0.7, "inlet_mean_c": 22.5,
+                          "inlet_max_c": 28.0, "exhaust_mean_c": 34.4, "ashrae_a1": "allowable"}}
+    summary = {"case": "rack", "converged": True, "steps": 5, "simulated_time_s": 1.0,
+               "wall_time_s": 2.0, "cells": 8, "energy_imbalance": 2e-4, "convergence": "monitors",
+               "fluid": {"max_speed_m_s": 3.0}, "servers": servers,
+               "air": {"rci_hi_pct": 80.0, "rci_lo_pct": 100.0, "rti_pct": None, "n_servers": 1,
+                       "a1_compliant_servers": 1, "fan_power_w": 50.0},
+               "cooling_units": {"crah": {"heat_removed_w": 9990.0}},
+               "inlet_crossings_s": {"27": 31.5, "32": None}}
+    cli._print_summary(summary, tmp_path)
+    out = capsys.readouterr().out
+    print(out)
+    for text in ("RCI-HI / RCI-LO       80.0 % / 100.0 %", "window mean, monitors", "crah removes",
+                 "first inlet > 27 C", "31.5 s", "first inlet > 32 C    never", "srv[0]", "allowable"):
+        assert text in out, text
