@@ -289,3 +289,37 @@ def test_mixing_length_channel_validation():
         print(f"{r['quantity']}: reference {r['reference']:.5g}, computed {r['computed']:.5g}, "
               f"error {r['rel_error']:.4g} (bound {r['bound']:.3g})")
     assert len(rows) == 3 and all(r["ok"] for r in rows), rows
+
+
+def test_eddy_heat_flux_is_conservative_and_matches_the_discrete_laplacian():
+    """The turbulent heat flux div(rho cp nu_t / Pr_t grad T): for a uniform nu_t and
+    T = sin(2 pi x / L) along a periodic axis it is -k (2 - 2 cos(2 pi h / L)) / h^2 T;
+    summed over a walled domain it is zero (no eddy flux through walls)."""
+    import jax.numpy as jnp
+    import numpy as np
+
+    from thermo import simulation as S
+    from thermo.case import case_from_dict
+
+    d = {"case": {"name": "eddy"}, "domain": {"size": [1.0, 0.5, 0.1], "cells": [16, 8, 1]},
+         "fluid": {"material": "air"}, "physics": {"turbulence": "zero-equation",
+                                                  "body_force": [0.1, 0.0, 0.0]},
+         "boundaries": [{"name": "a", "face": "x-", "flow": "periodic"},
+                        {"name": "b", "face": "x+", "flow": "periodic"},
+                        {"name": "hot", "face": "y-", "temperature": 30.0}]}
+    sim = S.Simulation(case_from_dict(d))
+    prm, cfg = sim.params, sim.settings
+    x = (np.arange(16) + 0.5) / 16
+    T = jnp.asarray(np.broadcast_to(np.sin(2 * np.pi * x)[:, None, None], (16, 8, 1)).copy())
+    nut = jnp.full(T.shape, 0.01)
+    got = np.asarray(S._eddy_conduction(T, nut, cfg.rho_cp, prm, cfg))
+    k = cfg.rho_cp * 0.01 / S.PRANDTL_TURBULENT
+    h = 1.0 / 16
+    want = -k * (2 - 2 * np.cos(2 * np.pi * h)) / h ** 2 * np.asarray(T)
+    print("max error", np.abs(got - want).max(), "scale", np.abs(want).max())
+    assert np.abs(got - want).max() < 1e-9 * np.abs(want).max()
+    rng = np.random.default_rng(1)
+    Tr = jnp.asarray(rng.normal(size=T.shape))
+    total = float(np.sum(S._eddy_conduction(Tr, nut, cfg.rho_cp, prm, cfg)))
+    print("sum over the domain", total)
+    assert abs(total) < 1e-9 * k

@@ -146,7 +146,61 @@ def _pad_cells(f, cfg: Settings, fill):
     return f
 
 
-def _viscosity(u, T, prm: Params, cfg: Settings):
+PRANDTL_TURBULENT = 0.85  # eddy diffusivity of heat: alpha_t = nu_t / Pr_t
+
+
+def _molecular_nu(T, prm: Params, cfg: Settings):
+    """Kinematic viscosity per cell (m2/s): per fluid, from the fluid's table at T, or
+    the scalar."""
+    if cfg.multi_fluid:
+        return prm.nu_cell
+    if cfg.nu_of_T:
+        return jnp.exp(jnp.interp(T, prm.visc_T, prm.visc_log_nu))
+    return jnp.full(T.shape, cfg.nu, T.dtype)
+
+
+def _eddy_viscosity(u, T, prm: Params, cfg: Settings):
+    """The turbulence model's eddy viscosity per cell (m2/s), zero in solids; None
+    without a model. From the velocity at the step's start (lagged)."""
+    if cfg.turbulence == "none":
+        return None
+    nu_mol = _molecular_nu(T, prm, cfg)
+    if cfg.turbulence == "smagorinsky":
+        strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
+        nut = turb.smagorinsky(strain, cfg.delta, prm.wall_dist, nu_mol, cfg.smagorinsky_cs)
+    elif cfg.turbulence == "mixing-length":
+        strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
+        nut = turb.mixing_length(u, strain, prm.wall_dist, nu_mol, prm.mixing_cap)
+    else:
+        nut = turb.chen_xu(u, prm.wall_dist)
+    return prm.fluid * nut
+
+
+def _eddy_conduction(T, nut, rho_cp, prm: Params, cfg: Settings):
+    """Turbulent heat flux divergence ``div(rho cp nu_t / Pr_t grad T)`` (W/m3),
+    explicit, between fluid cells only: the eddies mix heat as they mix momentum
+    (no flux through walls, where nu_t vanishes)."""
+    k_cell = rho_cp * nut / PRANDTL_TURBULENT
+    coeffs = []
+    for a in range(3):
+        n = T.shape[a]
+        if not cfg.active[a] or n < 2:
+            coeffs.append(jnp.zeros(tuple(m + (1 if b == a else 0) for b, m in enumerate(T.shape)),
+                                    T.dtype))
+            continue
+        lo, hi = shift(k_cell, a, 0, n - 1), shift(k_cell, a, 1, n - 1)
+        wet = shift(prm.fluid, a, 0, n - 1) * shift(prm.fluid, a, 1, n - 1)
+        inner = 0.5 * (lo + hi) * wet
+        if cfg.periodic[a]:
+            end = 0.5 * (shift(k_cell, a, 0, 1) + shift(k_cell, a, n - 1, 1)) * \
+                shift(prm.fluid, a, 0, 1) * shift(prm.fluid, a, n - 1, 1)
+        else:
+            end = jnp.zeros_like(shift(k_cell, a, 0, 1))  # adiabatic to the eddies
+        coeffs.append(jnp.concatenate([end, inner, end], axis=a))
+    return laplacian(T, tuple(coeffs), cfg.h, cfg.periodic)
+
+
+def _viscosity(u, T, prm: Params, cfg: Settings, nut=None):
     """The effective kinematic viscosity (m2/s) on the faces of each velocity
     component's control volume, or None for the constant scalar ``cfg.nu``.
 
@@ -164,12 +218,7 @@ def _viscosity(u, T, prm: Params, cfg: Settings):
     if not cfg.variable_nu:
         return None
     shape = T.shape
-    if cfg.multi_fluid:
-        nu_mol = prm.nu_cell
-    elif cfg.nu_of_T:
-        nu_mol = jnp.exp(jnp.interp(T, prm.visc_T, prm.visc_log_nu))
-    else:
-        nu_mol = jnp.full(shape, cfg.nu, T.dtype)
+    nu_mol = _molecular_nu(T, prm, cfg)
     nu_p = _pad_cells(nu_mol, cfg, "edge")
     nut_p = fluid_p = wet_p = None
     if cfg.multi_fluid:
@@ -177,15 +226,9 @@ def _viscosity(u, T, prm: Params, cfg: Settings):
         # a wall of a water channel sees water, not the air beyond the solid
         wet_p = _pad_cells(prm.fluid, cfg, "edge")
     if cfg.turbulence != "none":
-        if cfg.turbulence == "smagorinsky":
-            strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
-            nut = turb.smagorinsky(strain, cfg.delta, prm.wall_dist, nu_mol, cfg.smagorinsky_cs)
-        elif cfg.turbulence == "mixing-length":
-            strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
-            nut = turb.mixing_length(u, strain, prm.wall_dist, nu_mol, prm.mixing_cap)
-        else:
-            nut = turb.chen_xu(u, prm.wall_dist)
-        nut_p = _pad_cells(prm.fluid * nut, cfg, "zero")
+        if nut is None:
+            nut = _eddy_viscosity(u, T, prm, cfg)
+        nut_p = _pad_cells(nut, cfg, "zero")
         fluid_p = _pad_cells(prm.fluid, cfg, "zero")
     n = shape
     coef = []
@@ -366,7 +409,7 @@ def _force_limited(dt, f, visc, p, prm: Params, cfg: Settings):
     return jnp.minimum(dt, jnp.sqrt(cfg.cfl * h / jnp.maximum(accel, 1e-30)))
 
 
-def _energy(T, u, dt, prm: Params, cfg: Settings):
+def _energy(T, u, dt, prm: Params, cfg: Settings, nut=None):
     """Temperature after one step: van Leer advection (explicit) and conduction
     (implicit, weight ``theta``), solved for the increment by multigrid-PCG."""
     pads = [pad(T, a, *(prm.t_ghosts[a] or (None, None)), normal=False,
@@ -383,6 +426,8 @@ def _energy(T, u, dt, prm: Params, cfg: Settings):
     else:
         adv = rho_cp * advective_flux_divergence(pads, u, cfg.h)
     explicit = laplacian(T, prm.t_levels[0].coeffs, cfg.h, cfg.periodic) + prm.t_source - adv
+    if nut is not None:
+        explicit = explicit + _eddy_conduction(T, nut, rho_cp, prm, cfg)
     cap = prm.capacity / (cfg.theta * dt)
     if prm.liquid is not None:
         # cold plates: heat G (Tc - T) into each plate cell, implicit in T (fully,
@@ -415,7 +460,8 @@ def _step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     if cfg.porous:  # Darcy-Forchheimer drag with |u| lagged, implicit in u
         prm = prm._replace(drag=tuple(d + airflow.porous_drag(u, prm.air, c)
                                       for c, d in enumerate(prm.drag)))
-    nu = _viscosity(u, s.T, prm, cfg)  # lagged: from the velocity at the step's start
+    nut = _eddy_viscosity(u, s.T, prm, cfg)  # lagged: from the velocity at the step's start
+    nu = _viscosity(u, s.T, prm, cfg, nut)
     f, visc = _tendency(u, s.T, prm, cfg, nu)
     if cfg.n_fans:  # fan curves: a pressure rise at the flow each fan now passes
         q = airflow.fan_flows(u, prm.air, cfg.n_fans)
@@ -423,6 +469,11 @@ def _step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     fixed = tuple(prm.fixed[c] + airflow.throughflow_velocity(prm.air, c, cfg.n_tf)
                   for c in range(3))
     dt = _force_limited(_time_step(u, cfg), f, visc, s.p, prm, cfg)
+    if nut is not None and cfg.energy:  # the explicit eddy heat flux's stability limit
+        rate = jnp.max(nut) / PRANDTL_TURBULENT * sum(1.0 / cfg.h[a] ** 2
+                                                      for a in range(3) if cfg.active[a])
+        # (with the advective CFL on top: half the explicit diffusion limit)
+        dt = jnp.minimum(dt, 0.25 / jnp.maximum(rate, 1e-30))
     dt = jnp.minimum(dt, t_stop - s.t)  # land exactly on frames, checkpoints and the end
     first = s.step == 0
     ratio = jnp.where(first, 0.0, dt / jnp.where(first, 1.0, s.dt))
@@ -450,7 +501,7 @@ def _step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
         div = jnp.where(prm.air.tf_cell >= 0, 0.0, div)
     res_div = jnp.max(jnp.abs(div)) * cfg.l_ref / cfg.u_ref
     if cfg.energy:
-        T, tinfo = _energy(s.T, unew, dt, prm, cfg)
+        T, tinfo = _energy(s.T, unew, dt, prm, cfg, nut)
         # scaled by the temperature range the field has developed so far (at least
         # the spread of fixed temperatures), so that a field still at its initial
         # value cannot look converged
