@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .stencils import laplacian, laplacian_diagonal, shift
+from .stencils import laplacian_diagonal, neighbour_sum, shift
 
 
 @jax.tree_util.register_dataclass
@@ -35,6 +35,9 @@ class Level:
     lapdiag: jnp.ndarray  # diagonal of -div(c grad), identity rows included
     iso: jnp.ndarray      # 1.0 on cells with no open face (identity rows)
     shift: jnp.ndarray    # a non-negative diagonal term (e.g. heat capacity / dt)
+    # the coarsest level when small (DENSE_MAX cells) and unshifted: the inverse
+    # (pseudo-inverse when singular) of its operator; None on the other levels
+    inv: jnp.ndarray | None
     h: tuple = field(metadata=dict(static=True))
     periodic: tuple = field(metadata=dict(static=True))
     coarsen: tuple = field(metadata=dict(static=True))  # axes halved to reach the next level
@@ -42,6 +45,12 @@ class Level:
     @property
     def diag(self):
         return self.lapdiag + self.shift
+
+
+# the coarsest grid is solved exactly by a dense inverse up to this many cells (a
+# matrix-vector product, one kernel) instead of by dozens of smoothing sweeps,
+# each a handful of kernels whose launch cost dominates on such small grids
+DENSE_MAX = 128
 
 
 def _coarsenable(n: int) -> bool:
@@ -52,35 +61,66 @@ def build_hierarchy(coeffs: Sequence, h: Sequence[float], periodic: Sequence[boo
                     min_cells: int = 64) -> list[Level]:
     """Multigrid levels from the fine face coefficients ``(cx, cy, cz)``.
 
-    The levels carry a zero ``shift``; :func:`with_shift` sets one."""
-    levels = []
-    coeffs = tuple(coeffs)
+    Built on the host in float64 NumPy and stored in the coefficients' dtype:
+    eager device ops would compile a kernel per operation and shape, seconds of
+    set-up for every new grid. The levels carry a zero ``shift``; :func:`with_shift`
+    sets one."""
+    dtype = jnp.asarray(coeffs[0]).dtype
+    coeffs = tuple(np.asarray(c, dtype=np.float64) for c in coeffs)
     h = tuple(float(x) for x in h)
     periodic = tuple(bool(p) for p in periodic)
+    dev = lambda x: jnp.asarray(np.asarray(x, dtype=dtype))
+    levels = []
     while True:
         shape = tuple(c.shape[a] - 1 for a, c in enumerate(coeffs))
         coarsen = tuple(_coarsenable(n) for n in shape)
         if int(np.prod(shape)) <= min_cells or not any(coarsen):
             coarsen = (False, False, False)
         diag = laplacian_diagonal(coeffs, h, periodic)
-        iso = (diag <= 0).astype(diag.dtype)
+        iso = (diag <= 0).astype(np.float64)
         scale = sum(1.0 / (x * x) for x in h)
-        diag = jnp.where(iso > 0, scale, diag)
-        levels.append(Level(coeffs, diag, iso, jnp.zeros_like(diag), h, periodic, coarsen))
+        diag = np.where(iso > 0, scale, diag)
+        inv = None
+        if not any(coarsen) and diag.size <= DENSE_MAX:
+            inv = dev(np.linalg.pinv(dense_operator(coeffs, diag, h, periodic), hermitian=True))
+        levels.append(Level(tuple(dev(c) for c in coeffs), dev(diag), dev(iso),
+                            dev(np.zeros_like(diag)), inv, h, periodic, coarsen))
         if not any(coarsen):
             return levels
         coeffs = tuple(_coarsen_coeff(c, a, coarsen) for a, c in enumerate(coeffs))
         h = tuple(x * 2 if k else x for x, k in zip(h, coarsen))
 
 
-def _coarsen_coeff(c, axis: int, coarsen):
+def dense_operator(coeffs: Sequence[np.ndarray], diag: np.ndarray, h: Sequence[float],
+                   periodic: Sequence[bool]) -> np.ndarray:
+    """The matrix of :func:`apply` without shift (C-order cells), assembled row by
+    row from the same stencil: ``diag`` on the diagonal, ``-c / h^2`` to each
+    neighbour across a face with coefficient ``c`` (wrapped on periodic axes)."""
+    shape = diag.shape
+    n_cells = diag.size
+    a_mat = np.zeros((n_cells, n_cells))
+    a_mat[np.arange(n_cells), np.arange(n_cells)] = diag.ravel()
+    idx = np.arange(n_cells).reshape(shape)
+    for a, c in enumerate(coeffs):
+        n = shape[a]
+        take = lambda start, stop: c[(slice(None),) * a + (slice(start, stop),)]
+        k = np.arange(n).reshape([n if b == a else 1 for b in range(3)])
+        for step, w in ((1, take(1, n + 1)), (-1, take(0, n))):
+            w = np.broadcast_to(-w / h[a] ** 2, shape)
+            keep = np.broadcast_to(periodic[a] | ((k + step >= 0) & (k + step < n)), shape)
+            nb = np.roll(idx, -step, axis=a)
+            np.add.at(a_mat, (idx[keep], nb[keep]), w[keep])
+    return a_mat
+
+
+def _coarsen_coeff(c: np.ndarray, axis: int, coarsen) -> np.ndarray:
     """Average fine face coefficients of ``axis`` onto the coarse faces."""
+    sl = lambda x, t, start: x[(slice(None),) * t + (slice(start, None, 2),)]
     if coarsen[axis]:
-        c = lax.slice_in_dim(c, 0, c.shape[axis], 2, axis=axis)  # even faces
+        c = sl(c, axis, 0)  # even faces
     for t in range(3):
         if t != axis and coarsen[t]:
-            n = c.shape[t]
-            c = 0.5 * (lax.slice_in_dim(c, 0, n, 2, axis=t) + lax.slice_in_dim(c, 1, n, 2, axis=t))
+            c = 0.5 * (sl(c, t, 0) + sl(c, t, 1))
     return c
 
 
@@ -88,7 +128,10 @@ def with_shift(levels: Sequence[Level], shift) -> list[Level]:
     """The same hierarchy for ``shift - div(c grad)``; coarse shifts are block means."""
     out = []
     for lev in levels:
-        out.append(Level(lev.coeffs, lev.lapdiag, lev.iso, shift, lev.h, lev.periodic, lev.coarsen))
+        # the dense coarse inverse is of the unshifted operator; an inverse per shift
+        # (per time step) costs more inside the loop than the sweeps it saves
+        out.append(Level(lev.coeffs, lev.lapdiag, lev.iso, shift, None, lev.h, lev.periodic,
+                         lev.coarsen))
         for a in range(3):
             if lev.coarsen[a]:
                 n = shift.shape[a]
@@ -99,8 +142,8 @@ def with_shift(levels: Sequence[Level], shift) -> list[Level]:
 
 def apply(level: Level, p):
     """The SPD operator ``shift - div(c grad p)`` plus identity rows on isolated cells."""
-    return (-laplacian(p, level.coeffs, level.h, level.periodic)
-            + (level.iso * level.lapdiag + level.shift) * p)
+    # lapdiag holds the stencil's diagonal, and the identity rows' on isolated cells
+    return level.diag * p - neighbour_sum(p, level.coeffs, level.h, level.periodic)
 
 
 def _prolong_axis(x, axis: int, periodic: bool):
@@ -160,6 +203,8 @@ def vcycle(levels: Sequence[Level], b, pre: int = 2, post: int = 2, coarse_sweep
     def cycle(k, b):
         lev = levels[k]
         if k == len(levels) - 1:
+            if lev.inv is not None:
+                return (lev.inv @ b.ravel()).reshape(b.shape)
             x = smooth(lev, jnp.zeros_like(b), b, coarse_sweeps)
             return smooth(lev, x, b, coarse_sweeps, reverse=True)
         x = smooth(lev, jnp.zeros_like(b), b, pre)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 Ghost = tuple  # (alpha, beta, gamma): scalars or arrays broadcastable to a slab
@@ -87,6 +88,45 @@ def div_faces(flux: Sequence, h: Sequence[float]):
     return out
 
 
+def halo(f, periodic: Sequence[bool], skip: Sequence[bool] = (False,) * 3):
+    """``f`` with one ghost cell on each side of every axis not in ``skip``: zero
+    beyond a non-periodic boundary, wrapped on a periodic axis. One padded copy
+    from which every neighbour is a slice: XLA fuses that into the consumer, where
+    a concatenation per axis and side would each become a kernel of its own."""
+    cfg = []
+    for a in range(3):
+        n = f.shape[a]
+        if skip[a]:
+            cfg.append((0, 0, 0))
+        elif periodic[a]:
+            f = jnp.concatenate([shift(f, a, n - 1, 1), f, shift(f, a, 0, 1)], axis=a)
+            cfg.append((0, 0, 0))
+        else:
+            cfg.append((1, 1, 0))
+    return lax.pad(f, jnp.zeros((), f.dtype), cfg)
+
+
+def neighbour_sum(p, coeffs: Sequence, h: Sequence[float], periodic: Sequence[bool]):
+    """``sum_a (c_hi p_next + c_lo p_prev) / h_a^2``: the off-diagonal part of
+    :func:`laplacian`, with ``p`` zero beyond non-periodic boundaries."""
+    n = p.shape
+    # a one-cell non-periodic axis has no neighbours: no ghost layer along it
+    skip = tuple(n[a] == 1 and not periodic[a] for a in range(3))
+    q = halo(p, periodic, skip)
+    off = [0 if skip[a] else 1 for a in range(3)]
+
+    def nb(a, d):
+        return q[tuple(slice(off[b] + (d if b == a else 0), off[b] + (d if b == a else 0) + n[b])
+                       for b in range(3))]
+    out = 0.0
+    for a, c in enumerate(coeffs):
+        if skip[a]:
+            continue
+        out = out + (shift(c, a, 1, n[a]) * nb(a, 1) + shift(c, a, 0, n[a]) * nb(a, -1)) / (
+            h[a] * h[a])
+    return out
+
+
 def laplacian(p, coeffs: Sequence, h: Sequence[float], periodic: Sequence[bool]):
     """Variable-coefficient Laplacian ``div(c grad p)`` of a cell-centred field.
 
@@ -94,25 +134,33 @@ def laplacian(p, coeffs: Sequence, h: Sequence[float], periodic: Sequence[bool])
     faces and Neumann boundary faces, and on a non-periodic boundary face a
     non-zero value makes it a Dirichlet face with ``p = 0`` there.
     """
-    return div_faces(
-        [c * diff_faces(p, a, h[a], periodic=periodic[a]) for a, c in enumerate(coeffs)], h
-    )
+    return neighbour_sum(p, coeffs, h, periodic) - laplacian_diagonal(coeffs, h, periodic) * p
 
 
 def laplacian_diagonal(coeffs: Sequence, h: Sequence[float], periodic: Sequence[bool]):
-    """Magnitude of the diagonal of :func:`laplacian` per cell."""
+    """Magnitude of the diagonal of :func:`laplacian` per cell (NumPy or JAX arrays)."""
     d = 0.0
     for a, c in enumerate(coeffs):
         n = c.shape[a]
-        lo, hi = shift(c, a, 0, n - 1), shift(c, a, 1, n - 1)
+        take = lambda start, stop: c[(slice(None),) * a + (slice(start, stop),)]
+        lo, hi = take(0, n - 1), take(1, n)
         if not periodic[a]:
             # a Dirichlet boundary face sits half a cell away: twice the weight
-            m = n - 1
-            idx = lax.broadcasted_iota(jnp.int32, lo.shape, a)
-            lo = jnp.where(idx == 0, 2 * lo, lo)
-            hi = jnp.where(idx == m - 1, 2 * hi, hi)
+            end = (slice(None),) * a + (slice(0, 1),)
+            last = (slice(None),) * a + (slice(n - 2, n - 1),)
+            lo = _set(lo, end, 2 * take(0, 1))
+            hi = _set(hi, last, 2 * take(n - 1, n))
         d = d + (lo + hi) / (h[a] * h[a])
     return d
+
+
+def _set(x, index, value):
+    """``x`` with ``x[index] = value``, for NumPy (a copy) and JAX arrays."""
+    if isinstance(x, np.ndarray):
+        x = x.copy()
+        x[index] = value
+        return x
+    return x.at[index].set(value)
 
 
 def face_average(f, axis: int, *, periodic: bool):

@@ -252,8 +252,10 @@ def throughflow_velocity(ap: AirParams, c: int, n: int):
     parts' current flows (zero elsewhere)."""
     if n == 0:
         return 0.0
+    # NumPy parameters give a NumPy answer (set-up on the host: nothing to compile)
+    xp = np if isinstance(ap.tf_flow, np.ndarray) else jnp
     idx = ap.tf_index[c]
-    return jnp.where(idx >= 0, ap.tf_flow[jnp.maximum(idx, 0)] * ap.tf_coef[c], 0.0)
+    return xp.where(idx >= 0, ap.tf_flow[xp.maximum(idx, 0)] * ap.tf_coef[c], 0.0)
 
 
 def fan_flows(u, ap: AirParams, n_fans: int):

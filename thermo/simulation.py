@@ -638,7 +638,8 @@ class Simulation:
 
     def _params(self, body, gravity) -> Params:
         m, th, dt = self.model, self.thermal, self.dtype
-        arr = lambda x: jnp.asarray(x, dt)
+        # converted on the host: an eager device conversion compiles per shape
+        arr = lambda x: jnp.asarray(np.asarray(x, dtype=dt))
         tri = lambda g: None if g is None else tuple(tuple(arr(v) for v in side) for side in g)
         levels = build_hierarchy([arr(f) for f in m.free], self.grid.spacing, m.faces.periodic)
         t_levels = build_hierarchy([arr(c) for c in th.conductance], self.grid.spacing,
@@ -741,8 +742,11 @@ class Simulation:
         d = self.case.data
         dt = self.dtype
         u0 = d["fluid"]["initial_velocity"]
-        u = tuple(jnp.asarray(self.model.free[c] * u0[c] + self.model.fixed[c], dt)
-                  + airflow.throughflow_velocity(self.params.air, c, self.settings.n_tf)
+        # on the host (eager device ops would compile per shape)
+        air = jax.tree_util.tree_map(np.asarray, self.params.air)
+        u = tuple(jnp.asarray(np.asarray(
+            self.model.free[c] * u0[c] + self.model.fixed[c]
+            + airflow.throughflow_velocity(air, c, self.settings.n_tf), dtype=dt))
                   for c in range(3))
         zero = jnp.zeros((), dt)
         return State(
