@@ -25,7 +25,8 @@ from thermo.kernels.multigrid import build_hierarchy, with_shift
 from thermo.kernels.krylov import pcg
 from thermo.kernels.poisson import solve_poisson, solve_spd
 from thermo.kernels.stencils import (cell_velocity, diff_faces, divergence, face_average,
-                                     laplacian, pad, shift)
+                                     halo_with_ghosts, laplacian, pad, shift,
+                                     widen_ghosts)
 from thermo.kernels import turbulence as turb
 
 from . import airflow, coldplate
@@ -64,6 +65,8 @@ class Params(NamedTuple):
     wall_nb: tuple
     ghosts: tuple
     ghosts_hom: tuple        # the same ghosts with zero boundary values
+    ghosts_halo: tuple       # ghosts and ghosts_hom widened for halo_with_ghosts
+    ghosts_hom_halo: tuple
     implicit: tuple          # faces of the implicit viscous solve (free, no duplicates)
     levels: list
     body: jnp.ndarray
@@ -268,7 +271,8 @@ def _viscosity(u, T, prm: Params, cfg: Settings, nut=None):
 
 def _vector_laplacian(u, ghosts, wall_nb, cfg: Settings, nu=None):
     """Laplacian (1/m2 times velocity) of each face-velocity component, with the
-    boundary ghosts ``ghosts[c][a]`` and mirrored no-slip ghosts at solids.
+    boundary ghosts ``ghosts[c][a]`` (widened: ``Params.ghosts_halo``) and
+    mirrored no-slip ghosts at solids.
 
     With ``nu`` (from :func:`_viscosity`) the divergence form
     ``sum_a d/dx_a (nu d u_c / dx_a)`` (m/s2) instead: fluxes on the control
@@ -277,13 +281,15 @@ def _vector_laplacian(u, ghosts, wall_nb, cfg: Settings, nu=None):
     out = []
     for c in range(3):
         lap = 0.0
+        q = halo_with_ghosts(u[c], ghosts[c], c, cfg.periodic, cfg.active)
+        shape = u[c].shape
+        core = [1 if cfg.active[b] else 0 for b in range(3)]
         for a in range(3):
             if not cfg.active[a]:
                 continue
-            q = pad(u[c], a, *(ghosts[c][a] or (None, None)), normal=(a == c),
-                    periodic=cfg.periodic[a], width=1)
-            m = u[c].shape[a]
-            minus, plus = shift(q, a, 0, m), shift(q, a, 2, m)
+            minus, plus = (q[tuple(slice(core[b] + (d if b == a else 0),
+                                         core[b] + (d if b == a else 0) + shape[b])
+                                   for b in range(3))] for d in (-1, 1))
             if a != c:
                 lo, hi = wall_nb[c][a]
                 # no slip on a solid surface half a cell away, not a whole cell
@@ -305,7 +311,7 @@ def _tendency(u, T, prm: Params, cfg: Settings, nu=None):
     :func:`_viscosity`) minus the linear drag ``drag * u``."""
     pads = [[pad(u[c], a, *(prm.ghosts[c][a] or (None, None)), normal=(a == c),
                  periodic=cfg.periodic[a]) for a in range(3)] for c in range(3)]
-    lap = _vector_laplacian(u, prm.ghosts, prm.wall_nb, cfg, nu)
+    lap = _vector_laplacian(u, prm.ghosts_halo, prm.wall_nb, cfg, nu)
     out = []
     for c in range(3):
         force = prm.body[c]
@@ -338,7 +344,7 @@ def _implicit_viscous(rhs, dt, prm: Params, cfg: Settings, nu=None):
 
         def apply_a(x):
             xm = tuple(m * v for m, v in zip(mask, x))
-            lap = _vector_laplacian(xm, prm.ghosts_hom, prm.wall_nb, cfg)
+            lap = _vector_laplacian(xm, prm.ghosts_hom_halo, prm.wall_nb, cfg)
             return tuple(v + dt * d * m * v - k * m * l
                          for v, m, l, d in zip(x, mask, lap, drag))
 
@@ -347,7 +353,7 @@ def _implicit_viscous(rhs, dt, prm: Params, cfg: Settings, nu=None):
     else:
         def apply_a(x):
             xm = tuple(m * v for m, v in zip(mask, x))
-            lap = _vector_laplacian(xm, prm.ghosts_hom, prm.wall_nb, cfg, nu)
+            lap = _vector_laplacian(xm, prm.ghosts_hom_halo, prm.wall_nb, cfg, nu)
             return tuple(v + dt * d * m * v - theta_dt * m * l
                          for v, m, l, d in zip(x, mask, lap, drag))
 
@@ -660,6 +666,10 @@ class Simulation:
             ghosts_hom=tuple(tuple(None if g is None else tuple(
                 (arr(side[0]), arr(side[1]), arr(0 * side[2])) for side in g) for g in gc)
                 for gc in m.ghosts),
+            ghosts_halo=tuple(tuple(tri(g) for g in widen_ghosts(gc, m.active)) for gc in m.ghosts),
+            ghosts_hom_halo=tuple(tuple(None if g is None else tuple(
+                (arr(side[0]), arr(side[1]), arr(0 * side[2])) for side in g)
+                for g in widen_ghosts(gc, m.active)) for gc in m.ghosts),
             implicit=tuple(arr(self._implicit_mask(c)) for c in range(3)),
             levels=levels, body=arr(body), capacity=arr(capacity), t_levels=t_levels,
             t_source=arr(th.source), t_ghosts=tuple(tri(g) for g in th.ghosts),
