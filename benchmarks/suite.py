@@ -209,21 +209,21 @@ def copy_bandwidth(device, mib: int = 256, repeat: int = 5) -> dict:
 
 
 def hand_bytes_per_step(cells: int, itemsize: int, p_iters: float, t_iters: float,
-                        energy: bool) -> float:
+                        energy: bool, v_iters: float = 1.0) -> float:
     """A hand count of the bytes one step must move, each array read or written once
     per use (no reuse between kernels), in units of cell arrays of ``itemsize`` bytes:
 
     - explicit terms, predictor, correction, residuals: the state (3 velocities, p, T,
       3 tendencies) read and written (16), the masks and boundary arrays read (9),
       advection/diffusion/divergence temporaries written and read once (20): 45;
-    - the implicit viscous solve: its iterations are not recorded by the solver, so one
-      Jacobi-CG iteration of 3 components is counted (3 x 13 = 39);
+    - the implicit viscous solve: 39 per Jacobi-CG iteration of 3 components (3 x 13),
+      with the measured iterations per step;
     - each pressure MG-PCG iteration: operator apply 5, two dots 4, three axpys 9, and a
       V-cycle of 2+2 red-black sweeps (6 each), a residual (6), restriction and
       prolongation (3.25) on the fine grid, x 8/7 for the coarser levels: 56 in all;
     - energy (if solved): advection and conduction terms (15) plus 56 per MG-PCG iteration.
     """
-    units = 45 + 39 + 56 * p_iters + ((15 + 56 * t_iters) if energy else 0)
+    units = 45 + 39 * v_iters + 56 * p_iters + ((15 + 56 * t_iters) if energy else 0)
     return units * cells * itemsize
 
 
@@ -315,6 +315,7 @@ def measure(case, device, bandwidth: dict | None = None, pressure: bool = True,
     taken = int(out.step)
     p_it = float(out.p_iters_sum) / max(taken, 1)
     t_it = float(out.t_iters_sum) / max(taken, 1)
+    v_it = float(out.v_iters_sum) / max(taken, 1)
     itemsize = jnp.dtype(sim.dtype).itemsize
     state_b, params_b = _leaves_bytes(out), _leaves_bytes(prm)
     cost = _cost(compiled)
@@ -335,6 +336,7 @@ def measure(case, device, bandwidth: dict | None = None, pressure: bool = True,
         "executable_cached": cached, "warmup_steps": warm, "warmup_call_s": warm_s,
         "compilations": compilations,
         "pressure_iterations_per_step": p_it, "energy_iterations_per_step": t_it,
+        "viscous_iterations_per_step": v_it,
         "energy": bool(sim.settings.energy),
         "state_bytes": state_b, "params_bytes": params_b,
         "bytes_per_cell": (state_b + params_b) / cells,
@@ -346,7 +348,7 @@ def measure(case, device, bandwidth: dict | None = None, pressure: bool = True,
         "max_rss_bytes": _max_rss_bytes(), "device_peak_bytes": _device_peak(device),
         "xla_bytes_accessed": cost.get("bytes accessed"), "xla_flops": cost.get("flops"),
     }
-    hand = hand_bytes_per_step(cells, itemsize, p_it, t_it, sim.settings.energy)
+    hand = hand_bytes_per_step(cells, itemsize, p_it, t_it, sim.settings.energy, v_it)
     row["hand_bytes_per_step"] = hand
     if bandwidth:
         bw = bandwidth["bytes_per_s"]
@@ -571,6 +573,7 @@ def _row_line(r: dict) -> str:
             f"{r['cells']:>9,} {r['steps']:>4} {r['wall_s']:8.3f} s "
             f"{r['cell_updates_per_s'] / 1e6:7.3f} Mcell/s  compile {r['compile_s']:6.2f} s  "
             f"p-it {r['pressure_iterations_per_step']:5.2f}  "
+            f"v-it {r.get('viscous_iterations_per_step', float('nan')):5.2f}  "
             f"p-solve {'-' if ps is None else f'{1e3 * ps:8.2f} ms'}  "
             f"B/cell {r['bytes_per_cell']:6.1f}  floor {'-' if pct is None else f'{pct:5.1f} %'}")
 
@@ -648,9 +651,9 @@ def markdown(doc: dict) -> str:
         out.append(f"Copy bandwidth ({backend}, donated jitted scale of {bw['array_bytes'] / 2**20:.0f} MiB, "
                    f"read + write): **{bw['gb_per_s']:.1f} GB/s**.")
     out += ["", "| backend | precision | case | grid | cells | steps | wall s | CPU s | Mcell-upd/s | "
-            "ns/cell-step | lower s | compile s | p-it/step | p-solve ms | T-it/step | B/cell (State+Params) | "
+            "ns/cell-step | lower s | compile s | p-it/step | p-solve ms | T-it/step | v-it/step | B/cell (State+Params) | "
             "XLA peak B/cell | XLA B/step | hand B/step | floor ms/step (hand) | achieved/floor % (hand) | "
-            "achieved/floor % (XLA) |", "|" + "---|" * 22]
+            "achieved/floor % (XLA) |", "|" + "---|" * 23]
     f = lambda v, fmt: "-" if v is None or (isinstance(v, float) and not math.isfinite(v)) else fmt.format(v)
     for r in doc["rows"]:
         out.append("| " + " | ".join([
@@ -660,7 +663,8 @@ def markdown(doc: dict) -> str:
             f(r["lower_s"], "{:.2f}"), f(r["compile_s"], "{:.1f}"),
             f(r["pressure_iterations_per_step"], "{:.2f}"),
             f(None if r.get("pressure_solve_s") is None else 1e3 * r["pressure_solve_s"], "{:.2f}"),
-            f(r["energy_iterations_per_step"], "{:.2f}"), f(r["bytes_per_cell"], "{:.0f}"),
+            f(r["energy_iterations_per_step"], "{:.2f}"),
+            f(r.get("viscous_iterations_per_step"), "{:.2f}"), f(r["bytes_per_cell"], "{:.0f}"),
             f(r.get("xla_peak_bytes_per_cell"), "{:.0f}"),
             f(r.get("xla_bytes_accessed"), "{:.3g}"), f(r.get("hand_bytes_per_step"), "{:.3g}"),
             f(None if r.get("floor_s_per_step_hand") is None else 1e3 * r["floor_s_per_step_hand"], "{:.3f}"),

@@ -101,6 +101,7 @@ def summarise(sim: Simulation, state: State, info) -> dict:
                       "energy": info.res_energy},
         "pressure_iterations_per_step": info.pressure_iterations,
         "energy_iterations_per_step": info.energy_iterations,
+        "viscous_iterations_per_step": info.viscous_iterations,
         "boundaries": bounds,
         "parts": parts,
         "fluid": {
@@ -190,7 +191,8 @@ class SteadyMonitor:
 
         info = SimpleNamespace(status="running", steps=int(state.step), simulated_time=float(state.t),
                                wall_time=0.0, compile_time=0.0, res_mom=0.0, res_div=0.0,
-                               res_energy=0.0, pressure_iterations=0.0, energy_iterations=0.0)
+                               res_energy=0.0, pressure_iterations=0.0, energy_iterations=0.0,
+                               viscous_iterations=0.0)
         s = summarise(self.sim, state, info)
         t = float(state.t)
         self.records.append((t, s["net_heat_w"], s["largest_heat_term_w"], self._monitors(s)))

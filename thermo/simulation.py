@@ -54,6 +54,7 @@ class State(NamedTuple):
     p_iters: jnp.ndarray   # pressure iterations of the last step
     p_iters_sum: jnp.ndarray
     t_iters_sum: jnp.ndarray  # energy-solve iterations, summed
+    v_iters_sum: jnp.ndarray  # implicit viscous-solve iterations, summed
     status: jnp.ndarray
 
 
@@ -489,7 +490,7 @@ def _step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     grad_p = tuple(diff_faces(s.p, c, cfg.h[c], periodic=cfg.periodic[c]) for c in range(3))
     explicit = tuple(prm.free[c] * dt * (c1 * f[c] + c0 * s.tend[c] + visc[c] - grad_p[c])
                      for c in range(3))
-    du, _ = _implicit_viscous(explicit, dt, prm, cfg, nu)
+    du, vinfo = _implicit_viscous(explicit, dt, prm, cfg, nu)
     ustar = tuple(prm.free[c] * (u[c] + du[c]) + fixed[c] for c in range(3))
     rhs = divergence(ustar, cfg.h) / dt
     phi, info = solve_poisson(prm.levels, rhs, jnp.zeros_like(s.p), tol=_tol(cfg.p_tol, rhs),
@@ -518,7 +519,7 @@ def _step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
         T, res_t, t_iters = s.T, jnp.zeros_like(res_mom), jnp.int32(0)
     new = State(unew, p, T, f, dt, s.t + dt, s.step + 1, res_mom, res_div, res_t,
                 info.iterations, s.p_iters_sum + info.iterations, s.t_iters_sum + t_iters,
-                s.status)
+                s.v_iters_sum + vinfo.iterations, s.status)
     bad = ~jnp.isfinite(res_mom) | ~jnp.isfinite(res_div) | ~jnp.isfinite(res_t)
     status = jnp.where(bad, jnp.int32(DIVERGED), jnp.int32(RUNNING))
     if cfg.steady:
@@ -566,6 +567,7 @@ class RunInfo:
     compile_time: float
     pressure_iterations: float   # mean per step
     energy_iterations: float     # mean per step
+    viscous_iterations: float    # mean per step
     res_mom: float
     res_div: float
     res_energy: float
@@ -765,7 +767,7 @@ class Simulation:
             tend=tuple(jnp.zeros_like(x) for x in u), dt=zero + 1.0, t=zero, step=jnp.int32(0),
             res_mom=zero + jnp.inf, res_div=zero + jnp.inf, res_energy=zero + jnp.inf,
             p_iters=jnp.int32(0), p_iters_sum=jnp.int32(0), t_iters_sum=jnp.int32(0),
-            status=jnp.int32(RUNNING))
+            v_iters_sum=jnp.int32(0), status=jnp.int32(RUNNING))
 
     def run(self, state: State | None = None,
             progress: Callable[[State, float], None] | None = None,
@@ -817,6 +819,7 @@ class Simulation:
             wall_time=wall, compile_time=compile_time,
             pressure_iterations=float(state.p_iters_sum) / max(int(state.step), 1),
             energy_iterations=float(state.t_iters_sum) / max(int(state.step), 1),
+            viscous_iterations=float(state.v_iters_sum) / max(int(state.step), 1),
             res_mom=float(state.res_mom), res_div=float(state.res_div),
             res_energy=float(state.res_energy))
         return state, info

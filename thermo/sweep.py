@@ -49,6 +49,7 @@ class BatchInfo:
     simulated_time: float
     pressure_iterations: float   # mean per step
     energy_iterations: float     # mean per step
+    viscous_iterations: float    # mean per step
     res_mom: float
     res_energy: float
 
@@ -145,6 +146,7 @@ def _info(s: State) -> BatchInfo:
     return BatchInfo(status=STATUS[int(s.status)], steps=int(s.step), simulated_time=float(s.t),
                      pressure_iterations=float(s.p_iters_sum) / steps,
                      energy_iterations=float(s.t_iters_sum) / steps,
+                     viscous_iterations=float(s.v_iters_sum) / steps,
                      res_mom=float(s.res_mom), res_energy=float(s.res_energy))
 
 
