@@ -182,8 +182,8 @@ def test_variable_form_matches_constant_and_operator_is_symmetric():
     u = tuple(jnp.asarray(rng.normal(size=f.shape)) * prm.free[c] for c, f in enumerate(prm.free))
     # with nu_t switched off (zero wall distance) the divergence form is nu lap u
     coef = S._viscosity(u, sim.initial_state().T, prm._replace(wall_dist=0 * prm.wall_dist), cfg)
-    const = S._vector_laplacian(u, prm.ghosts_halo, prm.wall_nb, cfg)
-    var = S._vector_laplacian(u, prm.ghosts_halo, prm.wall_nb, cfg, coef)
+    const = S._vector_laplacian(u, prm.ghosts, prm.wall_nb, cfg)
+    var = S._vector_laplacian(u, prm.ghosts, prm.wall_nb, cfg, coef)
     for c in range(3):
         np.testing.assert_allclose(np.asarray(var[c] * prm.free[c]),
                                    np.asarray(cfg.nu * const[c] * prm.free[c]), atol=1e-12)
@@ -193,7 +193,7 @@ def test_variable_form_matches_constant_and_operator_is_symmetric():
     m = prm.implicit
     x = tuple(jnp.asarray(rng.normal(size=f.shape)) * k for f, k in zip(m, m))
     y = tuple(jnp.asarray(rng.normal(size=f.shape)) * k for f, k in zip(m, m))
-    L = lambda v: S._vector_laplacian(v, prm.ghosts_hom_halo, prm.wall_nb, cfg, coef)
+    L = lambda v: S._vector_laplacian(v, prm.ghosts_hom, prm.wall_nb, cfg, coef)
     dot = lambda a, b: sum(float(jnp.vdot(p * k, q * k)) for p, q, k in zip(a, b, m))
     assert dot(x, L(y)) == pytest.approx(dot(y, L(x)), rel=1e-10)
     assert dot(x, L(x)) < 0  # negative definite Laplacian: I - theta dt L is SPD

@@ -25,8 +25,7 @@ from thermo.kernels.multigrid import build_hierarchy, with_shift
 from thermo.kernels.krylov import pcg
 from thermo.kernels.poisson import solve_poisson, solve_spd
 from thermo.kernels.stencils import (cell_velocity, diff_faces, divergence, face_average,
-                                     halo_with_ghosts, laplacian, pad, shift,
-                                     widen_ghosts)
+                                     along, halo_with_ghosts, laplacian, shift)
 from thermo.kernels import turbulence as turb
 
 from . import airflow, coldplate
@@ -66,8 +65,6 @@ class Params(NamedTuple):
     wall_nb: tuple
     ghosts: tuple
     ghosts_hom: tuple        # the same ghosts with zero boundary values
-    ghosts_halo: tuple       # ghosts and ghosts_hom widened for halo_with_ghosts
-    ghosts_hom_halo: tuple
     implicit: tuple          # faces of the implicit viscous solve (free, no duplicates)
     levels: list
     body: jnp.ndarray
@@ -272,8 +269,7 @@ def _viscosity(u, T, prm: Params, cfg: Settings, nut=None):
 
 def _vector_laplacian(u, ghosts, wall_nb, cfg: Settings, nu=None):
     """Laplacian (1/m2 times velocity) of each face-velocity component, with the
-    boundary ghosts ``ghosts[c][a]`` (widened: ``Params.ghosts_halo``) and
-    mirrored no-slip ghosts at solids.
+    boundary ghosts ``ghosts[c][a]`` and mirrored no-slip ghosts at solids.
 
     With ``nu`` (from :func:`_viscosity`) the divergence form
     ``sum_a d/dx_a (nu d u_c / dx_a)`` (m/s2) instead: fluxes on the control
@@ -282,15 +278,14 @@ def _vector_laplacian(u, ghosts, wall_nb, cfg: Settings, nu=None):
     out = []
     for c in range(3):
         lap = 0.0
-        q = halo_with_ghosts(u[c], ghosts[c], c, cfg.periodic, cfg.active)
+        q = halo_with_ghosts(u[c], ghosts[c], c, cfg.periodic, cfg.active, 1)
         shape = u[c].shape
-        core = [1 if cfg.active[b] else 0 for b in range(3)]
         for a in range(3):
             if not cfg.active[a]:
                 continue
-            minus, plus = (q[tuple(slice(core[b] + (d if b == a else 0),
-                                         core[b] + (d if b == a else 0) + shape[b])
-                                   for b in range(3))] for d in (-1, 1))
+            m = shape[a]
+            qa = along(q, a, shape, cfg.active, 1)
+            minus, plus = shift(qa, a, 0, m), shift(qa, a, 2, m)
             if a != c:
                 lo, hi = wall_nb[c][a]
                 # no slip on a solid surface half a cell away, not a whole cell
@@ -310,9 +305,12 @@ def _tendency(u, T, prm: Params, cfg: Settings, nu=None):
     buoyancy ``-beta (T - T_ref) g``; and the terms the implicit solve also sees:
     viscous diffusion ``nu lap u`` (or ``div(nu_eff grad u)`` with ``nu`` from
     :func:`_viscosity`) minus the linear drag ``drag * u``."""
-    pads = [[pad(u[c], a, *(prm.ghosts[c][a] or (None, None)), normal=(a == c),
-                 periodic=cfg.periodic[a]) for a in range(3)] for c in range(3)]
-    lap = _vector_laplacian(u, prm.ghosts_halo, prm.wall_nb, cfg, nu)
+    every = (True, True, True)
+    pads = []
+    for c in range(3):
+        q = halo_with_ghosts(u[c], prm.ghosts[c], c, cfg.periodic, every, 2)
+        pads.append([along(q, a, u[c].shape, every, 2) for a in range(3)])
+    lap = _vector_laplacian(u, prm.ghosts, prm.wall_nb, cfg, nu)
     out = []
     for c in range(3):
         force = prm.body[c]
@@ -345,7 +343,7 @@ def _implicit_viscous(rhs, dt, prm: Params, cfg: Settings, nu=None):
 
         def apply_a(x):
             xm = tuple(m * v for m, v in zip(mask, x))
-            lap = _vector_laplacian(xm, prm.ghosts_hom_halo, prm.wall_nb, cfg)
+            lap = _vector_laplacian(xm, prm.ghosts_hom, prm.wall_nb, cfg)
             return tuple(v + dt * d * m * v - k * m * l
                          for v, m, l, d in zip(x, mask, lap, drag))
 
@@ -354,7 +352,7 @@ def _implicit_viscous(rhs, dt, prm: Params, cfg: Settings, nu=None):
     else:
         def apply_a(x):
             xm = tuple(m * v for m, v in zip(mask, x))
-            lap = _vector_laplacian(xm, prm.ghosts_hom_halo, prm.wall_nb, cfg, nu)
+            lap = _vector_laplacian(xm, prm.ghosts_hom, prm.wall_nb, cfg, nu)
             return tuple(v + dt * d * m * v - theta_dt * m * l
                          for v, m, l, d in zip(x, mask, lap, drag))
 
@@ -419,8 +417,9 @@ def _force_limited(dt, f, visc, p, prm: Params, cfg: Settings):
 def _energy(T, u, dt, prm: Params, cfg: Settings, nut=None):
     """Temperature after one step: van Leer advection (explicit) and conduction
     (implicit, weight ``theta``), solved for the increment by multigrid-PCG."""
-    pads = [pad(T, a, *(prm.t_ghosts[a] or (None, None)), normal=False,
-                periodic=cfg.periodic[a]) for a in range(3)]
+    every = (True, True, True)
+    q = halo_with_ghosts(T, prm.t_ghosts, -1, cfg.periodic, every, 2)
+    pads = [along(q, a, T.shape, every, 2) for a in range(3)]
     # several fluids: each cell's own rho cp (exact: no flow crosses between fluids)
     rho_cp = cfg.rho_cp if prm.rho_cp_cell is None else prm.rho_cp_cell
     if cfg.n_tf:
@@ -668,10 +667,6 @@ class Simulation:
             ghosts_hom=tuple(tuple(None if g is None else tuple(
                 (arr(side[0]), arr(side[1]), arr(0 * side[2])) for side in g) for g in gc)
                 for gc in m.ghosts),
-            ghosts_halo=tuple(tuple(tri(g) for g in widen_ghosts(gc, m.active)) for gc in m.ghosts),
-            ghosts_hom_halo=tuple(tuple(None if g is None else tuple(
-                (arr(side[0]), arr(side[1]), arr(0 * side[2])) for side in g)
-                for g in widen_ghosts(gc, m.active)) for gc in m.ghosts),
             implicit=tuple(arr(self._implicit_mask(c)) for c in range(3)),
             levels=levels, body=arr(body), capacity=arr(capacity), t_levels=t_levels,
             t_source=arr(th.source), t_ghosts=tuple(tri(g) for g in th.ghosts),
