@@ -29,6 +29,7 @@ values, never the compiled code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -345,6 +346,17 @@ def fan_rise(q, ap: AirParams):
     return jnp.where(s > 0, s * s * rise, 0.0)
 
 
+@partial(jax.jit, static_argnums=(3, 4, 5))
+def _intake_exhaust(ap: AirParams, u, t_pads, n: int, rho_cp: float, h: tuple):
+    """Intake and exhaust mean temperatures (C) per throughflow part, in one compiled
+    call (op by op, each operation would compile for every new grid)."""
+    from thermo.kernels.energy import van_leer_faces
+
+    flux = upwind_intake([u[a] * van_leer_faces(t_pads[a], u[a], a) for a in range(3)], t_pads, u, ap)
+    t_in, t_out, _ = throughflow_exchange(flux, ap, n, rho_cp, h)
+    return t_in, t_out
+
+
 def throughflow_report(air: AirModel, ap: AirParams, T, u, p, t_pads, rho: float, rho_cp: float,
                        h) -> list[dict]:
     """Per throughflow part, at the current state: flow (m3/s), intake mean and max
@@ -352,11 +364,8 @@ def throughflow_report(air: AirModel, ap: AirParams, T, u, p, t_pads, rho: float
     temperature (C) and the heat it gives the air (W, negative for a CRAH)."""
     if not air.throughflow:
         return []
-    from thermo.kernels.energy import van_leer_faces
-
-    flux = upwind_intake([u[a] * van_leer_faces(t_pads[a], u[a], a) for a in range(3)], t_pads, u, ap)
-    t_in, t_out, _ = throughflow_exchange(flux, ap, air.n_throughflow, rho_cp, h)
-    t_in, t_out = np.asarray(t_in), np.asarray(t_out)
+    t_in, t_out = (np.asarray(x) for x in _intake_exhaust(ap, u, t_pads, air.n_throughflow,
+                                                          float(rho_cp), tuple(h)))
     flows = np.asarray(ap.tf_flow)
     Tf = np.asarray(T).ravel()
     pf = np.asarray(p).ravel() * rho
@@ -376,6 +385,14 @@ def throughflow_report(air: AirModel, ap: AirParams, T, u, p, t_pads, rho: float
     return out
 
 
+@partial(jax.jit, static_argnums=2)
+def _temperature_pads(T, ghosts, periodic: tuple):
+    from thermo.kernels.stencils import pad
+
+    return [pad(T, a, *(ghosts[a] or (None, None)), normal=False, periodic=periodic[a])
+            for a in range(3)]
+
+
 FAN_EFFICIENCY = 0.5  # fan-and-motor efficiency of the cooling-power estimate
 
 
@@ -385,15 +402,13 @@ def summary(sim, state) -> dict:
     ``fans``; and ``heat_w``, what the parts add to the air (W; CRAHs negative) for the
     energy balance. Empty dict without such parts."""
     from thermo import metrics
-    from thermo.kernels.stencils import pad
 
     air = sim.air
     if not air.throughflow and not air.fans:
         return {}
     fl = sim.case.fluid
     cfg, prm = sim.settings, sim.params
-    pads = [pad(state.T, a, *(prm.t_ghosts[a] or (None, None)), normal=False,
-                periodic=cfg.periodic[a]) for a in range(3)]
+    pads = _temperature_pads(state.T, prm.t_ghosts, cfg.periodic)
     rows = throughflow_report(air, prm.air, state.T, state.u, state.p, pads, fl.density,
                               cfg.rho_cp, cfg.h)
     # the energy balance's terms: heat given to the air by servers, taken by CRAHs

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import pathlib
 import sys
+from functools import partial
 
 import jax
 import numpy as np
@@ -121,6 +122,12 @@ def _cell_density(sim: Simulation) -> np.ndarray:
     return np.where(geo.fluid, rho, sim.case.fluid.density)
 
 
+@partial(jax.jit, static_argnums=3)
+def _boundary_face_values(T, u_a, ghosts, a: int):
+    # one compiled call: op by op, each operation would compile for every new grid
+    return van_leer_faces(pad(T, a, *ghosts, normal=False, periodic=False), u_a, a)
+
+
 def boundary_heat(sim: Simulation, state: State) -> dict:
     """Heat flow (W) into the domain through each boundary face cell, keyed by
     ``(axis, side)``: conduction through fixed-temperature and convective faces,
@@ -137,9 +144,8 @@ def boundary_heat(sim: Simulation, state: State) -> dict:
             continue
         n, h = grid.cells[a], grid.spacing[a]
         area = np.prod([grid.spacing[t] for t in range(3) if t != a])
-        padded = pad(state.T, a, *[tuple(np.asarray(x) for x in g) for g in th.ghosts[a]],
-                     normal=False, periodic=False)
-        faces_t = np.asarray(van_leer_faces(padded, state.u[a], a))
+        ghosts = tuple(tuple(np.asarray(x) for x in g) for g in th.ghosts[a])
+        faces_t = np.asarray(_boundary_face_values(state.T, state.u[a], ghosts, a))
         u = np.asarray(state.u[a])
         for side in (0, 1):
             idx = 0 if side == 0 else n

@@ -547,6 +547,8 @@ def _before(t):
 
 
 _COMPILED: dict = {}
+# one compiled call per grid (op by op, each operation would compile per grid)
+_cell_velocity = jax.jit(cell_velocity)
 
 
 def _compiled_advance(cfg: Settings) -> Callable:
@@ -847,7 +849,7 @@ class Simulation:
         """Cell-centred NumPy fields: T (C), U (m/s, 3 comps), p (m2/s2), material (id)."""
         return {
             "T": np.asarray(state.T),
-            "U": np.asarray(cell_velocity(state.u)),
+            "U": np.asarray(_cell_velocity(state.u)),
             "p": np.asarray(state.p),
             "material": self.model.geometry.material_id.astype(np.int32),
         }
