@@ -174,3 +174,38 @@ def test_run_report_shows_servers_rci_and_crossings(capsys, tmp_path):
     for text in ("RCI-HI / RCI-LO       80.0 % / 100.0 %", "window mean, monitors", "crah removes",
                  "first inlet > 27 C", "31.5 s", "first inlet > 32 C    never", "srv[0]", "allowable"):
         assert text in out, text
+
+
+_COUNT_CACHE_HITS = """
+import sys, jax.monitoring
+hits = []
+jax.monitoring.register_event_listener(
+    lambda name, **kw: hits.append(name) if name == "/jax/compilation_cache/cache_hits" else None)
+from thermo.cli import main
+code = main(["run", "--example", "cavity2d", "--set", "domain.cells=[16,16,1]",
+             "--set", "solver.max_steps=20", "-o", sys.argv[1], "--quiet"])
+print("HITS", len(hits))
+sys.exit(code)
+"""
+
+
+def test_a_second_run_reads_the_compiled_solver_from_disk(tmp_path):
+    """`thermo run` keeps compiled solvers in THERMO_XLA_CACHE: a second process
+    running the same grid loads the step from there instead of compiling it."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, THERMO_XLA_CACHE=str(tmp_path / "xla"))
+    hits = []
+    for k in range(2):
+        out = subprocess.run([sys.executable, "-c", _COUNT_CACHE_HITS, str(tmp_path / f"run{k}")],
+                             env=env, capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, out.stderr[-2000:]
+        hits.append(int(out.stdout.split("HITS")[1]))
+    entries = list((tmp_path / "xla").iterdir())
+    print("cache hits per run", hits, "entries", len(entries))
+    assert entries and hits[0] == 0 and hits[1] >= 1
+    env["THERMO_XLA_CACHE"] = "off"
+    out = subprocess.run([sys.executable, "-c", _COUNT_CACHE_HITS, str(tmp_path / "run-off")],
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0 and int(out.stdout.split("HITS")[1]) == 0
