@@ -1,4 +1,4 @@
-"""result.h5 (VTKHDF ImageData) and summary.json writers."""
+"""result.vtkhdf (VTKHDF ImageData) and summary.json writers."""
 from __future__ import annotations
 
 import json
@@ -51,7 +51,7 @@ def vtk_cell_order(a: np.ndarray) -> np.ndarray:
 def test_pyvista_reads_geometry_and_cell_values(tmp_path, kind):
     grid = GRIDS[kind]
     fields = make_fields(grid)
-    path = tmp_path / "result.h5"
+    path = tmp_path / "result.vtkhdf"
     write_result(path, grid, fields, case_text=CASE_TEXT)
 
     mesh = read_pyvista(path)
@@ -83,7 +83,7 @@ def test_pyvista_reads_geometry_and_cell_values(tmp_path, kind):
 def test_multi_chunk_gzip_datasets_read_by_vtk(tmp_path):
     grid = Grid(size=(1.0, 1.0, 1.0), cells=(40, 30, 20))
     fields = make_fields(grid)
-    path = tmp_path / "result.h5"
+    path = tmp_path / "result.vtkhdf"
     write_result(path, grid, fields)
     with h5py.File(path, "r") as f:
         ds = f["VTKHDF/CellData/T"]
@@ -104,7 +104,7 @@ def test_plain_pyvista_read_with_vtkhdf_extension(tmp_path):
 
 def test_hdf5_layout(tmp_path):
     grid = GRIDS["3d"]
-    path = tmp_path / "result.h5"
+    path = tmp_path / "result.vtkhdf"
     write_result(path, grid, make_fields(grid), case_text=CASE_TEXT)
     with h5py.File(path, "r") as f:
         vtk = f["VTKHDF"]
@@ -132,7 +132,7 @@ def test_read_result_round_trips(tmp_path, kind):
     ]
     extra = {"steps": 12, "converged": True, "residual": 1.5e-7, "backend": "cpu",
              "boundaries": {"hot": {"heat_w": 0.045}}, "cells_list": [4, 3, 2]}
-    path = tmp_path / "result.h5"
+    path = tmp_path / "result.vtkhdf"
     write_result(path, grid, fields, case_text=CASE_TEXT, attrs=extra, frames=frames)
 
     out = read_result(path)
@@ -168,28 +168,28 @@ def test_no_frames_gives_empty_list(tmp_path):
 
 def test_bad_field_shape_writes_nothing(tmp_path):
     grid = GRIDS["3d"]
-    path = tmp_path / "result.h5"
+    path = tmp_path / "result.vtkhdf"
     with pytest.raises(ValueError):
         write_result(path, grid, {"T": np.zeros((3, 4, 2))})
     assert os.listdir(tmp_path) == []
 
 
 def test_atomic_path_failure_leaves_existing_file(tmp_path):
-    path = tmp_path / "result.h5"
+    path = tmp_path / "result.vtkhdf"
     path.write_bytes(b"old contents")
     with pytest.raises(RuntimeError, match="boom"):
         with atomic_path(path) as tmp:
-            assert tmp.parent == path.parent and tmp.name.startswith(".result.h5.tmp-")
+            assert tmp.parent == path.parent and tmp.name.startswith(".result.vtkhdf.tmp-")
             tmp.write_bytes(b"half written")
             raise RuntimeError("boom")
     assert path.read_bytes() == b"old contents"
-    assert sorted(os.listdir(tmp_path)) == ["result.h5"]
+    assert sorted(os.listdir(tmp_path)) == ["result.vtkhdf"]
 
     # A failing write_result (bad field) also leaves the old file intact.
     with pytest.raises(ValueError):
         write_result(path, GRIDS["3d"], {"T": np.zeros((1, 1, 1))})
     assert path.read_bytes() == b"old contents"
-    assert sorted(os.listdir(tmp_path)) == ["result.h5"]
+    assert sorted(os.listdir(tmp_path)) == ["result.vtkhdf"]
 
 
 def test_atomic_write_bytes_replaces(tmp_path):
@@ -237,7 +237,7 @@ def test_offscreen_render_of_a_slice(tmp_path):
     os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
     pv.OFF_SCREEN = True
     grid = Grid(size=(1.0, 1.0, 1.0), cells=(8, 8, 4))
-    path = tmp_path / "result.h5"
+    path = tmp_path / "result.vtkhdf"
     write_result(path, grid, make_fields(grid))
     mesh = read_pyvista(path)
     sl = mesh.slice(normal="z", origin=mesh.center)

@@ -75,13 +75,13 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert (killed / "checkpoint.h5").exists()
-    assert not (killed / "result.h5").exists(), "the run finished before it could be killed"
+    assert not (killed / "result.vtkhdf").exists(), "the run finished before it could be killed"
     leftovers = [p.name for p in killed.iterdir() if ".tmp-" in p.name]
     assert not leftovers, leftovers
 
     summary = run_case(load_case(path), killed, quiet=True, resume=True)
     assert summary["converged"] and summary["simulated_time_s"] == pytest.approx(40.0)
-    a, b = read_result(full / "result.h5"), read_result(killed / "result.h5")
+    a, b = read_result(full / "result.vtkhdf"), read_result(killed / "result.vtkhdf")
     for name in ("T", "U", "p"):
         same = np.array_equal(a["fields"][name], b["fields"][name])
         print(name, "bitwise equal:", same, "max diff",
@@ -111,7 +111,7 @@ def test_divergence_reports_field_and_keeps_last_good_checkpoint(tmp_path):
     print(msg)
     assert "blew up at step" in msg and "non-finite" in msg and "cell" in msg
     assert "solver.cfl" in msg
-    assert (out / "checkpoint.h5").exists() and not (out / "result.h5").exists()
+    assert (out / "checkpoint.h5").exists() and not (out / "result.vtkhdf").exists()
     import h5py
     with h5py.File(out / "checkpoint.h5") as f:
         leaves = [f[k][()] for k in f if k.startswith("leaf")]

@@ -3,6 +3,7 @@ import json
 
 import jax
 import numpy as np
+import pytest
 
 from thermo.case import case_from_dict
 from thermo.runner import run_case
@@ -41,6 +42,22 @@ def test_mass_is_conserved_through_a_duct_with_a_solid(tmp_path):
     assert summary["residuals"]["continuity"] < 1e-8
     on_disk = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert on_disk["boundaries"]["out"]["mass_flow_kg_s"] == b["out"]["mass_flow_kg_s"]
+
+
+def test_a_run_writes_a_result_that_a_plain_pyvista_read_opens(tmp_path):
+    # PyVista picks its reader by extension: the result must not need force_ext
+    pv = pytest.importorskip("pyvista")
+    run_case(case_from_dict(duct_case(steps=5)), tmp_path / "out", quiet=True)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["result.vtkhdf", "summary.json"]
+    mesh = pv.read(str(tmp_path / "out" / "result.vtkhdf"))
+    assert mesh.n_cells == 32 * 8 * 8 and mesh.bounds[1] == pytest.approx(0.4)
+    import thermo
+
+    r = thermo.load(tmp_path / "out")
+    # VTK's cell order is x fastest: our [i, j, k] arrays transposed
+    np.testing.assert_array_equal(mesh.cell_data["T"], r.fields["T"].transpose(2, 1, 0).ravel())
+    speed = np.linalg.norm(mesh.cell_data["U"], axis=1)
+    assert speed.max() > 0.05 and speed.max() == pytest.approx(np.linalg.norm(r.fields["U"], axis=-1).max())
 
 
 def test_no_flow_through_solid_faces():

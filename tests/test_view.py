@@ -35,7 +35,7 @@ def result_dir(tmp_path):
     out.mkdir()
     fields = make_fields()
     frames = [(0.5, make_fields(uniform=True)), (1.0, fields)]
-    write_result(out / "result.h5", GRID, fields, case_text=CASE_TEXT,
+    write_result(out / "result.vtkhdf", GRID, fields, case_text=CASE_TEXT,
                  attrs={"steps": 7, "status": "finished", "limits": [1, 2]}, frames=frames)
     return out
 
@@ -59,7 +59,7 @@ def _no_temporaries(folder) -> None:
 # --------------------------------------------------------------------------- load
 
 def test_load_round_trips_a_written_result(result_dir):
-    r = thermo.load(result_dir / "result.h5")
+    r = thermo.load(result_dir / "result.vtkhdf")
     assert r.grid == GRID
     expected = make_fields()
     assert set(r.fields) == set(expected)
@@ -79,12 +79,25 @@ def test_load_round_trips_a_written_result(result_dir):
 
 def test_load_accepts_an_output_folder(result_dir):
     r = thermo.load(result_dir)
-    assert r.path == result_dir / "result.h5"
+    assert r.path == result_dir / "result.vtkhdf"
     np.testing.assert_array_equal(r.fields["T"], make_fields()["T"])
 
 
+def test_load_reads_an_older_versions_result_h5(tmp_path):
+    # output folders of versions before result.vtkhdf hold result.h5 (same layout)
+    write_result(tmp_path / "result.h5", GRID, make_fields(), case_text=CASE_TEXT)
+    r = thermo.load(tmp_path)
+    assert r.path == tmp_path / "result.h5"
+    np.testing.assert_array_equal(r.fields["T"], make_fields()["T"])
+    from thermo.output import read_pyvista
+
+    mesh = read_pyvista(tmp_path)  # sent to VTK's HDF reader despite the .h5
+    assert mesh.n_cells == 12 * 8 * 10
+    assert (tmp_path / "result.h5").exists() and not (tmp_path / "result.vtkhdf").exists()
+
+
 def test_load_refuses_missing_and_foreign_files(tmp_path):
-    with pytest.raises(FileNotFoundError, match="without a result.h5"):
+    with pytest.raises(FileNotFoundError, match="without a result.vtkhdf"):
         thermo.load(tmp_path)
     with pytest.raises(FileNotFoundError, match="no result file"):
         thermo.load(tmp_path / "nope.h5")
@@ -140,7 +153,7 @@ def _middle_row(img: np.ndarray) -> np.ndarray:
 
 def test_view_slice_writes_a_png_with_the_gradient(pv, result_dir, tmp_path):
     png = tmp_path / "pics" / "slice.png"
-    assert cli.main(["view", str(result_dir / "result.h5"), "--field", "T", "--slice", "z=0.5",
+    assert cli.main(["view", str(result_dir / "result.vtkhdf"), "--field", "T", "--slice", "z=0.5",
                      "--outline-parts", "-o", str(png), "--size", SIZE]) == 0
     img = _png(png)
     assert img.shape == (260, 360, 3)
@@ -154,7 +167,7 @@ def test_view_slice_writes_a_png_with_the_gradient(pv, result_dir, tmp_path):
     # The same check on a uniform temperature sees (nearly) one colour: it measures the slice.
     flat_dir = tmp_path / "flat"
     flat_dir.mkdir()
-    write_result(flat_dir / "result.h5", GRID, make_fields(uniform=True))
+    write_result(flat_dir / "result.vtkhdf", GRID, make_fields(uniform=True))
     flat_png = tmp_path / "flat.png"
     assert cli.main(["view", str(flat_dir), "--slice", "z=0.5", "-o", str(flat_png), "--size", SIZE]) == 0
     assert _colours(_middle_row(_png(flat_png))) < _colours(gradient_row) // 2
@@ -171,7 +184,7 @@ def test_view_speed_slice_with_glyphs_and_default_plane(pv, result_dir, tmp_path
 
 def test_view_3d_with_iso_surface_and_glyphs(pv, result_dir, tmp_path):
     png = tmp_path / "3d.png"
-    assert cli.main(["view", str(result_dir / "result.h5"), "--field", "T", "--iso", "35",
+    assert cli.main(["view", str(result_dir / "result.vtkhdf"), "--field", "T", "--iso", "35",
                      "--glyphs", "-o", str(png), "--size", SIZE]) == 0
     img = _png(png)
     assert _colours(img) > 100
@@ -255,4 +268,4 @@ def test_report_without_result_has_tables_and_says_why(tmp_path, capsys):
     assert cli.main(["report", str(tmp_path)]) == 0
     text = (tmp_path / "report.md").read_text()
     assert "| supply |" in text and "No pictures" in text
-    assert "no result.h5" in capsys.readouterr().err
+    assert "no result.vtkhdf" in capsys.readouterr().err

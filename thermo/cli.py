@@ -15,7 +15,7 @@ from typing import Any
 from thermo import __version__
 from thermo.case import Case, CaseError, default_case_path, load_case
 
-RESULT_FILES = ("summary.json", "result.h5")
+RESULT_FILES = ("summary.json", "result.vtkhdf", "result.h5")
 
 
 def _error(message: str) -> int:
@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"thermo {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run a case and write result.h5 and summary.json")
+    run = sub.add_parser("run", help="run a case and write result.vtkhdf and summary.json")
     run.add_argument("case", nargs="?", help="case file (default: the bundled 60 kW air-cooled rack, air-rack-60kw)")
     run.add_argument("--example", metavar="NAME",
                      help="a bundled example case instead of a file: " + ", ".join(example_names()))
@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     view = sub.add_parser("view", help="render a picture of a result (PNG, off-screen)",
                           description="Render a slice (--slice) or, without --slice, a 3-D view "
                                       "(domain outline, solid parts, mid-planes or --iso/--glyphs).")
-    view.add_argument("result", help="result.h5, or an output folder holding one")
+    view.add_argument("result", help="a result file (result.vtkhdf), or an output folder holding one")
     view.add_argument("--field", default="T",
                       help="field to colour by: T (C), U (speed, m/s), p (m2/s2), material (default T)")
     view.add_argument("--slice", nargs="?", const="mid", default=None, metavar="AXIS=VALUE",
@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     view.add_argument("--size", default="1200x800", metavar="WxH", help="picture size in pixels")
 
     report = sub.add_parser("report", help="write OUTDIR/report.md with the summary and two pictures")
-    report.add_argument("outdir", help="an output folder of `thermo run` (summary.json, result.h5)")
+    report.add_argument("outdir", help="an output folder of `thermo run` (summary.json, result.vtkhdf)")
     report.add_argument("--size", default="1000x700", metavar="WxH", help="picture size in pixels")
 
     bench = sub.add_parser("bench", help="run the benchmark suite from the repository root: "

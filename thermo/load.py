@@ -1,7 +1,7 @@
 """Open a run's results in Python: ``thermo.load(path) -> Result``.
 
-``path`` is a ``result.h5`` written by :func:`thermo.output.write_result`, or an
-output folder (then ``OUTDIR/result.h5``). Fields come back as NumPy arrays in the
+``path`` is a result file written by :func:`thermo.output.write_result`, or an
+output folder (then ``OUTDIR/result.vtkhdf``, or an older version's ``result.h5``). Fields come back as NumPy arrays in the
 solver's ``[i, j, k](, 3)`` layout: ``T`` (C), ``U`` (m/s), ``p`` (kinematic,
 m2/s2) and ``material`` (id, 0 the fluid)::
 
@@ -23,10 +23,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from thermo.meshes import Grid
+from thermo.output import RESULT_NAME, find_result
 
 __all__ = ["load", "Result", "Coords", "UNITS", "RESULT_NAME"]
-
-RESULT_NAME = "result.h5"
 #: Units of the fields the solver writes (``U`` per component; ``material`` has none).
 UNITS = {"T": "C", "U": "m/s", "p": "m2/s2"}
 _AXES = ("x", "y", "z")
@@ -115,7 +114,8 @@ class Result:
 
 
 def load(path: str | os.PathLike) -> Result:
-    """Read a result file, or ``OUTDIR/result.h5`` when ``path`` is a folder.
+    """Read a result file, or the one in ``path`` when it is a folder
+    (``result.vtkhdf``, or an older version's ``result.h5``).
 
     Raises FileNotFoundError if there is no such file, and ValueError if the file is
     not a thermo result (HDF5 with a ``VTKHDF`` ImageData group).
@@ -124,9 +124,10 @@ def load(path: str | os.PathLike) -> Result:
 
     path = Path(path)
     if path.is_dir():
-        if not (path / RESULT_NAME).is_file():
+        found = find_result(path)
+        if found is None:
             raise FileNotFoundError(f"{path} is a folder without a {RESULT_NAME}")
-        path = path / RESULT_NAME
+        path = found
     elif not path.exists():
         raise FileNotFoundError(f"no result file or output folder {path}")
     try:

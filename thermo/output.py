@@ -1,6 +1,9 @@
-"""Result files: ``result.h5`` (VTKHDF ImageData) and ``summary.json``, written atomically.
+"""Result files: ``result.vtkhdf`` (VTKHDF ImageData) and ``summary.json``, written atomically.
 
-Layout of ``result.h5`` (HDF5, written with h5py)::
+``result.vtkhdf`` is an HDF5 file (h5py opens it) named with the VTKHDF format's own
+extension, so that a plain ``pyvista.read(path)`` and ParaView pick VTK's HDF reader.
+Results of earlier versions are named ``result.h5``; :func:`find_result` and
+:func:`read_pyvista` still read them. Layout (written with h5py)::
 
     /                                   attrs: case (str, the case TOML text),
     |                                          thermo_version (str),
@@ -30,10 +33,8 @@ control and ``pyvista.read`` returns step 0 of such a file, which would hide the
 final fields. So frames live in the separate top-level ``frames`` group, which the
 VTKHDF specification leaves to applications and VTK ignores.
 
-Note on the ``.h5`` extension: PyVista 0.49 maps ``.h5`` to its Fluent CFF reader,
-so open ``result.h5`` with ``pyvista.read(path, force_ext=".hdf")`` (what
-:func:`read_pyvista` does). Files named ``*.hdf`` or ``*.vtkhdf`` open with a plain
-``pyvista.read(path)``.
+Why not ``.h5``: PyVista 0.49 maps ``.h5`` to its Fluent CFF reader, and a plain
+``pyvista.read("result.h5")`` returns an empty MultiBlock without an error.
 """
 from __future__ import annotations
 
@@ -55,10 +56,16 @@ __all__ = [
     "write_result",
     "read_result",
     "read_pyvista",
+    "find_result",
     "write_summary",
+    "RESULT_NAME",
+    "LEGACY_RESULT_NAME",
     "PRESSURE_KIND",
 ]
 
+#: The result file in an output folder, and the name earlier versions wrote.
+RESULT_NAME = "result.vtkhdf"
+LEGACY_RESULT_NAME = "result.h5"
 PRESSURE_KIND = "kinematic (p/rho, m2/s2)"
 VTKHDF_VERSION = (2, 0)
 COMPRESSION_LEVEL = 4
@@ -117,7 +124,17 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             f.write(data)
 
 
-# --------------------------------------------------------------------------- result.h5
+# --------------------------------------------------------------------------- result.vtkhdf
+
+def find_result(outdir: str | os.PathLike) -> Path | None:
+    """The result file in an output folder: ``result.vtkhdf``, else an older
+    version's ``result.h5``; None if the folder holds neither."""
+    outdir = Path(outdir)
+    for name in (RESULT_NAME, LEGACY_RESULT_NAME):
+        if (outdir / name).is_file():
+            return outdir / name
+    return None
+
 
 def _to_vtk_layout(name: str, array: Any, grid: Grid) -> np.ndarray:
     """Our [i, j, k](, c) cell array -> VTK's (nz, ny, nx[, c]) with x fastest."""
@@ -168,7 +185,7 @@ def write_result(
     attrs: dict | None = None,
     frames: list[tuple[float, dict[str, np.ndarray]]] | None = None,
 ) -> None:
-    """Write ``result.h5``: cell-centred fields on ``grid`` as VTKHDF ImageData.
+    """Write a result file (``result.vtkhdf``): cell-centred fields on ``grid`` as VTKHDF ImageData.
 
     ``fields`` maps names to arrays shaped ``grid.cells`` (scalars) or
     ``grid.cells + (3,)`` (vectors), indexed ``[i, j, k]``: the solver writes ``T``
@@ -278,12 +295,23 @@ def read_result(path: str | os.PathLike) -> dict:
 
 
 def read_pyvista(path: str | os.PathLike):
-    """Open a result file with PyVista as ``pyvista.ImageData`` (final fields as cell data).
+    """Open a result file (or an output folder's) with PyVista as ``pyvista.ImageData``
+    (final fields as cell data).
 
-    Forces VTK's HDF reader: PyVista 0.49 would pick its Fluent reader for ``.h5``.
+    A ``.vtkhdf`` file is a plain ``pyvista.read``; any other name (an older
+    version's ``result.h5``) is sent to VTK's HDF reader explicitly, since PyVista
+    0.49 would pick its Fluent reader for ``.h5``.
     """
     import pyvista
 
+    path = Path(path)
+    if path.is_dir():
+        found = find_result(path)
+        if found is None:
+            raise FileNotFoundError(f"{path} is a folder without a {RESULT_NAME}")
+        path = found
+    if path.suffix == ".vtkhdf":
+        return pyvista.read(os.fspath(path))
     return pyvista.read(os.fspath(path), force_ext=".hdf")
 
 

@@ -1,7 +1,7 @@
 """``thermo report OUTDIR``: a Markdown report of a run, with two pictures.
 
 Writes ``OUTDIR/report.md``: the numbers of ``OUTDIR/summary.json`` as tables
-(run, boundaries, parts) and, rendered from ``OUTDIR/result.h5`` next to it,
+(run, boundaries, parts) and, rendered from ``OUTDIR/result.vtkhdf`` next to it,
 ``report-temperature.png`` (temperature on the mid-height plane, normal to
 gravity) and ``report-speed.png`` (speed on the same plane, with velocity arrows),
 linked from the Markdown. All files are written atomically.
@@ -19,7 +19,6 @@ __all__ = ["ReportError", "write_report", "report_markdown", "mid_height_slice",
 
 REPORT_NAME = "report.md"
 SUMMARY_NAME = "summary.json"
-RESULT_NAME = "result.h5"
 #: Picture file name -> (field, caption word).
 PICTURES = {"report-temperature.png": ("T", "Temperature"), "report-speed.png": ("U", "Speed")}
 PICTURE_SIZE = (1000, 700)
@@ -168,10 +167,10 @@ def write_report(outdir: str | os.PathLike, size: tuple[int, int] = PICTURE_SIZE
     """Write ``OUTDIR/report.md`` and its pictures; returns (report path, warnings).
 
     Raises ReportError if ``outdir`` is not a folder or its summary.json is missing or
-    unreadable. Without result.h5 the report has the tables and says why there are no
+    unreadable. Without a result file the report has the tables and says why there are no
     pictures.
     """
-    from thermo.output import atomic_write_bytes
+    from thermo.output import RESULT_NAME, atomic_write_bytes, find_result
 
     outdir = Path(outdir)
     if not outdir.is_dir():
@@ -190,8 +189,8 @@ def write_report(outdir: str | os.PathLike, size: tuple[int, int] = PICTURE_SIZE
     notes: list[str] = []
     pictures: list[tuple[str, str]] = []
     grid_cells = None
-    result_path = outdir / RESULT_NAME
-    if not result_path.is_file():
+    result_path = find_result(outdir)
+    if result_path is None:
         notes.append(f"No pictures: {RESULT_NAME} is missing from the output folder.")
         warnings.append(f"{outdir} holds no {RESULT_NAME}: the report has no pictures")
     else:
@@ -205,7 +204,7 @@ def write_report(outdir: str | os.PathLike, size: tuple[int, int] = PICTURE_SIZE
         where = "" if 1 in grid_cells else " at mid-height"
         for file, (field, word) in PICTURES.items():
             if field not in result.fields:
-                notes.append(f"No {word.lower()} picture: {RESULT_NAME} holds no field {field} "
+                notes.append(f"No {word.lower()} picture: {result_path.name} holds no field {field} "
                              "(see output.fields in the case).")
                 continue
             warnings += render(result, outdir / file, field=field, slice=plane,

@@ -1,4 +1,4 @@
-"""Run a case end to end: set up, march, write ``result.h5`` and ``summary.json``."""
+"""Run a case end to end: set up, march, write ``result.vtkhdf`` and ``summary.json``."""
 from __future__ import annotations
 
 import json
@@ -17,10 +17,9 @@ from .boundaries import FACES
 from .case import Case, CaseError
 from .liquid import coolant_flow
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
-from .output import write_result, write_summary
+from .output import RESULT_NAME, write_result, write_summary
 from .simulation import Simulation, State
 
-RESULT_NAME = "result.h5"
 SUMMARY_NAME = "summary.json"
 
 
@@ -312,13 +311,13 @@ def _divergence_message(sim: Simulation, state: State, info) -> str:
 
 def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
              resume: bool = False, log_json: bool = False) -> dict:
-    """Set up, run and write ``OUTDIR/result.h5`` and ``OUTDIR/summary.json``.
+    """Set up, run and write ``OUTDIR/result.vtkhdf`` and ``OUTDIR/summary.json``.
 
     The grid-level checks run before the output folder is created, so a refused
     case leaves nothing behind. ``solver.checkpoint_every`` writes
     ``OUTDIR/checkpoint.h5`` atomically; ``resume`` continues from it (the case
     must be the one that wrote it). Transient frames every ``output.every``
-    seconds go into ``result.h5``. A run that blows up keeps its last good state
+    seconds go into ``result.vtkhdf``. A run that blows up keeps its last good state
     as the checkpoint and raises :class:`DivergenceError`.
     """
     sim = Simulation(case)
