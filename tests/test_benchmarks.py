@@ -2,22 +2,19 @@
 import json
 import math
 import pathlib
+import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `benchmarks` lives at the repository root, outside the package
-    sys.path.insert(0, str(ROOT))
-
-import benchmarks  # noqa: E402
-from benchmarks.cavity import QUICK_SIZES, QUICK_STEPS  # noqa: E402
+from thermo import bench
+from thermo import cli
 
 
 def test_cavity_benchmark_writes_one_row_per_size(tmp_path):
-    assert benchmarks.main(["cavity", "--sizes", "6", "--steps", "3", "--precision", "float32",
-                            "--out", str(tmp_path)]) == 0
+    assert bench.main(["cavity", "--sizes", "6", "--steps", "3", "--precision", "float32",
+                       "--out", str(tmp_path)]) == 0
     doc = json.loads((tmp_path / "cavity.json").read_text())
     (row,) = doc["rows"]
     assert row["precision"] == "float32" and row["cells"] == 6 ** 3
@@ -31,25 +28,42 @@ def test_cavity_benchmark_writes_one_row_per_size(tmp_path):
 
 
 def test_dispatch_defaults_to_the_suite_and_accepts_subcommands(monkeypatch):
-    import benchmarks.cavity
-    import benchmarks.devahldavis
-    import benchmarks.suite
+    import thermo.bench.cavity
+    import thermo.bench.devahldavis
+    import thermo.bench.suite
     seen = []
-    monkeypatch.setattr(benchmarks.suite, "main", lambda argv: seen.append(("suite", argv)) or 0)
-    monkeypatch.setattr(benchmarks.cavity, "main", lambda argv: seen.append(("cavity", argv)) or 0)
-    monkeypatch.setattr(benchmarks.devahldavis, "main", lambda argv: seen.append(("dvd", argv)) or 0)
-    assert benchmarks.main(["--quick"]) == 0
-    assert benchmarks.main(["suite", "-o", "x"]) == 0
-    assert benchmarks.main(["cavity", "--quick"]) == 0
-    assert benchmarks.main(["devahldavis", "--quick"]) == 0
+    monkeypatch.setattr(thermo.bench.suite, "main", lambda argv: seen.append(("suite", argv)) or 0)
+    monkeypatch.setattr(thermo.bench.cavity, "main", lambda argv: seen.append(("cavity", argv)) or 0)
+    monkeypatch.setattr(thermo.bench.devahldavis, "main",
+                        lambda argv: seen.append(("dvd", argv)) or 0)
+    assert bench.main(["--quick"]) == 0
+    assert bench.main(["suite", "-o", "x"]) == 0
+    assert bench.main(["cavity", "--quick"]) == 0
+    assert bench.main(["devahldavis", "--quick"]) == 0
     assert seen == [("suite", ["--quick"]), ("suite", ["-o", "x"]), ("cavity", ["--quick"]),
                     ("dvd", ["--quick"])]
 
 
+
+def test_repository_shims_and_package_entry_points(tmp_path):
+    # `python -m thermo.bench` from any folder; `python -m benchmarks[.compare_cooling]`
+    # from the repository root still reach the same code
+    root = pathlib.Path(__file__).resolve().parents[1]
+    for cwd, module in ((tmp_path, "thermo.bench"), (root, "benchmarks"),
+                        (root, "benchmarks.compare_cooling")):
+        args = ["multigrid", "--help"] if module != "benchmarks.compare_cooling" else ["--help"]
+        done = subprocess.run([sys.executable, "-m", module, *args], cwd=cwd,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        prog = "thermo.bench.compare_cooling" if "compare" in module else "thermo.bench multigrid"
+        assert f"usage: python -m {prog}" in done.stdout
+    assert list(tmp_path.iterdir()) == []    # --help writes nothing
+
+
 @pytest.mark.validation   # a run to convergence: tens of seconds
 def test_quick_devahldavis_reaches_a_steady_answer(tmp_path):
-    from benchmarks.devahldavis import QUICK_RA, QUICK_SIZES
-    assert benchmarks.main(["devahldavis", "--quick", "--out", str(tmp_path)]) == 0
+    from thermo.bench.devahldavis import QUICK_RA, QUICK_SIZES
+    assert bench.main(["devahldavis", "--quick", "--out", str(tmp_path)]) == 0
     doc = json.loads((tmp_path / "devahldavis.json").read_text())
     assert doc["benchmark"] == "devahldavis"
     assert doc["openfoam"]["peer_run"] is None
@@ -79,10 +93,22 @@ ROW_KEYS = ("case", "grid", "cells", "backend", "device_kind", "precision", "ste
             "floor_s_per_step_hand", "achieved_pct_hand")
 
 
-def test_suite_tiny_writes_json_schema_and_plot(tmp_path):
-    from benchmarks import suite
-    assert benchmarks.main(["--config", "tiny", "-o", str(tmp_path), "--no-openfoam"]) == 0
-    doc = json.loads((tmp_path / "suite.json").read_text())
+def test_default_output_folder():
+    root = pathlib.Path(__file__).resolve().parents[1]     # a checkout: benchmarks/RESULTS.md
+    assert bench.default_out(root) == pathlib.Path("benchmarks", "out")
+    assert bench.default_out(root / "tests") == pathlib.Path("bench-out")
+
+
+def test_suite_tiny_from_any_folder_writes_json_schema_and_plot(tmp_path, monkeypatch):
+    # `thermo bench` outside a checkout: the suite is the installed thermo.bench (no
+    # `benchmarks` package importable from here) and writes into ./bench-out
+    from thermo.bench import suite
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "benchmarks", None)   # `import benchmarks` fails
+    assert cli.main(["bench", "--config", "tiny", "--no-openfoam"]) == 0
+    out = tmp_path / "bench-out"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bench-out"]
+    doc = json.loads((out / "suite.json").read_text())
     assert doc["benchmark"] == "suite" and doc["config"] == "tiny"
     assert doc["machine"]["jax"] and doc["machine"]["timestamp"]
     assert doc["bandwidth"]["cpu"]["bytes_per_s"] > 0
@@ -100,13 +126,13 @@ def test_suite_tiny_writes_json_schema_and_plot(tmp_path):
     peers = doc["peers"]
     assert peers["openfoam"] is None and peers["openfoam_message"]
     assert peers["numpy"]["status"] == "converged" and math.isfinite(peers["numpy"]["nu"])
-    png = (tmp_path / "suite.png").read_bytes()
+    png = (out / "suite.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_suite_second_run_of_same_shape_compiles_nothing():
     import jax
-    from benchmarks import suite
+    from thermo.bench import suite
     dev = jax.devices("cpu")[0]
     first = suite.measure(suite.make_case("convection", 8, "float32", 3), dev, pressure=False)
     second = suite.measure(suite.make_case("convection", 8, "float32", 3), dev, pressure=False)
@@ -116,7 +142,7 @@ def test_suite_second_run_of_same_shape_compiles_nothing():
 
 
 def test_batch_equals_one_by_one():
-    from benchmarks.suite import make_case
+    from thermo.bench.suite import make_case
     from thermo.simulation import Simulation
     from thermo.sweep import run_batch, run_one_by_one
     case = make_case("convection", 8, "float64", 4)

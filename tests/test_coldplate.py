@@ -185,7 +185,7 @@ def test_unresolved_plate_refused():
 
 
 def test_compare_cooling_table_from_summaries():
-    from benchmarks.compare_cooling import pick_examples, row, table
+    from thermo.bench.compare_cooling import pick_examples, row, table
 
     assert pick_examples(["rack-air", "d2c-rack-120kw", "immersion-tank"]) == [
         ("air", "rack-air"), ("direct-to-chip", "d2c-rack-120kw"), ("immersion", "immersion-tank")]

@@ -73,9 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("outdir", help="an output folder of `thermo run` (summary.json, result.vtkhdf)")
     report.add_argument("--size", default="1000x700", metavar="WxH", help="picture size in pixels")
 
-    bench = sub.add_parser("bench", help="run the benchmark suite from the repository root: "
-                           "`thermo bench --quick [-o DIR]` (a few minutes on a CPU; JSON + PNG), "
-                           "`thermo bench` (full), `thermo bench cavity|devahldavis|multigrid ...`")
+    bench = sub.add_parser("bench", help="run the benchmark suite (thermo.bench): "
+                           "`thermo bench --quick [-o DIR]` (a few minutes on a CPU; JSON + PNG "
+                           "into DIR, default benchmarks/out in the repository root, else "
+                           "./bench-out), `thermo bench` (full), "
+                           "`thermo bench cavity|devahldavis|multigrid ...`")
     bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the benchmark suite")
     return p
 
@@ -260,16 +262,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(argv: list[str]) -> int:
-    try:
-        bench = importlib.import_module("benchmarks")
-    except ModuleNotFoundError as exc:
-        if exc.name != "benchmarks" or not (pathlib.Path.cwd() / "benchmarks" / "__init__.py").exists():
-            return _error("the benchmark suite is not importable: run `thermo bench` (or "
-                          "`python -m benchmarks`) from the repository root")
-        sys.path.insert(0, str(pathlib.Path.cwd()))
-        bench = importlib.import_module("benchmarks")
-    if not callable(getattr(bench, "main", None)):
-        return _error("the `benchmarks` package found has no main(argv); run from the repository root")
+    # the suite is part of the package (thermo.bench): it runs from any folder
+    bench = importlib.import_module("thermo.bench")
     return int(bench.main(argv) or 0)
 
 

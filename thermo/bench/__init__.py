@@ -1,18 +1,32 @@
-"""Benchmark suite of thermo: ``python -m benchmarks`` or ``thermo bench`` from the repository root.
+"""Benchmark suite of thermo: ``thermo bench``, ``python -m thermo.bench`` (from any folder).
 
 Sub-commands: ``suite`` (the default, also run when no sub-command is given: the
-backend suite of ``benchmarks/suite.py``, ``--quick`` for the few-minute CPU run),
-``cavity``, ``devahldavis`` and ``multigrid``. See benchmarks/RESULTS.md for what is measured and the numbers
-measured so far.
+backend suite of ``thermo/bench/suite.py``, ``--quick`` for the few-minute CPU run),
+``cavity``, ``devahldavis`` and ``multigrid``; ``python -m thermo.bench.compare_cooling``
+puts the air, direct-to-chip and immersion examples side by side. Results go to
+``-o``/``--out`` DIR, by default ``benchmarks/out`` in a checkout's root (where
+``benchmarks/RESULTS.md`` records what is measured and the numbers measured so far)
+and ``bench-out`` in the current folder anywhere else (see ``default_out``).
 """
 from __future__ import annotations
 
+import pathlib
 import sys
 from typing import Sequence
 
-__all__ = ["main", "SUITES"]
+__all__ = ["main", "SUITES", "default_out"]
 
 SUITES = ("suite", "cavity", "devahldavis", "multigrid")
+
+
+def default_out(cwd: str | pathlib.Path | None = None) -> pathlib.Path:
+    """The results folder when none is given: ``benchmarks/out`` when the current folder
+    is a thermo checkout's root (it holds ``benchmarks/RESULTS.md``), else ``bench-out``
+    in the current folder. Relative to the current folder, decided at each call."""
+    here = pathlib.Path.cwd() if cwd is None else pathlib.Path(cwd)
+    if (here / "benchmarks" / "RESULTS.md").is_file():
+        return pathlib.Path("benchmarks", "out")
+    return pathlib.Path("bench-out")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,8 @@ import platform
 import sys
 from typing import Sequence
 
+from . import default_out
+
 DEFAULT_SIZES = (16, 32, 48)
 DEFAULT_STEPS = 200
 QUICK_SIZES = (8, 12)
@@ -35,7 +37,6 @@ WARMUP_STEPS = 2
 PRECISIONS = ("float32", "float64")
 # float32 epsilon is 1.2e-7: asking its CG for 1e-8 stalls it at the iteration cap
 FLOAT32_PRESSURE_TOLERANCE = 1e-6
-DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "out"
 
 _COLUMNS = [  # (header, key, format, width)
     ("precision", "precision", "{}", 9),
@@ -56,10 +57,10 @@ _COLUMNS = [  # (header, key, format, width)
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m benchmarks",
+        prog="python -m thermo.bench",
         description="Time the flow solver on the 3-D lid-driven cavity at several grid sizes.",
-        epilog="This is the default benchmark (also `python -m benchmarks cavity ...`); see "
-               "`python -m benchmarks devahldavis --help` for the de Vahl Davis "
+        epilog="This is the default benchmark (also `python -m thermo.bench cavity ...`); see "
+               "`python -m thermo.bench devahldavis --help` for the de Vahl Davis "
                "time-to-steady-answer benchmark.")
     p.add_argument("--sizes", type=int, nargs="+", metavar="N",
                    help=f"cells per side of the N^3 grids (default {' '.join(map(str, DEFAULT_SIZES))})")
@@ -76,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"a smoke run: sizes {' '.join(map(str, QUICK_SIZES))}, {QUICK_STEPS} steps "
                         "(explicit --sizes/--steps still win)")
     p.add_argument("--out", type=pathlib.Path, default=None, metavar="DIR",
-                   help="folder for cavity.json (default benchmarks/out)")
+                   help="folder for cavity.json (default benchmarks/out in the repository root, "
+                        "else ./bench-out)")
     return p
 
 
@@ -207,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               "--pressure-tolerance > 0", file=sys.stderr)
         return 2
     precisions = PRECISIONS if args.precision == "both" else (args.precision,)
-    out_dir = args.out if args.out is not None else DEFAULT_OUT
+    out_dir = args.out if args.out is not None else default_out()
 
     import jax
 

@@ -1,9 +1,9 @@
 """Air, direct-to-chip and immersion cooling side by side, from the bundled examples.
 
-    python -m benchmarks.compare_cooling                 # run what has no summary yet, print
-    python -m benchmarks.compare_cooling --rerun         # run all three again
-    python -m benchmarks.compare_cooling --quick         # coarse grids, 40 steps each: a smoke test
-    python -m benchmarks.compare_cooling --out DIR       # results under DIR/<example> (default out/compare)
+    python -m thermo.bench.compare_cooling             # run what has no summary yet, print
+    python -m thermo.bench.compare_cooling --rerun     # run all three again
+    python -m thermo.bench.compare_cooling --quick     # coarse grids, 40 steps each: a smoke test
+    python -m thermo.bench.compare_cooling --out DIR   # results under DIR/<example> (default out/compare)
 
 Each technology's example (air: ``air-rack-60kw`` when bundled, else
 ``rack-air``; direct-to-chip: ``d2c-rack-120kw``; immersion:
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     from thermo.cli import example_names, example_path
     from thermo.runner import SUMMARY_NAME, run_case
 
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.compare_cooling", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m thermo.bench.compare_cooling", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="out/compare", help="results folder (one sub-folder per example)")
     ap.add_argument("--rerun", action="store_true", help="run every example again")

@@ -33,11 +33,12 @@ import subprocess
 import sys
 from typing import Sequence
 
+from . import default_out
+
 DEFAULT_SIZES = (64, 128)
 DEFAULT_RA = 1e5
 QUICK_SIZES = (16,)
 QUICK_RA = 1e3
-DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "out"
 OPENFOAM_SOLVER = "buoyantBoussinesqSimpleFoam"
 OPENFOAM_BASHRC = pathlib.Path("/usr/share/openfoam/etc/bashrc")
 OPENFOAM_MISSING = "OpenFOAM not installed: peer column skipped (apt-get install openfoam)"
@@ -70,7 +71,7 @@ _COLUMNS = [  # (header, key, format, width)
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m benchmarks devahldavis",
+        prog="python -m thermo.bench devahldavis",
         description="Time the coupled flow + energy solver to a steady answer on the de Vahl "
                     "Davis differentially heated square cavity and check its Nusselt number.")
     p.add_argument("--sizes", type=int, nargs="+", metavar="N",
@@ -83,7 +84,8 @@ def _parser() -> argparse.ArgumentParser:
                         f"{' x '.join(str(n) for n in QUICK_SIZES * 2)} "
                         "(explicit --sizes/--ra still win)")
     p.add_argument("--out", type=pathlib.Path, default=None, metavar="DIR",
-                   help="folder for devahldavis.json (default benchmarks/out)")
+                   help="folder for devahldavis.json (default benchmarks/out in the repository "
+                        "root, else ./bench-out)")
     return p
 
 
@@ -234,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if any(n < 4 for n in sizes) or not ra > 0:
         print("error: every --sizes entry must be >= 4 and --ra > 0", file=sys.stderr)
         return 2
-    out_dir = args.out if args.out is not None else DEFAULT_OUT
+    out_dir = args.out if args.out is not None else default_out()
 
     import jax
 

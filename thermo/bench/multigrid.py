@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "out"
+from . import default_out
 
 
 def solve_stats(n: int, tol: float = 1e-8) -> dict:
@@ -43,11 +43,15 @@ def solve_stats(n: int, tol: float = 1e-8) -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks multigrid", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m thermo.bench multigrid", description=__doc__)
     ap.add_argument("--sizes", type=int, nargs="+", default=[32, 64, 128])
     ap.add_argument("--quick", action="store_true", help="sizes 16 32")
-    ap.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT)
+    ap.add_argument("--out", type=pathlib.Path, default=None,
+                    help="folder for multigrid.json (default benchmarks/out in the repository "
+                         "root, else ./bench-out)")
     args = ap.parse_args(argv)
+    if args.out is None:
+        args.out = default_out()
     sizes = [16, 32] if args.quick else args.sizes
     rows = []
     print(f"{'n^3':>6} {'cells':>10} {'levels':>6} {'iters':>5} {'residual':>9} "

@@ -1,4 +1,4 @@
-"""The backend benchmark suite: ``python -m benchmarks [--quick] [-o DIR]`` or ``thermo bench``.
+"""The backend benchmark suite: ``python -m thermo.bench [--quick] [-o DIR]`` or ``thermo bench``.
 
 One run measures, on every backend JAX sees and in float32 and float64:
 
@@ -26,10 +26,11 @@ One run measures, on every backend JAX sees and in float32 and float64:
 - **peers** on the de Vahl Davis cavity, Ra 1e5, 64x64, to a steady answer: thermo
   (float64, steady tolerance 1e-6), OpenFOAM v1912 (buoyantBoussinesqSimpleFoam, case
   written into the output folder; skipped with a message where OpenFOAM is absent)
-  and a plain NumPy solver (``benchmarks.peers``): time to answer, Nu and ratios.
+  and a plain NumPy solver (``thermo.bench.peers``): time to answer, Nu and ratios.
 
 Writes ``suite.json`` and ``suite.png`` into the output folder (default
-``benchmarks/out``). ``--quick`` is the few-minute CPU configuration.
+``benchmarks/out`` in the repository root, else ``bench-out`` in the current folder:
+``thermo.bench.default_out``). ``--quick`` is the few-minute CPU configuration.
 """
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "out"
+from . import default_out
+
 RACK_EXAMPLES = ("air-rack-60kw", "rack-air")
 SCALING_SIZES = (32, 64, 128, 256)
 SCALING_TARGET = 1.3
@@ -717,12 +719,13 @@ def markdown(doc: dict) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m thermo.bench", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="the few-minute CPU configuration")
     p.add_argument("--config", choices=sorted(CONFIGS), default=None,
                    help="configuration (default full, or quick with --quick)")
     p.add_argument("-o", "--out", type=pathlib.Path, default=None, metavar="DIR",
-                   help="output folder for suite.json and suite.png (default benchmarks/out)")
+                   help="output folder for suite.json and suite.png (default benchmarks/out in "
+                        "the repository root, else ./bench-out)")
     p.add_argument("--precision", choices=("float32", "float64", "both"), default="both")
     p.add_argument("--no-openfoam", action="store_true", help="skip the OpenFOAM peer")
     p.add_argument("--no-peers", action="store_true", help="skip the de Vahl Davis peers")
@@ -739,7 +742,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     name = args.config or ("quick" if args.quick else "full")
     conf = CONFIGS[name]
-    out_dir = args.out if args.out is not None else DEFAULT_OUT
+    out_dir = args.out if args.out is not None else default_out()
     out_dir.mkdir(parents=True, exist_ok=True)
     precisions = ("float32", "float64") if args.precision == "both" else (args.precision,)
     t_start = time.perf_counter()

@@ -1,0 +1,5 @@
+import sys
+
+from thermo.bench import main
+
+sys.exit(main())
