@@ -1,8 +1,10 @@
 """Loading and validating a case (a TOML file, or the same structure as a dict).
 
-The case-file contract is shared/design/case-format.md. Everything is checked
-here, before any compilation; a refused case raises `CaseError` naming the file,
-the key path (``parts[3].box.max``) and what would be accepted. Units are SI,
+The case-file contract is docs/case-format.md: every key, its type, unit,
+default and what is refused (tests/test_case_format.py holds it to
+`accepted_keys` and to what this module accepts). Everything is checked here,
+before any compilation; a refused case raises `CaseError` naming the file, the
+key path (``parts[3].box.max``) and what would be accepted. Units are SI,
 temperatures in degrees Celsius.
 """
 from __future__ import annotations
@@ -24,8 +26,8 @@ from thermo.meshes.parts import shapes_of
 
 from . import coldplate as _cold_plate
 
-__all__ = ["Case", "CaseError", "case_from_dict", "default_case_path", "example_path", "load_case",
-           "to_toml"]
+__all__ = ["Case", "CaseError", "accepted_keys", "case_from_dict", "default_case_path", "example_path",
+           "load_case", "to_toml"]
 
 FACES = ("x-", "x+", "y-", "y+", "z-", "z+")
 FLOWS = ("wall", "slip", "inlet", "outlet", "periodic")
@@ -78,6 +80,40 @@ _KEYS = {
     "loops": ("name", "coolant", "supply_temperature", "volume_flow", "flow_per_kw", "plates",
               "split", "pump_efficiency"),
 }
+# [[section]] arrays of tables, and the tables nested in their entries (keys: _KEYS[...])
+_ARRAYS = ("materials", "parts", "boundaries", "loops", "events")
+_NESTED = {"parts": {"box": "box", "cylinder": "cylinder", "repeat": "repeat"},
+           "boundaries": {"region": "box"}}
+
+
+def accepted_keys() -> list[str]:
+    """Every key a case file may hold, in docs/case-format.md's notation.
+
+    ``solver.max_steps`` (a key of a table); ``parts[].box.min`` (a key of an
+    entry of an array of tables, here in its nested ``box`` table);
+    ``parts[kind=server].volume_flow`` (a key that only that kind of part
+    takes; ``parts[].name`` every kind takes); and
+    ``geometry.parameters[builder=rack].servers`` (a builder's keyword argument).
+    """
+    from thermo import builders
+
+    out: list[str] = []
+    only = set(_cold_plate.PLATE_KEYS).union(*_KIND_KEYS.values())  # keys some kinds of part refuse
+    for section in _SECTIONS:
+        entry = f"{section}[]" if section in _ARRAYS else section
+        for k in _KEYS[section]:
+            if section == "parts" and k in only:
+                continue
+            out.append(f"{entry}.{k}")
+            nested = _NESTED.get(section, {}).get(k)
+            if nested is not None:
+                out += [f"{entry}.{k}.{n}" for n in _KEYS[nested]]
+    for kind in PART_KINDS:
+        own = _KIND_KEYS[kind] + (_cold_plate.PLATE_KEYS if kind == "cold_plate" else ())
+        out += [f"parts[kind={kind}].{k}" for k in own]
+    for name, build in builders.BUILDERS.items():
+        out += [f"geometry.parameters[builder={name}].{k}" for k in _builder_parameters(build)]
+    return out
 
 
 class CaseError(ValueError):
@@ -526,8 +562,7 @@ def _geometry(c: _Checker, raw: Any, fluid: dict) -> tuple[dict, list[dict]]:
                     "geometry.builder", names)
     build = builders.BUILDERS[name]
     sig = inspect.signature(build)
-    accepted = [p.name for p in sig.parameters.values()
-                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    accepted = _builder_parameters(build)
     acc = f"the {name} builder's parameters: " + ", ".join(accepted)
     params = t.get("parameters", {})
     if not isinstance(params, dict):
@@ -555,6 +590,12 @@ def _geometry(c: _Checker, raw: Any, fluid: dict) -> tuple[dict, list[dict]]:
                          f"geometry.parameters.fluid = {fluid['material']!r}")
     geometry = {"builder": name, "parameters": params, "part_count": len(parts)}
     return geometry, parts
+
+
+def _builder_parameters(build) -> list[str]:
+    """The keyword arguments a builder takes: the keys of ``geometry.parameters``."""
+    return [p.name for p in inspect.signature(build).parameters.values()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
 
 def _parts(c: _Checker, raw: Any, user: dict[str, Material], size: list[float],
