@@ -166,14 +166,27 @@ def test_steady_monitor_stops_when_monitor_means_settle(monkeypatch):
     assert out["monitors"]["spread_k"] == pytest.approx(1.0)
 
 
-def test_float32_run_with_servers_keeps_its_dtype_when_x64_is_on():
+def test_float32_run_with_servers_with_x64_off_and_on():
+    # float32 as a float32 case runs (x64 off, JAX's default; tests/conftest.py starts
+    # every test so), then with x64 on, as after any float64 run in the same process: no
+    # float64 anywhere in the step either way, x64 left as found, and the same numbers
     import jax
 
-    jax.config.update("jax_enable_x64", True)  # process-wide, as after any float64 run
     d = room("zero-equation")
     d["physics"]["buoyancy"] = True
     d["solver"] = {"precision": "float32", "max_steps": 3}
     d.pop("events")
-    with jax.numpy_dtype_promotion("strict"):  # no silent float64 anywhere in the step
-        state, info = Simulation(case_from_dict(d)).run()
-    assert info.steps == 3 and state.T.dtype == np.float32
+    runs = []
+    for on in (False, True):
+        jax.config.update("jax_enable_x64", on)   # the conftest fixture restores it
+        with jax.numpy_dtype_promotion("strict"):  # no silent float64 anywhere in the step
+            state, info = Simulation(case_from_dict(d)).run()
+        assert jax.config.jax_enable_x64 == on    # a float32 run leaves the switch alone
+        assert info.steps == 3 and state.T.dtype == np.float32
+        assert all(c.dtype == np.float32 for c in state.u) and state.p.dtype == np.float32
+        assert np.isfinite(np.asarray(state.T)).all() and float(np.ptp(np.asarray(state.T))) > 0
+        runs.append(state)
+    off, on = runs
+    np.testing.assert_array_equal(np.asarray(off.T), np.asarray(on.T))
+    for a, b in zip(off.u, on.u):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

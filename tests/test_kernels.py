@@ -9,7 +9,8 @@ from thermo.kernels.multigrid import apply, build_hierarchy, dense_operator, pro
 from thermo.kernels.poisson import solve_poisson
 from thermo.kernels.stencils import diff_faces, divergence, laplacian, pad
 
-jax.config.update("jax_enable_x64", True)
+# float64 for each test of this module only (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("x64")
 
 
 def test_pad_ghost_rules():
@@ -91,8 +92,11 @@ def _dense(level, shape):
     return np.stack([np.asarray(apply(level, jnp.asarray(e))).ravel() for e in eye], axis=1)
 
 
-@pytest.mark.parametrize("dtype,tol", [(jnp.float64, 1e-10), (jnp.float32, 1e-5)])
-def test_poisson_matches_dense_solve(dtype, tol):
+# float32 as a float32 case runs it: with jax_enable_x64 off
+@pytest.mark.parametrize("dtype,tol,x64", [(jnp.float64, 1e-10, True), (jnp.float32, 1e-5, False)],
+                         indirect=["x64"])
+def test_poisson_matches_dense_solve(dtype, tol, x64):
+    assert jax.config.jax_enable_x64 == (dtype == jnp.float64)
     rng = np.random.default_rng(2)
     shape, h, periodic = (8, 8, 4), (0.125, 0.125, 0.25), (True, False, False)
     cs = [c.astype(dtype) for c in _random_coeffs(rng, shape, periodic)]

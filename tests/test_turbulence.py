@@ -13,7 +13,8 @@ from thermo.case import case_from_dict
 from thermo.kernels import turbulence as turb
 from thermo.materials import LIBRARY
 
-jax.config.update("jax_enable_x64", True)
+# float64 for each test of this module only (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("x64")
 
 DIRICHLET0 = (-1.0, 0.0, 0.0)
 
