@@ -14,6 +14,7 @@ from typing import Any
 
 from thermo import __version__
 from thermo.case import Case, CaseError, default_case_path, load_case
+from thermo.devices import device_for
 
 RESULT_FILES = ("summary.json", "result.vtkhdf", "result.h5")
 
@@ -52,6 +53,22 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="compare solutions with published reference results")
     val.add_argument("--full", action="store_true", help="also run the long, fine-grid cases")
     val.add_argument("-k", metavar="PATTERN", help="only the validation cases matching PATTERN")
+
+    info = sub.add_parser("info", help="versions, devices, precision, compile cache, and the memory "
+                          "a case needs per cell on this machine",
+                          description="Print JAX's and jaxlib's versions, the devices JAX sees, the "
+                                      "default precision, the compile-cache folder and, measured from "
+                                      "XLA's memory analysis of a case's compiled step (float32 and "
+                                      "float64), the bytes per cell and the memory a case of N cells "
+                                      "needs on the device a run would use.")
+    info.add_argument("case", nargs="?", help="case whose compiled step is measured "
+                      "(default: the bundled 60 kW air-cooled rack, air-rack-60kw)")
+    info.add_argument("--example", metavar="NAME", help="a bundled example case instead of a file")
+    info.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    info.add_argument("--cells", type=float, default=1e6, metavar="N",
+                      help="cells of the case to size (default 1e6)")
+    info.add_argument("--no-memory", action="store_true",
+                      help="skip the memory measurement (it compiles the case's step 4 times)")
 
     view = sub.add_parser("view", help="render a picture of a result (PNG, off-screen)",
                           description="Render a slice (--slice) or, without --slice, a 3-D view "
@@ -156,12 +173,10 @@ def _print_summary(summary: dict, outdir: pathlib.Path) -> None:
         print(format_server_table({"servers": summary["servers"], **air}))
 
 
-def use_compilation_cache() -> str | None:
-    """Keep compiled solvers on disk, so that another run of a case on the same grid
-    (a new process) skips the XLA compile: 3-7 s per grid on two CPU cores. The
-    folder is ``$THERMO_XLA_CACHE``, else ``$XDG_CACHE_HOME/thermo/xla`` or
-    ``~/.cache/thermo/xla``; ``THERMO_XLA_CACHE=off`` turns it off. Returns the
-    folder, or None when off or not writable (the run then compiles as usual)."""
+def compilation_cache_dir() -> str | None:
+    """The compile-cache folder: ``$THERMO_XLA_CACHE``, else
+    ``$XDG_CACHE_HOME/thermo/xla`` or ``~/.cache/thermo/xla``; None when
+    ``THERMO_XLA_CACHE=off``."""
     import os
 
     where = os.environ.get("THERMO_XLA_CACHE", "")
@@ -170,6 +185,19 @@ def use_compilation_cache() -> str | None:
     if not where:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         where = os.path.join(base, "thermo", "xla")
+    return where
+
+
+def use_compilation_cache() -> str | None:
+    """Keep compiled solvers on disk, so that another run of a case on the same grid
+    (a new process) skips the XLA compile: 3-7 s per grid on two CPU cores. The
+    folder is :func:`compilation_cache_dir`. Returns the folder, or None when off or
+    not writable (the run then compiles as usual)."""
+    import os
+
+    where = compilation_cache_dir()
+    if where is None:
+        return None
     try:
         os.makedirs(where, exist_ok=True)
         if not os.access(where, os.W_OK):
@@ -219,6 +247,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     try:
         case = _load(args)
+        device_for(case)  # a backend JAX cannot see is refused here too
     except CaseError as exc:
         return _error(str(exc))
     d = case.data
@@ -267,6 +296,46 @@ def _cmd_bench(argv: list[str]) -> int:
     return int(bench.main(argv) or 0)
 
 
+def _gib(n: float | None) -> str:
+    return "-" if n is None else f"{n / 2**30:.3g} GiB"
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    try:
+        case = _load(args)
+        device = device_for(case)
+    except CaseError as exc:
+        return _error(str(exc))
+    import jax
+
+    from thermo.devices import available_platforms, bytes_per_cell, describe, device_memory, versions
+
+    for key, value in versions().items():
+        print(f"{key:<16}{value}")
+    print(f"{'platforms':<16}{', '.join(available_platforms())} (default: {jax.default_backend()})")
+    for d in jax.devices():
+        print(f"{'device':<16}{describe(d)}, memory {_gib(device_memory(d))}")
+    x64 = "on" if jax.config.jax_enable_x64 else "off until a float64 case runs"
+    print(f"{'precision':<16}cases default to float64 (solver.precision); JAX's x64 mode {x64}")
+    where = compilation_cache_dir()
+    print(f"{'compile cache':<16}{where or 'off (THERMO_XLA_CACHE=off)'}")
+    if args.no_memory:
+        return 0
+    use_compilation_cache()
+    path = case.path
+    print(f"memory of the compiled step of {case.name} on {describe(device)} "
+          f"(XLA's memory analysis; its grid and that grid doubled in x):")
+    total = device_memory(device)
+    for precision in ("float32", "float64"):
+        per_cell, fixed = bytes_per_cell(path, precision, tuple(args.overrides))
+        need = fixed + per_cell * args.cells
+        fits = "" if total is None else f", {100.0 * need / total:.1f} % of the device"
+        largest = "" if total is None else f"; at most {max(total - fixed, 0) / per_cell:.3g} cells fit"
+        print(f"  {precision}: {per_cell:.0f} bytes per cell; {args.cells:.3g} cells need "
+              f"{_gib(need)}{fits}{largest}")
+    return 0
+
+
 def _cmd_view(args: argparse.Namespace) -> int:
     from thermo.load import load
     from thermo.view import ViewError, parse_size, render
@@ -308,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     commands = {"run": _cmd_run, "check": _cmd_check, "validate": _cmd_validate,
-                "view": _cmd_view, "report": _cmd_report}
+                "view": _cmd_view, "report": _cmd_report, "info": _cmd_info}
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2

@@ -30,6 +30,7 @@ from thermo.kernels import turbulence as turb
 
 from . import airflow, coldplate
 from .case import Case, CaseError
+from .devices import device_for
 from .model import FlowModel, build_flow_model
 from .thermal import ThermalModel, build_thermal_model
 
@@ -582,6 +583,7 @@ class Simulation:
         self.case = case
         self.model = model or build_flow_model(case)
         self.grid = self.model.geometry.grid
+        self.device = device_for(case)  # before anything compiles: an absent backend is refused
         self.dtype = jnp.float64 if d["solver"]["precision"] == "float64" else jnp.float32
         if self.dtype == jnp.float64 and not jax.config.jax_enable_x64:
             jax.config.update("jax_enable_x64", True)
@@ -643,7 +645,8 @@ class Simulation:
             smagorinsky_cs=float(phys.get("smagorinsky_constant", turb.SMAGORINSKY_CS)),
             delta=turb.filter_width(self.grid.spacing, m.active), nu_of_T=nu_of_T,
             n_regions=n_regions, multi_fluid=multi_fluid, n_tf=self.air.n_throughflow, n_fans=self.air.n_fans, porous=bool(self.air.porous))
-        self.params = self._params(body, g)
+        # committed to the run's device: the compiled step runs where its inputs are
+        self.params = jax.device_put(self._params(body, g), self.device)
 
     def _params(self, body, gravity) -> Params:
         m, th, dt = self.model, self.thermal, self.dtype
@@ -758,13 +761,13 @@ class Simulation:
             + airflow.throughflow_velocity(air, c, self.settings.n_tf), dtype=dt))
                   for c in range(3))
         zero = jnp.zeros((), dt)
-        return State(
+        return jax.device_put(State(
             u=u, p=jnp.zeros(self.grid.cells, dt),
             T=jnp.full(self.grid.cells, d["fluid"]["initial_temperature"], dt),
             tend=tuple(jnp.zeros_like(x) for x in u), dt=zero + 1.0, t=zero, step=jnp.int32(0),
             res_mom=zero + jnp.inf, res_div=zero + jnp.inf, res_energy=zero + jnp.inf,
             p_iters=jnp.int32(0), p_iters_sum=jnp.int32(0), t_iters_sum=jnp.int32(0),
-            v_iters_sum=jnp.int32(0), status=jnp.int32(RUNNING))
+            v_iters_sum=jnp.int32(0), status=jnp.int32(RUNNING)), self.device)
 
     def run(self, state: State | None = None,
             progress: Callable[[State, float], None] | None = None,
