@@ -14,7 +14,7 @@ import platform
 BACKENDS = ("auto", "cpu", "gpu", "tpu")
 #: How to get JAX to see each accelerator (the package's extras).
 INSTALL_HINT = {
-    "gpu": "pip install 'thermo[cuda12]' (or jax[cuda13]) on a machine with an NVIDIA driver",
+    "gpu": "pip install 'thermo[cuda12]' (or thermo[cuda13]) on a machine with an NVIDIA driver",
     "tpu": "pip install 'thermo[tpu]' on a Cloud TPU VM",
     "cpu": "jax's CPU backend is always installed with jax",
 }
