@@ -182,19 +182,52 @@ def test_chip_monitor_crossings_from_records():
     assert coldplate.ChipMonitor(Simulation(case_from_dict(d))).summary() == {}
 
 
-def test_flow_drop_run_reports_crossing(tmp_path):
-    """A loop stopped at t = 0.01 s: the chip heats up and crosses its limit;
-    run_case writes the crossing into summary.json."""
+def test_flow_drop_makes_the_chip_cross_its_limit(tmp_path):
+    """The loop's flow cut to a quarter at t = 4 s makes chip_a (200 W) cross a 50 C
+    limit that it never reaches at the full flow: from 30 C (the supply) it settles
+    near 47 C with the full flow and climbs past 50 C only after the drop. The same
+    case without the event is the control; run_case writes the crossing into
+    summary.json."""
+    import json
+
     from thermo.runner import run_case
 
-    d = _loop_transient([{"at": 0.01, "loop": "cdu", "action": "off"}], end=0.06)
-    d["parts"][2]["chip_limit_c"] = 25.5
-    d["solver"].update(steps_per_call=2)
-    s = run_case(case_from_dict(d), tmp_path, quiet=True)
-    c = s["crossings"]
-    assert c["first_chip"] == "chip_a" and 0.0 < c["first_time_s"] <= 0.06
-    assert s["loops"]["cdu"]["flow_factor"] == 0.0
-    assert len(s["chip_history"]["time_s"]) == 7  # t = 0 and one record per device call
+    drop_at, limit = 4.0, 50.0
+    runs = {}
+    for name, events in (("drop", [{"at": drop_at, "loop": "cdu", "action": "scale",
+                                    "value": 0.25}]), ("control", [])):
+        d = _loop_transient(events, end=12.0)
+        d["fluid"]["initial_temperature"] = 30.0
+        d["parts"][2]["chip_limit_c"] = limit
+        d["solver"].update(dt=0.05, max_steps=1000, steps_per_call=10)
+        s = run_case(case_from_dict(d), tmp_path / name, quiet=True)
+        assert json.loads((tmp_path / name / "summary.json").read_text())["crossings"] == \
+            s["crossings"]
+        runs[name] = s
+        h = s["chip_history"]
+        print(name, "crossing", s["crossings"]["first_time_s"], "peak",
+              s["crossings"]["chips"]["chip_a"]["peak_c"],
+              "history", [(round(t, 1), round(c, 2)) for t, c in
+                          zip(h["time_s"][::2], h["hottest_c"][::2])])
+    drop, control = runs["drop"], runs["control"]
+    assert drop["loops"]["cdu"]["flow_factor"] == 0.25
+    assert control["loops"]["cdu"]["flow_factor"] == 1.0
+    # t = 0 and one record per device call (10 steps of 0.05 s)
+    assert len(drop["chip_history"]["time_s"]) == 1 + round(12.0 / 0.5)
+    # identical until the drop: the event, nothing else, makes the difference
+    t = np.asarray(drop["chip_history"]["time_s"])
+    before = t <= drop_at
+    assert np.array_equal(np.asarray(drop["chip_history"]["hottest_c"])[before],
+                          np.asarray(control["chip_history"]["hottest_c"])[before])
+    # with the drop: the chip crosses, after the drop, and keeps heating
+    c = drop["crossings"]
+    assert c["first_chip"] == "chip_a" and drop_at < c["first_time_s"] < 12.0
+    assert c["chips"]["chip_a"]["peak_c"] > limit + 3.0
+    # without it: no crossing; the chip settles (its last second within 0.1 K) below the limit
+    c = control["crossings"]
+    assert c["first_time_s"] is None and c["chips"]["chip_a"]["time_s"] is None
+    hot = np.asarray(control["chip_history"]["hottest_c"])
+    assert hot.max() < limit - 2.0 and hot[-1] - hot[-3] < 0.1
 
 
 def test_bundled_d2c_examples_set_up():
