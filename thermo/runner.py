@@ -1,7 +1,6 @@
 """Run a case end to end: set up, march, write ``result.vtkhdf`` and ``summary.json``."""
 from __future__ import annotations
 
-import json
 import pathlib
 import sys
 from functools import partial
@@ -18,6 +17,8 @@ from .case import Case, CaseError
 from .liquid import coolant_flow
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from .output import RESULT_NAME, write_result, write_summary
+from .progress import make_reporter
+from .devices import describe
 from .simulation import Simulation, State
 
 SUMMARY_NAME = "summary.json"
@@ -89,7 +90,8 @@ def summarise(sim: Simulation, state: State, info) -> dict:
         "wall_time_s": info.wall_time,
         "compile_time_s": info.compile_time,
         "cells": grid.ncells,
-        "backend": jax.default_backend(),
+        "backend": sim.device.platform,  # the platform the run used (solver.backend)
+        "device": describe(sim.device),
         "precision": d["solver"]["precision"],
         "heat_sources_w": sources,
         "energy_imbalance": imbalance if sim.settings.energy else 0.0,
@@ -236,61 +238,6 @@ class SteadyMonitor:
         return out
 
 
-def _progress_printer(sim: Simulation, quiet: bool, log_json: bool):
-    """A progress callback: JSON lines on stdout (``log_json``), a live bar on a
-    terminal, or one plain line per device call in logs."""
-    if quiet and not log_json:
-        return None
-    d = sim.case.data["solver"]
-    transient = d["mode"] == "transient"
-    max_steps = d["max_steps"]
-
-    def record(state: State, wall: float) -> dict:
-        t = float(state.t)
-        eta = None
-        if transient and t > 0:
-            eta = wall / t * (d["end_time"] - t)
-        return {"step": int(state.step), "time_s": t, "wall_s": round(wall, 3),
-                "residuals": {"momentum": float(state.res_mom), "continuity": float(state.res_div),
-                              "energy": float(state.res_energy)},
-                "pressure_iterations": int(state.p_iters), "eta_s": eta}
-
-    if log_json:
-        return lambda state, wall: print(json.dumps(record(state, wall)), flush=True)
-
-    def line(r: dict) -> str:
-        res = r["residuals"]
-        eta = f"  eta {r['eta_s']:.0f} s" if r["eta_s"] is not None else ""
-        return (f"step {r['step']:>8d}/{max_steps}  t = {r['time_s']:.4g} s  residuals: momentum "
-                f"{res['momentum']:.2e} continuity {res['continuity']:.2e} energy "
-                f"{res['energy']:.2e}  p-iters {r['pressure_iterations']}  wall {r['wall_s']:.1f} s{eta}")
-
-    if not sys.stderr.isatty():
-        return lambda state, wall: print(line(record(state, wall)), file=sys.stderr, flush=True)
-
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
-                        TimeElapsedColumn(), console=Console(stderr=True), transient=False)
-    total = d["end_time"] if transient else max_steps
-    task = progress.add_task(sim.case.name, total=total, info="compiling")
-    progress.start()
-
-    def show(state: State, wall: float) -> None:
-        r = record(state, wall)
-        res = r["residuals"]
-        info = (f"step {r['step']}  t {r['time_s']:.4g} s  res {res['momentum']:.1e}/"
-                f"{res['continuity']:.1e}/{res['energy']:.1e}")
-        if r["eta_s"] is not None:
-            info += f"  eta {r['eta_s']:.0f} s"
-        progress.update(task, completed=r["time_s"] if transient else r["step"], info=info)
-        if int(state.status) != 0 or r["step"] >= max_steps or (transient and r["eta_s"] == 0):
-            progress.stop()
-    show.stop = progress.stop
-    return show
-
-
 def _divergence_message(sim: Simulation, state: State, info) -> str:
     """Where and what blew up, from the last good state and the bad residuals."""
     if not np.isfinite(info.res_energy):
@@ -349,27 +296,26 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
         if "checkpoint" in which:
             save_checkpoint(outdir / CHECKPOINT_NAME, state, case.text)
 
-    printer = _progress_printer(sim, quiet, log_json)
     monitor = airflow.InletMonitor(sim)  # server inlet temperatures at each device call
     chips = coldplate.ChipMonitor(sim)  # chip maxima at each device call (chip_limit_c)
-
     settle = SteadyMonitor(sim)  # monitor-based convergence of steady runs
+    monitor(state if state is not None else sim.initial_state())
+    chips(state if state is not None else sim.initial_state())
+    # a live display on a terminal, plain lines in logs, JSON lines with log_json
+    reporter = make_reporter(sim, quiet=quiet, log_json=log_json, settle=settle)
 
     def progress(state: State, wall: float) -> bool:
         monitor(state)
         chips(state)
-        if printer is not None:
-            printer(state, wall)
-        return settle(state)
-    if printer is not None and hasattr(printer, "stop"):
-        progress.stop = printer.stop
-    monitor(state if state is not None else sim.initial_state())
-    chips(state if state is not None else sim.initial_state())
+        settled = settle(state)
+        if reporter is not None:
+            reporter(state, wall)
+        return settled
     try:
         state, info = sim.run(state, progress=progress, events=events)
     finally:
-        if hasattr(progress, "stop"):
-            progress.stop()
+        if reporter is not None:
+            reporter.stop()
     if info.status == "diverged":
         save_checkpoint(outdir / CHECKPOINT_NAME, state, case.text)
         raise DivergenceError(_divergence_message(sim, state, info))
