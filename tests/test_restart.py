@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from thermo.case import load_case
+from thermo.checkpoint import FRAMES_DIR, load_checkpoint_extras
 from thermo.output import read_result
 from thermo.runner import DivergenceError, run_case
 
@@ -60,35 +61,99 @@ def _case_file(tmp_path):
     return path
 
 
-def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path):
-    path = _case_file(tmp_path)
-    full = tmp_path / "full"
-    run_case(load_case(path), full, quiet=True)
+# A closed room: a 1.5 kW server and a cooling unit supplying 35 C air into 22 C
+# air. The server's inlet passes 27 C (about 1.2 s) and 32 C (about 1.5 s) before
+# the first checkpoint (2 s); frames every 0.5 s.
+ROOM = """
+[case]
+name = "restart-room"
+[domain]
+size = [1.2, 0.6, 0.9]
+cells = [8, 4, 6]
+[fluid]
+material = "air"
+reference_temperature = 22.0
+[[parts]]
+name = "srv"
+kind = "server"
+direction = "+x"
+power = 1500.0
+volume_flow = 0.1
+box = { min = [0.3, 0.15, 0.15], max = [0.6, 0.45, 0.45] }
+[[parts]]
+name = "crah"
+kind = "crah"
+direction = "-x"
+intake = "+z"
+volume_flow = 0.12
+supply_temperature = 35.0
+box = { min = [0.9, 0.0, 0.0], max = [1.2, 0.6, 0.6] }
+[solver]
+mode = "transient"
+end_time = 4.0
+steps_per_call = 10
+checkpoint_every = 2.0
+[output]
+every = 0.5
+"""
 
-    killed = tmp_path / "killed"
-    env = dict(os.environ)
-    proc = subprocess.Popen([sys.executable, "-m", "thermo", "run", str(path), "-o", str(killed),
-                             "--quiet"], env=env)
+
+def _kill_after_first_checkpoint(path, out):
+    """Run ``thermo run`` in another process and SIGKILL it once a checkpoint exists."""
+    proc = subprocess.Popen([sys.executable, "-m", "thermo", "run", str(path), "-o", str(out),
+                             "--quiet"], env=dict(os.environ))
     deadline = time.time() + 300
-    while not (killed / "checkpoint.h5").exists() and proc.poll() is None and time.time() < deadline:
+    while not (out / "checkpoint.h5").exists() and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert (killed / "checkpoint.h5").exists()
-    assert not (killed / "result.vtkhdf").exists(), "the run finished before it could be killed"
-    leftovers = [p.name for p in killed.iterdir() if ".tmp-" in p.name]
+    assert (out / "checkpoint.h5").exists()
+    assert not (out / "result.vtkhdf").exists(), "the run finished before it could be killed"
+    leftovers = [p.name for p in out.iterdir() if ".tmp-" in p.name]
     assert not leftovers, leftovers
 
+
+def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path):
+    """Killed after its first checkpoint and resumed, a run gives what an uninterrupted
+    one gives: the final fields bit for bit, every frame from the start (times and
+    fields), and the server inlet history and its crossing times, which fall before
+    the checkpoint."""
+    path = tmp_path / "room.toml"
+    path.write_text(ROOM)
+    full = tmp_path / "full"
+    ref = run_case(load_case(path), full, quiet=True)
+    assert not (full / FRAMES_DIR).exists()  # the result holds the frames: none left over
+
+    killed = tmp_path / "killed"
+    _kill_after_first_checkpoint(path, killed)
+    ck = load_checkpoint_extras(killed / "checkpoint.h5")
+    print("killed after the checkpoint at", ck["time_s"], "s with", ck["frames"], "frames;",
+          "crossings of the uninterrupted run", ref["inlet_crossings_s"])
+    assert ck["time_s"] < 4.0
+    # the crossings and some frames fell before the checkpoint the run resumes from
+    assert 0.0 < ref["inlet_crossings_s"]["27"] < ref["inlet_crossings_s"]["32"] < ck["time_s"]
+    assert ck["frames"] == round(ck["time_s"] / 0.5) >= 4
+
     summary = run_case(load_case(path), killed, quiet=True, resume=True)
-    assert summary["converged"] and summary["simulated_time_s"] == pytest.approx(40.0)
+    assert summary["converged"] and summary["simulated_time_s"] == pytest.approx(4.0)
     a, b = read_result(full / "result.vtkhdf"), read_result(killed / "result.vtkhdf")
     for name in ("T", "U", "p"):
         same = np.array_equal(a["fields"][name], b["fields"][name])
         print(name, "bitwise equal:", same, "max diff",
               np.abs(a["fields"][name] - b["fields"][name]).max())
         assert same
-    # frames every 10 s: the uninterrupted run has all four, in order
-    assert [t for t, _ in a["frames"]] == pytest.approx([10.0, 20.0, 30.0, 40.0])
+    # every frame from the start, in order, bit for bit
+    assert [t for t, _ in a["frames"]] == pytest.approx([0.5 * k for k in range(1, 9)], abs=1e-12)
+    assert [t for t, _ in b["frames"]] == [t for t, _ in a["frames"]]
+    for (_, fa), (_, fb) in zip(a["frames"], b["frames"]):
+        assert set(fa) == set(fb) and all(np.array_equal(fa[k], fb[k]) for k in fa)
+    # the inlet history from t = 0 and the crossings before the checkpoint
+    print("resumed crossings", summary["inlet_crossings_s"])
+    assert summary["inlet_crossings_s"] == ref["inlet_crossings_s"]
+    assert summary["inlet_crossing_servers"] == ref["inlet_crossing_servers"]
+    assert summary["inlet_history"] == ref["inlet_history"]
+    assert summary["inlet_history"]["time_s"][0] == 0.0
+    assert not (killed / FRAMES_DIR).exists()
 
 
 def test_resume_refuses_another_case(tmp_path):
@@ -117,3 +182,88 @@ def test_divergence_reports_field_and_keeps_last_good_checkpoint(tmp_path):
         leaves = [f[k][()] for k in f if k.startswith("leaf")]
     fields = [x for x in leaves if np.ndim(x) == 3]  # velocities, pressure, temperature, ...
     assert len(fields) >= 5 and all(np.isfinite(x).all() for x in fields)
+
+
+def test_checkpoint_keeps_every_monitors_records_exactly(tmp_path):
+    """The inlet, chip and steady-state monitors' records go into the checkpoint and
+    come back exactly; restored monitors report what the originals report. A
+    checkpoint written without them (as earlier versions wrote it) still loads,
+    with no records."""
+    from types import SimpleNamespace
+
+    from thermo import airflow, coldplate
+    from thermo.case import case_from_dict
+    from thermo.checkpoint import load_checkpoint, save_checkpoint
+    from thermo.runner import SteadyMonitor
+    from thermo.simulation import Simulation
+    from thermo.validation_liquid import loop_case
+
+    path = tmp_path / "room.toml"
+    path.write_text(ROOM)
+    room = Simulation(load_case(path))
+    d = loop_case()
+    d["parts"][2]["chip_limit_c"] = 40.0
+    d["solver"] = {"mode": "transient", "end_time": 1.0}
+    loop = Simulation(case_from_dict(d))
+    steady = Simulation(load_case(path, ["solver.mode=steady", "solver.monitor_window=1.0"]))
+
+    rng = np.random.default_rng(7)
+    inlets, chips, settle = (airflow.InletMonitor(room), coldplate.ChipMonitor(loop),
+                             SteadyMonitor(steady))
+    assert inlets.on and chips.on and settle.on
+    for k, t in enumerate((0.0, 0.1 / 3, 0.25, 0.7)):  # times and values not round in binary
+        for sim, mon in ((room, inlets), (loop, chips)):
+            mon(SimpleNamespace(t=t, T=25.0 + 20.0 * rng.random(sim.grid.cells)))
+        settle.records.append((t, rng.normal(), 1.0 + rng.random(),
+                               {"srv inlet max": 22.0 + rng.random(), "fluid max": 30.0 + k / 3}))
+    ck = tmp_path / "checkpoint.h5"
+    save_checkpoint(ck, room.initial_state(), room.case.text, run_id="abc", frames=3,
+                    records={"inlets": inlets.export(), "chips": chips.export(),
+                             "steady": settle.export()})
+    extras = load_checkpoint_extras(ck)
+    assert extras["run_id"] == "abc" and extras["frames"] == 3
+    again = (airflow.InletMonitor(room), coldplate.ChipMonitor(loop), SteadyMonitor(steady))
+    for mon, name in zip(again, ("inlets", "chips", "steady")):
+        mon.restore(extras["records"][name])
+    assert again[0].times == inlets.times and again[0].values == inlets.values
+    assert again[1].times == chips.times and again[1].values == chips.values
+    assert again[2].records == settle.records
+    assert again[0].summary() == inlets.summary() and again[1].summary() == chips.summary()
+    assert chips.summary()["crossings"]["first_time_s"] is not None
+
+    save_checkpoint(ck, room.initial_state(), room.case.text)  # no records, no run id
+    state, text = load_checkpoint(ck, room.initial_state())
+    assert text == room.case.text and int(state.step) == 0
+    assert load_checkpoint_extras(ck) == {"records": {}, "run_id": None, "frames": None,
+                                          "time_s": 0.0}
+
+
+def test_resume_from_a_checkpoint_without_records_or_frames(tmp_path, capsys):
+    """An earlier version's checkpoint (state only) still resumes: the run finishes,
+    warns that what came before the checkpoint is not kept, and its result holds
+    the frames from the checkpoint on."""
+    from thermo.checkpoint import save_checkpoint
+    from thermo.simulation import Simulation
+
+    path = _case_file(tmp_path)
+    case = load_case(path, ["solver.end_time=2.0", "output.every=0.5"])
+    out = tmp_path / "old"
+    out.mkdir()
+
+    class Stop(Exception):
+        pass
+
+    def events(state, which):
+        if "checkpoint" in which:
+            save_checkpoint(out / "checkpoint.h5", state, case.text)  # as earlier versions did
+            raise Stop
+
+    with pytest.raises(Stop):
+        Simulation(case).run(events=events)
+    capsys.readouterr()
+    summary = run_case(case, out, quiet=True, resume=True)
+    err = capsys.readouterr().err
+    print(err)
+    assert "earlier version" in err and "after t = 1 s" in err
+    assert summary["converged"] and summary["simulated_time_s"] == pytest.approx(2.0)
+    assert [t for t, _ in read_result(out / "result.vtkhdf")["frames"]] == pytest.approx([1.5, 2.0])

@@ -488,6 +488,20 @@ class InletMonitor:
         self.times.append(t)
         self.values.append([float(T[s["intake_cells"]].max()) for s in self.servers])
 
+    def export(self) -> dict:
+        """The records so far, for a checkpoint: ``time_s`` (n,) and ``inlet_max_c``
+        (n, one column per monitored part)."""
+        values = np.asarray(self.values, dtype=np.float64).reshape(len(self.times), len(self.servers))
+        return {"time_s": np.asarray(self.times, dtype=np.float64), "inlet_max_c": values}
+
+    def restore(self, records: dict) -> None:
+        """Continue from :meth:`export`'s records (a run resumed from a checkpoint)."""
+        values = np.asarray(records["inlet_max_c"], dtype=np.float64)
+        if values.shape != (len(records["time_s"]), len(self.servers)):
+            raise ValueError(f"records of shape {values.shape} for {len(self.servers)} parts")
+        self.times = [float(t) for t in records["time_s"]]
+        self.values = [[float(x) for x in row] for row in values]
+
     def summary(self) -> dict:
         """``{"inlet_history": ..., "inlet_crossings_s": {"27": t or None, ...}}``, or {}."""
         from thermo import metrics

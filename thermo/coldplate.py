@@ -595,6 +595,20 @@ class ChipMonitor:
         self.times.append(t)
         self.values.append([float(T[ch["cells"]].max()) for ch in self.chips])
 
+    def export(self) -> dict:
+        """The records so far, for a checkpoint: ``time_s`` (n,) and ``chip_max_c``
+        (n, one column per monitored part)."""
+        values = np.asarray(self.values, dtype=np.float64).reshape(len(self.times), len(self.chips))
+        return {"time_s": np.asarray(self.times, dtype=np.float64), "chip_max_c": values}
+
+    def restore(self, records: dict) -> None:
+        """Continue from :meth:`export`'s records (a run resumed from a checkpoint)."""
+        values = np.asarray(records["chip_max_c"], dtype=np.float64)
+        if values.shape != (len(records["time_s"]), len(self.chips)):
+            raise ValueError(f"records of shape {values.shape} for {len(self.chips)} parts")
+        self.times = [float(t) for t in records["time_s"]]
+        self.values = [[float(x) for x in row] for row in values]
+
     def summary(self) -> dict:
         """``{"crossings": {...}, "chip_history": {...}}``, or {} (steady, no limits,
         fewer than two records). ``crossings.first_time_s`` is the earliest time any

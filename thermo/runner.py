@@ -1,8 +1,10 @@
 """Run a case end to end: set up, march, write ``result.vtkhdf`` and ``summary.json``."""
 from __future__ import annotations
 
+import json
 import pathlib
 import sys
+import uuid
 from functools import partial
 
 import jax
@@ -15,8 +17,9 @@ from . import airflow, coldplate
 from .boundaries import FACES
 from .case import Case, CaseError
 from .liquid import coolant_flow
-from .checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
-from .output import RESULT_NAME, write_result, write_summary
+from .checkpoint import (CHECKPOINT_NAME, discard_frames, load_checkpoint, load_checkpoint_extras,
+                         load_frames, save_checkpoint, save_frame)
+from .output import RESULT_NAME, read_result, write_result, write_summary
 from .progress import make_reporter
 from .devices import describe
 from .simulation import Simulation, State
@@ -223,6 +226,21 @@ class SteadyMonitor:
             "net_heat_mean_w": net, "energy_imbalance_mean": abs(net) / max(scale, 1e-300)}}
         return self.settled
 
+    def export(self) -> dict:
+        """The records so far, for a checkpoint: times, net heat and largest heat term
+        as arrays, the monitored temperatures as JSON (one object per record)."""
+        return {"time_s": np.asarray([r[0] for r in self.records], dtype=np.float64),
+                "net_heat_w": np.asarray([r[1] for r in self.records], dtype=np.float64),
+                "largest_heat_term_w": np.asarray([r[2] for r in self.records], dtype=np.float64),
+                "monitors_json": json.dumps([r[3] for r in self.records])}
+
+    def restore(self, records: dict) -> None:
+        """Continue from :meth:`export`'s records (a run resumed from a checkpoint)."""
+        values = json.loads(records["monitors_json"])
+        self.records = [(float(t), float(n), float(s), {k: float(x) for k, x in v.items()})
+                        for t, n, s, v in zip(records["time_s"], records["net_heat_w"],
+                                              records["largest_heat_term_w"], values)]
+
     def summary(self, summary: dict) -> dict:
         """The ``monitors`` section; a run settled by monitors reports the window-mean
         energy imbalance as ``energy_imbalance`` (the value at the last instant, which
@@ -256,6 +274,25 @@ def _divergence_message(sim: Simulation, state: State, info) -> str:
             f"or a finer domain.cells")
 
 
+def _resumed_frames(outdir: pathlib.Path, extras: dict, run_id: str) -> list:
+    """The frames a resumed run had recorded up to its checkpoint: from the files kept
+    next to the checkpoint, else from a result file the same run wrote (a finished
+    run resumed again); [] with a warning when they are gone."""
+    count = extras["frames"]
+    if not count or extras["run_id"] is None:
+        return []
+    frames = load_frames(outdir, run_id, count)
+    if frames is None and (outdir / RESULT_NAME).is_file():
+        r = read_result(outdir / RESULT_NAME)
+        if r["attrs"].get("run_id") == run_id and len(r["frames"]) >= count:
+            frames = r["frames"][:count]
+    if frames is None:
+        print(f"warning: the {count} frames recorded before the checkpoint are missing: the "
+              f"result holds the frames after t = {extras['time_s']:g} s", file=sys.stderr)
+        return []
+    return frames
+
+
 def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
              resume: bool = False, log_json: bool = False) -> dict:
     """Set up, run and write ``OUTDIR/result.vtkhdf`` and ``OUTDIR/summary.json``.
@@ -264,14 +301,19 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
     case leaves nothing behind. ``solver.checkpoint_every`` writes
     ``OUTDIR/checkpoint.h5`` atomically; ``resume`` continues from it (the case
     must be the one that wrote it). Transient frames every ``output.every``
-    seconds go into ``result.vtkhdf``. A run that blows up keeps its last good state
-    as the checkpoint and raises :class:`DivergenceError`.
+    seconds go into ``result.vtkhdf``; a run that checkpoints also keeps each frame
+    on disk as it is recorded (``OUTDIR/frames.partial``, removed once the result
+    holds them), and each checkpoint holds the monitors' records, so that a resumed
+    run's result and summary hold every frame and record from t = 0 (inlet and chip
+    histories, crossing times, steady-state monitors). A run that blows up keeps its
+    last good state as the checkpoint and raises :class:`DivergenceError`.
     """
     sim = Simulation(case)
     for w in sim.model.geometry.warnings:
         print(f"warning: {w}", file=sys.stderr)
     outdir = pathlib.Path(outdir)
     state = None
+    extras = None
     if resume:
         ck = outdir / CHECKPOINT_NAME
         if not ck.exists():
@@ -284,21 +326,53 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
         if text != case.text:
             raise CaseError(str(ck), "--resume", "the case differs from the one that wrote the "
                             "checkpoint", "the same case file and --set overrides")
+        extras = load_checkpoint_extras(ck)
     outdir.mkdir(parents=True, exist_ok=True)
     keep = set(case.data["output"]["fields"]) | {"material"}
-    frames = []
+    # transient frames: kept on disk as they are recorded when the run checkpoints,
+    # so that a resumed run's result holds every frame from t = 0
+    run_id = (extras or {}).get("run_id") or uuid.uuid4().hex
+    on_disk = case.data["solver"]["checkpoint_every"] > 0
+    frames: list = []
+    saved = [0]  # frames kept on disk so far
+
+    monitor = airflow.InletMonitor(sim)  # server inlet temperatures at each device call
+    chips = coldplate.ChipMonitor(sim)  # chip maxima at each device call (chip_limit_c)
+    settle = SteadyMonitor(sim)  # monitor-based convergence of steady runs
+    watched = {"inlets": monitor, "chips": chips, "steady": settle}
+    if extras is not None:
+        frames = _resumed_frames(outdir, extras, run_id)
+        saved[0] = len(frames)
+        for name, records in extras["records"].items():
+            if name in watched:
+                watched[name].restore(records)
+        if extras["run_id"] is None:
+            print("warning: the checkpoint was written by an earlier version, which kept neither "
+                  "the frames nor the monitors' records before it: the result holds those after "
+                  f"t = {extras['time_s']:g} s", file=sys.stderr)
+        discard_frames(outdir, keep=run_id)  # of other runs: no checkpoint refers to them now
+
+    def keep_frames() -> None:
+        for index in range(saved[0], len(frames)):
+            save_frame(outdir, run_id, index, frames[index][0], frames[index][1], sim.grid)
+        saved[0] = len(frames)
+
+    def checkpoint(state: State) -> None:
+        keep_frames()
+        save_checkpoint(outdir / CHECKPOINT_NAME, state, case.text, run_id=run_id, frames=len(frames),
+                        records={k: m.export() for k, m in watched.items() if m.on})
+        discard_frames(outdir, keep=run_id)  # another run's checkpoint may just have been replaced
 
     def events(state: State, which: set) -> None:
         if "frame" in which:
             fields = sim.cell_fields(state)
             frames.append((float(state.t), {k: v for k, v in fields.items()
                                             if k in keep and k != "material"}))
+            if on_disk:
+                keep_frames()
         if "checkpoint" in which:
-            save_checkpoint(outdir / CHECKPOINT_NAME, state, case.text)
+            checkpoint(state)
 
-    monitor = airflow.InletMonitor(sim)  # server inlet temperatures at each device call
-    chips = coldplate.ChipMonitor(sim)  # chip maxima at each device call (chip_limit_c)
-    settle = SteadyMonitor(sim)  # monitor-based convergence of steady runs
     monitor(state if state is not None else sim.initial_state())
     chips(state if state is not None else sim.initial_state())
     # a live display on a terminal, plain lines in logs, JSON lines with log_json
@@ -317,14 +391,15 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
         if reporter is not None:
             reporter.stop()
     if info.status == "diverged":
-        save_checkpoint(outdir / CHECKPOINT_NAME, state, case.text)
+        checkpoint(state)
         raise DivergenceError(_divergence_message(sim, state, info))
     fields = sim.cell_fields(state)
     write_result(outdir / RESULT_NAME, sim.grid, {k: v for k, v in fields.items() if k in keep},
                  case_text=case.text,
                  attrs={"steps": info.steps, "simulated_time_s": info.simulated_time,
-                        "status": info.status},
+                        "status": info.status, "run_id": run_id},
                  frames=frames or None)
+    discard_frames(outdir, run=run_id)  # the result holds them now
     summary = summarise(sim, state, info)
     summary.update(monitor.summary())
     summary.update(settle.summary(summary))
