@@ -25,7 +25,6 @@ import pathlib
 
 import h5py
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from . import __version__
@@ -69,7 +68,8 @@ def save_checkpoint(path: str | os.PathLike, state, case_text: str, *,
 def load_checkpoint(path: str | os.PathLike, template) -> tuple:
     """Read a checkpoint into the structure of ``template`` (an initial state of
     the same case). Returns ``(state, case_text)``; refuses a checkpoint whose
-    arrays do not match the template's shapes and dtypes."""
+    arrays do not match the template's shapes and dtypes. Each array goes to the
+    device of the template's (the run's ``solver.backend``)."""
     path = pathlib.Path(path)
     leaves, treedef = jax.tree_util.tree_flatten(template)
     with h5py.File(path, "r") as f:
@@ -78,11 +78,10 @@ def load_checkpoint(path: str | os.PathLike, template) -> tuple:
         out = []
         for i, ref in enumerate(leaves):
             a = f[f"leaf{i:03d}"][()]
-            ref = np.asarray(ref)
             if a.shape != ref.shape or a.dtype != ref.dtype:
                 raise ValueError(f"{path}: array {i} is {a.dtype}{list(a.shape)}, the case needs "
                                  f"{ref.dtype}{list(ref.shape)}: another grid or precision")
-            out.append(jnp.asarray(a))
+            out.append(jax.device_put(a, getattr(ref, "sharding", None)))
         text = f.attrs["case"]
     return jax.tree_util.tree_unflatten(treedef, out), str(text)
 
