@@ -490,3 +490,5 @@ VALIDATIONS["fan"] = validate_fan
 from .validation_two_fluids import VALIDATIONS as _TWO_FLUIDS  # noqa: E402  (two-fluids)
 
 VALIDATIONS.update(_TWO_FLUIDS)
+
+from . import validation_default  # noqa: E402,F401  (adds "default-case", the bundled default run)
