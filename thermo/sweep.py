@@ -13,9 +13,18 @@ A variant is a mapping of
 
 - ``"power"``: a factor on the parts' heat sources (``ThermalModel.power``);
   the fixed boundary terms of ``Params.t_source`` are kept; or
+- ``"flow"``: ``{part: factor}``, a throughflow part's (server, fan, CRAH) flow
+  times ``factor``, as an ``[[events]]`` ``scale`` does; a name also matches its
+  copies (``"server"`` matches ``server[0]``, ``server[1]``, ...) and may be a
+  glob (``"cooler*"``); a later entry overrides an earlier one;
+- ``"loops"``: ``{loop: factor}``, a coolant loop's flow times ``factor``
+  (:func:`thermo.coldplate.set_loop_flow`); or
 - the name of any top-level ``Params`` field (e.g. ``"body"``, ``"gravity"``,
   ``"t_source"``): a number multiplies that field, an array replaces it (same
   shape and dtype).
+
+``summarise_variant(sim, state, i, variant)`` gives variant ``i``'s
+``summary.json`` numbers (servers, RCI, coolers, plates, energy balance).
 
 Under ``vmap`` the while loops (time steps and the CG iterations inside them)
 run until the *last* variant is done; finished variants are carried unchanged,
@@ -25,9 +34,10 @@ slowest variant's iteration counts times the batch size. Runs stop at
 """
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
@@ -37,7 +47,8 @@ from .case import Case
 from .simulation import (RUNNING, STATUS, Params, Settings, Simulation, State,
                          _advance, _compiled_advance)
 
-__all__ = ["BatchInfo", "variant_params", "run_batch", "run_one_by_one", "batched_advance"]
+__all__ = ["BatchInfo", "variant_params", "run_batch", "run_one_by_one", "batched_advance",
+           "variant_state", "summarise_variant"]
 
 
 @dataclass
@@ -59,7 +70,9 @@ def variant_params(sim: Simulation, variant: Mapping[str, Any]) -> Params:
     prm = sim.params
     changes = {}
     for key, value in variant.items():
-        if key == "power":
+        if key in _EVENT_KEYS:
+            changes[_EVENT_KEYS[key]] = getattr(_with_events(sim, key, value), _EVENT_KEYS[key])
+        elif key == "power":
             power = jnp.asarray(sim.thermal.power, prm.t_source.dtype)
             base = changes.get("t_source", prm.t_source)
             changes["t_source"] = base + (float(value) - 1.0) * power
@@ -73,15 +86,42 @@ def variant_params(sim: Simulation, variant: Mapping[str, Any]) -> Params:
                     raise ValueError(f"variant {key}: shape {new.shape}, expected {jnp.shape(old)}")
                 changes[key] = new
         else:
-            raise KeyError(f"unknown variant key {key!r}: 'power' or one of {Params._fields}")
+            raise KeyError(f"unknown variant key {key!r}: 'power', 'flow', 'loops' or one of "
+                           f"{Params._fields}")
     return prm._replace(**changes)
+
+
+#: Variant keys applied as events, and the Params field each changes.
+_EVENT_KEYS = {"flow": "air", "loops": "liquid"}
+
+
+def _with_events(sim: Simulation, key: str, factors: Mapping[str, float]) -> Params:
+    """``sim.params`` with flows scaled as events would (``sim.params`` is left as it was)."""
+    from .coldplate import set_loop_flow
+
+    base = sim.params
+    try:
+        for name, factor in factors.items():
+            if key == "loops":
+                set_loop_flow(sim, name, factor)
+                continue
+            parts = [t["name"] for t in list(sim.air.throughflow) + list(sim.air.fans)]
+            chosen = [n for n in parts if n == name or n.startswith(name + "[")
+                      or fnmatch.fnmatchcase(n, name)]
+            if not chosen:
+                raise KeyError(f"variant flow: no server, fan or CRAH part {name!r}")
+            for n in chosen:
+                sim.apply_event({"part": n, "action": "scale", "value": float(factor)})
+        return sim.params
+    finally:
+        sim.params = base
 
 
 def _varied(variants: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
     fields = set()
     for v in variants:
         for key in v:
-            fields.add("t_source" if key == "power" else key)
+            fields.add("t_source" if key == "power" else _EVENT_KEYS.get(key, key))
     return tuple(f for f in Params._fields if f in fields)
 
 
@@ -104,7 +144,9 @@ def stack_variants(sim: Simulation, variants: Sequence[Mapping[str, Any]]) -> tu
     """Batched params (only the varied fields carry a leading axis) and initial states."""
     varied = _varied(variants)
     each = [variant_params(sim, v) for v in variants]
-    prm = sim.params._replace(**{f: jnp.stack([getattr(p, f) for p in each]) for f in varied})
+    stack = lambda *leaves: jnp.stack(leaves)  # noqa: E731
+    prm = sim.params._replace(**{f: jax.tree_util.tree_map(stack, *[getattr(p, f) for p in each])
+                                 for f in varied})
     s0 = sim.initial_state()
     states = jax.tree_util.tree_map(lambda a: jnp.stack([a] * len(variants)), s0)
     return prm, states
@@ -116,9 +158,11 @@ def _end_time(sim: Simulation) -> float:
 
 
 def run_batch(case: Case, variants: Sequence[Mapping[str, Any]], *,
-              sim: Simulation | None = None) -> tuple[State, list[BatchInfo]]:
+              sim: Simulation | None = None,
+              progress: Callable[[State], None] | None = None) -> tuple[State, list[BatchInfo]]:
     """Run every variant of ``case`` together (vmap) until each is done or
-    ``solver.max_steps``; one device call per ``solver.steps_per_call`` steps.
+    ``solver.max_steps``; one device call per ``solver.steps_per_call`` steps,
+    after each of which ``progress(batched_state)`` is called if given.
 
     Returns the batched final ``State`` (leading axis = variant) and one
     ``BatchInfo`` per variant. Output frames and checkpoints are not written.
@@ -133,12 +177,45 @@ def run_batch(case: Case, variants: Sequence[Mapping[str, Any]], *,
     while True:
         last = min(int(jnp.max(state.step)) + s_cfg["steps_per_call"], s_cfg["max_steps"])
         state = fn(prm, state, jnp.int32(last), t_stop)
+        if progress is not None:
+            progress(state)
         status = np.asarray(state.status)
         if not (status == RUNNING).any() or int(jnp.max(state.step)) >= s_cfg["max_steps"]:
             break
         if (np.asarray(state.step)[status == RUNNING] < last).all():
             break   # every running variant stopped at the time limit (transient end)
     return state, [_info(jax.tree_util.tree_map(lambda a: a[i], state)) for i in range(len(variants))]
+
+
+def variant_state(state: State, i: int) -> State:
+    """Variant ``i``'s state out of a batched one."""
+    return jax.tree_util.tree_map(lambda a: a[i], state)
+
+
+def summarise_variant(sim: Simulation, state: State, i: int,
+                      variant: Mapping[str, Any]) -> dict:
+    """Variant ``i``'s ``summary.json`` numbers (as ``thermo run`` writes them:
+    servers, air metrics, cooling units, plates and loops, energy balance) from
+    the batched ``state`` of :func:`run_batch`. ``wall_time_s`` is 0: the
+    variants shared their device calls."""
+    from types import SimpleNamespace
+
+    from .runner import summarise
+
+    one = variant_state(state, i)
+    b = _info(one)
+    info = SimpleNamespace(status=b.status, steps=b.steps, simulated_time=b.simulated_time,
+                           wall_time=0.0, compile_time=0.0, res_mom=b.res_mom,
+                           res_div=float(one.res_div), res_energy=b.res_energy,
+                           pressure_iterations=b.pressure_iterations,
+                           energy_iterations=b.energy_iterations,
+                           viscous_iterations=b.viscous_iterations)
+    base = sim.params
+    sim.params = variant_params(sim, variant)  # the summary reads the variant's flows and powers
+    try:
+        return summarise(sim, one, info)
+    finally:
+        sim.params = base
 
 
 def _info(s: State) -> BatchInfo:
