@@ -2,7 +2,11 @@
 
 The default suite runs each case on the grids ``thermo validate`` uses; the
 finer variants run with ``thermo validate --full`` or ``pytest -m validation``.
+Every row has a kind: "validation" and "check" rows must meet their bounds; a
+"not validated" row is shown with its error and is neither a pass nor a failure.
 """
+import argparse
+
 import pytest
 
 from thermo import validation
@@ -10,11 +14,58 @@ from thermo import validation
 
 def _check(rows):
     for r in rows:
-        print(f"{r['case']}: {r['quantity']}: computed {r['computed']}, error {r['rel_error']:.4g}"
-              f" (bound {r['bound']:.3g})")
+        print(f"{r['case']} [{r['kind']}]: {r['quantity']}: computed {r['computed']}, "
+              f"error {r['rel_error']:.4g} (bound {r['bound']:.3g})")
     assert rows
-    bad = [r for r in rows if not r["ok"]]
+    assert all(r["kind"] in validation.KINDS for r in rows), rows
+    bad = [r for r in rows if r["kind"] != "not validated" and not r["ok"]]
     assert not bad, bad
+    assert all(r["ok"] is None for r in rows if r["kind"] == "not validated"), rows
+
+
+def test_row_kinds():
+    # a row is a validation only when it says so; "not validated" is never ok or failed
+    assert validation._row("c", "q", 1.0, 1.0, 0.0, 0.1)["kind"] == "check"
+    good = validation._row("c", "q", 1.0, 1.05, 0.05, 0.1, "validation")
+    bad = validation._row("c", "q", 1.0, 1.5, 0.5, 0.1, "validation")
+    assert good["ok"] is True and bad["ok"] is False
+    nan = validation._row("c", "q", 1.0, float("nan"), float("nan"), 0.1, "check")
+    assert nan["ok"] is False
+    for err in (0.05, 0.5):
+        assert validation._row("c", "q", 1.0, 1.0, err, 0.1, "not validated")["ok"] is None
+    with pytest.raises(ValueError, match="unknown row kind"):
+        validation._row("c", "q", 1.0, 1.0, 0.0, 0.1, "validated")
+
+
+def _fake_run(monkeypatch, rows):
+    monkeypatch.setattr(validation, "run_validation", lambda full=False, pattern=None: rows)
+    from thermo import cli
+    monkeypatch.setattr(cli, "use_compilation_cache", lambda: None)
+    return cli
+
+
+def test_cli_table_counts_kinds_and_fails_only_on_failures(monkeypatch, capsys):
+    rows = [validation._row("a", "qa", 1.0, 1.0, 0.01, 0.1, "validation"),
+            validation._row("b", "qb", 1.0, 1.0, 0.01, 0.1, "validation"),
+            validation._row("c", "qc", 1.0, 1.0, 0.0, 1e-6, "check"),
+            validation._row("d", "qd", 1.0, 1.94, 0.94, 0.15, "not validated")]
+    cli = _fake_run(monkeypatch, rows)
+    assert cli._cmd_validate(argparse.Namespace(full=False, k=None)) == 0
+    out = capsys.readouterr().out
+    print(out)
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["case", "kind", "quantity"]
+    assert "2 validated, 1 check, 1 not validated, 0 FAILED" in out
+    d = next(x for x in lines if x.startswith("d "))
+    assert "not validated" in d and d.rstrip().endswith("-") and "FAIL" not in d
+    assert next(x for x in lines if x.startswith("c ")).rstrip().endswith("ok")
+    # a failed check or validation exits 1 and is counted as FAILED, not as validated
+    rows[2] = validation._row("c", "qc", 1.0, 1.1, 0.1, 1e-6, "check")
+    rows[0] = validation._row("a", "qa", 1.0, 2.0, 1.0, 0.1, "validation")
+    assert cli._cmd_validate(argparse.Namespace(full=False, k=None)) == 1
+    out = capsys.readouterr().out
+    assert "1 validated, 0 checks, 1 not validated, 2 FAILED" in out
+    assert sum(line.rstrip().endswith("FAIL") for line in out.splitlines()) == 2
 
 
 def test_poiseuille_profile_and_second_order_convergence():
@@ -38,8 +89,37 @@ def test_multigrid_iterations_flat():
 
 
 def test_turbulent_channel_zero_equation():
-    # Chen-Xu model against its exact channel profile and against Dean's Cf (~20 s)
-    _check(validation.VALIDATIONS["turbulent-channel"](False))
+    """Chen-Xu model (~20 s): U_b against its exact channel profile is a check of the
+    code (bound 2 %); Cf against Dean is NOT validated: the model is some 95 % high,
+    shown with its error, neither a pass nor a failure."""
+    from thermo.validation_turbulence import ZERO_EQUATION_CF_BOUND
+
+    rows = validation.VALIDATIONS["turbulent-channel"](False)
+    _check(rows)
+    ub, cf = rows
+    assert ub["kind"] == "check" and ub["ok"] is True
+    assert cf["kind"] == "not validated" and cf["ok"] is None
+    assert cf["bound"] == ZERO_EQUATION_CF_BOUND == 0.15
+    print(f"zero-equation Cf {cf['computed']:.5f} vs Dean {cf['reference']:.5f}: "
+          f"{cf['computed'] / cf['reference'] - 1:+.1%}")
+    # the row says the model misses the bound; if it ever meets it, the label is wrong
+    assert cf["rel_error"] > cf["bound"], "the model now meets Dean: make the row a validation"
+
+
+def test_porous_slab_against_resolved_fins():
+    """The compact Darcy slab (K = phi h^2 / 12) against a heat sink's fins resolved
+    on the grid (~1 min): an independent resolved solution for the porous family."""
+    rows = validation.VALIDATIONS["porous-fins"](False)
+    _check(rows)
+    assert [r["kind"] for r in rows] == ["validation"]
+
+
+def test_fan_against_resolved_fins():
+    """A curve fan driving air round resolved fins settles where its curve meets the
+    fins' plane-Poiseuille resistance (~1 min)."""
+    rows = validation.VALIDATIONS["fan-fins"](False)
+    _check(rows)
+    assert [r["kind"] for r in rows] == ["validation"]
 
 
 @pytest.mark.validation

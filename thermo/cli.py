@@ -258,15 +258,19 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _table(rows: list[dict]) -> list[str]:
-    head = ("case", "quantity", "reference", "computed", "error", "bound", "ok")
+    """The validation table: one line per row, with its kind ("validation", "check"
+    or "not validated"; a row without one counts as a check) and its verdict
+    ("ok", "FAIL", or "-" for a row that is not validated)."""
+    head = ("case", "kind", "quantity", "reference", "computed", "error", "bound", "ok")
     body = []
     for r in rows:
         rel, bound = r.get("rel_error"), r.get("bound")
+        kind = r.get("kind") or "check"
         body.append((
-            str(r.get("case", "")), str(r.get("quantity", "")),
+            str(r.get("case", "")), kind, str(r.get("quantity", "")),
             _fmt(r.get("reference")), _fmt(r.get("computed")),
             "-" if rel is None else f"{rel:.3g}", "-" if bound is None else f"{bound:.3g}",
-            "ok" if r.get("ok") else "FAIL",
+            "-" if kind == "not validated" else "ok" if r.get("ok") else "FAIL",
         ))
     widths = [max(len(x) for x in col) for col in zip(head, *body)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
@@ -274,6 +278,9 @@ def _table(rows: list[dict]) -> list[str]:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    """Run the validation table. Exit status 1 only when a validation or a check
+    fails (or nothing matched): a "not validated" row shows the model's error and
+    is neither a pass nor a failure."""
     try:
         from thermo.validation import run_validation
     except ImportError as exc:
@@ -285,8 +292,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
               "error: the validation suite returned no results", file=sys.stderr)
         return 1
     print("\n".join(_table(rows)))
-    failed = sum(1 for r in rows if not r.get("ok"))
-    print(f"{len(rows) - failed} of {len(rows)} ok" + (f", {failed} FAILED" if failed else ""))
+    kinds = [r.get("kind") or "check" for r in rows]
+    failed = sum(1 for r, k in zip(rows, kinds) if k != "not validated" and not r.get("ok"))
+    passed = {k: sum(1 for r, kk in zip(rows, kinds) if kk == k and r.get("ok"))
+              for k in ("validation", "check")}
+    print(f"{passed['validation']} validated, {passed['check']} "
+          f"check{'' if passed['check'] == 1 else 's'}, {kinds.count('not validated')} not "
+          f"validated, {failed} FAILED")
     return 0 if failed == 0 else 1
 
 

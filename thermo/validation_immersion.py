@@ -109,4 +109,5 @@ def validate_immersion_plate(full: bool = False) -> list[dict]:
     ref = churchill_chu(ra, PRANDTL)
     return [_row("immersion-plate", f"mean plate Nu, Pr {PRANDTL:g}, Ra {ra:g}, {n} cells per "
                  f"height, vs Churchill & Chu ({s['steps']} steps, {s['wall_time_s']:.0f} s, "
-                 f"energy imbalance {s['energy_imbalance']:.1e})", ref, nu, abs(nu / ref - 1), 0.10)]
+                 f"energy imbalance {s['energy_imbalance']:.1e})", ref, nu, abs(nu / ref - 1), 0.10,
+                 "validation")]

@@ -6,7 +6,7 @@ wall shear stress is exactly ``tau_w / rho = g delta``; U_b is the bulk velocity
 and ``Re_b = U_b 2 delta / nu``. With the Chen & Xu (1998) zero-equation model,
 ``nu_t = 0.03874 |V| l`` (l the distance to the nearer wall), two rows:
 
-1. Verification (the numbers the solver is responsible for). In this channel
+1. Check (kind ``"check"``: the numbers the solver is responsible for). In this channel
    the total shear stress is linear, ``(nu + nu_t) du/dy = g (delta - y)``, so
    the model's exact profile is an initial-value problem from the wall, solved
    here by RK4 on 20 000 wall-clustered points. Bound on |U_b - U_b,exact| /
@@ -14,17 +14,20 @@ and ``Re_b = U_b 2 delta / nu``. With the Chen & Xu (1998) zero-equation model,
    cells, first cell centre at y+ 5.8; 0.3 % with 256; 0.35 % with 512; at
    Re_b 1e4: 0.1 % with 128, 0.45 % with 256).
 
-2. Validation of the model against Dean's correlation ``Cf = 0.073 Re_b^-1/4``
-   (Dean 1978, J. Fluids Eng. 100, 215) with ``Cf = 2 tau_w / (rho U_b^2)``.
-   The model is NOT a channel-flow model: fitted to room (ventilation) flows,
+2. The model against Dean's correlation ``Cf = 0.073 Re_b^-1/4`` (Dean 1978,
+   J. Fluids Eng. 100, 215) with ``Cf = 2 tau_w / (rho U_b^2)``: NOT VALIDATED
+   (kind ``"not validated"``: shown with its error, never a pass or a failure).
+   The model is not a channel-flow model: fitted to room (ventilation) flows,
    its eddy viscosity at the channel centre, 0.039 U delta, is about ten times
    the real one (about 0.08 u_tau delta), and next to the wall it grows as
    0.039 y+^2 nu with no damping, several times the van Driest mixing length in
    the buffer layer. Its exact solution (row 1's ODE) over-predicts Cf by 94 %
    at Re_b = 2e4 (98 % at 1e4); on coarse grids (first cell at y+ of 10 to
-   30) the error happens to be smaller, which is luck, not accuracy. The bound,
-   110 %, is that known model error plus margin: the row guards against a
-   regression and states the model's accuracy, it does not claim 10-15 %.
+   30) the error happens to be smaller, which is luck, not accuracy. A
+   validation of a friction coefficient would need 15 % (the bound shown; the
+   mixing-length model meets 10 %); the model's constant is Chen & Xu's and is
+   not tuned to a channel here, so the row states the model's error and claims
+   nothing. Row 1 guards the implementation.
 
 The body force is chosen, by shooting on the model's ODE, so that U_b is 1 m/s
 at the nominal ``Re_b`` (2e4 by default; full mode adds 1e4 and a finer grid).
@@ -46,6 +49,9 @@ from .simulation import Simulation
 from .kernels.turbulence import CHEN_XU, KAPPA, LOG_LAW_B, MIXING_CAP, VAN_DRIEST_A
 
 DELTA = 1.0  # channel half-height (m)
+# what a validation of a channel's friction coefficient would have to meet; the
+# zero-equation model does not (about +94 %), so its row is "not validated"
+ZERO_EQUATION_CF_BOUND = 0.15
 
 
 def dean_cf(re_b: float) -> float:
@@ -130,13 +136,14 @@ def validate_turbulent_channel(full: bool = False) -> list[dict]:
         ub_exact = bulk_velocity_exact(g, nu)
         rows.append(_row("turbulent-channel", f"zero-equation U_b vs the model's exact profile, "
                          f"{n} cells, Re_b {re_nominal:.0e} (|error| / U_b)", ub_exact, ub,
-                         abs(ub - ub_exact) / ub_exact, 0.02))
+                         abs(ub - ub_exact) / ub_exact, 0.02, "check"))
         re_b = ub * 2.0 * DELTA / nu
         cf = 2.0 * g * DELTA / ub ** 2
         ref = dean_cf(re_b)
         rows.append(_row("turbulent-channel", f"zero-equation Cf vs Dean 0.073 Re_b^-1/4 at Re_b "
-                         f"{re_b:.0f}, {n} cells (|Cf/Cf_Dean - 1|; the model's own error is "
-                         f"about 95 %)", ref, cf, abs(cf / ref - 1.0), 1.1))
+                         f"{re_b:.0f}, {n} cells (|Cf/Cf_Dean - 1|; a room-air model, not a "
+                         f"channel model: its exact profile is about 95 % high)", ref, cf,
+                         abs(cf / ref - 1.0), ZERO_EQUATION_CF_BOUND, "not validated"))
     return rows
 
 
@@ -153,7 +160,7 @@ def validate_turbulent_channel(full: bool = False) -> list[dict]:
 # Re_b lands near the nominal value. Default: Re_b 1e4 on 256 cells across (cell
 # size h+ 2.3, first centre at y+ 1.2); full mode adds Re_b 2e4 and 3e4 on 512.
 #
-# 1. Verification: U_b against the model's own exact profile, the ODE
+# 1. Check: U_b against the model's own exact profile, the ODE
 #    ``(nu + l_m^2 |u'|) u' = g (delta - y)`` integrated from the wall by RK4 on
 #    4000 wall-clustered points (converged to 3e-8 against 20 000). The grid
 #    error sits in the buffer layer (y+ 2 to 20), where nu_t grows like y^3 and
@@ -235,17 +242,19 @@ def validate_mixing_length_channel(full: bool = False) -> list[dict]:
         ub_exact = float(np.sum(0.5 * (ue[1:] + ue[:-1]) * np.diff(ye)) / DELTA)
         rows.append(_row(name, f"mixing-length U_b vs the model's exact profile, {n} cells, "
                          f"Re_b {re_nominal:.0e} (|error| / U_b)", ub_exact, ub,
-                         abs(ub - ub_exact) / ub_exact, 0.015))
+                         abs(ub - ub_exact) / ub_exact, 0.015, "check"))
         re_b = ub * 2.0 * DELTA / nu
         cf = 2.0 * g * DELTA / ub ** 2
         ref = dean_cf(re_b)
         rows.append(_row(name, f"mixing-length Cf vs Dean 0.073 Re_b^-1/4 at Re_b {re_b:.0f}, "
-                         f"{n} cells (|Cf/Cf_Dean - 1|)", ref, cf, abs(cf / ref - 1.0), 0.10))
+                         f"{n} cells (|Cf/Cf_Dean - 1|)", ref, cf, abs(cf / ref - 1.0), 0.10,
+                         "validation"))
         half = slice(0, n // 2)
         u_tau = math.sqrt(g * DELTA)
         i = int(np.argmin(np.abs(y[half] * u_tau / nu - 100.0)))  # the cell nearest y+ 100
         rows.append(_row(name, f"mixing-length u+ vs log law ln(y+)/0.41 + 5.2 (shown at y+ "
                          f"{y[i] * u_tau / nu:.0f}), 30 < y+ < 0.3 Re_tau, {n} cells "
                          f"(max |u+/u+_log - 1|)", math.log(y[i] * u_tau / nu) / KAPPA + LOG_LAW_B,
-                         u[i] / u_tau, log_law_error(y[half], u[half], g, nu), 0.05))
+                         u[i] / u_tau, log_law_error(y[half], u[half], g, nu), 0.05,
+                         "validation"))
     return rows

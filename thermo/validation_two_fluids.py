@@ -24,8 +24,10 @@ T_IN = 25.0
 
 
 def _row(case, quantity, reference, computed, error, bound):
+    """Every row here is a check: the code against itself (one fluid vs two) and
+    against the energy balance."""
     from .validation import _row as row
-    return row(case, quantity, reference, computed, error, bound)
+    return row(case, quantity, reference, computed, error, bound, "check")
 
 
 def plate_case(n: int = 8, air: bool = True, power_per_depth: float = 1000.0,
