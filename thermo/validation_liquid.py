@@ -17,6 +17,12 @@ cold-plate channel against the Graetz solution.
   computed here to 1e-5 by an eigen-expansion on a fine 1-D grid; its fully
   developed limit is Shah & London's Nu = 7.541), and against the compact
   cold-plate model of the same block (UA = h_m A with the Graetz h_m).
+
+Kinds (see :mod:`thermo.validation`): every ``loop`` row is a check (the code
+against its own exchange formula and the energy balance); the resolved slot
+against Graetz and the compact plate against the resolved slot are
+validations; the compact plate against Graetz is a check (with UA from the
+Graetz h_m, eps-NTU reproduces the log-mean definition of h_m by construction).
 """
 from __future__ import annotations
 
