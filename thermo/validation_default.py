@@ -50,14 +50,15 @@ def validate_default_case(full: bool = False) -> list[dict]:
     return [
         _row(name, f"stopped by its monitors (1 = yes; status {s['status']}, {s['steps']} of "
              f"{solver['max_steps']} steps, {s['simulated_time_s']:.0f} s simulated, "
-             f"{s['wall_time_s']:.0f} s wall)", 1.0, float(settled), 0.0 if settled else 1.0, 0.0),
+             f"{s['wall_time_s']:.0f} s wall)", 1.0, float(settled), 0.0 if settled else 1.0, 0.0,
+             kind="check"),
         _row(name, f"largest change of the {solver['monitor_window']:g} s monitor means (K) / "
              f"monitor_tolerance {solver['monitor_tolerance']:g} K",
-             None, change, change / solver["monitor_tolerance"], 1.0),
+             None, change, change / solver["monitor_tolerance"], 1.0, kind="check"),
         _row(name, f"energy imbalance, {solver['monitor_window']:g} s window mean (at the last "
              f"instant {s.get('energy_imbalance_instantaneous', float('nan')):.1e}; coolers remove "
              f"{removed / 1e3:.2f} kW of {it_load / 1e3:.0f} kW)",
-             0.0, s["energy_imbalance"], s["energy_imbalance"], IMBALANCE_BOUND),
+             0.0, s["energy_imbalance"], s["energy_imbalance"], IMBALANCE_BOUND, kind="check"),
     ]
 
 
