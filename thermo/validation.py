@@ -179,6 +179,8 @@ def multigrid_problem(n: int, dtype=np.float64):
     from thermo.kernels.multigrid import build_hierarchy
     from thermo.kernels.poisson import solve_poisson
 
+    if np.dtype(dtype) == np.float64 and not jax.config.jax_enable_x64:
+        jax.config.update("jax_enable_x64", True)  # as a float64 Simulation does
     fluid = np.ones((n, n, n))
     fluid[n // 4:n // 2, n // 4:3 * n // 4, : n // 2] = 0.0
     coeffs = []
