@@ -17,10 +17,12 @@ def _check(rows):
         assert r["ok"], r
 
 
+@pytest.mark.validation
 def test_porous_slab_and_tile_pressure_drop():
     _check(va.validate_porous())
 
 
+@pytest.mark.validation
 def test_fan_settles_at_the_curves_intersection():
     _check(va.validate_fan())
 

@@ -15,10 +15,12 @@ def _check(rows):
     assert rows and all(r["ok"] for r in rows), rows
 
 
+@pytest.mark.validation
 def test_composite_wall_matches_series_resistance():
     _check(validation.validate_composite_wall())
 
 
+@pytest.mark.validation
 def test_semi_infinite_slab_matches_erfc_with_second_order():
     errs = {n: validation.slab_error(n) for n in (50, 100)}
     print("slab errors", errs)
@@ -26,6 +28,7 @@ def test_semi_infinite_slab_matches_erfc_with_second_order():
     _check(validation.validate_slab())
 
 
+@pytest.mark.validation
 def test_heated_block_energy_balance():
     _check(validation.validate_heated_block())
 

@@ -281,6 +281,7 @@ def test_mixing_length_case_keys_and_cap():
         case_from_dict(d)
 
 
+@pytest.mark.validation
 def test_mixing_length_channel_validation():
     # Cf vs Dean, U_b vs the model's exact profile, log law; Re_b 1e4, 256 cells (~25 s)
     from thermo import validation

@@ -1,7 +1,8 @@
 """Validation against analytic solutions and published data (printed errors).
 
-The default suite runs each case on the grids ``thermo validate`` uses; the
-finer variants run with ``thermo validate --full`` or ``pytest -m validation``.
+The rows are run by ``thermo validate`` (the README's test command runs it after
+pytest, and CI with it), so the tests that run them are marked ``validation``:
+``pytest -m validation`` runs them here, with the finer ``--full`` grids too.
 Every row has a kind: "validation" and "check" rows must meet their bounds; a
 "not validated" row is shown with its error and is neither a pass nor a failure.
 """
@@ -68,6 +69,7 @@ def test_cli_table_counts_kinds_and_fails_only_on_failures(monkeypatch, capsys):
     assert sum(line.rstrip().endswith("FAIL") for line in out.splitlines()) == 2
 
 
+@pytest.mark.validation
 def test_poiseuille_profile_and_second_order_convergence():
     errors = {n: validation.poiseuille_error(n) for n in (8, 16, 32)}
     print("Poiseuille max error / u_max:", errors)
@@ -76,14 +78,17 @@ def test_poiseuille_profile_and_second_order_convergence():
     _check(validation.validate_poiseuille())
 
 
+@pytest.mark.validation
 def test_ghia_cavity_re100_and_re1000():
     _check(validation.validate_cavity())
 
 
+@pytest.mark.validation
 def test_cavity3d_stays_divergence_free():
     _check(validation.validate_cavity3d())
 
 
+@pytest.mark.validation
 def test_multigrid_iterations_flat():
     _check(validation.validate_multigrid())
 
@@ -106,6 +111,7 @@ def test_turbulent_channel_zero_equation():
     assert cf["rel_error"] > cf["bound"], "the model now meets Dean: make the row a validation"
 
 
+@pytest.mark.validation
 def test_porous_slab_against_resolved_fins():
     """The compact Darcy slab (K = phi h^2 / 12) against a heat sink's fins resolved
     on the grid (~1 min): an independent resolved solution for the porous family."""
@@ -114,6 +120,7 @@ def test_porous_slab_against_resolved_fins():
     assert [r["kind"] for r in rows] == ["validation"]
 
 
+@pytest.mark.validation
 def test_fan_against_resolved_fins():
     """A curve fan driving air round resolved fins settles where its curve meets the
     fins' plane-Poiseuille resistance (~1 min)."""
