@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from thermo.meshes import Grid
-from thermo.output import RESULT_NAME, find_result
+from thermo.output import RESULT_NAME, result_file
 
 __all__ = ["load", "Result", "Coords", "UNITS", "RESULT_NAME"]
 #: Units of the fields the solver writes (``U`` per component; ``material`` has none).
@@ -122,14 +122,7 @@ def load(path: str | os.PathLike) -> Result:
     """
     from thermo.output import read_result
 
-    path = Path(path)
-    if path.is_dir():
-        found = find_result(path)
-        if found is None:
-            raise FileNotFoundError(f"{path} is a folder without a {RESULT_NAME}")
-        path = found
-    elif not path.exists():
-        raise FileNotFoundError(f"no result file or output folder {path}")
+    path = result_file(path)
     try:
         data = read_result(path)
     except (OSError, KeyError) as exc:

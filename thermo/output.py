@@ -57,6 +57,7 @@ __all__ = [
     "read_result",
     "read_pyvista",
     "find_result",
+    "result_file",
     "write_summary",
     "RESULT_NAME",
     "LEGACY_RESULT_NAME",
@@ -134,6 +135,20 @@ def find_result(outdir: str | os.PathLike) -> Path | None:
         if (outdir / name).is_file():
             return outdir / name
     return None
+
+
+def result_file(path: str | os.PathLike) -> Path:
+    """``path`` itself if it is a file, else the result file in the folder ``path``
+    (:func:`find_result`); FileNotFoundError if there is none."""
+    path = Path(path)
+    if path.is_dir():
+        found = find_result(path)
+        if found is None:
+            raise FileNotFoundError(f"{path} is a folder without a {RESULT_NAME}")
+        return found
+    if not path.exists():
+        raise FileNotFoundError(f"no result file or output folder {path}")
+    return path
 
 
 def _to_vtk_layout(name: str, array: Any, grid: Grid) -> np.ndarray:
@@ -304,12 +319,7 @@ def read_pyvista(path: str | os.PathLike):
     """
     import pyvista
 
-    path = Path(path)
-    if path.is_dir():
-        found = find_result(path)
-        if found is None:
-            raise FileNotFoundError(f"{path} is a folder without a {RESULT_NAME}")
-        path = found
+    path = result_file(path)
     if path.suffix == ".vtkhdf":
         return pyvista.read(os.fspath(path))
     return pyvista.read(os.fspath(path), force_ext=".hdf")
