@@ -25,7 +25,7 @@ Conventions, for every function here:
 Impossible parameters raise `BuilderError` (a ValueError) naming the parameter
 and the accepted range.
 
-The ``*_case`` helpers return complete case dicts (see ``case-format.md``) that
+The ``*_case`` helpers return complete case dicts (see ``docs/case-format.md``) that
 `thermo.case.case_from_dict` accepts.
 """
 from __future__ import annotations
