@@ -4,10 +4,10 @@ import copy
 import numpy as np
 import pytest
 
-from thermo import validation_air as va
-from thermo.case import CaseError, case_from_dict
+from thermo.validation import air as va
+from thermo.case.schema import CaseError, case_from_dict
 from thermo.runner import summarise
-from thermo.simulation import Simulation
+from thermo.solver.simulation import Simulation
 
 
 def _check(rows):

@@ -6,8 +6,8 @@ import tomllib
 
 import pytest
 
-from thermo.case import Case, CaseError, case_from_dict, example_path, load_case, to_toml
-from thermo.materials import LIBRARY
+from thermo.case.schema import Case, CaseError, case_from_dict, example_path, load_case, to_toml
+from thermo.case.materials import LIBRARY
 from thermo.meshes import shapes_of
 
 CASES = pathlib.Path(example_path("cavity3d")).parent

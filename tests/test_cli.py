@@ -6,7 +6,7 @@ import types
 import pytest
 
 from thermo import cli
-from thermo.case import example_path
+from thermo.case.schema import example_path
 
 BAD_CASE = """
 [case]
@@ -108,9 +108,9 @@ def _fake_validation(monkeypatch, rows):
         seen.update(full=full, pattern=pattern)
         return rows
 
-    module = types.ModuleType("thermo.validation")
+    module = types.ModuleType("thermo.validation.registry")
     module.run_validation = run_validation
-    monkeypatch.setitem(sys.modules, "thermo.validation", module)
+    monkeypatch.setitem(sys.modules, "thermo.validation.registry", module)
     return seen
 
 

@@ -5,12 +5,12 @@ import copy
 import numpy as np
 import pytest
 
-from thermo import coldplate
-from thermo.case import CaseError, case_from_dict, to_toml
-from thermo.materials import LIBRARY
+from thermo.models import coldplate
+from thermo.case.schema import CaseError, case_from_dict, to_toml
+from thermo.case.materials import LIBRARY
 from thermo.runner import summarise
-from thermo.simulation import Simulation, _compiled_advance
-from thermo.validation_liquid import graetz_nusselt, loop_case, stack_case
+from thermo.solver.simulation import Simulation, _compiled_advance
+from thermo.validation.liquid import graetz_nusselt, loop_case, stack_case
 
 
 def _loop_dry():

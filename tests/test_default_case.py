@@ -13,9 +13,9 @@ import pytest
 
 import thermo
 from thermo import cli
-from thermo.case import default_case_path, load_case
+from thermo.case.schema import default_case_path, load_case
 from thermo.runner import summarise
-from thermo.simulation import Simulation
+from thermo.solver.simulation import Simulation
 
 STEPS, PER_CALL = 200, 20
 SERVERS = [f"server[{k}]" for k in range(6)]
@@ -87,7 +87,7 @@ def test_summary_has_what_an_engineer_reads(default_run):
     for key in ("energy_imbalance", "net_heat_w", "largest_heat_term_w", "heat_sources_w"):
         assert np.isfinite(s[key]), key
     # the fields on disk, whatever the result file is called
-    r = thermo.load(default_run.out)
+    r = thermo.io.load(default_run.out)
     assert r.fields["T"].shape == (24, 8, 24)
     fluid = r.fields["material"] == 0
     assert float(r.fields["T"][fluid].max()) == pytest.approx(s["fluid"]["max_temperature_c"],
@@ -147,7 +147,8 @@ def _settled_summary(**over):
 def test_validation_row_of_the_default_case(monkeypatch, over, bad):
     # `thermo validate` runs the default case to its monitored steady state (about 1.5 min:
     # `thermo validate -k default-case`); here the rows it makes of a summary
-    from thermo import validation, validation_default
+    from thermo.validation import registry as validation
+    from thermo.validation import default_case as validation_default
 
     assert validation.VALIDATIONS["default-case"] is validation_default.validate_default_case
     case = load_case(default_case_path())

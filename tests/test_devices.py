@@ -5,7 +5,7 @@ import jax
 import pytest
 
 from thermo import cli
-from thermo.case import example_path, load_case
+from thermo.case.schema import example_path, load_case
 from thermo.devices import available_platforms, bytes_per_cell, resolve_device
 
 ABSENT = [b for b in ("gpu", "tpu") if b not in available_platforms()]
@@ -18,7 +18,7 @@ def test_auto_is_the_device_jax_picks_first():
 
 @pytest.mark.parametrize("backend", ABSENT)
 def test_an_absent_backend_is_refused_before_compiling(backend, monkeypatch, tmp_path, capsys):
-    import thermo.simulation as simulation
+    import thermo.solver.simulation as simulation
 
     def no_compile(*args, **kwargs):
         raise AssertionError("compiled before refusing the backend")

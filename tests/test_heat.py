@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from thermo import validation
-from thermo.case import case_from_dict
+from thermo.validation import registry as validation
+from thermo.case.schema import case_from_dict
 from thermo.runner import summarise
-from thermo.simulation import Simulation
+from thermo.solver.simulation import Simulation
 
 
 def _check(rows):
@@ -87,7 +87,7 @@ def _fr4_flux(axis: int) -> float:
 
 
 def test_fr4_anisotropy_reaches_the_conduction_operator():
-    from thermo.materials import LIBRARY
+    from thermo.case.materials import LIBRARY
 
     kx, ky, kz = LIBRARY["fr4"].conductivity_axes()
     qx, qz = _fr4_flux(0), _fr4_flux(2)

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 import thermo.cases
-from thermo.builders import immersion_case
-from thermo.case import case_from_dict, load_case
-from thermo.model import voxelise
+from thermo.case.builders import immersion_case
+from thermo.case.schema import case_from_dict, load_case
+from thermo.grid.model import voxelise
 from thermo.runner import summarise
-from thermo.simulation import Simulation
-from thermo.validation_immersion import (PLATE_COARSE, churchill_chu, plate_nusselt,
+from thermo.solver.simulation import Simulation
+from thermo.validation.immersion import (PLATE_COARSE, churchill_chu, plate_nusselt,
                                          validate_immersion_plate)
 
 EXAMPLE = pathlib.Path(thermo.cases.__file__).parent / "immersion-tank-100kw.toml"

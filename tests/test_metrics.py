@@ -1,4 +1,4 @@
-"""thermo.metrics: air-cooling metrics against hand-computed values.
+"""thermo.diagnostics.metrics: air-cooling metrics against hand-computed values.
 
 Each expected value is worked out in the comment above it; every comparison
 prints what it compares (``pytest -s`` or on failure).
@@ -9,7 +9,7 @@ from collections import namedtuple
 
 import pytest
 
-from thermo.metrics import (
+from thermo.diagnostics.metrics import (
     ASHRAE_ENVELOPES, ashrae_class, fan_power, first_crossing, format_server_table,
     recirculation_bypass, rci, rti, server_metrics,
 )

@@ -10,7 +10,7 @@ import pytest
 
 import thermo
 from thermo.meshes import Grid
-from thermo.output import (
+from thermo.io.result import (
     PRESSURE_KIND,
     atomic_path,
     atomic_write_bytes,

@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from thermo.case import load_case
-from thermo.checkpoint import FRAMES_DIR, load_checkpoint_extras
-from thermo.output import read_result
+from thermo.case.schema import load_case
+from thermo.io.checkpoint import FRAMES_DIR, load_checkpoint_extras
+from thermo.io.result import read_result
 from thermo.runner import DivergenceError, run_case
 
 CASE = """
@@ -160,7 +160,7 @@ def test_resume_refuses_another_case(tmp_path):
     path = _case_file(tmp_path)
     out = tmp_path / "out"
     run_case(load_case(path, ["solver.end_time=2.0"]), out, quiet=True)
-    from thermo.case import CaseError
+    from thermo.case.schema import CaseError
     with pytest.raises(CaseError, match="differs"):
         run_case(load_case(path, ["solver.end_time=3.0"]), out, quiet=True, resume=True)
 
@@ -191,12 +191,14 @@ def test_checkpoint_keeps_every_monitors_records_exactly(tmp_path):
     with no records."""
     from types import SimpleNamespace
 
-    from thermo import airflow, coldplate
-    from thermo.case import case_from_dict
-    from thermo.checkpoint import load_checkpoint, save_checkpoint
+    from thermo.models import air as airflow
+
+    from thermo.models import coldplate
+    from thermo.case.schema import case_from_dict
+    from thermo.io.checkpoint import load_checkpoint, save_checkpoint
     from thermo.runner import SteadyMonitor
-    from thermo.simulation import Simulation
-    from thermo.validation_liquid import loop_case
+    from thermo.solver.simulation import Simulation
+    from thermo.validation.liquid import loop_case
 
     path = tmp_path / "room.toml"
     path.write_text(ROOM)
@@ -242,8 +244,8 @@ def test_resume_from_a_checkpoint_without_records_or_frames(tmp_path, capsys):
     """An earlier version's checkpoint (state only) still resumes: the run finishes,
     warns that what came before the checkpoint is not kept, and its result holds
     the frames from the checkpoint on."""
-    from thermo.checkpoint import save_checkpoint
-    from thermo.simulation import Simulation
+    from thermo.io.checkpoint import save_checkpoint
+    from thermo.solver.simulation import Simulation
 
     path = _case_file(tmp_path)
     case = load_case(path, ["solver.end_time=2.0", "output.every=0.5"])

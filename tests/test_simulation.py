@@ -5,10 +5,10 @@ import jax
 import numpy as np
 import pytest
 
-from thermo.case import case_from_dict
+from thermo.case.schema import case_from_dict
 from thermo.runner import run_case
-from thermo.simulation import Simulation, _compiled_advance
-from thermo.validation import cavity_case
+from thermo.solver.simulation import Simulation, _compiled_advance
+from thermo.validation.registry import cavity_case
 
 
 def duct_case(precision="float64", steps=400):
@@ -53,7 +53,7 @@ def test_a_run_writes_a_result_that_a_plain_pyvista_read_opens(tmp_path):
     assert mesh.n_cells == 32 * 8 * 8 and mesh.bounds[1] == pytest.approx(0.4)
     import thermo
 
-    r = thermo.load(tmp_path / "out")
+    r = thermo.io.load(tmp_path / "out")
     # VTK's cell order is x fastest: our [i, j, k] arrays transposed
     np.testing.assert_array_equal(mesh.cell_data["T"], r.fields["T"].transpose(2, 1, 0).ravel())
     speed = np.linalg.norm(mesh.cell_data["U"], axis=1)

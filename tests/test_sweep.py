@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from thermo.case import example_path, load_case
-from thermo.simulation import Simulation
+from thermo.case.schema import example_path, load_case
+from thermo.solver.simulation import Simulation
 from thermo.sweep import run_batch, run_one_by_one, summarise_variant, variant_params
 
 OVERRIDES = ["domain.cells=[12,8,12]", "solver.max_steps=30", "solver.steps_per_call=10"]

@@ -8,10 +8,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from thermo import simulation as S
-from thermo.case import case_from_dict
+from thermo.solver import simulation as S
+from thermo.case.schema import case_from_dict
 from thermo.kernels import turbulence as turb
-from thermo.materials import LIBRARY
+from thermo.case.materials import LIBRARY
 
 # float64 for each test of this module only (tests/conftest.py)
 pytestmark = pytest.mark.usefixtures("x64")
@@ -201,7 +201,7 @@ def test_variable_form_matches_constant_and_operator_is_symmetric():
 
 
 def test_turbulent_channel_profile_is_fuller_than_laminar():
-    from thermo.validation_turbulence import channel_profile
+    from thermo.validation.turbulence import channel_profile
 
     _, u, info = channel_profile(32, 0.0031, 2.0 / 1e4)
     ratio = u.mean() / u.max()
@@ -210,7 +210,7 @@ def test_turbulent_channel_profile_is_fuller_than_laminar():
 
 
 def test_smagorinsky_runs_in_a_cavity():
-    from thermo.validation import cavity_case
+    from thermo.validation.registry import cavity_case
 
     d = cavity_case(16, 1000.0)
     d["physics"] = {"turbulence": "smagorinsky", "smagorinsky_constant": 0.2}
@@ -274,7 +274,7 @@ def test_mixing_length_case_keys_and_cap():
     d["physics"]["mixing_length_cap"] = 0.02
     sim = S.Simulation(case_from_dict(d))
     assert float(sim.params.mixing_cap) == 0.02
-    from thermo.case import CaseError
+    from thermo.case.schema import CaseError
 
     d["physics"]["mixing_length_cap"] = 0.0
     with pytest.raises(CaseError, match="physics.mixing_length_cap"):
@@ -284,7 +284,7 @@ def test_mixing_length_case_keys_and_cap():
 @pytest.mark.validation
 def test_mixing_length_channel_validation():
     # Cf vs Dean, U_b vs the model's exact profile, log law; Re_b 1e4, 256 cells (~25 s)
-    from thermo import validation
+    from thermo.validation import registry as validation
 
     rows = validation.VALIDATIONS["mixing-length-channel"](False)
     for r in rows:
@@ -300,8 +300,8 @@ def test_eddy_heat_flux_is_conservative_and_matches_the_discrete_laplacian():
     import jax.numpy as jnp
     import numpy as np
 
-    from thermo import simulation as S
-    from thermo.case import case_from_dict
+    from thermo.solver import simulation as S
+    from thermo.case.schema import case_from_dict
 
     d = {"case": {"name": "eddy"}, "domain": {"size": [1.0, 0.5, 0.1], "cells": [16, 8, 1]},
          "fluid": {"material": "air"}, "physics": {"turbulence": "zero-equation",

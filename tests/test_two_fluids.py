@@ -4,9 +4,9 @@ import copy
 
 import pytest
 
-from thermo.case import CaseError, case_from_dict
-from thermo.model import voxelise
-from thermo.validation_two_fluids import T_IN, plate_case, plate_results
+from thermo.case.schema import CaseError, case_from_dict
+from thermo.grid.model import voxelise
+from thermo.validation.two_fluids import T_IN, plate_case, plate_results
 
 
 def test_water_channel_in_air_matches_water_alone():

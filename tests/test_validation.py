@@ -10,7 +10,7 @@ import argparse
 
 import pytest
 
-from thermo import validation
+from thermo.validation import registry as validation
 
 
 def _check(rows):
@@ -97,7 +97,7 @@ def test_turbulent_channel_zero_equation():
     """Chen-Xu model (~20 s): U_b against its exact channel profile is a check of the
     code (bound 2 %); Cf against Dean is NOT validated: the model is some 95 % high,
     shown with its error, neither a pass nor a failure."""
-    from thermo.validation_turbulence import ZERO_EQUATION_CF_BOUND
+    from thermo.validation.turbulence import ZERO_EQUATION_CF_BOUND
 
     rows = validation.VALIDATIONS["turbulent-channel"](False)
     _check(rows)

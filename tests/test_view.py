@@ -1,4 +1,4 @@
-"""thermo.load, `thermo view` and `thermo report` on small synthetic results (no solver runs)."""
+"""thermo.io.load, `thermo view` and `thermo report` on small synthetic results (no solver runs)."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,7 @@ import pytest
 import thermo
 from thermo import cli
 from thermo.meshes import Grid
-from thermo.output import write_result, write_summary
+from thermo.io.result import write_result, write_summary
 
 GRID = Grid(size=(0.6, 0.4, 1.0), cells=(12, 8, 10), origin=(0.1, -0.2, 0.0))
 CASE_TEXT = '[case]\nname = "synthetic"\n[domain]\nsize = [0.6, 0.4, 1.0]\ncells = [12, 8, 10]\n'
@@ -59,7 +59,7 @@ def _no_temporaries(folder) -> None:
 # --------------------------------------------------------------------------- load
 
 def test_load_round_trips_a_written_result(result_dir):
-    r = thermo.load(result_dir / "result.vtkhdf")
+    r = thermo.io.load(result_dir / "result.vtkhdf")
     assert r.grid == GRID
     expected = make_fields()
     assert set(r.fields) == set(expected)
@@ -78,7 +78,7 @@ def test_load_round_trips_a_written_result(result_dir):
 
 
 def test_load_accepts_an_output_folder(result_dir):
-    r = thermo.load(result_dir)
+    r = thermo.io.load(result_dir)
     assert r.path == result_dir / "result.vtkhdf"
     np.testing.assert_array_equal(r.fields["T"], make_fields()["T"])
 
@@ -86,10 +86,10 @@ def test_load_accepts_an_output_folder(result_dir):
 def test_load_reads_an_older_versions_result_h5(tmp_path):
     # output folders of versions before result.vtkhdf hold result.h5 (same layout)
     write_result(tmp_path / "result.h5", GRID, make_fields(), case_text=CASE_TEXT)
-    r = thermo.load(tmp_path)
+    r = thermo.io.load(tmp_path)
     assert r.path == tmp_path / "result.h5"
     np.testing.assert_array_equal(r.fields["T"], make_fields()["T"])
-    from thermo.output import read_pyvista
+    from thermo.io.result import read_pyvista
 
     mesh = read_pyvista(tmp_path)  # sent to VTK's HDF reader despite the .h5
     assert mesh.n_cells == 12 * 8 * 10
@@ -98,25 +98,25 @@ def test_load_reads_an_older_versions_result_h5(tmp_path):
 
 def test_load_refuses_missing_and_foreign_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="without a result.vtkhdf"):
-        thermo.load(tmp_path)
+        thermo.io.load(tmp_path)
     with pytest.raises(FileNotFoundError, match="no result file"):
-        thermo.load(tmp_path / "nope.h5")
+        thermo.io.load(tmp_path / "nope.h5")
     bad = tmp_path / "bad.h5"
     bad.write_text("not hdf5")
     with pytest.raises(ValueError, match="not a thermo result"):
-        thermo.load(bad)
+        thermo.io.load(bad)
 
 
 def test_import_thermo_stays_cheap_and_load_is_lazy():
     code = ("import sys, thermo; heavy = [m for m in ('jax', 'h5py', 'pyvista', 'vtk') if m in sys.modules];"
-            "assert not heavy, heavy; assert callable(thermo.load);"
-            "from thermo.load import Result; assert callable(thermo.load); assert thermo.Result is Result")
+            "assert not heavy, heavy; assert callable(thermo.io.load);"
+            "from thermo.io.load import Result; assert callable(thermo.io.load); assert thermo.Result is Result")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_to_xarray(result_dir):
     xr = pytest.importorskip("xarray")
-    r = thermo.load(result_dir)
+    r = thermo.io.load(result_dir)
     ds = r.to_xarray()
     assert isinstance(ds, xr.Dataset)
     assert ds["T"].dims == ("x", "y", "z") and ds["U"].dims == ("x", "y", "z", "component")
@@ -134,7 +134,7 @@ def test_to_xarray(result_dir):
 def test_to_xarray_without_xarray_says_what_to_install(result_dir, monkeypatch):
     monkeypatch.setitem(sys.modules, "xarray", None)  # import xarray -> ImportError
     with pytest.raises(ImportError, match="pip install xarray"):
-        thermo.load(result_dir).to_xarray()
+        thermo.io.load(result_dir).to_xarray()
 
 
 # --------------------------------------------------------------------------- view

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from thermo import __version__
-from thermo.case import Case, CaseError, default_case_path, load_case
+from thermo.version import __version__
+from thermo.case.schema import Case, CaseError, default_case_path, load_case
 from thermo.devices import device_for
 
 RESULT_FILES = ("summary.json", "result.vtkhdf", "result.h5")
@@ -167,7 +167,7 @@ def _print_summary(summary: dict, outdir: pathlib.Path) -> None:
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
     if summary.get("servers"):
-        from thermo.metrics import format_server_table
+        from thermo.diagnostics.metrics import format_server_table
 
         print()
         print(format_server_table({"servers": summary["servers"], **air}))
@@ -282,7 +282,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     fails (or nothing matched): a "not validated" row shows the model's error and
     is neither a pass nor a failure."""
     try:
-        from thermo.validation import run_validation
+        from thermo.validation.registry import run_validation
     except ImportError as exc:
         return _error(f"the validation suite cannot be imported ({exc})")
     use_compilation_cache()
@@ -349,8 +349,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_view(args: argparse.Namespace) -> int:
-    from thermo.load import load
-    from thermo.view import ViewError, parse_size, render
+    from thermo.io.load import load
+    from thermo.io.view import ViewError, parse_size, render
 
     try:
         size = parse_size(args.size)
@@ -367,8 +367,8 @@ def _cmd_view(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from thermo.report import write_report
-    from thermo.view import parse_size
+    from thermo.io.report import write_report
+    from thermo.io.view import parse_size
 
     try:
         path, warnings = write_report(args.outdir, size=parse_size(args.size))

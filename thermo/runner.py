@@ -13,16 +13,18 @@ import numpy as np
 from thermo.kernels.energy import van_leer_faces
 from thermo.kernels.stencils import pad, shift
 
-from . import airflow, coldplate
-from .boundaries import FACES
-from .case import Case, CaseError
-from .liquid import coolant_flow
-from .checkpoint import (CHECKPOINT_NAME, discard_frames, load_checkpoint, load_checkpoint_extras,
+from thermo.models import air as airflow
+
+from thermo.models import coldplate
+from thermo.grid.boundaries import FACES
+from thermo.case.schema import Case, CaseError
+from thermo.models.liquid import coolant_flow
+from thermo.io.checkpoint import (CHECKPOINT_NAME, discard_frames, load_checkpoint, load_checkpoint_extras,
                          load_frames, save_checkpoint, save_frame)
-from .output import RESULT_NAME, read_result, write_result, write_summary
-from .progress import make_reporter
-from .devices import describe
-from .simulation import Simulation, State
+from thermo.io.result import RESULT_NAME, read_result, write_result, write_summary
+from thermo.diagnostics.progress import make_reporter
+from thermo.devices import describe
+from thermo.solver.simulation import Simulation, State
 
 SUMMARY_NAME = "summary.json"
 

@@ -18,7 +18,7 @@ A variant is a mapping of
   copies (``"server"`` matches ``server[0]``, ``server[1]``, ...) and may be a
   glob (``"cooler*"``); a later entry overrides an earlier one;
 - ``"loops"``: ``{loop: factor}``, a coolant loop's flow times ``factor``
-  (:func:`thermo.coldplate.set_loop_flow`); or
+  (:func:`thermo.models.coldplate.set_loop_flow`); or
 - the name of any top-level ``Params`` field (e.g. ``"body"``, ``"gravity"``,
   ``"t_source"``): a number multiplies that field, an array replaces it (same
   shape and dtype).
@@ -43,8 +43,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .case import Case
-from .simulation import (RUNNING, STATUS, Params, Settings, Simulation, State,
+from thermo.case.schema import Case
+from thermo.solver.simulation import (RUNNING, STATUS, Params, Settings, Simulation, State,
                          _advance, _compiled_advance)
 
 __all__ = ["BatchInfo", "variant_params", "run_batch", "run_one_by_one", "batched_advance",
@@ -97,7 +97,7 @@ _EVENT_KEYS = {"flow": "air", "loops": "liquid"}
 
 def _with_events(sim: Simulation, key: str, factors: Mapping[str, float]) -> Params:
     """``sim.params`` with flows scaled as events would (``sim.params`` is left as it was)."""
-    from .coldplate import set_loop_flow
+    from thermo.models.coldplate import set_loop_flow
 
     base = sim.params
     try:
@@ -200,7 +200,7 @@ def summarise_variant(sim: Simulation, state: State, i: int,
     variants shared their device calls."""
     from types import SimpleNamespace
 
-    from .runner import summarise
+    from thermo.runner import summarise
 
     one = variant_state(state, i)
     b = _info(one)

@@ -27,7 +27,7 @@ TECHNOLOGIES = (
     ("direct-to-chip", ("d2c-rack-120kw",)),
     ("immersion", ("immersion-tank-100kw", "immersion-tank")),
 )
-FAN_EFFICIENCY = 0.5  # as thermo.airflow.FAN_EFFICIENCY: fans for an inlet-driven air flow
+FAN_EFFICIENCY = 0.5  # as thermo.models.air.FAN_EFFICIENCY: fans for an inlet-driven air flow
 
 # --quick: reduced grids (where the geometry allows) and a few steps; a smoke test
 # of the whole chain (run, summary, table), not results
@@ -168,7 +168,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from thermo.case import load_case
+    from thermo.case.schema import load_case
     from thermo.cli import example_names, example_path
     from thermo.runner import SUMMARY_NAME, run_case
 

@@ -2,7 +2,7 @@
 
 Each run is the bundled ``thermo/cases/devahldavis.toml`` (Pr 0.71, steady mode,
 tolerance 1e-6) at one Rayleigh number on an n x n grid, through
-``thermo.validation.devahldavis_nusselt``, run until it converges. The work per run
+``thermo.validation.registry.devahldavis_nusselt``, run until it converges. The work per run
 is therefore not fixed: it is whatever the solver needs to reach its tolerance,
 and the answer (mean hot-wall Nusselt number) is compared with de Vahl Davis's
 benchmark value.
@@ -127,10 +127,10 @@ def recorded_openfoam(ra: float, n: int) -> dict | None:
 
 def _steps_per_call() -> int:
     """``solver.steps_per_call`` of the bundled case: the size of the first (compile) chunk."""
-    import thermo.validation
-    from thermo.case import load_case
+    import thermo.cases
+    from thermo.case.schema import load_case
 
-    path = pathlib.Path(thermo.validation.__file__).parent / "cases" / "devahldavis.toml"
+    path = pathlib.Path(thermo.cases.__file__).parent / "devahldavis.toml"
     return int(load_case(path).data["solver"]["steps_per_call"])
 
 
@@ -138,7 +138,7 @@ def run_one(ra: float, n: int) -> dict:
     """Run the n x n case at ``ra`` to its steady tolerance; return one result row."""
     import jax
 
-    from thermo.validation import DVD_NUSSELT, devahldavis_nusselt
+    from thermo.validation.registry import DVD_NUSSELT, devahldavis_nusselt
 
     ref = next((v for k, v in DVD_NUSSELT.items() if math.isclose(k, ra)), None)
     row = {

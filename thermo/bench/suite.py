@@ -94,14 +94,14 @@ CONFIGS: dict[str, dict[str, Any]] = {
 # ----------------------------------------------------------------------------- cases
 
 def rack_example() -> str:
-    from thermo.case import default_case_path
+    from thermo.case.schema import default_case_path
     folder = default_case_path().parent
     return next(name for name in RACK_EXAMPLES if (folder / f"{name}.toml").is_file())
 
 
 def make_case(name: str, size, precision: str, steps: int):
     """One case of the set, run for exactly ``steps`` steps (one device call)."""
-    from thermo.case import default_case_path, load_case
+    from thermo.case.schema import default_case_path, load_case
     folder = default_case_path().parent
     fixed = ['solver.mode="steady"', "solver.tolerance=1e-30", f"solver.max_steps={steps}",
              f"solver.steps_per_call={steps}", f'solver.precision="{precision}"',
@@ -246,7 +246,7 @@ def _pressure_solve_time(sim, prm, device, repeat: int = 2) -> dict:
     import jax
     import jax.numpy as jnp
     from thermo.kernels.poisson import solve_poisson
-    from thermo.simulation import _tol
+    from thermo.solver.simulation import _tol
     cfg = sim.settings
     tol = _tol(cfg.p_tol, prm.levels[0].lapdiag)
     key = (tol, cfg.singular)
@@ -277,7 +277,7 @@ def measure(case, device, bandwidth: dict | None = None, pressure: bool = True,
     ``device``; return one result row."""
     import jax
     import jax.numpy as jnp
-    from thermo.simulation import Simulation, _compiled_advance
+    from thermo.solver.simulation import Simulation, _compiled_advance
 
     counter = CompileCounter()
     steps = case.data["solver"]["max_steps"]
@@ -376,7 +376,7 @@ def steps_for(cells: int, conf: dict) -> int:
 def _cells_of(name: str, size) -> int:
     if name in ("cavity3d", "convection"):
         return int(size) ** 3
-    from thermo.case import default_case_path, load_case
+    from thermo.case.schema import default_case_path, load_case
     base = load_case(default_case_path().parent / f"{rack_example()}.toml")
     return int(np.prod([max(2, int(round(c * size))) for c in base.data["domain"]["cells"]]))
 
@@ -444,7 +444,7 @@ def run_batch_section(conf: dict, log) -> dict | None:
     if not bc:
         return None
     import jax
-    from thermo.simulation import Simulation
+    from thermo.solver.simulation import Simulation
     from thermo.sweep import run_batch, run_one_by_one
     nv, steps = bc["variants"], bc["steps"]
     case = make_case("rack", bc["scale"], "float32", steps)
@@ -484,8 +484,8 @@ def thermo_devahldavis(n: int, ra: float) -> dict:
     """Our time to a steady answer on the de Vahl Davis cavity (the bundled case,
     float64, steady tolerance 1e-6) and the hot-wall Nusselt number
     ``mean_j (1 - T[j, 0]) / (h / 2)`` (the wall-gradient definition of the peers)."""
-    from thermo.case import default_case_path, load_case
-    from thermo.simulation import Simulation
+    from thermo.case.schema import default_case_path, load_case
+    from thermo.solver.simulation import Simulation
     alpha = (1.0 / (ra * 0.71)) ** 0.5
     case = load_case(default_case_path().parent / "devahldavis.toml", [
         f"domain.cells=[{n},{n},1]", f"domain.size=[1.0,1.0,{1.0 / n}]",

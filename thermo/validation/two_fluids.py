@@ -2,7 +2,7 @@
 case whose fluid is air (issue #6 item 3).
 
 * ``two-fluids``: the straight-slot copper block of ``cold-plate``
-  (:func:`thermo.validation_liquid.slot_case`: 2-D, a water channel with a
+  (:func:`thermo.validation.liquid.slot_case`: 2-D, a water channel with a
   parabolic inlet) now heated by ``power`` in the copper and wrapped in a layer
   of still air between the block and adiabatic domain walls. The case's fluid is
   air; the channel is a ``kind = "fluid"`` part of water with its inlet and
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .case import case_from_dict
-from .simulation import Simulation
-from .validation_liquid import WATER_25, slot_case
+from thermo.case.schema import case_from_dict
+from thermo.solver.simulation import Simulation
+from thermo.validation.liquid import WATER_25, slot_case
 
 T_IN = 25.0
 
@@ -26,7 +26,7 @@ T_IN = 25.0
 def _row(case, quantity, reference, computed, error, bound):
     """Every row here is a check: the code against itself (one fluid vs two) and
     against the energy balance."""
-    from .validation import _row as row
+    from thermo.validation.registry import _row as row
     return row(case, quantity, reference, computed, error, bound, "check")
 
 

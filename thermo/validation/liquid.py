@@ -18,7 +18,7 @@ cold-plate channel against the Graetz solution.
   developed limit is Shah & London's Nu = 7.541), and against the compact
   cold-plate model of the same block (UA = h_m A with the Graetz h_m).
 
-Kinds (see :mod:`thermo.validation`): every ``loop`` row is a check (the code
+Kinds (see :mod:`thermo.validation.registry`): every ``loop`` row is a check (the code
 against its own exchange formula and the energy balance); the resolved slot
 against Graetz and the compact plate against the resolved slot are
 validations; the compact plate against Graetz is a check (with UA from the
@@ -28,15 +28,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .case import case_from_dict
-from .simulation import Simulation
+from thermo.case.schema import case_from_dict
+from thermo.solver.simulation import Simulation
 
 WATER_25 = {"name": "water-25", "density": 997.05, "specific_heat": 4181.4,
             "conductivity": 0.6065, "viscosity": 8.900e-4, "expansion": 2.57e-4}
 
 
 def _row(case, quantity, reference, computed, error, bound, kind):
-    from .validation import _row as row
+    from thermo.validation.registry import _row as row
     return row(case, quantity, reference, computed, error, bound, kind)
 
 
@@ -117,8 +117,8 @@ def solid_heat_to_fluid(sim, T: np.ndarray, group: np.ndarray) -> float:
 
 
 def validate_loop(full: bool = False) -> list[dict]:
-    from .materials import LIBRARY
-    from .runner import summarise
+    from thermo.case.materials import LIBRARY
+    from thermo.runner import summarise
 
     rows = []
     d = stack_case()
@@ -264,7 +264,7 @@ def compact_slot_case(htc: float, length: float, height: float, wall: float, dep
 def slot_results(n: int = 16) -> dict:
     """Resolved slot channel, Graetz reference and compact model: outlet
     temperatures (C) and mean Nusselt numbers."""
-    from .runner import summarise
+    from thermo.runner import summarise
 
     d = slot_case(n)
     length, depth = d["domain"]["size"][0], d["domain"]["size"][2]

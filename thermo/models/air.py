@@ -38,7 +38,7 @@ import numpy as np
 
 from thermo.kernels.stencils import face_average
 
-from .case import THROUGHFLOW_KINDS, Case, CaseError
+from thermo.case.schema import THROUGHFLOW_KINDS, Case, CaseError
 
 TRANSVERSE = 100.0  # drag across a directional porous part, relative to along it
 
@@ -401,7 +401,7 @@ def summary(sim, state) -> dict:
     ASHRAE class), ``air`` (RCI, RTI, SHI, flows, fan power), ``cooling_units`` and
     ``fans``; and ``heat_w``, what the parts add to the air (W; CRAHs negative) for the
     energy balance. Empty dict without such parts."""
-    from thermo import metrics
+    from thermo.diagnostics import metrics
 
     air = sim.air
     if not air.throughflow and not air.fans:
@@ -504,7 +504,7 @@ class InletMonitor:
 
     def summary(self) -> dict:
         """``{"inlet_history": ..., "inlet_crossings_s": {"27": t or None, ...}}``, or {}."""
-        from thermo import metrics
+        from thermo.diagnostics import metrics
 
         if not self.on or len(self.times) < 2:
             return {}

@@ -27,8 +27,8 @@ import h5py
 import jax
 import numpy as np
 
-from . import __version__
-from .output import atomic_path, read_result, write_result
+from thermo.version import __version__
+from thermo.io.result import atomic_path, read_result, write_result
 
 CHECKPOINT_NAME = "checkpoint.h5"
 FRAMES_DIR = "frames.partial"

@@ -39,8 +39,8 @@ correlation, which is within the scatter of the data Churchill & Chu fitted;
 """
 from __future__ import annotations
 
-from .case import case_from_dict
-from .simulation import Simulation
+from thermo.case.schema import case_from_dict
+from thermo.solver.simulation import Simulation
 
 PRANDTL = 100.0
 # (Ra, cells per plate height): the default row, and the finer grid of --full
@@ -87,7 +87,7 @@ def plate_case(ra: float, n: int, pr: float = PRANDTL, width: float = WIDTH,
 
 def plate_nusselt(ra: float, n: int, **kw) -> tuple[float, dict]:
     """Mean Nu of the plate from its boundary heat flow, and the run's summary."""
-    from .runner import summarise
+    from thermo.runner import summarise
 
     d = plate_case(ra, n, **kw)
     sim = Simulation(case_from_dict(d))
@@ -102,7 +102,7 @@ def plate_nusselt(ra: float, n: int, **kw) -> tuple[float, dict]:
 
 
 def validate_immersion_plate(full: bool = False) -> list[dict]:
-    from .validation import _row
+    from thermo.validation.registry import _row
 
     ra, n = PLATE_GRIDS[full]
     nu, s = plate_nusselt(ra, n)

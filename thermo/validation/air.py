@@ -40,9 +40,9 @@ import math
 
 import numpy as np
 
-from .airflow import fan_flows, idelchik_loss
-from .case import case_from_dict
-from .simulation import Simulation
+from thermo.models.air import fan_flows, idelchik_loss
+from thermo.case.schema import case_from_dict
+from thermo.solver.simulation import Simulation
 
 SLIP_SIDES = [{"name": f, "face": f, "flow": "slip"} for f in ("y-", "y+", "z-", "z+")]
 
@@ -50,7 +50,7 @@ SLIP_SIDES = [{"name": f, "face": f, "flow": "slip"} for f in ("y-", "y+", "z-",
 def _row(case: str, quantity: str, reference: float, computed: float, bound: float,
          kind: str) -> dict:
     """A table row with the relative error |computed - reference| / |reference|."""
-    from .validation import _row as row
+    from thermo.validation.registry import _row as row
 
     return row(case, quantity, reference, computed, abs(computed - reference) / abs(reference),
                bound, kind)

@@ -1,11 +1,11 @@
-"""Open a run's results in Python: ``thermo.load(path) -> Result``.
+"""Open a run's results in Python: ``thermo.io.load(path) -> Result``.
 
-``path`` is a result file written by :func:`thermo.output.write_result`, or an
+``path`` is a result file written by :func:`thermo.io.result.write_result`, or an
 output folder (then ``OUTDIR/result.vtkhdf``, or an older version's ``result.h5``). Fields come back as NumPy arrays in the
 solver's ``[i, j, k](, 3)`` layout: ``T`` (C), ``U`` (m/s), ``p`` (kinematic,
 m2/s2) and ``material`` (id, 0 the fluid)::
 
-    r = thermo.load("out/cavity3d")
+    r = thermo.io.load("out/cavity3d")
     x, y, z = r.coords                 # cell-centre coordinates (m)
     r.fields["T"][:, :, r.grid.cells[2] // 2]
     ds = r.to_xarray()                 # needs xarray
@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from thermo.meshes import Grid
-from thermo.output import RESULT_NAME, result_file
+from thermo.io.result import RESULT_NAME, result_file
 
 __all__ = ["load", "Result", "Coords", "UNITS", "RESULT_NAME"]
 #: Units of the fields the solver writes (``U`` per component; ``material`` has none).
@@ -120,7 +118,7 @@ def load(path: str | os.PathLike) -> Result:
     Raises FileNotFoundError if there is no such file, and ValueError if the file is
     not a thermo result (HDF5 with a ``VTKHDF`` ImageData group).
     """
-    from thermo.output import read_result
+    from thermo.io.result import read_result
 
     path = result_file(path)
     try:
@@ -165,14 +163,3 @@ def _plain_attrs(attrs: dict) -> dict:
             except TypeError:
                 out[key] = str(value)
     return out
-
-
-class _CallableModule(types.ModuleType):
-    """Importing the submodule ``thermo.load`` rebinds the attribute ``thermo.load`` to
-    this module; calling the module keeps ``thermo.load(path)`` working either way."""
-
-    def __call__(self, path: str | os.PathLike) -> Result:
-        return load(path)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import tempfile
 
-from .validation import VALIDATIONS, _row
+from thermo.validation.registry import VALIDATIONS, _row
 
 IMBALANCE_BOUND = 1e-3   # what the monitors require of the window-mean net heat
 
 
 def default_case_run(overrides=()) -> tuple[dict, object]:
     """Run the bundled default case as ``thermo run`` does; its summary and the case."""
-    from .case import default_case_path, load_case
-    from .runner import run_case
+    from thermo.case.schema import default_case_path, load_case
+    from thermo.runner import run_case
 
     case = load_case(default_case_path(), list(overrides))
     with tempfile.TemporaryDirectory(prefix="thermo-default-case-") as folder:

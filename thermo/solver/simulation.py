@@ -28,11 +28,13 @@ from thermo.kernels.stencils import (cell_velocity, diff_faces, divergence, face
                                      along, halo_with_ghosts, laplacian, shift)
 from thermo.kernels import turbulence as turb
 
-from . import airflow, coldplate
-from .case import Case, CaseError
-from .devices import device_for
-from .model import FlowModel, build_flow_model
-from .thermal import ThermalModel, build_thermal_model
+from thermo.models import air as airflow
+
+from thermo.models import coldplate
+from thermo.case.schema import Case, CaseError
+from thermo.devices import device_for
+from thermo.grid.model import FlowModel, build_flow_model
+from thermo.grid.thermal import ThermalModel, build_thermal_model
 
 RUNNING, CONVERGED, DIVERGED, FINISHED = 0, 1, 2, 3
 STATUS = {RUNNING: "running", CONVERGED: "converged", DIVERGED: "diverged", FINISHED: "finished"}
@@ -82,8 +84,8 @@ class Params(NamedTuple):
     mixing_cap: jnp.ndarray = None  # m, the mixing-length model's outer cap (a scalar)
     visc_T: jnp.ndarray = None      # C, the fluid's viscosity table (T-dependent viscosity)
     visc_log_nu: jnp.ndarray = None  # log(mu(T) / rho(T_ref)), log(m2/s), on visc_T
-    liquid: object = None    # cold plates: thermo.coldplate.Liquid, None without
-    air: object = None       # servers, fans, CRAHs, porous parts: thermo.airflow.AirParams
+    liquid: object = None    # cold plates: thermo.models.coldplate.Liquid, None without
+    air: object = None       # servers, fans, CRAHs, porous parts: thermo.models.air.AirParams
     regions: jnp.ndarray = None  # closed fluid regions split by fixed-flow parts (-1 elsewhere)
     # several fluids (kind = "fluid" parts): per-cell properties, None with one fluid
     nu_cell: jnp.ndarray = None      # m2/s, each fluid cell's kinematic viscosity
@@ -735,7 +737,7 @@ class Simulation:
     def wall_distance(self) -> np.ndarray:
         """Distance (m) from each cell centre to the nearest solid surface, wall or
         inlet boundary face (infinite without any)."""
-        from .boundaries import INLET, WALL
+        from thermo.grid.boundaries import INLET, WALL
 
         fc, m = self.model.faces, self.model
         walls = {key: (k == WALL) | (k == INLET) for key, k in fc.kind.items()
@@ -830,7 +832,7 @@ class Simulation:
         its heat as well as its air; ``scale`` changes a throughflow part's flow,
         or a curve fan's speed (fan laws). An event with ``loop`` sets that coolant
         loop's flow to 0 (off), its case value (on) or ``value`` times it (scale),
-        through :func:`thermo.coldplate.set_loop_flow`."""
+        through :func:`thermo.models.coldplate.set_loop_flow`."""
         factor = {"off": 0.0, "on": 1.0}.get(event["action"], event.get("value"))
         if event.get("loop") is not None:
             coldplate.set_loop_flow(self, event["loop"], factor)

@@ -44,9 +44,9 @@ import math
 
 import numpy as np
 
-from .case import case_from_dict
-from .simulation import Simulation
-from .kernels.turbulence import CHEN_XU, KAPPA, LOG_LAW_B, MIXING_CAP, VAN_DRIEST_A
+from thermo.case.schema import case_from_dict
+from thermo.solver.simulation import Simulation
+from thermo.kernels.turbulence import CHEN_XU, KAPPA, LOG_LAW_B, MIXING_CAP, VAN_DRIEST_A
 
 DELTA = 1.0  # channel half-height (m)
 # what a validation of a channel's friction coefficient would have to meet; the
@@ -125,7 +125,7 @@ def channel_profile(n: int, g: float, nu: float, model: str = "zero-equation"):
 
 
 def validate_turbulent_channel(full: bool = False) -> list[dict]:
-    from .validation import _row
+    from thermo.validation.registry import _row
 
     rows = []
     cases = ((2e4, 256),) + (((1e4, 256), (2e4, 512)) if full else ())
@@ -227,7 +227,7 @@ def log_law_error(y, u, g: float, nu: float, delta: float = DELTA):
 
 
 def validate_mixing_length_channel(full: bool = False) -> list[dict]:
-    from .validation import _row
+    from thermo.validation.registry import _row
 
     rows = []
     name = "mixing-length-channel"

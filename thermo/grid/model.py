@@ -12,8 +12,8 @@ import numpy as np
 
 from thermo.meshes import Grid, cell_mask, power_density, shapes_of, volume_fractions
 
-from .boundaries import INLET, OUTLET, SLIP, WALL, FaceConditions, face_conditions
-from .case import THROUGHFLOW_KINDS, Case, CaseError
+from thermo.grid.boundaries import INLET, OUTLET, SLIP, WALL, FaceConditions, face_conditions
+from thermo.case.schema import THROUGHFLOW_KINDS, Case, CaseError
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def voxelise(case: Case) -> Geometry:
             unresolved.append(inst["name"])
             owned = frac
         if inst["power"] and inst["kind"] not in THROUGHFLOW_KINDS:
-            # a server's power leaves with its exhaust air (thermo.airflow), not from cells
+            # a server's power leaves with its exhaust air (thermo.models.air), not from cells
             power += power_density(grid, owned, inst["power"])
     warnings = []
     if unresolved:

@@ -26,7 +26,7 @@ Impossible parameters raise `BuilderError` (a ValueError) naming the parameter
 and the accepted range.
 
 The ``*_case`` helpers return complete case dicts (see ``docs/case-format.md``) that
-`thermo.case.case_from_dict` accepts.
+`thermo.case.schema.case_from_dict` accepts.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from thermo.materials import LIBRARY
+from thermo.case.materials import LIBRARY
 
 __all__ = ["BUILDERS", "BuilderError", "RACK_UNITS", "U", "aisle_row", "immersion_case",
            "immersion_tank", "rack", "rack_case", "server", "tank_interior", "total_power",

@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from thermo.materials import LIBRARY, Material, resolve_material
+from thermo.case.materials import LIBRARY, Material, resolve_material
 from thermo.meshes.parts import shapes_of
 
-from . import coldplate as _cold_plate
+from thermo.models import coldplate as _cold_plate
 
 __all__ = ["Case", "CaseError", "accepted_keys", "case_from_dict", "default_case_path", "example_path",
            "load_case", "to_toml"]
@@ -95,7 +95,7 @@ def accepted_keys() -> list[str]:
     takes; ``parts[].name`` every kind takes); and
     ``geometry.parameters[builder=rack].servers`` (a builder's keyword argument).
     """
-    from thermo import builders
+    from thermo.case import builders
 
     out: list[str] = []
     only = set(_cold_plate.PLATE_KEYS).union(*_KIND_KEYS.values())  # keys some kinds of part refuse
@@ -162,7 +162,7 @@ DEFAULT_EXAMPLE = "air-rack-60kw"
 
 def example_path(name: str) -> pathlib.Path:
     """The bundled example case ``name`` (a file in thermo/cases)."""
-    return pathlib.Path(__file__).resolve().parent / "cases" / f"{name}.toml"
+    return pathlib.Path(__file__).resolve().parent.parent / "cases" / f"{name}.toml"
 
 
 def default_case_path() -> pathlib.Path:
@@ -550,11 +550,11 @@ def _plain(value: Any) -> Any:
 
 
 def _geometry(c: _Checker, raw: Any, fluid: dict) -> tuple[dict, list[dict]]:
-    """The [geometry] section: a builder of thermo.builders and its keyword arguments.
+    """The [geometry] section: a builder of thermo.case.builders and its keyword arguments.
 
     Returns the validated section (with the derived ``part_count``) and the
     builder's parts, which go before the case's own [[parts]]."""
-    from thermo import builders
+    from thermo.case import builders
 
     t = c.table(raw, "geometry", _KEYS["geometry"])
     names = tuple(builders.BUILDERS)

@@ -28,10 +28,10 @@ from typing import Callable
 
 import numpy as np
 
-from .case import case_from_dict
-from .simulation import Simulation
+from thermo.case.schema import case_from_dict
+from thermo.solver.simulation import Simulation
 
-REFERENCE = pathlib.Path(__file__).parent / "reference"
+REFERENCE = pathlib.Path(__file__).parent.parent / "reference"
 
 
 KINDS = ("validation", "check", "not validated")
@@ -256,8 +256,8 @@ def composite_wall_case(cells_per_mm: int = 5) -> dict:
 
 
 def validate_composite_wall(full: bool = False) -> list[dict]:
-    from .materials import LIBRARY
-    from .runner import summarise
+    from thermo.case.materials import LIBRARY
+    from thermo.runner import summarise
 
     case = case_from_dict(composite_wall_case())
     sim = Simulation(case)
@@ -303,7 +303,7 @@ def heated_block_case(n: int = 8) -> dict:
 
 
 def validate_heated_block(full: bool = False) -> list[dict]:
-    from .runner import summarise
+    from thermo.runner import summarise
 
     sim = Simulation(case_from_dict(heated_block_case(16 if full else 8)))
     state, info = sim.run()
@@ -368,11 +368,11 @@ DVD_GRIDS = {False: {1e3: 32, 1e4: 48, 1e5: 80, 1e6: 144},
 def devahldavis_nusselt(ra: float, n: int) -> tuple[float, dict]:
     """Mean hot-wall Nusselt number of the bundled ``devahldavis.toml`` case at ``ra``
     on an n x n grid, from the hot boundary's ``heat_w``; and the run's summary."""
-    from .case import load_case
-    from .runner import summarise
+    from thermo.case.schema import load_case
+    from thermo.runner import summarise
 
     alpha = (1.0 / (ra * 0.71)) ** 0.5
-    path = pathlib.Path(__file__).parent / "cases" / "devahldavis.toml"
+    path = pathlib.Path(__file__).parent.parent / "cases" / "devahldavis.toml"
     case = load_case(path, [f"domain.cells=[{n},{n},1]", f"domain.size=[1.0,1.0,{1.0 / n}]",
                             f"materials[0].conductivity={alpha!r}",
                             f"materials[0].viscosity={0.71 * alpha!r}",
@@ -469,7 +469,7 @@ def conjugate_case(n: int) -> dict:
 
 
 def conjugate_block_max(n: int) -> tuple[float, dict]:
-    from .runner import summarise
+    from thermo.runner import summarise
 
     sim = Simulation(case_from_dict(conjugate_case(n)))
     state, info = sim.run()
@@ -494,21 +494,21 @@ def validate_conjugate(full: bool = False) -> list[dict]:
 
 VALIDATIONS["conjugate"] = validate_conjugate
 
-from .validation_liquid import VALIDATIONS as _LIQUID  # noqa: E402  (loop, cold-plate)
+from thermo.validation.liquid import VALIDATIONS as _LIQUID  # noqa: E402  (loop, cold-plate)
 
 VALIDATIONS.update(_LIQUID)
 
-from .validation_turbulence import (validate_mixing_length_channel,  # noqa: E402
+from thermo.validation.turbulence import (validate_mixing_length_channel,  # noqa: E402
                                    validate_turbulent_channel)
 
 VALIDATIONS["turbulent-channel"] = validate_turbulent_channel
 VALIDATIONS["mixing-length-channel"] = validate_mixing_length_channel
 
-from .validation_immersion import validate_immersion_plate  # noqa: E402
+from thermo.validation.immersion import validate_immersion_plate  # noqa: E402
 
 VALIDATIONS["immersion-plate"] = validate_immersion_plate
 
-from .validation_air import (validate_fan, validate_fan_fins, validate_porous,  # noqa: E402
+from thermo.validation.air import (validate_fan, validate_fan_fins, validate_porous,  # noqa: E402
                              validate_porous_fins)
 
 VALIDATIONS["porous"] = validate_porous
@@ -516,8 +516,8 @@ VALIDATIONS["porous-fins"] = validate_porous_fins
 VALIDATIONS["fan"] = validate_fan
 VALIDATIONS["fan-fins"] = validate_fan_fins
 
-from .validation_two_fluids import VALIDATIONS as _TWO_FLUIDS  # noqa: E402  (two-fluids)
+from thermo.validation.two_fluids import VALIDATIONS as _TWO_FLUIDS  # noqa: E402  (two-fluids)
 
 VALIDATIONS.update(_TWO_FLUIDS)
 
-from . import validation_default  # noqa: E402,F401  (adds "default-case", the bundled default run)
+from thermo.validation import default_case as validation_default  # noqa: E402,F401  (adds "default-case", the bundled default run)

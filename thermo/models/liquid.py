@@ -39,7 +39,7 @@ from thermo.kernels.energy import van_leer_faces
 from thermo.kernels.stencils import pad, shift
 from thermo.meshes import shapes_of, volume_fractions
 
-from .boundaries import FACES
+from thermo.grid.boundaries import FACES
 
 
 def coolant_flow(sim, state) -> dict:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .case import THROUGHFLOW_KINDS, Case
-from .model import FlowModel
+from thermo.case.schema import THROUGHFLOW_KINDS, Case
+from thermo.grid.model import FlowModel
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ def report_markdown(summary: dict, pictures: list[tuple[str, str]], notes: list[
 def mid_height_slice(result):
     """The plane for the report's pictures: the flat plane of a 2-D grid; otherwise
     the plane normal to gravity (``domain.gravity``, default -z) through the middle."""
-    from thermo.view import Slice
+    from thermo.io.view import Slice
 
     grid = result.grid
     cells = grid.cells
@@ -170,7 +170,7 @@ def write_report(outdir: str | os.PathLike, size: tuple[int, int] = PICTURE_SIZE
     unreadable. Without a result file the report has the tables and says why there are no
     pictures.
     """
-    from thermo.output import RESULT_NAME, atomic_write_bytes, find_result
+    from thermo.io.result import RESULT_NAME, atomic_write_bytes, find_result
 
     outdir = Path(outdir)
     if not outdir.is_dir():
@@ -194,8 +194,8 @@ def write_report(outdir: str | os.PathLike, size: tuple[int, int] = PICTURE_SIZE
         notes.append(f"No pictures: {RESULT_NAME} is missing from the output folder.")
         warnings.append(f"{outdir} holds no {RESULT_NAME}: the report has no pictures")
     else:
-        from thermo.load import load
-        from thermo.view import AXES, LABELS, _check_slice, render
+        from thermo.io.load import load
+        from thermo.io.view import AXES, LABELS, _check_slice, render
 
         result = load(result_path)
         grid_cells = result.grid.cells

@@ -211,12 +211,12 @@ def write_result(
     """
     import h5py
 
-    import thermo
+    from thermo.version import __version__
 
     nx, ny, nz = grid.cells
     root_attrs: dict[str, Any] = {
         "case": case_text,
-        "thermo_version": thermo.__version__,
+        "thermo_version": __version__,
         "pressure": PRESSURE_KIND,
     }
     json_names: list[str] = []

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from thermo.load import Result
+    from thermo.io.load import Result
 
 __all__ = ["ViewError", "Slice", "parse_slice", "parse_size", "render", "field_label",
            "default_slice"]
@@ -220,7 +220,7 @@ def render(
     before anything is written, for an unknown field, a slice outside the domain, a
     bad size or output name, or ``iso`` or ``glyphs`` without the field they need.
     """
-    from thermo.load import Result, load
+    from thermo.io.load import Result, load
 
     if not isinstance(result, Result):
         result = load(result)
@@ -261,7 +261,7 @@ def render(
 def _write_png(out: Path, image: np.ndarray) -> None:
     from PIL import Image
 
-    from thermo.output import atomic_path
+    from thermo.io.result import atomic_path
 
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp:

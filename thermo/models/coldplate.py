@@ -28,7 +28,7 @@ return is the flow-weighted mix of the plates' outlets. The loop's flow is a
 changes it without recompiling. A plate outside any loop gives its own
 ``volume_flow``, ``inlet_temperature`` and ``coolant``.
 
-This module holds the case-file checks (called from :mod:`thermo.case`), the
+This module holds the case-file checks (called from :mod:`thermo.case.schema`), the
 host-side setup on the voxelised grid, the pure ``jnp`` exchange functions
 used by ``Simulation._energy``, and the summary numbers.
 """
@@ -136,7 +136,7 @@ def match_plates(pattern: str, parts: list[dict]) -> list[str]:
 def loops_section(c, raw: Any, parts: list[dict], resolve: Callable) -> list[dict]:
     """The ``[[loops]]`` section, and the plates' coolant supply: every cold
     plate belongs to one loop or gives its own volume_flow and inlet_temperature."""
-    from .case import _KEYS  # the accepted keys live with the case's other sections
+    from thermo.case.schema import _KEYS  # the accepted keys live with the case's other sections
 
     plates = [p for p in parts if p["kind"] == "cold_plate"]
     kinds = {n: p["kind"] for p in parts for n in instance_names(p)}
@@ -302,7 +302,7 @@ class LiquidSetup:
 
 def setup(case, geometry) -> LiquidSetup | None:
     """The plates and loops of a case on its voxelised grid (None without plates)."""
-    from .case import CaseError
+    from thermo.case.schema import CaseError
 
     d = case.data
     parts = d["parts"]
@@ -559,7 +559,7 @@ def summary(sim, state, air_w: float | None = None) -> dict:
 class ChipMonitor:
     """Records the chips' maximum temperatures at every device call of a transient
     run (the chips under plates that give ``chip_limit_c``) and reports when each
-    first reached its limit (:func:`thermo.metrics.first_crossing`, linear between
+    first reached its limit (:func:`thermo.diagnostics.metrics.first_crossing`, linear between
     calls): ``summary()`` gives the ``crossings`` and ``chip_history`` sections."""
 
     def __init__(self, sim) -> None:
@@ -614,7 +614,7 @@ class ChipMonitor:
         fewer than two records). ``crossings.first_time_s`` is the earliest time any
         chip reached its limit (None: none did), ``first_chip`` that chip; per chip
         its limit, crossing time and peak over the run."""
-        from thermo import metrics
+        from thermo.diagnostics import metrics
 
         if not self.on or len(self.times) < 2:
             return {}

@@ -1,0 +1,2 @@
+"""The case: the TOML contract parsed and checked once (see docs/case-format.md)."""
+from thermo.case.schema import *  # noqa: F401,F403  (the public API: Case, load_case, ...)
