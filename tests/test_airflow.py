@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from thermo.validation import air as va
-from thermo.case.schema import CaseError, case_from_dict
+from thermo.case import CaseError, case_from_dict
 from thermo.runner import summarise
 from thermo.solver.simulation import Simulation
 

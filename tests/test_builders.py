@@ -12,7 +12,7 @@ from thermo import cli
 from thermo.case import builders
 from thermo.case.builders import (RACK_UNITS, U, BuilderError, aisle_row, immersion_case, immersion_tank,
                              rack, rack_case, server, total_power, volume_flow_for)
-from thermo.case.schema import CaseError, case_from_dict, default_case_path, load_case
+from thermo.case import CaseError, case_from_dict, default_case_path, load_case
 from thermo.meshes import shapes_of
 from thermo.grid.model import voxelise
 

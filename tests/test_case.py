@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from thermo.case.schema import Case, CaseError, case_from_dict, example_path, load_case, to_toml
+from thermo.case import Case, CaseError, case_from_dict, example_path, load_case, to_toml
 from thermo.case.materials import LIBRARY
 from thermo.meshes import shapes_of
 

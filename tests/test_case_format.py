@@ -6,7 +6,7 @@ each row names a key path (``solver.max_steps``, ``parts[].box.min``,
 with its type, unit, default, an example (a TOML fragment relative to the
 table or array entry the key lives in) and what is accepted. Checked:
 
-* the keys the validator accepts (``thermo.case.schema.accepted_keys``) and the
+* the keys the validator accepts (``thermo.case.accepted_keys``) and the
   document's rows are the same set;
 * each row's example, pasted into a small valid case, is accepted and lands in
   the validated data (so the row names a key the validator really takes);
@@ -29,7 +29,7 @@ import tomllib
 import pytest
 
 from thermo.case import builders
-from thermo.case.schema import CaseError, accepted_keys, case_from_dict
+from thermo.case import CaseError, accepted_keys, case_from_dict
 
 DOC = pathlib.Path(__file__).resolve().parents[1] / "docs" / "case-format.md"
 COLUMNS = ["key", "type", "unit", "default", "example", "accepted; refused; meaning"]

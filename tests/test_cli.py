@@ -6,7 +6,7 @@ import types
 import pytest
 
 from thermo import cli
-from thermo.case.schema import example_path
+from thermo.case import example_path
 
 BAD_CASE = """
 [case]

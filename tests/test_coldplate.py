@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from thermo.models import coldplate
-from thermo.case.schema import CaseError, case_from_dict, to_toml
+from thermo.case import CaseError, case_from_dict, to_toml
 from thermo.case.materials import LIBRARY
 from thermo.runner import summarise
 from thermo.solver.simulation import Simulation, _compiled_advance

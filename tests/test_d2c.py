@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from thermo.models import coldplate
-from thermo.case.schema import CaseError, case_from_dict, to_toml
+from thermo.case import CaseError, case_from_dict, to_toml
 from thermo.solver.simulation import Simulation, _compiled_advance
 from thermo.validation.liquid import loop_case
 
@@ -233,7 +233,7 @@ def test_flow_drop_makes_the_chip_cross_its_limit(tmp_path):
 def test_bundled_d2c_examples_set_up():
     """Both D2C examples load and set up (no run): 120 kW, plates with chip limits on
     one loop, fans, zero-equation air; the flow-drop case halves the loop at 10 s."""
-    from thermo.case.schema import load_case
+    from thermo.case import load_case
     from thermo.cli import example_path
 
     steady = load_case(example_path("d2c-rack-120kw"))

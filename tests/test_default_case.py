@@ -13,7 +13,7 @@ import pytest
 
 import thermo
 from thermo import cli
-from thermo.case.schema import default_case_path, load_case
+from thermo.case import default_case_path, load_case
 from thermo.runner import summarise
 from thermo.solver.simulation import Simulation
 

@@ -5,7 +5,7 @@ import jax
 import pytest
 
 from thermo import cli
-from thermo.case.schema import example_path, load_case
+from thermo.case import example_path, load_case
 from thermo.devices import available_platforms, bytes_per_cell, resolve_device
 
 ABSENT = [b for b in ("gpu", "tpu") if b not in available_platforms()]

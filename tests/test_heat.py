@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from thermo.validation import registry as validation
-from thermo.case.schema import case_from_dict
+from thermo.case import case_from_dict
 from thermo.runner import summarise
 from thermo.solver.simulation import Simulation
 

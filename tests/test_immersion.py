@@ -9,7 +9,7 @@ import pytest
 
 import thermo.cases
 from thermo.case.builders import immersion_case
-from thermo.case.schema import case_from_dict, load_case
+from thermo.case import case_from_dict, load_case
 from thermo.grid.model import voxelise
 from thermo.runner import summarise
 from thermo.solver.simulation import Simulation

@@ -199,7 +199,7 @@ def test_at_keeps_properties_a_short_table_lacks():
 
 
 def test_user_materials_override_the_library_and_get_a_source():
-    from thermo.case.schema import case_from_dict
+    from thermo.case import case_from_dict
 
     mine = {"name": "fc-40", "density": 1800.0, "specific_heat": 1000.0, "conductivity": 0.07,
             "viscosity": 3e-3, "expansion": 1e-3}

@@ -191,7 +191,7 @@ CASE = ["domain.cells=[8,8,1]", "solver.max_steps=30", "solver.steps_per_call=10
 
 
 def test_run_case_log_json_lines_and_plain_lines(tmp_path, capsys):
-    from thermo.case.schema import load_case
+    from thermo.case import load_case
     from thermo.cli import example_path
     from thermo.runner import run_case
 

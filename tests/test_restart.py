@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from thermo.case.schema import load_case
+from thermo.case import load_case
 from thermo.io.checkpoint import FRAMES_DIR, load_checkpoint_extras
 from thermo.io.result import read_result
 from thermo.runner import DivergenceError, run_case
@@ -160,7 +160,7 @@ def test_resume_refuses_another_case(tmp_path):
     path = _case_file(tmp_path)
     out = tmp_path / "out"
     run_case(load_case(path, ["solver.end_time=2.0"]), out, quiet=True)
-    from thermo.case.schema import CaseError
+    from thermo.case import CaseError
     with pytest.raises(CaseError, match="differs"):
         run_case(load_case(path, ["solver.end_time=3.0"]), out, quiet=True, resume=True)
 
@@ -194,7 +194,7 @@ def test_checkpoint_keeps_every_monitors_records_exactly(tmp_path):
     from thermo.models import air as airflow
 
     from thermo.models import coldplate
-    from thermo.case.schema import case_from_dict
+    from thermo.case import case_from_dict
     from thermo.io.checkpoint import load_checkpoint, save_checkpoint
     from thermo.runner import SteadyMonitor
     from thermo.solver.simulation import Simulation

@@ -5,7 +5,7 @@ import jax
 import numpy as np
 import pytest
 
-from thermo.case.schema import case_from_dict
+from thermo.case import case_from_dict
 from thermo.runner import run_case
 from thermo.solver.simulation import Simulation, _compiled_advance
 from thermo.validation.registry import cavity_case

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from thermo.case.schema import example_path, load_case
+from thermo.case import example_path, load_case
 from thermo.solver.simulation import Simulation
 from thermo.sweep import run_batch, run_one_by_one, summarise_variant, variant_params
 

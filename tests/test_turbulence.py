@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from thermo.solver import simulation as S
-from thermo.case.schema import case_from_dict
+from thermo.case import case_from_dict
 from thermo.kernels import turbulence as turb
 from thermo.case.materials import LIBRARY
 
@@ -274,7 +274,7 @@ def test_mixing_length_case_keys_and_cap():
     d["physics"]["mixing_length_cap"] = 0.02
     sim = S.Simulation(case_from_dict(d))
     assert float(sim.params.mixing_cap) == 0.02
-    from thermo.case.schema import CaseError
+    from thermo.case import CaseError
 
     d["physics"]["mixing_length_cap"] = 0.0
     with pytest.raises(CaseError, match="physics.mixing_length_cap"):
@@ -301,7 +301,7 @@ def test_eddy_heat_flux_is_conservative_and_matches_the_discrete_laplacian():
     import numpy as np
 
     from thermo.solver import simulation as S
-    from thermo.case.schema import case_from_dict
+    from thermo.case import case_from_dict
 
     d = {"case": {"name": "eddy"}, "domain": {"size": [1.0, 0.5, 0.1], "cells": [16, 8, 1]},
          "fluid": {"material": "air"}, "physics": {"turbulence": "zero-equation",

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from thermo.case.schema import CaseError, case_from_dict
+from thermo.case import CaseError, case_from_dict
 from thermo.grid.model import voxelise
 from thermo.validation.two_fluids import T_IN, plate_case, plate_results
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from thermo.version import __version__
-from thermo.case.schema import Case, CaseError, default_case_path, load_case
+from thermo.case import Case, CaseError, default_case_path, load_case
 from thermo.devices import device_for
 
 RESULT_FILES = ("summary.json", "result.vtkhdf", "result.h5")

@@ -60,8 +60,8 @@ def resolve_device(backend: str = "auto"):
 
 def device_for(case):
     """The device ``case`` runs on (its ``solver.backend``); a backend JAX cannot
-    see is refused as a :class:`thermo.case.schema.CaseError` naming the file and key."""
-    from thermo.case.schema import CaseError
+    see is refused as a :class:`thermo.case.CaseError` naming the file and key."""
+    from thermo.case import CaseError
 
     try:
         return resolve_device(case.data["solver"]["backend"])
@@ -101,7 +101,7 @@ def compiled_step_bytes(path, cells: tuple[int, int, int], precision: str,
     donated state. Compiles, does not run."""
     import jax.numpy as jnp
 
-    from thermo.case.schema import load_case
+    from thermo.case import load_case
     from thermo.solver.simulation import Simulation, _compiled_advance
 
     over = [f"domain.cells=[{cells[0]},{cells[1]},{cells[2]}]", f'solver.precision="{precision}"']
@@ -119,7 +119,7 @@ def bytes_per_cell(path, precision: str, overrides: tuple[str, ...] = ()) -> tup
     ``(bytes per cell, fixed bytes)``: the step is compiled on the case's grid and
     on that grid doubled along x, and the difference over the added cells is the
     cost per cell."""
-    from thermo.case.schema import load_case
+    from thermo.case import load_case
 
     n = tuple(load_case(path, list(overrides)).data["domain"]["cells"])
     small = compiled_step_bytes(path, n, precision, overrides)

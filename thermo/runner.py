@@ -17,7 +17,7 @@ from thermo.models import air as airflow
 
 from thermo.models import coldplate
 from thermo.grid.boundaries import FACES
-from thermo.case.schema import Case, CaseError
+from thermo.case import Case, CaseError
 from thermo.models.liquid import coolant_flow
 from thermo.io.checkpoint import (CHECKPOINT_NAME, discard_frames, load_checkpoint, load_checkpoint_extras,
                          load_frames, save_checkpoint, save_frame)

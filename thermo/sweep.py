@@ -43,7 +43,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from thermo.case.schema import Case
+from thermo.case import Case
 from thermo.solver.simulation import (RUNNING, STATUS, Params, Settings, Simulation, State,
                          _advance, _compiled_advance)
 

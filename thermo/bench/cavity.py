@@ -122,7 +122,7 @@ def run_one(n: int, steps: int, precision: str, repeat: int = 1,
     """Warm up, then time ``steps`` steps of the N^3 cavity; return one result row."""
     import jax
 
-    from thermo.case.schema import example_path, load_case
+    from thermo.case import example_path, load_case
     from thermo.solver.simulation import Simulation
 
     path = example_path("cavity3d")

@@ -168,7 +168,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from thermo.case.schema import load_case
+    from thermo.case import load_case
     from thermo.cli import example_names, example_path
     from thermo.runner import SUMMARY_NAME, run_case
 

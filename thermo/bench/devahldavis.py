@@ -128,7 +128,7 @@ def recorded_openfoam(ra: float, n: int) -> dict | None:
 def _steps_per_call() -> int:
     """``solver.steps_per_call`` of the bundled case: the size of the first (compile) chunk."""
     import thermo.cases
-    from thermo.case.schema import load_case
+    from thermo.case import load_case
 
     path = pathlib.Path(thermo.cases.__file__).parent / "devahldavis.toml"
     return int(load_case(path).data["solver"]["steps_per_call"])

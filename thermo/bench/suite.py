@@ -94,14 +94,14 @@ CONFIGS: dict[str, dict[str, Any]] = {
 # ----------------------------------------------------------------------------- cases
 
 def rack_example() -> str:
-    from thermo.case.schema import default_case_path
+    from thermo.case import default_case_path
     folder = default_case_path().parent
     return next(name for name in RACK_EXAMPLES if (folder / f"{name}.toml").is_file())
 
 
 def make_case(name: str, size, precision: str, steps: int):
     """One case of the set, run for exactly ``steps`` steps (one device call)."""
-    from thermo.case.schema import default_case_path, load_case
+    from thermo.case import default_case_path, load_case
     folder = default_case_path().parent
     fixed = ['solver.mode="steady"', "solver.tolerance=1e-30", f"solver.max_steps={steps}",
              f"solver.steps_per_call={steps}", f'solver.precision="{precision}"',
@@ -376,7 +376,7 @@ def steps_for(cells: int, conf: dict) -> int:
 def _cells_of(name: str, size) -> int:
     if name in ("cavity3d", "convection"):
         return int(size) ** 3
-    from thermo.case.schema import default_case_path, load_case
+    from thermo.case import default_case_path, load_case
     base = load_case(default_case_path().parent / f"{rack_example()}.toml")
     return int(np.prod([max(2, int(round(c * size))) for c in base.data["domain"]["cells"]]))
 
@@ -484,7 +484,7 @@ def thermo_devahldavis(n: int, ra: float) -> dict:
     """Our time to a steady answer on the de Vahl Davis cavity (the bundled case,
     float64, steady tolerance 1e-6) and the hot-wall Nusselt number
     ``mean_j (1 - T[j, 0]) / (h / 2)`` (the wall-gradient definition of the peers)."""
-    from thermo.case.schema import default_case_path, load_case
+    from thermo.case import default_case_path, load_case
     from thermo.solver.simulation import Simulation
     alpha = (1.0 / (ra * 0.71)) ** 0.5
     case = load_case(default_case_path().parent / "devahldavis.toml", [

@@ -13,7 +13,7 @@ import numpy as np
 from thermo.meshes import Grid, cell_mask, power_density, shapes_of, volume_fractions
 
 from thermo.grid.boundaries import INLET, OUTLET, SLIP, WALL, FaceConditions, face_conditions
-from thermo.case.schema import THROUGHFLOW_KINDS, Case, CaseError
+from thermo.case import THROUGHFLOW_KINDS, Case, CaseError
 
 
 @dataclass(frozen=True)

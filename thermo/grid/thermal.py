@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from thermo.case.schema import THROUGHFLOW_KINDS, Case
+from thermo.case import THROUGHFLOW_KINDS, Case
 from thermo.grid.model import FlowModel
 
 

@@ -38,7 +38,7 @@ import numpy as np
 
 from thermo.kernels.stencils import face_average
 
-from thermo.case.schema import THROUGHFLOW_KINDS, Case, CaseError
+from thermo.case import THROUGHFLOW_KINDS, Case, CaseError
 
 TRANSVERSE = 100.0  # drag across a directional porous part, relative to along it
 

@@ -28,7 +28,7 @@ return is the flow-weighted mix of the plates' outlets. The loop's flow is a
 changes it without recompiling. A plate outside any loop gives its own
 ``volume_flow``, ``inlet_temperature`` and ``coolant``.
 
-This module holds the case-file checks (called from :mod:`thermo.case.schema`), the
+This module holds the case-file checks (called from :mod:`thermo.case`), the
 host-side setup on the voxelised grid, the pure ``jnp`` exchange functions
 used by ``Simulation._energy``, and the summary numbers.
 """
@@ -136,7 +136,7 @@ def match_plates(pattern: str, parts: list[dict]) -> list[str]:
 def loops_section(c, raw: Any, parts: list[dict], resolve: Callable) -> list[dict]:
     """The ``[[loops]]`` section, and the plates' coolant supply: every cold
     plate belongs to one loop or gives its own volume_flow and inlet_temperature."""
-    from thermo.case.schema import _KEYS  # the accepted keys live with the case's other sections
+    from thermo.case import _KEYS  # the accepted keys live with the case's other sections
 
     plates = [p for p in parts if p["kind"] == "cold_plate"]
     kinds = {n: p["kind"] for p in parts for n in instance_names(p)}
@@ -302,7 +302,7 @@ class LiquidSetup:
 
 def setup(case, geometry) -> LiquidSetup | None:
     """The plates and loops of a case on its voxelised grid (None without plates)."""
-    from thermo.case.schema import CaseError
+    from thermo.case import CaseError
 
     d = case.data
     parts = d["parts"]

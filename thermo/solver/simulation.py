@@ -31,7 +31,7 @@ from thermo.kernels import turbulence as turb
 from thermo.models import air as airflow
 
 from thermo.models import coldplate
-from thermo.case.schema import Case, CaseError
+from thermo.case import Case, CaseError
 from thermo.devices import device_for
 from thermo.grid.model import FlowModel, build_flow_model
 from thermo.grid.thermal import ThermalModel, build_thermal_model

@@ -41,7 +41,7 @@ import math
 import numpy as np
 
 from thermo.models.air import fan_flows, idelchik_loss
-from thermo.case.schema import case_from_dict
+from thermo.case import case_from_dict
 from thermo.solver.simulation import Simulation
 
 SLIP_SIDES = [{"name": f, "face": f, "flow": "slip"} for f in ("y-", "y+", "z-", "z+")]

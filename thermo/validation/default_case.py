@@ -29,7 +29,7 @@ IMBALANCE_BOUND = 1e-3   # what the monitors require of the window-mean net heat
 
 def default_case_run(overrides=()) -> tuple[dict, object]:
     """Run the bundled default case as ``thermo run`` does; its summary and the case."""
-    from thermo.case.schema import default_case_path, load_case
+    from thermo.case import default_case_path, load_case
     from thermo.runner import run_case
 
     case = load_case(default_case_path(), list(overrides))

@@ -39,7 +39,7 @@ correlation, which is within the scatter of the data Churchill & Chu fitted;
 """
 from __future__ import annotations
 
-from thermo.case.schema import case_from_dict
+from thermo.case import case_from_dict
 from thermo.solver.simulation import Simulation
 
 PRANDTL = 100.0

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from thermo.case.schema import case_from_dict
+from thermo.case import case_from_dict
 from thermo.solver.simulation import Simulation
 
 WATER_25 = {"name": "water-25", "density": 997.05, "specific_heat": 4181.4,

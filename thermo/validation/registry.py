@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from thermo.case.schema import case_from_dict
+from thermo.case import case_from_dict
 from thermo.solver.simulation import Simulation
 
 REFERENCE = pathlib.Path(__file__).parent.parent / "reference"
@@ -368,7 +368,7 @@ DVD_GRIDS = {False: {1e3: 32, 1e4: 48, 1e5: 80, 1e6: 144},
 def devahldavis_nusselt(ra: float, n: int) -> tuple[float, dict]:
     """Mean hot-wall Nusselt number of the bundled ``devahldavis.toml`` case at ``ra``
     on an n x n grid, from the hot boundary's ``heat_w``; and the run's summary."""
-    from thermo.case.schema import load_case
+    from thermo.case import load_case
     from thermo.runner import summarise
 
     alpha = (1.0 / (ra * 0.71)) ** 0.5
