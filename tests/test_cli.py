@@ -102,15 +102,15 @@ def test_check(tmp_path, capsys):
 
 
 def _fake_validation(monkeypatch, rows):
+    import thermo.validation
+
     seen = {}
 
     def run_validation(full=False, pattern=None):
         seen.update(full=full, pattern=pattern)
         return rows
 
-    module = types.ModuleType("thermo.validation.registry")
-    module.run_validation = run_validation
-    monkeypatch.setitem(sys.modules, "thermo.validation.registry", module)
+    monkeypatch.setattr(thermo.validation, "run_validation", run_validation)
     return seen
 
 

@@ -147,10 +147,10 @@ def _settled_summary(**over):
 def test_validation_row_of_the_default_case(monkeypatch, over, bad):
     # `thermo validate` runs the default case to its monitored steady state (about 1.5 min:
     # `thermo validate -k default-case`); here the rows it makes of a summary
-    from thermo.validation import registry as validation
+    from thermo.validation import VALIDATIONS
     from thermo.validation import default_case as validation_default
 
-    assert validation.VALIDATIONS["default-case"] is validation_default.validate_default_case
+    assert VALIDATIONS["default-case"] is validation_default.validate_default_case
     case = load_case(default_case_path())
     monkeypatch.setattr(validation_default, "default_case_run",
                         lambda overrides=(): (_settled_summary(**over), case))

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from thermo.validation import registry as validation
+from thermo.validation import conduction, convection
 from thermo.case import case_from_dict
 from thermo.runner import summarise
 from thermo.solver.simulation import Simulation
@@ -17,25 +17,25 @@ def _check(rows):
 
 @pytest.mark.validation
 def test_composite_wall_matches_series_resistance():
-    _check(validation.validate_composite_wall())
+    _check(conduction.validate_composite_wall())
 
 
 @pytest.mark.validation
 def test_semi_infinite_slab_matches_erfc_with_second_order():
-    errs = {n: validation.slab_error(n) for n in (50, 100)}
+    errs = {n: conduction.slab_error(n) for n in (50, 100)}
     print("slab errors", errs)
     assert errs[50] < 0.01 and errs[50] / errs[100] > 3.5
-    _check(validation.validate_slab())
+    _check(conduction.validate_slab())
 
 
 @pytest.mark.validation
 def test_heated_block_energy_balance():
-    _check(validation.validate_heated_block())
+    _check(conduction.validate_heated_block())
 
 
 def test_temperature_stays_within_bounds_set_by_boundaries():
     """No sources: every temperature stays between the inlet's and the walls'."""
-    d = validation.channel_heat_case(8, length=4.0)
+    d = convection.channel_heat_case(8, length=4.0)
     d["solver"].update(mode="transient", end_time=2.0, max_steps=3000, steps_per_call=3000)
     sim = Simulation(case_from_dict(d))
     state, info = sim.run()
@@ -46,13 +46,13 @@ def test_temperature_stays_within_bounds_set_by_boundaries():
 
 
 def test_power_lands_in_the_grid_exactly():
-    sim = Simulation(case_from_dict(validation.heated_block_case(8)))
+    sim = Simulation(case_from_dict(conduction.heated_block_case(8)))
     vol = sim.grid.cell_volume
     np.testing.assert_allclose(sim.thermal.power.sum() * vol, 2.0, rtol=1e-12)
 
 
 def test_devahldavis_ra1e3():
-    nu, s = validation.devahldavis_nusselt(1e3, 32)
+    nu, s = convection.devahldavis_nusselt(1e3, 32)
     print(f"Ra 1e3, 32x32: Nu {nu:.4f} against 1.118, error {nu / 1.118 - 1:+.3%}, "
           f"imbalance {s['energy_imbalance']:.2e}")
     assert abs(nu / 1.118 - 1) < 0.01
@@ -61,12 +61,12 @@ def test_devahldavis_ra1e3():
 
 @pytest.mark.validation
 def test_devahldavis_all():
-    _check(validation.validate_devahldavis())
+    _check(convection.validate_devahldavis())
 
 
 @pytest.mark.validation
 def test_channel_nusselt():
-    _check(validation.validate_channel())
+    _check(convection.validate_channel())
 
 
 def _fr4_flux(axis: int) -> float:

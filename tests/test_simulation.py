@@ -8,7 +8,7 @@ import pytest
 from thermo.case import case_from_dict
 from thermo.runner import run_case
 from thermo.solver.simulation import Simulation, _compiled_advance
-from thermo.validation.registry import cavity_case
+from thermo.validation.flow import cavity_case
 
 
 def duct_case(precision="float64", steps=400):

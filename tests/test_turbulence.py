@@ -210,7 +210,7 @@ def test_turbulent_channel_profile_is_fuller_than_laminar():
 
 
 def test_smagorinsky_runs_in_a_cavity():
-    from thermo.validation.registry import cavity_case
+    from thermo.validation.flow import cavity_case
 
     d = cavity_case(16, 1000.0)
     d["physics"] = {"turbulence": "smagorinsky", "smagorinsky_constant": 0.2}
@@ -284,9 +284,9 @@ def test_mixing_length_case_keys_and_cap():
 @pytest.mark.validation
 def test_mixing_length_channel_validation():
     # Cf vs Dean, U_b vs the model's exact profile, log law; Re_b 1e4, 256 cells (~25 s)
-    from thermo.validation import registry as validation
+    from thermo.validation.turbulence import validate_mixing_length_channel
 
-    rows = validation.VALIDATIONS["mixing-length-channel"](False)
+    rows = validate_mixing_length_channel(False)
     for r in rows:
         print(f"{r['quantity']}: reference {r['reference']:.5g}, computed {r['computed']:.5g}, "
               f"error {r['rel_error']:.4g} (bound {r['bound']:.3g})")

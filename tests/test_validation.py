@@ -10,7 +10,9 @@ import argparse
 
 import pytest
 
-from thermo.validation import registry as validation
+import thermo.validation
+from thermo.validation import VALIDATIONS, flow
+from thermo.validation.rows import KINDS, row
 
 
 def _check(rows):
@@ -18,7 +20,7 @@ def _check(rows):
         print(f"{r['case']} [{r['kind']}]: {r['quantity']}: computed {r['computed']}, "
               f"error {r['rel_error']:.4g} (bound {r['bound']:.3g})")
     assert rows
-    assert all(r["kind"] in validation.KINDS for r in rows), rows
+    assert all(r["kind"] in KINDS for r in rows), rows
     bad = [r for r in rows if r["kind"] != "not validated" and not r["ok"]]
     assert not bad, bad
     assert all(r["ok"] is None for r in rows if r["kind"] == "not validated"), rows
@@ -26,30 +28,30 @@ def _check(rows):
 
 def test_row_kinds():
     # a row is a validation only when it says so; "not validated" is never ok or failed
-    assert validation._row("c", "q", 1.0, 1.0, 0.0, 0.1)["kind"] == "check"
-    good = validation._row("c", "q", 1.0, 1.05, 0.05, 0.1, "validation")
-    bad = validation._row("c", "q", 1.0, 1.5, 0.5, 0.1, "validation")
+    assert row("c", "q", 1.0, 1.0, 0.0, 0.1)["kind"] == "check"
+    good = row("c", "q", 1.0, 1.05, 0.05, 0.1, "validation")
+    bad = row("c", "q", 1.0, 1.5, 0.5, 0.1, "validation")
     assert good["ok"] is True and bad["ok"] is False
-    nan = validation._row("c", "q", 1.0, float("nan"), float("nan"), 0.1, "check")
+    nan = row("c", "q", 1.0, float("nan"), float("nan"), 0.1, "check")
     assert nan["ok"] is False
     for err in (0.05, 0.5):
-        assert validation._row("c", "q", 1.0, 1.0, err, 0.1, "not validated")["ok"] is None
+        assert row("c", "q", 1.0, 1.0, err, 0.1, "not validated")["ok"] is None
     with pytest.raises(ValueError, match="unknown row kind"):
-        validation._row("c", "q", 1.0, 1.0, 0.0, 0.1, "validated")
+        row("c", "q", 1.0, 1.0, 0.0, 0.1, "validated")
 
 
 def _fake_run(monkeypatch, rows):
-    monkeypatch.setattr(validation, "run_validation", lambda full=False, pattern=None: rows)
+    monkeypatch.setattr(thermo.validation, "run_validation", lambda full=False, pattern=None: rows)
     from thermo import cli
     monkeypatch.setattr(cli, "use_compilation_cache", lambda: None)
     return cli
 
 
 def test_cli_table_counts_kinds_and_fails_only_on_failures(monkeypatch, capsys):
-    rows = [validation._row("a", "qa", 1.0, 1.0, 0.01, 0.1, "validation"),
-            validation._row("b", "qb", 1.0, 1.0, 0.01, 0.1, "validation"),
-            validation._row("c", "qc", 1.0, 1.0, 0.0, 1e-6, "check"),
-            validation._row("d", "qd", 1.0, 1.94, 0.94, 0.15, "not validated")]
+    rows = [row("a", "qa", 1.0, 1.0, 0.01, 0.1, "validation"),
+            row("b", "qb", 1.0, 1.0, 0.01, 0.1, "validation"),
+            row("c", "qc", 1.0, 1.0, 0.0, 1e-6, "check"),
+            row("d", "qd", 1.0, 1.94, 0.94, 0.15, "not validated")]
     cli = _fake_run(monkeypatch, rows)
     assert cli._cmd_validate(argparse.Namespace(full=False, k=None)) == 0
     out = capsys.readouterr().out
@@ -61,8 +63,8 @@ def test_cli_table_counts_kinds_and_fails_only_on_failures(monkeypatch, capsys):
     assert "not validated" in d and d.rstrip().endswith("-") and "FAIL" not in d
     assert next(x for x in lines if x.startswith("c ")).rstrip().endswith("ok")
     # a failed check or validation exits 1 and is counted as FAILED, not as validated
-    rows[2] = validation._row("c", "qc", 1.0, 1.1, 0.1, 1e-6, "check")
-    rows[0] = validation._row("a", "qa", 1.0, 2.0, 1.0, 0.1, "validation")
+    rows[2] = row("c", "qc", 1.0, 1.1, 0.1, 1e-6, "check")
+    rows[0] = row("a", "qa", 1.0, 2.0, 1.0, 0.1, "validation")
     assert cli._cmd_validate(argparse.Namespace(full=False, k=None)) == 1
     out = capsys.readouterr().out
     assert "1 validated, 0 checks, 1 not validated, 2 FAILED" in out
@@ -71,26 +73,26 @@ def test_cli_table_counts_kinds_and_fails_only_on_failures(monkeypatch, capsys):
 
 @pytest.mark.validation
 def test_poiseuille_profile_and_second_order_convergence():
-    errors = {n: validation.poiseuille_error(n) for n in (8, 16, 32)}
+    errors = {n: flow.poiseuille_error(n) for n in (8, 16, 32)}
     print("Poiseuille max error / u_max:", errors)
     assert errors[16] < 0.01
     assert errors[8] / errors[16] > 3.5 and errors[16] / errors[32] > 3.5  # ~4: second order
-    _check(validation.validate_poiseuille())
+    _check(flow.validate_poiseuille())
 
 
 @pytest.mark.validation
 def test_ghia_cavity_re100_and_re1000():
-    _check(validation.validate_cavity())
+    _check(flow.validate_cavity())
 
 
 @pytest.mark.validation
 def test_cavity3d_stays_divergence_free():
-    _check(validation.validate_cavity3d())
+    _check(flow.validate_cavity3d())
 
 
 @pytest.mark.validation
 def test_multigrid_iterations_flat():
-    _check(validation.validate_multigrid())
+    _check(flow.validate_multigrid())
 
 
 def test_turbulent_channel_zero_equation():
@@ -99,7 +101,7 @@ def test_turbulent_channel_zero_equation():
     shown with its error, neither a pass nor a failure."""
     from thermo.validation.turbulence import ZERO_EQUATION_CF_BOUND
 
-    rows = validation.VALIDATIONS["turbulent-channel"](False)
+    rows = VALIDATIONS["turbulent-channel"](False)
     _check(rows)
     ub, cf = rows
     assert ub["kind"] == "check" and ub["ok"] is True
@@ -115,7 +117,7 @@ def test_turbulent_channel_zero_equation():
 def test_porous_slab_against_resolved_fins():
     """The compact Darcy slab (K = phi h^2 / 12) against a heat sink's fins resolved
     on the grid (~1 min): an independent resolved solution for the porous family."""
-    rows = validation.VALIDATIONS["porous-fins"](False)
+    rows = VALIDATIONS["porous-fins"](False)
     _check(rows)
     assert [r["kind"] for r in rows] == ["validation"]
 
@@ -124,12 +126,12 @@ def test_porous_slab_against_resolved_fins():
 def test_fan_against_resolved_fins():
     """A curve fan driving air round resolved fins settles where its curve meets the
     fins' plane-Poiseuille resistance (~1 min)."""
-    rows = validation.VALIDATIONS["fan-fins"](False)
+    rows = VALIDATIONS["fan-fins"](False)
     _check(rows)
     assert [r["kind"] for r in rows] == ["validation"]
 
 
 @pytest.mark.validation
-@pytest.mark.parametrize("name", sorted(validation.VALIDATIONS))
+@pytest.mark.parametrize("name", sorted(VALIDATIONS))
 def test_full_validation(name):
-    _check(validation.VALIDATIONS[name](True))
+    _check(VALIDATIONS[name](True))

@@ -282,7 +282,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     fails (or nothing matched): a "not validated" row shows the model's error and
     is neither a pass nor a failure."""
     try:
-        from thermo.validation.registry import run_validation
+        from thermo.validation import run_validation
     except ImportError as exc:
         return _error(f"the validation suite cannot be imported ({exc})")
     use_compilation_cache()

@@ -2,7 +2,7 @@
 
 Each run is the bundled ``thermo/cases/devahldavis.toml`` (Pr 0.71, steady mode,
 tolerance 1e-6) at one Rayleigh number on an n x n grid, through
-``thermo.validation.registry.devahldavis_nusselt``, run until it converges. The work per run
+``thermo.validation.convection.devahldavis_nusselt``, run until it converges. The work per run
 is therefore not fixed: it is whatever the solver needs to reach its tolerance,
 and the answer (mean hot-wall Nusselt number) is compared with de Vahl Davis's
 benchmark value.
@@ -138,7 +138,7 @@ def run_one(ra: float, n: int) -> dict:
     """Run the n x n case at ``ra`` to its steady tolerance; return one result row."""
     import jax
 
-    from thermo.validation.registry import DVD_NUSSELT, devahldavis_nusselt
+    from thermo.validation.convection import DVD_NUSSELT, devahldavis_nusselt
 
     ref = next((v for k, v in DVD_NUSSELT.items() if math.isclose(k, ra)), None)
     row = {

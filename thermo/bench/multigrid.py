@@ -1,7 +1,7 @@
 """Multigrid-preconditioned CG pressure solve: iterations and time against grid size.
 
 For each n, an n^3 box with a solid block inside, walls all round and one
-Dirichlet face (``thermo.validation.registry.multigrid_iterations``' problem): PCG
+Dirichlet face (``thermo.validation.flow.multigrid_iterations``' problem): PCG
 iterations to reduce a random right-hand side's residual by 1e-8 (float64) and
 the time of one solve after compilation. The iteration count should stay flat
 as the grid is refined (the issue's bound: at most 1.5x from 32^3 to 128^3).
@@ -23,7 +23,7 @@ def solve_stats(n: int, tol: float = 1e-8) -> dict:
     import jax
 
     jax.config.update("jax_enable_x64", True)
-    from thermo.validation.registry import multigrid_problem
+    from thermo.validation.flow import multigrid_problem
 
     levels, rhs, solve = multigrid_problem(n)
     t0 = time.perf_counter()

@@ -43,6 +43,7 @@ import numpy as np
 from thermo.models.air import fan_flows, idelchik_loss
 from thermo.case import case_from_dict
 from thermo.solver.simulation import Simulation
+from thermo.validation.rows import row
 
 SLIP_SIDES = [{"name": f, "face": f, "flow": "slip"} for f in ("y-", "y+", "z-", "z+")]
 
@@ -50,8 +51,6 @@ SLIP_SIDES = [{"name": f, "face": f, "flow": "slip"} for f in ("y-", "y+", "z-",
 def _row(case: str, quantity: str, reference: float, computed: float, bound: float,
          kind: str) -> dict:
     """A table row with the relative error |computed - reference| / |reference|."""
-    from thermo.validation.registry import _row as row
-
     return row(case, quantity, reference, computed, abs(computed - reference) / abs(reference),
                bound, kind)
 
@@ -121,7 +120,7 @@ def fan_operating_point(n: int = 40) -> tuple[float, float]:
     case = case_from_dict(fan_case(n))
     sim = Simulation(case)
     state, info = sim.run()
-    q = float(np.asarray(fan_flows(state.u, sim.params.air, 1))[0])
+    q = float(np.asarray(fan_flows(state.u, sim.params.parts["air"], 1))[0])
     fl = case.fluid
     area, t = 0.01, 0.2
     # slab: a U + b U^2, fan: c0 - c1 Q on its linear curve; solve in U = Q / A
@@ -253,7 +252,7 @@ def fin_fan_operating_point(n: int = 16) -> tuple[float, float, int]:
     state, info = sim.run()
     if info.status != "converged":
         raise RuntimeError(f"fan and fins n={n} did not converge: {info}")
-    q = float(np.asarray(fan_flows(state.u, sim.params.air, 1))[0])
+    q = float(np.asarray(fan_flows(state.u, sim.params.parts["air"], 1))[0])
     # fins: dp = R Q; fan: dp0 (1 - Q / Qmax) (the curve is linear)
     R = 12.0 * g["mu"] * g["L"] / (g["phi"] * g["A"] * g["h"] ** 2)
     dp0, qmax = curve[0][1], curve[-1][0]

@@ -13,7 +13,7 @@ into a temporary folder and checks what ``summary.json`` then says:
 * the window-mean energy imbalance (the servers' heat against what the coolers
   remove) is below 1e-3 of the largest heat term.
 
-``thermo/validation.py`` imports this module last, which adds it to ``VALIDATIONS``.
+:mod:`thermo.validation.registry` lists it last in ``VALIDATIONS``.
 
 About 1.5 minutes on two quiet CPU cores (19,200 steps); ``full`` changes
 nothing (a finer grid is a GPU run).
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import tempfile
 
-from thermo.validation.registry import VALIDATIONS, _row
+from thermo.validation.rows import row
 
 IMBALANCE_BOUND = 1e-3   # what the monitors require of the window-mean net heat
 
@@ -48,18 +48,15 @@ def validate_default_case(full: bool = False) -> list[dict]:
     removed = sum(v["heat_removed_w"] for v in s.get("cooling_units", {}).values())
     change = mon.get("change_k", float("inf"))
     return [
-        _row(name, f"stopped by its monitors (1 = yes; status {s['status']}, {s['steps']} of "
-             f"{solver['max_steps']} steps, {s['simulated_time_s']:.0f} s simulated, "
-             f"{s['wall_time_s']:.0f} s wall)", 1.0, float(settled), 0.0 if settled else 1.0, 0.0,
-             kind="check"),
-        _row(name, f"largest change of the {solver['monitor_window']:g} s monitor means (K) / "
-             f"monitor_tolerance {solver['monitor_tolerance']:g} K",
-             None, change, change / solver["monitor_tolerance"], 1.0, kind="check"),
-        _row(name, f"energy imbalance, {solver['monitor_window']:g} s window mean (at the last "
-             f"instant {s.get('energy_imbalance_instantaneous', float('nan')):.1e}; coolers remove "
-             f"{removed / 1e3:.2f} kW of {it_load / 1e3:.0f} kW)",
-             0.0, s["energy_imbalance"], s["energy_imbalance"], IMBALANCE_BOUND, kind="check"),
+        row(name, f"stopped by its monitors (1 = yes; status {s['status']}, {s['steps']} of "
+            f"{solver['max_steps']} steps, {s['simulated_time_s']:.0f} s simulated, "
+            f"{s['wall_time_s']:.0f} s wall)", 1.0, float(settled), 0.0 if settled else 1.0, 0.0,
+            kind="check"),
+        row(name, f"largest change of the {solver['monitor_window']:g} s monitor means (K) / "
+            f"monitor_tolerance {solver['monitor_tolerance']:g} K",
+            None, change, change / solver["monitor_tolerance"], 1.0, kind="check"),
+        row(name, f"energy imbalance, {solver['monitor_window']:g} s window mean (at the last "
+            f"instant {s.get('energy_imbalance_instantaneous', float('nan')):.1e}; coolers remove "
+            f"{removed / 1e3:.2f} kW of {it_load / 1e3:.0f} kW)",
+            0.0, s["energy_imbalance"], s["energy_imbalance"], IMBALANCE_BOUND, kind="check"),
     ]
-
-
-VALIDATIONS["default-case"] = validate_default_case

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from thermo.case import case_from_dict
 from thermo.solver.simulation import Simulation
+from thermo.validation.rows import row
 
 PRANDTL = 100.0
 # (Ra, cells per plate height): the default row, and the finer grid of --full
@@ -102,12 +103,10 @@ def plate_nusselt(ra: float, n: int, **kw) -> tuple[float, dict]:
 
 
 def validate_immersion_plate(full: bool = False) -> list[dict]:
-    from thermo.validation.registry import _row
-
     ra, n = PLATE_GRIDS[full]
     nu, s = plate_nusselt(ra, n)
     ref = churchill_chu(ra, PRANDTL)
-    return [_row("immersion-plate", f"mean plate Nu, Pr {PRANDTL:g}, Ra {ra:g}, {n} cells per "
-                 f"height, vs Churchill & Chu ({s['steps']} steps, {s['wall_time_s']:.0f} s, "
-                 f"energy imbalance {s['energy_imbalance']:.1e})", ref, nu, abs(nu / ref - 1), 0.10,
-                 "validation")]
+    return [row("immersion-plate", f"mean plate Nu, Pr {PRANDTL:g}, Ra {ra:g}, {n} cells per "
+                f"height, vs Churchill & Chu ({s['steps']} steps, {s['wall_time_s']:.0f} s, "
+                f"energy imbalance {s['energy_imbalance']:.1e})", ref, nu, abs(nu / ref - 1), 0.10,
+                "validation")]

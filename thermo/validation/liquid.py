@@ -18,7 +18,7 @@ cold-plate channel against the Graetz solution.
   developed limit is Shah & London's Nu = 7.541), and against the compact
   cold-plate model of the same block (UA = h_m A with the Graetz h_m).
 
-Kinds (see :mod:`thermo.validation.registry`): every ``loop`` row is a check (the code
+Kinds (see :mod:`thermo.validation.rows`): every ``loop`` row is a check (the code
 against its own exchange formula and the energy balance); the resolved slot
 against Graetz and the compact plate against the resolved slot are
 validations; the compact plate against Graetz is a check (with UA from the
@@ -30,14 +30,10 @@ import numpy as np
 
 from thermo.case import case_from_dict
 from thermo.solver.simulation import Simulation
+from thermo.validation.rows import row
 
 WATER_25 = {"name": "water-25", "density": 997.05, "specific_heat": 4181.4,
             "conductivity": 0.6065, "viscosity": 8.900e-4, "expansion": 2.57e-4}
-
-
-def _row(case, quantity, reference, computed, error, bound, kind):
-    from thermo.validation.registry import _row as row
-    return row(case, quantity, reference, computed, error, bound, kind)
 
 
 # ----------------------------------------------------------------------------- loop
@@ -131,13 +127,13 @@ def validate_loop(full: bool = False) -> list[dict]:
     t_out = 30.0 + 500.0 / mcp
     t_plate = float(30.0 + 500.0 / (eps * mcp))
     cp = s["cold_plates"]["cp"]
-    rows.append(_row("loop", "plate outlet rise vs P / (m_dot cp) (rel.)", t_out - 30.0,
-                     cp["outlet_temperature_c"] - 30.0,
-                     abs(cp["outlet_temperature_c"] - t_out) / (t_out - 30.0), 1e-4, "check"))
+    rows.append(row("loop", "plate outlet rise vs P / (m_dot cp) (rel.)", t_out - 30.0,
+                    cp["outlet_temperature_c"] - 30.0,
+                    abs(cp["outlet_temperature_c"] - t_out) / (t_out - 30.0), 1e-4, "check"))
     tp = s["parts"]["cp"]["mean_temperature_c"]
-    rows.append(_row("loop", "plate rise vs eps-NTU, isothermal plate (rel.; the code against "
-                     "its own exchange formula)", t_plate - 30.0,
-                     tp - 30.0, abs(tp - t_plate) / (t_plate - 30.0), 1e-3, "check"))
+    rows.append(row("loop", "plate rise vs eps-NTU, isothermal plate (rel.; the code against "
+                    "its own exchange formula)", t_plate - 30.0,
+                    tp - 30.0, abs(tp - t_plate) / (t_plate - 30.0), 1e-3, "check"))
 
     sim = Simulation(case_from_dict(loop_case(2 if full else 1)))
     state, info = sim.run()
@@ -150,13 +146,13 @@ def validate_loop(full: bool = False) -> list[dict]:
     loop = s["loops"]["cdu"]
     q_coolant = loop["mass_flow_kg_s"] * w.specific_heat * (
         loop["return_temperature_c"] - loop["supply_temperature_c"])
-    rows.append(_row("loop", f"m_dot cp (T_ret - T_sup) vs heat the chips+plates give up "
-                     f"(rel.; {info.steps} steps, {info.status})", q_solid, q_coolant,
-                     abs(q_coolant - q_solid) / q_solid, 0.005, "check"))
+    rows.append(row("loop", f"m_dot cp (T_ret - T_sup) vs heat the chips+plates give up "
+                    f"(rel.; {info.steps} steps, {info.status})", q_solid, q_coolant,
+                    abs(q_coolant - q_solid) / q_solid, 0.005, "check"))
     air = -sum(b["heat_w"] for b in s["boundaries"].values())
-    rows.append(_row("loop", f"energy imbalance incl. the loop (liquid {loop['heat_w']:.2f} W "
-                     f"+ air {air:.2f} W vs 300 W)", 0.0, s["energy_imbalance"],
-                     s["energy_imbalance"], 1e-3, "check"))
+    rows.append(row("loop", f"energy imbalance incl. the loop (liquid {loop['heat_w']:.2f} W "
+                    f"+ air {air:.2f} W vs 300 W)", 0.0, s["energy_imbalance"],
+                    s["energy_imbalance"], 1e-3, "check"))
     return rows
 
 
@@ -305,16 +301,13 @@ def validate_cold_plate(full: bool = False) -> list[dict]:
     rise, rise_ref, rise_c = (r["t_out"] - 25.0, r["t_out_ref"] - 25.0, r["t_out_compact"] - 25.0)
     tag = f"{r['n']} cells across, {r['steps']} steps, {r['status']}"
     return [
-        _row("cold-plate", f"resolved slot: outlet rise vs Graetz (rel.; {tag})", rise_ref, rise,
-             abs(rise - rise_ref) / rise_ref, 0.03, "validation"),
-        _row("cold-plate", "resolved slot: mean Nu (2H) vs Graetz, isothermal walls (rel.)",
-             r["nu_ref"], r["nu"], abs(r["nu"] - r["nu_ref"]) / r["nu_ref"], 0.03, "validation"),
-        _row("cold-plate", "compact plate (UA from the Graetz h_m) vs resolved: outlet rise (rel.)",
-             rise, rise_c, abs(rise_c - rise) / rise, 0.03, "validation"),
-        _row("cold-plate", "compact plate vs Graetz: outlet rise (rel.; UA from the Graetz "
-             "h_m: eps-NTU reproduces the log-mean definition)", rise_ref, rise_c,
-             abs(rise_c - rise_ref) / rise_ref, 0.005, "check"),
+        row("cold-plate", f"resolved slot: outlet rise vs Graetz (rel.; {tag})", rise_ref, rise,
+            abs(rise - rise_ref) / rise_ref, 0.03, "validation"),
+        row("cold-plate", "resolved slot: mean Nu (2H) vs Graetz, isothermal walls (rel.)",
+            r["nu_ref"], r["nu"], abs(r["nu"] - r["nu_ref"]) / r["nu_ref"], 0.03, "validation"),
+        row("cold-plate", "compact plate (UA from the Graetz h_m) vs resolved: outlet rise (rel.)",
+            rise, rise_c, abs(rise_c - rise) / rise, 0.03, "validation"),
+        row("cold-plate", "compact plate vs Graetz: outlet rise (rel.; UA from the Graetz "
+            "h_m: eps-NTU reproduces the log-mean definition)", rise_ref, rise_c,
+            abs(rise_c - rise_ref) / rise_ref, 0.005, "check"),
     ]
-
-
-VALIDATIONS = {"loop": validate_loop, "cold-plate": validate_cold_plate}

@@ -47,6 +47,7 @@ import numpy as np
 from thermo.case import case_from_dict
 from thermo.solver.simulation import Simulation
 from thermo.kernels.turbulence import CHEN_XU, KAPPA, LOG_LAW_B, MIXING_CAP, VAN_DRIEST_A
+from thermo.validation.rows import row
 
 DELTA = 1.0  # channel half-height (m)
 # what a validation of a channel's friction coefficient would have to meet; the
@@ -125,8 +126,6 @@ def channel_profile(n: int, g: float, nu: float, model: str = "zero-equation"):
 
 
 def validate_turbulent_channel(full: bool = False) -> list[dict]:
-    from thermo.validation.registry import _row
-
     rows = []
     cases = ((2e4, 256),) + (((1e4, 256), (2e4, 512)) if full else ())
     for re_nominal, n in cases:
@@ -134,16 +133,16 @@ def validate_turbulent_channel(full: bool = False) -> list[dict]:
         _, u, info = channel_profile(n, g, nu)
         ub = float(u.mean())
         ub_exact = bulk_velocity_exact(g, nu)
-        rows.append(_row("turbulent-channel", f"zero-equation U_b vs the model's exact profile, "
-                         f"{n} cells, Re_b {re_nominal:.0e} (|error| / U_b)", ub_exact, ub,
-                         abs(ub - ub_exact) / ub_exact, 0.02, "check"))
+        rows.append(row("turbulent-channel", f"zero-equation U_b vs the model's exact profile, "
+                        f"{n} cells, Re_b {re_nominal:.0e} (|error| / U_b)", ub_exact, ub,
+                        abs(ub - ub_exact) / ub_exact, 0.02, "check"))
         re_b = ub * 2.0 * DELTA / nu
         cf = 2.0 * g * DELTA / ub ** 2
         ref = dean_cf(re_b)
-        rows.append(_row("turbulent-channel", f"zero-equation Cf vs Dean 0.073 Re_b^-1/4 at Re_b "
-                         f"{re_b:.0f}, {n} cells (|Cf/Cf_Dean - 1|; a room-air model, not a "
-                         f"channel model: its exact profile is about 95 % high)", ref, cf,
-                         abs(cf / ref - 1.0), ZERO_EQUATION_CF_BOUND, "not validated"))
+        rows.append(row("turbulent-channel", f"zero-equation Cf vs Dean 0.073 Re_b^-1/4 at Re_b "
+                        f"{re_b:.0f}, {n} cells (|Cf/Cf_Dean - 1|; a room-air model, not a "
+                        f"channel model: its exact profile is about 95 % high)", ref, cf,
+                        abs(cf / ref - 1.0), ZERO_EQUATION_CF_BOUND, "not validated"))
     return rows
 
 
@@ -227,8 +226,6 @@ def log_law_error(y, u, g: float, nu: float, delta: float = DELTA):
 
 
 def validate_mixing_length_channel(full: bool = False) -> list[dict]:
-    from thermo.validation.registry import _row
-
     rows = []
     name = "mixing-length-channel"
     cases = ((1e4, 256),) + (((2e4, 512), (3e4, 512)) if full else ())
@@ -240,21 +237,21 @@ def validate_mixing_length_channel(full: bool = False) -> list[dict]:
         cap = MIXING_CAP * float(y[n // 2 - 1])  # the largest wall distance: delta - h/2
         ye, ue = mixing_length_channel_exact(g, nu, cap)
         ub_exact = float(np.sum(0.5 * (ue[1:] + ue[:-1]) * np.diff(ye)) / DELTA)
-        rows.append(_row(name, f"mixing-length U_b vs the model's exact profile, {n} cells, "
-                         f"Re_b {re_nominal:.0e} (|error| / U_b)", ub_exact, ub,
-                         abs(ub - ub_exact) / ub_exact, 0.015, "check"))
+        rows.append(row(name, f"mixing-length U_b vs the model's exact profile, {n} cells, "
+                        f"Re_b {re_nominal:.0e} (|error| / U_b)", ub_exact, ub,
+                        abs(ub - ub_exact) / ub_exact, 0.015, "check"))
         re_b = ub * 2.0 * DELTA / nu
         cf = 2.0 * g * DELTA / ub ** 2
         ref = dean_cf(re_b)
-        rows.append(_row(name, f"mixing-length Cf vs Dean 0.073 Re_b^-1/4 at Re_b {re_b:.0f}, "
-                         f"{n} cells (|Cf/Cf_Dean - 1|)", ref, cf, abs(cf / ref - 1.0), 0.10,
-                         "validation"))
+        rows.append(row(name, f"mixing-length Cf vs Dean 0.073 Re_b^-1/4 at Re_b {re_b:.0f}, "
+                        f"{n} cells (|Cf/Cf_Dean - 1|)", ref, cf, abs(cf / ref - 1.0), 0.10,
+                        "validation"))
         half = slice(0, n // 2)
         u_tau = math.sqrt(g * DELTA)
         i = int(np.argmin(np.abs(y[half] * u_tau / nu - 100.0)))  # the cell nearest y+ 100
-        rows.append(_row(name, f"mixing-length u+ vs log law ln(y+)/0.41 + 5.2 (shown at y+ "
-                         f"{y[i] * u_tau / nu:.0f}), 30 < y+ < 0.3 Re_tau, {n} cells "
-                         f"(max |u+/u+_log - 1|)", math.log(y[i] * u_tau / nu) / KAPPA + LOG_LAW_B,
-                         u[i] / u_tau, log_law_error(y[half], u[half], g, nu), 0.05,
-                         "validation"))
+        rows.append(row(name, f"mixing-length u+ vs log law ln(y+)/0.41 + 5.2 (shown at y+ "
+                        f"{y[i] * u_tau / nu:.0f}), 30 < y+ < 0.3 Re_tau, {n} cells "
+                        f"(max |u+/u+_log - 1|)", math.log(y[i] * u_tau / nu) / KAPPA + LOG_LAW_B,
+                        u[i] / u_tau, log_law_error(y[half], u[half], g, nu), 0.05,
+                        "validation"))
     return rows

@@ -19,6 +19,7 @@ import numpy as np
 from thermo.case import case_from_dict
 from thermo.solver.simulation import Simulation
 from thermo.validation.liquid import WATER_25, slot_case
+from thermo.validation.rows import row
 
 T_IN = 25.0
 
@@ -26,7 +27,6 @@ T_IN = 25.0
 def _row(case, quantity, reference, computed, error, bound):
     """Every row here is a check: the code against itself (one fluid vs two) and
     against the energy balance."""
-    from thermo.validation.registry import _row as row
     return row(case, quantity, reference, computed, error, bound, "check")
 
 
@@ -110,6 +110,3 @@ def validate_two_fluids(full: bool = False) -> list[dict]:
         _row("two-fluids", "water channel in air: outlet rise vs P / (m_dot cp) (rel.)",
              rise_bal, rise, abs(rise - rise_bal) / rise_bal, 0.03),
     ]
-
-
-VALIDATIONS = {"two-fluids": validate_two_fluids}
