@@ -24,7 +24,7 @@ from typing import Any
 from thermo.case.materials import LIBRARY, Material, resolve_material
 from thermo.meshes.parts import shapes_of
 
-from thermo.models import coldplate as _cold_plate
+from thermo.case import coldplates as _cold_plate
 
 __all__ = ["Case", "CaseError", "accepted_keys", "case_from_dict", "default_case_path", "example_path",
            "load_case", "to_toml"]
@@ -54,7 +54,7 @@ _DERIVED = ("shape", "part_count")  # keys of the validated data that are not ca
 
 _SECTIONS = ("case", "domain", "fluid", "materials", "geometry", "parts", "boundaries",
              "loops", "physics", "solver", "output", "events")
-_KEYS = {
+KEYS = {
     "case": ("name", "description"),
     "domain": ("size", "cells", "gravity"),
     "fluid": ("material", "reference_temperature", "initial_temperature", "initial_velocity"),
@@ -80,7 +80,7 @@ _KEYS = {
     "loops": ("name", "coolant", "supply_temperature", "volume_flow", "flow_per_kw", "plates",
               "split", "pump_efficiency"),
 }
-# [[section]] arrays of tables, and the tables nested in their entries (keys: _KEYS[...])
+# [[section]] arrays of tables, and the tables nested in their entries (keys: KEYS[...])
 _ARRAYS = ("materials", "parts", "boundaries", "loops", "events")
 _NESTED = {"parts": {"box": "box", "cylinder": "cylinder", "repeat": "repeat"},
            "boundaries": {"region": "box"}}
@@ -101,13 +101,13 @@ def accepted_keys() -> list[str]:
     only = set(_cold_plate.PLATE_KEYS).union(*_KIND_KEYS.values())  # keys some kinds of part refuse
     for section in _SECTIONS:
         entry = f"{section}[]" if section in _ARRAYS else section
-        for k in _KEYS[section]:
+        for k in KEYS[section]:
             if section == "parts" and k in only:
                 continue
             out.append(f"{entry}.{k}")
             nested = _NESTED.get(section, {}).get(k)
             if nested is not None:
-                out += [f"{entry}.{k}.{n}" for n in _KEYS[nested]]
+                out += [f"{entry}.{k}.{n}" for n in KEYS[nested]]
     for kind in PART_KINDS:
         own = _KIND_KEYS[kind] + (_cold_plate.PLATE_KEYS if kind == "cold_plate" else ())
         out += [f"parts[kind={kind}].{k}" for k in own]
@@ -393,7 +393,7 @@ def _validate(raw: Any, source: str) -> tuple[dict, dict[str, Material]]:
     for section in ("case", "domain"):
         if section not in raw:
             raise c.fail(section, "missing required section",
-                         f"a [{section}] table with keys " + ", ".join(_KEYS[section]))
+                         f"a [{section}] table with keys " + ", ".join(KEYS[section]))
     data: dict[str, Any] = {}
     data["case"] = _case(c, raw["case"])
     data["domain"] = _domain(c, raw["domain"])
@@ -419,7 +419,7 @@ def _validate(raw: Any, source: str) -> tuple[dict, dict[str, Material]]:
 
 
 def _case(c: _Checker, raw: Any) -> dict:
-    t = c.table(raw, "case", _KEYS["case"])
+    t = c.table(raw, "case", KEYS["case"])
     name = c.name(c.required(t, "name", "case", "a non-empty string"), "case.name")
     if any(ch in name for ch in "/\\") or name.strip() in (".", ".."):
         raise c.fail("case.name", f"{name!r} cannot name an output folder",
@@ -430,7 +430,7 @@ def _case(c: _Checker, raw: Any) -> dict:
 
 
 def _domain(c: _Checker, raw: Any) -> dict:
-    t = c.table(raw, "domain", _KEYS["domain"])
+    t = c.table(raw, "domain", KEYS["domain"])
     size = c.vector(c.required(t, "size", "domain", "a list of 3 numbers > 0 (m)"), "domain.size", 3,
                     lo=0.0, lo_open=True)
     cells = c.vector(c.required(t, "cells", "domain", "a list of 3 integers >= 1"), "domain.cells", 3,
@@ -444,7 +444,7 @@ def _materials(c: _Checker, raw: Any) -> tuple[list[dict], dict[str, Material]]:
     mats: dict[str, Material] = {}
     for i, item in enumerate(c.array(raw, "materials")):
         key = f"materials[{i}]"
-        t = c.table(item, key, _KEYS["materials"])
+        t = c.table(item, key, KEYS["materials"])
         name = c.name(c.required(t, "name", key, "a non-empty string"), f"{key}.name")
         if name in mats:
             raise c.fail(f"{key}.name", f"duplicate material name {name!r}", "unique names")
@@ -462,7 +462,7 @@ def _materials(c: _Checker, raw: Any) -> tuple[list[dict], dict[str, Material]]:
 
 
 def _physics(c: _Checker, raw: Any) -> dict:
-    t = c.table(raw, "physics", _KEYS["physics"])
+    t = c.table(raw, "physics", KEYS["physics"])
     out = {
         "buoyancy": c.boolean(t.get("buoyancy", False), "physics.buoyancy"),
         "turbulence": c.string(t.get("turbulence", "none"), "physics.turbulence",
@@ -497,7 +497,7 @@ def _resolve(c: _Checker, name: Any, key: str, user: dict[str, Material]) -> Mat
 
 
 def _fluid(c: _Checker, raw: Any, user: dict[str, Material], buoyancy: bool) -> dict:
-    t = c.table(raw, "fluid", _KEYS["fluid"])
+    t = c.table(raw, "fluid", KEYS["fluid"])
     name = t.get("material", "air")
     mat = _resolve(c, name, "fluid.material", user)
     fluids = sorted(n for n, m in {**LIBRARY, **user}.items() if m.is_fluid)
@@ -523,7 +523,7 @@ def _inside(lo: float, hi: float, extent: float) -> tuple[bool, bool]:
 
 def _box(c: _Checker, raw: Any, key: str, extents: Sequence[float], axes: str) -> dict:
     n = len(extents)
-    t = c.table(raw, key, _KEYS["box"])
+    t = c.table(raw, key, KEYS["box"])
     acc = f"a list of {n} numbers (m, {' '.join(axes)})"
     lo = c.vector(c.required(t, "min", key, acc), f"{key}.min", n)
     hi = c.vector(c.required(t, "max", key, acc), f"{key}.max", n)
@@ -556,7 +556,7 @@ def _geometry(c: _Checker, raw: Any, fluid: dict) -> tuple[dict, list[dict]]:
     builder's parts, which go before the case's own [[parts]]."""
     from thermo.case import builders
 
-    t = c.table(raw, "geometry", _KEYS["geometry"])
+    t = c.table(raw, "geometry", KEYS["geometry"])
     names = tuple(builders.BUILDERS)
     name = c.string(c.required(t, "builder", "geometry", ", ".join(repr(n) for n in names)),
                     "geometry.builder", names)
@@ -628,7 +628,7 @@ def _parts(c: _Checker, raw: Any, user: dict[str, Material], size: list[float],
 def _part(c: _Checker, key: str, item: Any, names: set[str], user: dict[str, Material],
           size: list[float]) -> dict:
     """One [[parts]] entry (``key`` is its path for messages)."""
-    t = c.table(item, key, _KEYS["parts"])
+    t = c.table(item, key, KEYS["parts"])
     name = c.name(c.required(t, "name", key, "a non-empty string"), f"{key}.name")
     if name in names:
         raise c.fail(f"{key}.name", f"duplicate part name {name!r}", "unique names")
@@ -784,7 +784,7 @@ def _events(c: _Checker, raw: Any, parts: list[dict], transient: bool,
     out = []
     for i, item in enumerate(c.array(raw, "events")):
         key = f"events[{i}]"
-        t = c.table(item, key, _KEYS["events"])
+        t = c.table(item, key, KEYS["events"])
         if not transient:
             raise c.fail(f"{key}.at", "events happen in time", "solver.mode = 'transient'")
         at = c.number(c.required(t, "at", key, "a time in s >= 0"), f"{key}.at", lo=0.0)
@@ -849,7 +849,7 @@ def _part_shape(c: _Checker, t: dict, key: str, name: str, size: list[float]) ->
         out["box"] = _box(c, t["box"], shape_key, extents, "xyz")
         shape = {"type": "box", "min": list(out["box"]["min"]), "max": list(out["box"]["max"])}
     elif given[0] == "cylinder":
-        cy = c.table(t["cylinder"], shape_key, _KEYS["cylinder"])
+        cy = c.table(t["cylinder"], shape_key, KEYS["cylinder"])
         acc = "cylinder = {center = [x, y, z], radius = r, length = l, axis = 'z'}"
         out["cylinder"] = {
             "center": c.vector(c.required(cy, "center", shape_key, acc), f"{shape_key}.center", 3),
@@ -872,7 +872,7 @@ def _part_shape(c: _Checker, t: dict, key: str, name: str, size: list[float]) ->
     out["rotate"], out["axis"] = rotate, axis
     rep = t.get("repeat")
     if rep is not None:
-        rt = c.table(rep, f"{key}.repeat", _KEYS["repeat"])
+        rt = c.table(rep, f"{key}.repeat", KEYS["repeat"])
         acc = "repeat = {count = n >= 1, step = [dx, dy, dz]}"
         rep = {"count": c.integer(c.required(rt, "count", f"{key}.repeat", acc), f"{key}.repeat.count",
                                   lo=1),
@@ -910,7 +910,7 @@ def _boundaries(c: _Checker, raw: Any, size: list[float]) -> list[dict]:
     names: set[str] = set()
     for i, item in enumerate(c.array(raw, "boundaries")):
         key = f"boundaries[{i}]"
-        t = c.table(item, key, _KEYS["boundaries"])
+        t = c.table(item, key, KEYS["boundaries"])
         name = c.name(c.required(t, "name", key, "a non-empty string"), f"{key}.name")
         if name in names:
             raise c.fail(f"{key}.name", f"duplicate boundary name {name!r}", "unique names")
@@ -1013,7 +1013,7 @@ def _check_faces(c: _Checker, bounds: list[dict]) -> None:
 
 
 def _solver(c: _Checker, raw: Any) -> dict:
-    t = c.table(raw, "solver", _KEYS["solver"])
+    t = c.table(raw, "solver", KEYS["solver"])
     k = "solver."
     s = {
         "mode": c.string(t.get("mode", "steady"), k + "mode", ("steady", "transient")),
@@ -1042,7 +1042,7 @@ def _solver(c: _Checker, raw: Any) -> dict:
 
 
 def _output(c: _Checker, raw: Any) -> dict:
-    t = c.table(raw, "output", _KEYS["output"])
+    t = c.table(raw, "output", KEYS["output"])
     every = c.number(t.get("every", 0.0), "output.every", lo=0.0)
     fields = t.get("fields", ["T", "U", "p"])
     if not isinstance(fields, (list, tuple)):

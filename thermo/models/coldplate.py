@@ -28,206 +28,21 @@ return is the flow-weighted mix of the plates' outlets. The loop's flow is a
 changes it without recompiling. A plate outside any loop gives its own
 ``volume_flow``, ``inlet_temperature`` and ``coolant``.
 
-This module holds the case-file checks (called from :mod:`thermo.case`), the
-host-side setup on the voxelised grid, the pure ``jnp`` exchange functions
-used by ``Simulation._energy``, and the summary numbers.
+This module holds the host-side setup on the voxelised grid, the pure ``jnp``
+exchange functions used by ``Simulation._energy``, and the summary numbers;
+the case-file checks are in :mod:`thermo.case.coldplates`.
 """
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-DIRECTIONS = ("+x", "-x", "+y", "-y", "+z", "-z")
-SPLITS = ("equal", "hydraulic")
-PLATE_KEYS = ("flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
-              "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c")
-DEFAULT_COOLANT = "water"
-DEFAULT_PUMP_EFFICIENCY = 0.5
-_PLATE_DOC = ("flow_direction = '+x' | '-x' | '+y' | ... and either thermal_resistance (K/W, plate "
-              "to coolant, 1/UA) or htc (W/m2K) with area (m2, wetted)")
+from thermo.diagnostics.recorder import Recorder
+from thermo.models.protocol import PartModel
 
-
-# ----------------------------------------------------------------------------- case checks
-
-
-def part_keys(c, t: dict, key: str, kind: str, material, p: dict, resolve: Callable) -> None:
-    """Check a part's cold-plate keys and fill them into ``p`` (cold_plate parts
-    only; other kinds are refused any of them)."""
-    if kind != "cold_plate":
-        for k in PLATE_KEYS:
-            if t.get(k) is not None:
-                raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k}",
-                             f"{k} on kind = 'cold_plate' parts only")
-        return
-    if material.is_fluid:
-        raise c.fail(f"{key}.material", f"a cold plate is a solid block and {material.name!r} "
-                     "is a fluid", "a solid such as 'copper' or 'aluminium'")
-    p["flow_direction"] = c.string(c.required(t, "flow_direction", key, _PLATE_DOC),
-                                   f"{key}.flow_direction", DIRECTIONS)
-    r, htc, area = t.get("thermal_resistance"), t.get("htc"), t.get("area")
-    if (r is None) == (htc is None and area is None):
-        raise c.fail(f"{key}.thermal_resistance" if r is None else f"{key}.htc",
-                     "needs exactly one of thermal_resistance and htc with area", _PLATE_DOC)
-    p["thermal_resistance"] = p["htc"] = p["area"] = None
-    if r is not None:
-        p["thermal_resistance"] = c.number(r, f"{key}.thermal_resistance", lo=0.0, lo_open=True)
-    else:
-        for name, value in (("htc", htc), ("area", area)):
-            if value is None:
-                raise c.fail(f"{key}.{name}", f"htc needs area (and area needs htc)", _PLATE_DOC)
-            p[name] = c.number(value, f"{key}.{name}", lo=0.0, lo_open=True)
-    p["coolant"] = None
-    if t.get("coolant") is not None:
-        p["coolant"] = _coolant(c, t["coolant"], f"{key}.coolant", resolve)
-    p["chip"] = None if t.get("chip") is None else c.name(t["chip"], f"{key}.chip")
-    dp, rated = t.get("pressure_drop"), t.get("rated_flow")
-    if (dp is None) != (rated is None):
-        raise c.fail(f"{key}.{'rated_flow' if rated is None else 'pressure_drop'}",
-                     "pressure_drop and rated_flow go together",
-                     "pressure_drop (Pa) at rated_flow (m3/s), both > 0")
-    p["pressure_drop"] = None if dp is None else c.number(dp, f"{key}.pressure_drop", lo=0.0,
-                                                          lo_open=True)
-    p["rated_flow"] = None if rated is None else c.number(rated, f"{key}.rated_flow", lo=0.0,
-                                                          lo_open=True)
-    if t.get("volume_flow") is not None:
-        p["volume_flow"] = c.number(t["volume_flow"], f"{key}.volume_flow", lo=0.0, lo_open=True)
-    else:
-        p["volume_flow"] = None
-    p["inlet_temperature"] = None if t.get("inlet_temperature") is None else c.temperature(
-        t["inlet_temperature"], f"{key}.inlet_temperature")
-    # C, the chip's limit (throttling): transient runs report when the chip first reaches it
-    p["chip_limit_c"] = None if t.get("chip_limit_c") is None else c.temperature(
-        t["chip_limit_c"], f"{key}.chip_limit_c")
-
-
-def _coolant(c, name: Any, key: str, resolve: Callable) -> str:
-    mat = resolve(name, key)
-    if not mat.is_fluid:
-        raise c.fail(key, f"{name!r} is a solid, not a coolant",
-                     "a fluid such as 'water' or 'propylene-glycol-25'")
-    return name
-
-
-def instance_names(part: dict) -> list[str]:
-    """The names a part's copies get on the grid: ``name`` or ``name[k]``."""
-    if part.get("repeat") is None:
-        return [part["name"]]
-    return [f"{part['name']}[{k}]" for k in range(part["repeat"]["count"])]
-
-
-def match_plates(pattern: str, parts: list[dict]) -> list[str]:
-    """Instance names that ``pattern`` (an instance name, a part name, or a glob
-    such as ``"cp*"``) selects among all parts."""
-    out = []
-    for p in parts:
-        names = instance_names(p)
-        if pattern == p["name"] or fnmatch.fnmatchcase(p["name"], pattern):
-            out.extend(names)  # a part's name (or a glob matching it) selects all its copies
-        elif pattern in names:
-            out.append(pattern)
-        else:
-            out.extend(n for n in names if fnmatch.fnmatchcase(n, pattern))
-    return out
-
-
-def loops_section(c, raw: Any, parts: list[dict], resolve: Callable) -> list[dict]:
-    """The ``[[loops]]`` section, and the plates' coolant supply: every cold
-    plate belongs to one loop or gives its own volume_flow and inlet_temperature."""
-    from thermo.case import _KEYS  # the accepted keys live with the case's other sections
-
-    plates = [p for p in parts if p["kind"] == "cold_plate"]
-    kinds = {n: p["kind"] for p in parts for n in instance_names(p)}
-    owner: dict[str, str] = {}
-    out = []
-    for i, item in enumerate(c.array(raw if raw is not None else [], "loops")):
-        key = f"loops[{i}]"
-        t = c.table(item, key, _KEYS["loops"])
-        name = c.name(c.required(t, "name", key, "a non-empty string"), f"{key}.name")
-        if any(o["name"] == name for o in out):
-            raise c.fail(f"{key}.name", f"duplicate loop name {name!r}", "unique names")
-        loop: dict[str, Any] = {"name": name}
-        loop["coolant"] = _coolant(c, t.get("coolant", DEFAULT_COOLANT), f"{key}.coolant", resolve)
-        loop["supply_temperature"] = c.temperature(
-            c.required(t, "supply_temperature", key, "a temperature in C (the CDU's supply)"),
-            f"{key}.supply_temperature")
-        flows = [k for k in ("volume_flow", "flow_per_kw") if t.get(k) is not None]
-        acc = "exactly one of volume_flow (m3/s, the loop's total) and flow_per_kw (m3/s per kW)"
-        if len(flows) != 1:
-            raise c.fail(f"{key}.{flows[1] if flows else 'volume_flow'}",
-                         "volume_flow and flow_per_kw are exclusive" if flows else
-                         "needs the loop's flow", acc)
-        loop["volume_flow"] = loop["flow_per_kw"] = None
-        loop[flows[0]] = c.number(t[flows[0]], f"{key}.{flows[0]}", lo=0.0, lo_open=True)
-        pats = t.get("plates")
-        pacc = "a non-empty list of cold_plate part names or glob patterns, e.g. ['cp*']"
-        if isinstance(pats, str):
-            pats = [pats]
-        if not isinstance(pats, (list, tuple)) or not pats:
-            raise c.fail(f"{key}.plates", "missing required key" if pats is None else
-                         f"expected a list of names, got {pats!r}", pacc)
-        members: list[str] = []
-        for j, pat in enumerate(pats):
-            pat = c.name(pat, f"{key}.plates[{j}]")
-            hit = match_plates(pat, parts)
-            if not hit:
-                raise c.fail(f"{key}.plates[{j}]", f"{pat!r} matches no part",
-                             pacc + "; cold plates: " + ", ".join(p["name"] for p in plates))
-            for n in hit:
-                if kinds[n] != "cold_plate":
-                    if any(ch in pat for ch in "*?["):
-                        continue  # a glob may sweep other parts along: keep the plates
-                    raise c.fail(f"{key}.plates[{j}]", f"{n!r} is a {kinds[n]} part, not a "
-                                 "cold plate", pacc)
-                if n in owner and owner[n] != name:
-                    raise c.fail(f"{key}.plates[{j}]", f"plate {n!r} is already in loop "
-                                 f"{owner[n]!r}", "each plate in one loop at most")
-                if n not in members:
-                    members.append(n)
-                    owner[n] = name
-        if not members:
-            raise c.fail(f"{key}.plates", "selects no cold plate", pacc)
-        loop["plates"] = [str(x) for x in pats]
-        loop["split"] = c.string(t.get("split", "equal"), f"{key}.split", SPLITS)
-        loop["pump_efficiency"] = c.number(t.get("pump_efficiency", DEFAULT_PUMP_EFFICIENCY),
-                                           f"{key}.pump_efficiency", lo=0.0, hi=1.0, lo_open=True)
-        if loop["split"] == "hydraulic":
-            for p in plates:
-                if any(n in members for n in instance_names(p)) and p["pressure_drop"] is None:
-                    raise c.fail(f"{key}.split", f"a hydraulic split needs every plate's pressure "
-                                 f"drop and plate {p['name']!r} has none",
-                                 "split = 'equal', or pressure_drop and rated_flow on each plate")
-        out.append(loop)
-    for p in plates:
-        names = instance_names(p)
-        looped = [n for n in names if n in owner]
-        where = f"part {p['name']!r}"
-        if looped:
-            if len(looped) != len(names):
-                raise c.fail("loops", f"{where}: copies {', '.join(sorted(set(names) - set(looped)))}"
-                             f" are in no loop while {looped[0]} is", "all copies of a plate in loops")
-            for k in ("volume_flow", "inlet_temperature"):
-                if p.get(k) is not None:
-                    raise c.fail("loops", f"{where} is in loop {owner[looped[0]]!r}, which sets its "
-                                 f"{k}", f"no {k} on a plate in a loop")
-            loop = next(o for o in out if o["name"] == owner[looped[0]])
-            if p.get("coolant") is not None and p["coolant"] != loop["coolant"]:
-                raise c.fail("loops", f"{where} names coolant {p['coolant']!r} but its loop "
-                             f"{loop['name']!r} carries {loop['coolant']!r}",
-                             "the loop's coolant, or no coolant on the plate")
-        elif p.get("volume_flow") is None or p.get("inlet_temperature") is None:
-            raise c.fail("loops", f"{where} is a cold plate in no loop and without its own "
-                         "volume_flow and inlet_temperature",
-                         "a [[loops]] entry whose plates select it, or volume_flow (m3/s) and "
-                         "inlet_temperature (C) on the plate")
-    every = {n for p in parts for n in instance_names(p)} | {p["name"] for p in parts}
-    for p in plates:
-        if p.get("chip") is not None and p["chip"] not in every:
-            raise c.fail("parts", f"cold plate {p['name']!r}: chip {p['chip']!r} names no part",
-                         "a part name (or a copy name[k]) of the chip the plate sits on")
-    return out
+from thermo.case.coldplates import DEFAULT_COOLANT, match_plates
 
 
 # ----------------------------------------------------------------------------- host setup
@@ -459,6 +274,18 @@ def exchange(T, liq: Liquid):
     return G, S
 
 
+@dataclass(frozen=True)
+class ColdPlates(PartModel):
+    """The cold plates: heat ``G (Tc - T)`` into each plate cell, implicit in T (fully,
+    whatever the time weighting), with the coolant temperatures Tc marched through
+    each plate from T at the step's start."""
+
+    key = "liquid"
+
+    def heat_exchange(self, T, p):
+        return exchange(T, p)
+
+
 # ----------------------------------------------------------------------------- events
 
 
@@ -470,15 +297,15 @@ def set_loop_flow(sim, loop: str, factor: float):
     names = [o["name"] for o in setup_.loops] if setup_ else []
     if loop not in names:
         raise KeyError(f"no coolant loop {loop!r}; loops: {', '.join(names) or 'none'}")
-    liq = sim.params.liquid
+    liq = sim.params.parts["liquid"]
     liq = liq._replace(scale=liq.scale.at[names.index(loop)].set(float(factor)))
-    sim.params = sim.params._replace(liquid=liq)
+    sim.params = sim.params._replace(parts={**sim.params.parts, "liquid": liq})
     return sim.params
 
 
 def loop_flow_factor(sim, loop: str) -> float:
     names = [o["name"] for o in sim.coldplates.loops]
-    return float(sim.params.liquid.scale[names.index(loop)])
+    return float(sim.params.parts["liquid"].scale[names.index(loop)])
 
 
 # ----------------------------------------------------------------------------- summary
@@ -492,7 +319,7 @@ def summary(sim, state, air_w: float | None = None) -> dict:
     setup_ = getattr(sim, "coldplates", None)
     if setup_ is None:
         return {}
-    liq = sim.params.liquid
+    liq = sim.params.parts["liquid"]
     t_in, t_out, eff, mcp = (np.asarray(x) for x in march(state.T, liq))
     scale = np.asarray(liq.scale)
     T = np.asarray(state.T)
@@ -556,81 +383,50 @@ def summary(sim, state, air_w: float | None = None) -> dict:
 # ----------------------------------------------------------------------------- chip limits
 
 
-class ChipMonitor:
-    """Records the chips' maximum temperatures at every device call of a transient
-    run (the chips under plates that give ``chip_limit_c``) and reports when each
-    first reached its limit (:func:`thermo.diagnostics.metrics.first_crossing`, linear between
-    calls): ``summary()`` gives the ``crossings`` and ``chip_history`` sections."""
+def chip_recorder(sim) -> Recorder:
+    """The chips' maximum temperatures at every device call of a transient run (the
+    chips under plates that give ``chip_limit_c``); its summary says when each first
+    reached its limit (:func:`thermo.diagnostics.metrics.first_crossing`, linear
+    between calls): the ``crossings`` and ``chip_history`` sections."""
+    setup_ = getattr(sim, "coldplates", None)
+    parts = sim.case.data["parts"]
+    geo = sim.model.geometry
+    chips: list[dict] = []  # name, instance, plate, limit, flat cell indices
+    if setup_ is not None:
+        owner = geo.owner.ravel()
+        for p in setup_.plates:
+            limit = parts[p.part].get("chip_limit_c")
+            if limit is None:
+                continue
+            for c in p.chips if p.named_chip else [c for c in p.chips
+                                                   if geo.instances[c]["power"]]:
+                cells = np.flatnonzero(owner == c)
+                if cells.size and all(ch["instance"] != c for ch in chips):
+                    chips.append({"name": geo.instances[c]["name"], "instance": c,
+                                  "plate": p.name, "limit_c": float(limit), "cells": cells})
+    return Recorder(chips, "chip_max_c", sim.case.data["solver"]["mode"] == "transient",
+                    chip_summary)
 
-    def __init__(self, sim) -> None:
-        self.sim = sim
-        setup_ = getattr(sim, "coldplates", None)
-        parts = sim.case.data["parts"]
-        geo = sim.model.geometry
-        self.chips: list[dict] = []  # name, plate, limit, flat cell indices
-        if setup_ is not None:
-            owner = geo.owner.ravel()
-            for p in setup_.plates:
-                limit = parts[p.part].get("chip_limit_c")
-                if limit is None:
-                    continue
-                for c in p.chips if p.named_chip else [c for c in p.chips
-                                                       if geo.instances[c]["power"]]:
-                    cells = np.flatnonzero(owner == c)
-                    if cells.size and all(ch["instance"] != c for ch in self.chips):
-                        self.chips.append({"name": geo.instances[c]["name"], "instance": c,
-                                           "plate": p.name, "limit_c": float(limit),
-                                           "cells": cells})
-        self.on = bool(self.chips) and sim.case.data["solver"]["mode"] == "transient"
-        self.times: list[float] = []
-        self.values: list[list[float]] = []
 
-    def __call__(self, state) -> None:
-        if not self.on:
-            return
-        t = float(state.t)
-        if self.times and t <= self.times[-1]:
-            return
-        T = np.asarray(state.T).ravel()
-        self.times.append(t)
-        self.values.append([float(T[ch["cells"]].max()) for ch in self.chips])
+def chip_summary(rec: Recorder) -> dict:
+    """``{"crossings": {...}, "chip_history": {...}}`` from a chip recorder's records.
+    ``crossings.first_time_s`` is the earliest time any chip reached its limit (None:
+    none did), ``first_chip`` that chip; per chip its limit, crossing time and peak."""
+    from thermo.diagnostics import metrics
 
-    def export(self) -> dict:
-        """The records so far, for a checkpoint: ``time_s`` (n,) and ``chip_max_c``
-        (n, one column per monitored part)."""
-        values = np.asarray(self.values, dtype=np.float64).reshape(len(self.times), len(self.chips))
-        return {"time_s": np.asarray(self.times, dtype=np.float64), "chip_max_c": values}
-
-    def restore(self, records: dict) -> None:
-        """Continue from :meth:`export`'s records (a run resumed from a checkpoint)."""
-        values = np.asarray(records["chip_max_c"], dtype=np.float64)
-        if values.shape != (len(records["time_s"]), len(self.chips)):
-            raise ValueError(f"records of shape {values.shape} for {len(self.chips)} parts")
-        self.times = [float(t) for t in records["time_s"]]
-        self.values = [[float(x) for x in row] for row in values]
-
-    def summary(self) -> dict:
-        """``{"crossings": {...}, "chip_history": {...}}``, or {} (steady, no limits,
-        fewer than two records). ``crossings.first_time_s`` is the earliest time any
-        chip reached its limit (None: none did), ``first_chip`` that chip; per chip
-        its limit, crossing time and peak over the run."""
-        from thermo.diagnostics import metrics
-
-        if not self.on or len(self.times) < 2:
-            return {}
-        v = np.asarray(self.values)
-        chips = {}
-        for k, ch in enumerate(self.chips):
-            chips[ch["name"]] = {"plate": ch["plate"], "limit_c": ch["limit_c"],
-                                 "time_s": metrics.first_crossing(self.times, v[:, k], ch["limit_c"]),
-                                 "peak_c": float(v[:, k].max())}
-        hits = [(c["time_s"], n) for n, c in chips.items() if c["time_s"] is not None]
-        first = min(hits) if hits else (None, None)
-        hottest = v.argmax(axis=1)
-        return {
-            "crossings": {"first_time_s": first[0], "first_chip": first[1],
-                          "chips_crossed": len(hits), "chips_monitored": len(chips),
-                          "chips": chips},
-            "chip_history": {"time_s": list(self.times), "hottest_c": v.max(axis=1).tolist(),
-                             "hottest_chip": [self.chips[int(i)]["name"] for i in hottest]},
-        }
+    v = np.asarray(rec.values)
+    chips = {}
+    for k, ch in enumerate(rec.probes):
+        chips[ch["name"]] = {"plate": ch["plate"], "limit_c": ch["limit_c"],
+                             "time_s": metrics.first_crossing(rec.times, v[:, k], ch["limit_c"]),
+                             "peak_c": float(v[:, k].max())}
+    hits = [(c["time_s"], n) for n, c in chips.items() if c["time_s"] is not None]
+    first = min(hits) if hits else (None, None)
+    hottest = v.argmax(axis=1)
+    return {
+        "crossings": {"first_time_s": first[0], "first_chip": first[1],
+                      "chips_crossed": len(hits), "chips_monitored": len(chips),
+                      "chips": chips},
+        "chip_history": {"time_s": list(rec.times), "hottest_c": v.max(axis=1).tolist(),
+                         "hottest_chip": [rec.probes[int(i)]["name"] for i in hottest]},
+    }
