@@ -1,4 +1,4 @@
-"""thermo.io.load, `thermo view` and `thermo report` on small synthetic results (no solver runs)."""
+"""thermo.load, `thermo view` and `thermo report` on small synthetic results (no solver runs)."""
 from __future__ import annotations
 
 import json
@@ -59,7 +59,7 @@ def _no_temporaries(folder) -> None:
 # --------------------------------------------------------------------------- load
 
 def test_load_round_trips_a_written_result(result_dir):
-    r = thermo.io.load(result_dir / "result.vtkhdf")
+    r = thermo.load(result_dir / "result.vtkhdf")
     assert r.grid == GRID
     expected = make_fields()
     assert set(r.fields) == set(expected)
@@ -78,7 +78,7 @@ def test_load_round_trips_a_written_result(result_dir):
 
 
 def test_load_accepts_an_output_folder(result_dir):
-    r = thermo.io.load(result_dir)
+    r = thermo.load(result_dir)
     assert r.path == result_dir / "result.vtkhdf"
     np.testing.assert_array_equal(r.fields["T"], make_fields()["T"])
 
@@ -86,7 +86,7 @@ def test_load_accepts_an_output_folder(result_dir):
 def test_load_reads_an_older_versions_result_h5(tmp_path):
     # output folders of versions before result.vtkhdf hold result.h5 (same layout)
     write_result(tmp_path / "result.h5", GRID, make_fields(), case_text=CASE_TEXT)
-    r = thermo.io.load(tmp_path)
+    r = thermo.load(tmp_path)
     assert r.path == tmp_path / "result.h5"
     np.testing.assert_array_equal(r.fields["T"], make_fields()["T"])
     from thermo.io.result import read_pyvista
@@ -98,25 +98,25 @@ def test_load_reads_an_older_versions_result_h5(tmp_path):
 
 def test_load_refuses_missing_and_foreign_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="without a result.vtkhdf"):
-        thermo.io.load(tmp_path)
+        thermo.load(tmp_path)
     with pytest.raises(FileNotFoundError, match="no result file"):
-        thermo.io.load(tmp_path / "nope.h5")
+        thermo.load(tmp_path / "nope.h5")
     bad = tmp_path / "bad.h5"
     bad.write_text("not hdf5")
     with pytest.raises(ValueError, match="not a thermo result"):
-        thermo.io.load(bad)
+        thermo.load(bad)
 
 
 def test_import_thermo_stays_cheap_and_load_is_lazy():
     code = ("import sys, thermo; heavy = [m for m in ('jax', 'h5py', 'pyvista', 'vtk') if m in sys.modules];"
-            "assert not heavy, heavy; assert callable(thermo.io.load);"
-            "from thermo.io.load import Result; assert callable(thermo.io.load); assert thermo.Result is Result")
+            "assert not heavy, heavy; assert callable(thermo.load);"
+            "from thermo.io.load import Result; assert thermo.Result is Result")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_to_xarray(result_dir):
     xr = pytest.importorskip("xarray")
-    r = thermo.io.load(result_dir)
+    r = thermo.load(result_dir)
     ds = r.to_xarray()
     assert isinstance(ds, xr.Dataset)
     assert ds["T"].dims == ("x", "y", "z") and ds["U"].dims == ("x", "y", "z", "component")
@@ -134,7 +134,7 @@ def test_to_xarray(result_dir):
 def test_to_xarray_without_xarray_says_what_to_install(result_dir, monkeypatch):
     monkeypatch.setitem(sys.modules, "xarray", None)  # import xarray -> ImportError
     with pytest.raises(ImportError, match="pip install xarray"):
-        thermo.io.load(result_dir).to_xarray()
+        thermo.load(result_dir).to_xarray()
 
 
 # --------------------------------------------------------------------------- view
@@ -196,6 +196,19 @@ def test_view_3d_default_planes_and_pressure(pv, result_dir, tmp_path):
     png = tmp_path / "p.png"
     assert cli.main(["view", str(result_dir), "--field", "p", "-o", str(png), "--size", SIZE]) == 0
     assert _colours(_png(png)) > 50
+
+
+def test_check_slice_finds_the_layer_and_takes_faces_within_round_off(result_dir):
+    from thermo.io.view import PLANE_ROUND_OFF, Slice, ViewError, check_slice
+
+    r = thermo.load(result_dir)
+    lo, hi = GRID.origin[0], GRID.origin[0] + GRID.size[0]  # 0.1 .. 0.7 m, 12 cells of 0.05 m
+    assert check_slice(r, Slice(0, 0.1 + 2.5 * 0.05)) == 2
+    assert check_slice(r, Slice(0, lo)) == 0
+    assert check_slice(r, Slice(0, hi)) == GRID.cells[0] - 1
+    assert check_slice(r, Slice(0, hi * (1 + PLANE_ROUND_OFF / 2))) == GRID.cells[0] - 1
+    with pytest.raises(ViewError, match="outside the domain"):
+        check_slice(r, Slice(0, hi * (1 + 2 * PLANE_ROUND_OFF)))
 
 
 @pytest.mark.parametrize("args, message", [

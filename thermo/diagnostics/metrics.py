@@ -69,8 +69,9 @@ ASHRAE_ENVELOPES: dict[str, dict[str, tuple[float, float]]] = {
 SERVER_FIELDS = ("name", "power_w", "volume_flow_m3_s", "inlet_mean_c", "inlet_max_c",
                  "exhaust_mean_c")
 
-#: Temperature differences (K) at or below this are treated as zero in a denominator.
-_DT_TINY = 1e-9
+#: Temperature differences (K) at or below this are zero in a denominator: a ratio
+#: over them (RTI, the recirculation and bypass fractions) is undefined.
+ZERO_DIFFERENCE_K = 1e-9
 
 
 # --------------------------------------------------------------------------- helpers
@@ -106,7 +107,7 @@ def _finite_array(values: Any, what: str, ndim: tuple[int, ...] = (1,)) -> np.nd
 
 def _ratio(num: float, den: float) -> float | None:
     """num / den as a float, or None when den is (numerically) zero or negative."""
-    if not den > _DT_TINY:
+    if not den > ZERO_DIFFERENCE_K:
         return None
     return float(num / den)
 

@@ -33,6 +33,9 @@ import numpy as np
 __all__ = ["Snapshot", "Estimator", "Probes", "json_record", "plain_line", "LiveProgress",
            "LineProgress", "JsonProgress", "make_reporter", "format_duration"]
 
+#: The progress bar's total when the run's own is zero (a bar needs a positive total).
+SMALLEST_TOTAL = 1e-300
+
 
 def _finite(x: float) -> float | None:
     x = float(x)
@@ -287,7 +290,7 @@ class _View:
             done, total = s.time_s, s.end_time
         else:
             done, total = s.step, s.max_steps
-        bar = ProgressBar(total=max(total, 1e-300), completed=min(done, total), width=40)
+        bar = ProgressBar(total=max(total, SMALLEST_TOTAL), completed=min(done, total), width=40)
         head = Table.grid(padding=(0, 2))
         head.add_row(f"[bold]{s.case}[/] ({s.mode})", bar,
                      f"{100.0 * min(done / total, 1.0) if total else 0.0:.0f} %")

@@ -195,12 +195,12 @@ def write_report(outdir: str | os.PathLike, size: tuple[int, int] = PICTURE_SIZE
         warnings.append(f"{outdir} holds no {RESULT_NAME}: the report has no pictures")
     else:
         from thermo.io.load import load
-        from thermo.io.view import AXES, LABELS, _check_slice, render
+        from thermo.io.view import AXES, LABELS, check_slice, render
 
         result = load(result_path)
         grid_cells = result.grid.cells
         plane = mid_height_slice(result)
-        at = float(result.coords[plane.axis][_check_slice(result, plane)])
+        at = float(result.coords[plane.axis][check_slice(result, plane)])
         where = "" if 1 in grid_cells else " at mid-height"
         for file, (field, word) in PICTURES.items():
             if field not in result.fields:

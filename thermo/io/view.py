@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from thermo.io.load import Result
 
 __all__ = ["ViewError", "Slice", "parse_slice", "parse_size", "render", "field_label",
-           "default_slice"]
+           "default_slice", "check_slice"]
 
 AXES = ("x", "y", "z")
 LABELS = {"T": ("T", "C"), "U": ("speed", "m/s"), "p": ("p", "m2/s2"), "material": ("material", "id")}
@@ -44,6 +44,15 @@ GLYPHS_PER_AXIS_2D = 24
 GLYPHS_PER_AXIS_3D = 10
 #: Words for "the default slice" (``--slice`` with no value).
 MID = ("", "mid", "middle")
+#: A plane this close to a face of the domain, relative to the domain's size and
+#: position, is on that face: the file's coordinates carry round-off.
+PLANE_ROUND_OFF = 1e-9
+#: A field whose values span less than this, relative to their size (at least 1), is
+#: flat: its colour range is widened by FLAT_PAD of its value (at least FLAT_PAD_MIN)
+#: either side, so the colour bar has a span.
+FLAT_SPAN = 1e-12
+FLAT_PAD = 1e-3
+FLAT_PAD_MIN = 1e-6
 
 
 class ViewError(ValueError):
@@ -121,13 +130,14 @@ def _check_field(result: Result, name: str) -> np.ndarray:
     return result.fields[name]
 
 
-def _check_slice(result: Result, s: Slice) -> int:
-    """The index of the cell layer holding the plane; ViewError if outside the domain."""
+def check_slice(result: Result, s: Slice) -> int:
+    """The index (along the plane's normal) of the cell layer of `result` that holds the
+    plane `s`; ViewError if the plane is outside the domain."""
     grid = result.grid
     lo = grid.origin[s.axis]
     hi = lo + grid.size[s.axis]
     h = grid.spacing[s.axis]
-    tol = 1e-9 * max(abs(lo), abs(hi), grid.size[s.axis])
+    tol = PLANE_ROUND_OFF * max(abs(lo), abs(hi), grid.size[s.axis])
     if not (lo - tol <= s.value <= hi + tol):
         raise ViewError(f"slice {s} is outside the domain: {AXES[s.axis]} runs from "
                         f"{lo:g} to {hi:g} m")
@@ -189,8 +199,8 @@ def _clim(values: np.ndarray) -> tuple[float, float]:
     if finite.size == 0:
         return (0.0, 1.0)
     lo, hi = float(finite.min()), float(finite.max())
-    if hi - lo <= 1e-12 * max(abs(lo), abs(hi), 1.0):
-        pad = max(abs(lo) * 1e-3, 1e-6)
+    if hi - lo <= FLAT_SPAN * max(abs(lo), abs(hi), 1.0):
+        pad = max(abs(lo) * FLAT_PAD, FLAT_PAD_MIN)
         return (lo - pad, hi + pad)
     return (lo, hi)
 
@@ -241,7 +251,7 @@ def render(
     if not three_d:
         if slice is None:
             slice = default_slice(result)
-        layer = _check_slice(result, slice)
+        layer = check_slice(result, slice)
 
     pv = _pyvista()
     plotter = pv.Plotter(off_screen=True, window_size=tuple(size), theme=pv.themes.DocumentTheme())
