@@ -23,6 +23,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -47,6 +49,10 @@ def installed_layout(dest, packages):
     sources, a package mapped inside another linked into its parent's folder. Returns
     `dest`."""
     dest = Path(dest)
+    for name in packages:
+        parent = name.rpartition(".")[0]
+        if parent and parent not in packages:  # its folder would be a link into the sources
+            raise ValueError(f"{name} is mapped to a folder of its own, its parent {parent} is not")
     for name in sorted(packages, key=lambda n: n.count(".")):
         target = dest.joinpath(*name.split("."))
         inner = {n[len(name) + 1:] for n in packages if n.startswith(name + ".")}
@@ -263,15 +269,16 @@ def private_uses(packages):
 
 # -- the checks on thermo ------------------------------------------------------------------
 
-def thermo_graph(tmp_path):
-    packages = package_dirs()
-    return import_graph(installed_layout(tmp_path / "layout", packages))
+@pytest.fixture(scope="module")
+def thermo_graph(tmp_path_factory):
+    """grimp's graph of thermo as installed: (modules, edges)."""
+    return import_graph(installed_layout(tmp_path_factory.mktemp("layout"), package_dirs()))
 
 
-def test_layout_shows_mapped_packages(tmp_path):
+def test_layout_shows_mapped_packages(thermo_graph):
     """The graph holds thermo.kernels and thermo.meshes (folders outside thermo/) and
     the imports into them: without the layout, grimp would leave them out."""
-    modules, edges = thermo_graph(tmp_path)
+    modules, edges = thermo_graph
     mapped = [name for name in package_dirs() if name != PACKAGE]
     assert mapped, "pyproject.toml maps no package outside thermo/"
     for name in mapped:
@@ -279,16 +286,16 @@ def test_layout_shows_mapped_packages(tmp_path):
         assert any(b == name or b.startswith(name + ".") for a, b, _ in edges if part_of(a) != name)
 
 
-def test_no_module_cycles(tmp_path):
+def test_no_module_cycles(thermo_graph):
     """No import cycle between modules of thermo."""
-    modules, edges = thermo_graph(tmp_path)
+    modules, edges = thermo_graph
     components = strongly_connected(edges)
     assert not components, "import cycles between modules:\n" + describe_cycles(components, edges)
 
 
-def test_no_part_cycles(tmp_path):
+def test_no_part_cycles(thermo_graph):
     """No import cycle between the top-level parts of thermo (thermo.case, thermo.runner, ...)."""
-    modules, edges = thermo_graph(tmp_path)
+    modules, edges = thermo_graph
     parts = part_edges(edges)
     components = strongly_connected(parts)
     assert not components, "import cycles between parts of thermo:\n" + describe_cycles(components, parts)
