@@ -93,8 +93,10 @@ def test_defaults_are_filled():
     assert d["solver"] == {"mode": "steady", "end_time": 0.0, "max_steps": 200000, "tolerance": 1e-6,
                            "cfl": 0.5, "precision": "float64", "backend": "auto",
                            "checkpoint_every": 0.0, "steps_per_call": 200,
-                           "pressure_tolerance": 1e-8, "dt": None, "monitor_window": 0.0,
-                           "monitor_tolerance": 0.1}
+                           "pressure_tolerance": 1e-8, "viscous_tolerance": 1e-8,
+                           "energy_tolerance": 1e-8, "pressure_max_iterations": 200,
+                           "viscous_max_iterations": 200, "energy_max_iterations": 200,
+                           "dt": None, "monitor_window": 0.0, "monitor_tolerance": 0.1}
     assert d["output"] == {"every": 0.0, "fields": ["T", "U", "p"]}
     assert list(d) == ["case", "domain", "fluid", "materials", "parts", "boundaries",
                        "physics", "solver", "output"]
@@ -201,6 +203,15 @@ def test_bad_numbers_and_choices():
     refused(make(solver={"steps_per_call": 0}), "solver.steps_per_call", ">= 1")
     refused(make(solver={"dt": -1.0}), "solver.dt", "> 0")
     refused(make(solver={"pressure_tolerance": 0.0}), "solver.pressure_tolerance", "> 0")
+    refused(make(solver={"viscous_tolerance": 0.0}), "solver.viscous_tolerance", "> 0")
+    refused(make(solver={"energy_tolerance": -1e-8}), "solver.energy_tolerance", "> 0")
+    refused(make(solver={"energy_tolerance": "tight"}), "solver.energy_tolerance", "expected a number")
+    for k in ("pressure_max_iterations", "viscous_max_iterations", "energy_max_iterations"):
+        refused(make(solver={k: 0}), f"solver.{k}", "out of range", ">= 1")
+        refused(make(solver={k: 50.5}), f"solver.{k}", "expected an integer", ">= 1")
+    solver = case_from_dict(make(solver={"viscous_tolerance": 1e-6, "energy_max_iterations": 50})
+                            ).data["solver"]
+    assert (solver["viscous_tolerance"], solver["energy_max_iterations"]) == (1e-6, 50)
     refused(make(output={"fields": ["T", "rho"]}), "output.fields[1]", "'material'")
     refused(make(output={"fields": ["T", "T"]}), "output.fields", "at most once")
     refused(make(fluid={"reference_temperature": -300}), "fluid.reference_temperature", "-273.15")

@@ -1,27 +1,30 @@
 """The case-file schema of direct-to-chip cooling: cold-plate parts and ``[[loops]]``.
 
-A cold plate (``kind = "cold_plate"``) takes the keys of :data:`PLATE_KEYS`
-(checked by :func:`part_keys`); a ``[[loops]]`` entry feeds plates in parallel
-from a CDU (checked by :func:`loops_section`). :func:`instance_names` and
-:func:`match_plates` name a part's copies and select plates by name or glob;
-the runtime side (:mod:`thermo.models.coldplate`) uses them too.
+A cold plate (``kind = "cold_plate"``) takes the keys of
+:data:`~thermo.case.schema.PLATE_KEYS` (checked by :func:`part_keys`); a
+``[[loops]]`` entry feeds plates in parallel from a CDU (checked by
+:func:`loops_section`). :func:`instance_names` and :func:`match_plates` name a
+part's copies and select plates by name or glob; the runtime side
+(:mod:`thermo.models.coldplate`) uses them too.
 """
 from __future__ import annotations
 
 import fnmatch
 from typing import Any, Callable
 
-DIRECTIONS = ("+x", "-x", "+y", "-y", "+z", "-z")
+from thermo.case.checker import Checker
+from thermo.case.materials import Material
+from thermo.case.schema import DIRECTIONS, KEYS, PLATE_KEYS
+
 SPLITS = ("equal", "hydraulic")
-PLATE_KEYS = ("flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
-              "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c")
 DEFAULT_COOLANT = "water"
 DEFAULT_PUMP_EFFICIENCY = 0.5
 _PLATE_DOC = ("flow_direction = '+x' | '-x' | '+y' | ... and either thermal_resistance (K/W, plate "
               "to coolant, 1/UA) or htc (W/m2K) with area (m2, wetted)")
 
 
-def part_keys(c, t: dict, key: str, kind: str, material, p: dict, resolve: Callable) -> None:
+def part_keys(c: Checker, t: dict, key: str, kind: str, material: Material, p: dict,
+              resolve: Callable[[Any, str], Material]) -> None:
     """Check a part's cold-plate keys and fill them into ``p`` (cold_plate parts
     only; other kinds are refused any of them)."""
     if kind != "cold_plate":
@@ -45,7 +48,7 @@ def part_keys(c, t: dict, key: str, kind: str, material, p: dict, resolve: Calla
     else:
         for name, value in (("htc", htc), ("area", area)):
             if value is None:
-                raise c.fail(f"{key}.{name}", f"htc needs area (and area needs htc)", _PLATE_DOC)
+                raise c.fail(f"{key}.{name}", "htc needs area (and area needs htc)", _PLATE_DOC)
             p[name] = c.number(value, f"{key}.{name}", lo=0.0, lo_open=True)
     p["coolant"] = None
     if t.get("coolant") is not None:
@@ -71,7 +74,7 @@ def part_keys(c, t: dict, key: str, kind: str, material, p: dict, resolve: Calla
         t["chip_limit_c"], f"{key}.chip_limit_c")
 
 
-def _coolant(c, name: Any, key: str, resolve: Callable) -> str:
+def _coolant(c: Checker, name: Any, key: str, resolve: Callable[[Any, str], Material]) -> str:
     mat = resolve(name, key)
     if not mat.is_fluid:
         raise c.fail(key, f"{name!r} is a solid, not a coolant",
@@ -101,11 +104,10 @@ def match_plates(pattern: str, parts: list[dict]) -> list[str]:
     return out
 
 
-def loops_section(c, raw: Any, parts: list[dict], resolve: Callable) -> list[dict]:
+def loops_section(c: Checker, raw: Any, parts: list[dict],
+                  resolve: Callable[[Any, str], Material]) -> list[dict]:
     """The ``[[loops]]`` section, and the plates' coolant supply: every cold
     plate belongs to one loop or gives its own volume_flow and inlet_temperature."""
-    from thermo.case.schema import KEYS  # the accepted keys live with the case's other sections
-
     plates = [p for p in parts if p["kind"] == "cold_plate"]
     kinds = {n: p["kind"] for p in parts for n in instance_names(p)}
     owner: dict[str, str] = {}

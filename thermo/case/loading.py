@@ -1,0 +1,94 @@
+"""A validated :class:`Case`, and where it comes from: a TOML file, a dict, a bundled example.
+
+:func:`load_case` reads a case file and applies ``--set`` overrides;
+:func:`case_from_dict` takes the same structure as a dict. Both check it all
+(:func:`thermo.case.sections.validate`) before any compilation.
+"""
+from __future__ import annotations
+
+import copy
+import pathlib
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from thermo.case.errors import CaseError
+from thermo.case.materials import Material, resolve_material
+from thermo.case.overrides import apply_override
+from thermo.case.sections import validate
+from thermo.case.toml_writer import to_toml
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validated case.
+
+    `data` has the TOML's nesting with every default filled in; `path` is the
+    case file (None for a dict); `text` is the TOML that produced it (stored in
+    results); `materials` holds the resolved user ([[materials]]) materials.
+    """
+
+    data: dict
+    path: pathlib.Path | None
+    text: str
+    materials: dict[str, Material] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.data["case"]["name"]
+
+    def material(self, name: str) -> Material:
+        """A material by name: user materials first, then the library."""
+        return resolve_material(name, self.materials)
+
+    @property
+    def fluid(self) -> Material:
+        """The fluid filling the domain, with its properties at the case's
+        reference temperature where the material has a temperature table."""
+        return self.material(self.data["fluid"]["material"]).at(
+            self.data["fluid"]["reference_temperature"])
+
+
+DEFAULT_EXAMPLE = "air-rack-60kw"
+
+
+def example_path(name: str) -> pathlib.Path:
+    """The bundled example case ``name`` (a file in thermo/cases)."""
+    return pathlib.Path(__file__).resolve().parent.parent / "cases" / f"{name}.toml"
+
+
+def default_case_path() -> pathlib.Path:
+    """The bundled default case: the 60 kW air-cooled rack in a contained cold aisle."""
+    return example_path(DEFAULT_EXAMPLE)
+
+
+def load_case(path: str | pathlib.Path, overrides: Sequence[str] = ()) -> Case:
+    """Read a TOML case file, apply ``"key.path=value"`` overrides, and validate it."""
+    path = pathlib.Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CaseError(source, "(file)", f"cannot read the case file ({exc.strerror or exc})",
+                        "a readable TOML case file") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseError(source, "(syntax)", f"not valid TOML ({exc})",
+                        "a TOML file, see https://toml.io") from None
+    if overrides:
+        for ov in overrides:
+            apply_override(raw, ov, source)
+        text = text.rstrip("\n") + "\n# overrides: " + " ".join(
+            "--set " + ov.replace("\n", " ") for ov in overrides) + "\n"
+    data, materials = validate(raw, source)
+    return Case(data=data, path=path, text=text, materials=materials)
+
+
+def case_from_dict(d: dict, source: str = "<dict>") -> Case:
+    """Validate a case given as a dict with the TOML's structure (not modified)."""
+    if not isinstance(d, dict):
+        raise CaseError(source, "(case)", f"expected a dict, got {type(d).__name__}",
+                        "a dict with the case file's structure")
+    data, materials = validate(copy.deepcopy(d), source)
+    return Case(data=data, path=None, text=to_toml(data), materials=materials)

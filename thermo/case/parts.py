@@ -1,0 +1,185 @@
+"""The ``[[parts]]`` section: each part's name, kind, material, power and kind-specific keys.
+
+:func:`parts_section` checks the parts of a [geometry] builder and the case's
+own; a part's shape keys are checked in :mod:`thermo.case.shapes` and a cold
+plate's in :mod:`thermo.case.coldplates`. Compact parts (server, fan, crah)
+move air between two faces of their box; porous parts take Darcy-Forchheimer
+coefficients or a loss coefficient.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from thermo.case.checker import Checker, describe, fmt, known_materials, resolve
+from thermo.case.coldplates import part_keys
+from thermo.case.errors import CaseError
+from thermo.case.materials import LIBRARY, Material
+from thermo.case.schema import (AXES, DIRECTIONS, KEYS, KIND_KEYS, PART_KINDS, PART_KINDS_LATER,
+                                THROUGHFLOW_KINDS)
+from thermo.case.shapes import part_shape
+
+
+def parts_section(c: Checker, raw: Any, user: dict[str, Material], size: list[float],
+                  built: Sequence[dict] = (), builder: str = "") -> list[dict]:
+    """The [[parts]], after the ``built`` parts of a [geometry] builder (keys
+    ``geometry.parts[i]``; the case's own parts keep their keys ``parts[i]``)."""
+    items = [(f"geometry.parts[{i}]", p) for i, p in enumerate(built)]
+    items += [(f"parts[{i}]", p) for i, p in enumerate(c.array(raw, "parts"))]
+    out: list[dict] = []
+    names: set[str] = set()
+    for key, item in items:
+        if key.startswith("geometry."):
+            try:
+                out.append(_part(c, key, item, names, user, size))
+            except CaseError as exc:
+                raise c.fail(exc.key, f"part {item.get('name')!r} of the {builder} builder: "
+                             f"{exc.problem}", exc.accepted + "; change geometry.parameters "
+                             "(e.g. origin) or domain.size so that the builder's parts fit") from None
+        else:
+            try:
+                out.append(_part(c, key, item, names, user, size))
+            except CaseError as exc:
+                name = item.get("name") if isinstance(item, dict) else None
+                if not isinstance(name, str) or f"{name!r}" in exc.problem:
+                    raise
+                raise c.fail(exc.key, f"part {name!r}: {exc.problem}", exc.accepted) from None
+    return out
+
+
+def _part(c: Checker, key: str, item: Any, names: set[str], user: dict[str, Material],
+          size: list[float]) -> dict:
+    """One [[parts]] entry (``key`` is its path for messages)."""
+    t = c.table(item, key, KEYS["parts"])
+    name = c.name(c.required(t, "name", key, "a non-empty string"), f"{key}.name")
+    if name in names:
+        raise c.fail(f"{key}.name", f"duplicate part name {name!r}", "unique names")
+    names.add(name)
+    kind = c.string(c.required(t, "kind", key, ", ".join(PART_KINDS)), f"{key}.kind",
+                    PART_KINDS, PART_KINDS_LATER)
+    if kind in ("solid", "cold_plate", "fluid"):
+        mat = c.required(t, "material", key, known_materials(user))
+    else:  # compact parts: the material only colours the result (the chassis)
+        mat = t.get("material", _DEFAULT_MATERIAL[kind])
+    material = resolve(c, mat, f"{key}.material", user)
+    if kind == "fluid" and not material.is_fluid:
+        # a second fluid region (a resolved cold plate's coolant): flow is solved in it
+        fluids = sorted(n for n, m in {**LIBRARY, **user}.items() if m.is_fluid)
+        raise c.fail(f"{key}.material", f"{mat!r} is a solid (it has no viscosity); a fluid "
+                     "part needs a fluid", "a fluid: " + ", ".join(fluids))
+    p: dict[str, Any] = {"name": name, "kind": kind, "material": mat}
+    p.update(part_shape(c, t, key, name, size))
+    p["power"] = c.number(t.get("power", 0.0), f"{key}.power", lo=0.0)
+    _kind_keys(c, t, key, kind, p)
+    part_keys(c, t, key, kind, material, p, lambda n, k: resolve(c, n, k, user))
+    p["shape"] = p.pop("shape")  # derived, last; to_toml leaves it out
+    return p
+
+
+_DEFAULT_MATERIAL = {"server": "steel", "fan": "steel", "crah": "steel", "porous": "steel"}
+_KIND_DOC = {
+    "server": "direction = '+x' (the way air crosses it) and one of volume_flow (m3/s) or "
+              "flow_per_kw (m3/s per kW of power)",
+    "fan": "direction = '+x' and one of volume_flow (m3/s, fixed) or curve = [[flow m3/s, "
+           "pressure rise Pa], ...] (flows increasing)",
+    "crah": "direction = '+x' (the supply face), volume_flow (m3/s) and supply_temperature (C); "
+            "optionally intake = '+z' (the return face; default opposite the supply)",
+    "porous": "permeability (m2) and/or inertial_coefficient (1/m), each a number or [x, y, z]; "
+              "or loss_coefficient (velocity heads) or open_area (0-1) with direction = 'x'",
+}
+
+
+def _kind_keys(c: Checker, t: dict, key: str, kind: str, p: dict) -> None:
+    """The keys that belong to one kind of part, checked and filled into ``p``."""
+    own = KIND_KEYS.get(kind, ())
+    for k in ("direction", "intake", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
+              "permeability", "inertial_coefficient", "loss_coefficient", "open_area"):
+        if t.get(k) is not None and k not in own:
+            raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k}",
+                         (", ".join(own) or "no kind-specific keys") + f" on a {kind} part")
+    if kind in ("fan", "crah", "porous"):
+        if p["power"]:
+            raise c.fail(f"{key}.power", f"a {kind} part gives no heat",
+                         "power on solid and server parts")
+    if kind in THROUGHFLOW_KINDS:
+        if p.get("box") is None:
+            raise c.fail(f"{key}.box", f"a {kind} part must be a box", "box = {min, max}")
+        p["direction"] = c.string(c.required(t, "direction", key, _KIND_DOC[kind]),
+                                  f"{key}.direction", DIRECTIONS)
+        p["intake"] = None
+        if t.get("intake") is not None:
+            p["intake"] = c.string(t["intake"], f"{key}.intake", DIRECTIONS)
+            if p["intake"] == p["direction"] or t.get("curve") is not None:
+                raise c.fail(f"{key}.intake", "the intake must be another face of the box than the "
+                             "exhaust (`direction`), and a fan curve takes no intake",
+                             "a face such as '+z' (the box's top) other than `direction`")
+        flows = [k for k in ("volume_flow", "flow_per_kw", "curve") if t.get(k) is not None]
+        if len(flows) != 1:
+            raise c.fail(f"{key}.{flows[1] if flows else 'volume_flow'}",
+                         "needs exactly one way to set its flow" if not flows else
+                         f"{flows[0]} and {flows[1]} are exclusive", _KIND_DOC[kind])
+        p["volume_flow"] = p["flow_per_kw"] = p["curve"] = None
+        if flows[0] == "volume_flow":
+            p["volume_flow"] = c.number(t["volume_flow"], f"{key}.volume_flow", lo=0.0)
+        elif flows[0] == "flow_per_kw":
+            p["flow_per_kw"] = c.number(t["flow_per_kw"], f"{key}.flow_per_kw", lo=0.0, lo_open=True)
+        else:
+            p["curve"] = _curve(c, t["curve"], f"{key}.curve")
+        if kind == "crah":
+            p["supply_temperature"] = c.temperature(
+                c.required(t, "supply_temperature", key, "a temperature in C"),
+                f"{key}.supply_temperature")
+    if kind == "porous":
+        _porous_keys(c, t, key, p)
+
+
+def _curve(c: Checker, value: Any, key: str) -> list[list[float]]:
+    acc = "a list of at least 2 [flow m3/s, pressure rise Pa] pairs, flows increasing from 0"
+    if not isinstance(value, (list, tuple)) or len(value) < 2:
+        raise c.fail(key, f"expected a fan curve, got {describe(value)}", acc)
+    pts = [c.vector(v, f"{key}[{i}]", 2, lo=0.0) for i, v in enumerate(value)]
+    for i in range(1, len(pts)):
+        if pts[i][0] <= pts[i - 1][0]:
+            raise c.fail(f"{key}[{i}]", f"flow {fmt(pts[i][0])} does not increase", acc)
+    return pts
+
+
+def _axis_values(c: Checker, value: Any, key: str) -> list[float]:
+    if isinstance(value, (list, tuple)):
+        return c.vector(value, key, 3, lo=0.0, lo_open=True)
+    x = c.number(value, key, lo=0.0, lo_open=True, accepted="a number > 0 or a list of 3")
+    return [x, x, x]
+
+
+def _porous_keys(c: Checker, t: dict, key: str, p: dict) -> None:
+    """Darcy-Forchheimer coefficients per axis: dp/dx = mu/K u + rho C2 |u| u / 2."""
+    darcy = t.get("permeability") is not None or t.get("inertial_coefficient") is not None
+    loss = t.get("loss_coefficient") is not None or t.get("open_area") is not None
+    if darcy == loss:
+        raise c.fail(f"{key}.permeability", "needs either Darcy-Forchheimer coefficients or a "
+                     "loss coefficient (not both, not neither)", _KIND_DOC["porous"])
+    p["permeability"] = p["inertial_coefficient"] = None
+    p["loss_coefficient"] = p["open_area"] = p["direction"] = None
+    if darcy:
+        if t.get("direction") is not None:
+            raise c.fail(f"{key}.direction", "direction goes with loss_coefficient or open_area",
+                         "per-axis coefficients as lists [x, y, z]")
+        if t.get("permeability") is not None:
+            p["permeability"] = _axis_values(c, t["permeability"], f"{key}.permeability")
+        if t.get("inertial_coefficient") is not None:
+            p["inertial_coefficient"] = _axis_values(c, t["inertial_coefficient"],
+                                                     f"{key}.inertial_coefficient")
+        return
+    if p.get("box") is None:
+        raise c.fail(f"{key}.box", "a porous part with a loss coefficient must be a box (its "
+                     "thickness along `direction` spreads the loss)", "box = {min, max}")
+    p["direction"] = c.string(c.required(t, "direction", key, "'x', 'y' or 'z'"),
+                              f"{key}.direction", AXES)
+    if t.get("loss_coefficient") is not None and t.get("open_area") is not None:
+        raise c.fail(f"{key}.open_area", "loss_coefficient and open_area are exclusive",
+                     _KIND_DOC["porous"])
+    if t.get("loss_coefficient") is not None:
+        p["loss_coefficient"] = c.number(t["loss_coefficient"], f"{key}.loss_coefficient",
+                                         lo=0.0, lo_open=True)
+    else:
+        p["open_area"] = c.number(t["open_area"], f"{key}.open_area", lo=0.0, hi=1.0, lo_open=True)
