@@ -6,8 +6,8 @@ import pytest
 
 from thermo.validation import air as va
 from thermo.case import CaseError, case_from_dict
-from thermo.runner import summarise
-from thermo.solver.simulation import Simulation
+from thermo.diagnostics.summary import summarise
+from thermo.solver import Simulation
 
 
 def _check(rows):
@@ -155,7 +155,7 @@ def test_cooling_unit_failure_reports_inlet_crossing_times(tmp_path):
 def test_steady_monitor_stops_when_monitor_means_settle(monkeypatch):
     from types import SimpleNamespace
 
-    from thermo import runner
+    from thermo.diagnostics import steady
 
     d = room()
     d["solver"] = {"mode": "steady", "monitor_window": 1.0, "monitor_tolerance": 0.1}
@@ -172,8 +172,8 @@ def test_steady_monitor_stops_when_monitor_means_settle(monkeypatch):
         return {"net_heat_w": net, "largest_heat_term_w": 1500.0, "parts": {},
                 "servers": {"srv": {"inlet_max_c": t}}, "fluid": {"max_temperature_c": 35.0}}
 
-    monkeypatch.setattr(runner, "summarise", summary)
-    mon = runner.SteadyMonitor(sim)
+    monkeypatch.setattr(steady, "summarise", summary)
+    mon = steady.SteadyMonitor(sim)
     seen = [mon(SimpleNamespace(t=t, step=0)) for t in times]
     first = times[seen.index(True)] if True in seen else None
     print("settled at", first, mon.summary({"energy_imbalance": 0.03}))

@@ -143,7 +143,7 @@ def test_suite_second_run_of_same_shape_compiles_nothing():
 
 def test_batch_equals_one_by_one():
     from thermo.bench.suite import make_case
-    from thermo.solver.simulation import Simulation
+    from thermo.solver import Simulation
     from thermo.sweep import run_batch, run_one_by_one
     case = make_case("convection", 8, "float64", 4)
     sim = Simulation(case)

@@ -8,8 +8,9 @@ import pytest
 from thermo.models import coldplate
 from thermo.case import CaseError, case_from_dict, to_toml
 from thermo.case.materials import LIBRARY
-from thermo.runner import summarise
-from thermo.solver.simulation import Simulation, _compiled_advance
+from thermo.diagnostics.summary import summarise
+from thermo.solver import Simulation
+from thermo.solver.step import compiled_advance
 from thermo.validation.liquid import graetz_nusselt, loop_case, stack_case
 
 
@@ -62,7 +63,7 @@ def test_march_warms_along_the_flow():
     d["parts"][1]["flow_direction"] = "-x"
     sim = Simulation(case_from_dict(d))
     T = jnp.asarray(np.random.default_rng(0).uniform(40, 60, sim.grid.cells))
-    t_in, t_out, eff, mcp = coldplate.march(T, sim.params.liquid)
+    t_in, t_out, eff, mcp = coldplate.march(T, sim.params.parts["liquid"])
     t_in = np.asarray(t_in)[0]
     assert t_in[0] == pytest.approx(30.0) and np.all(np.diff(t_in) > 0)
     assert float(t_out[0]) > t_in[-1]
@@ -71,7 +72,7 @@ def test_march_warms_along_the_flow():
     x = np.unravel_index(p.cells, sim.grid.cells)[0]
     assert x[p.rank == 0].min() == sim.grid.cells[0] - 1
     # exchange: G only on plate cells, G Tc / G = the slice inlet temperature there
-    G, S = (np.asarray(v) for v in coldplate.exchange(T, sim.params.liquid))
+    G, S = (np.asarray(v) for v in coldplate.exchange(T, sim.params.parts["liquid"]))
     plate = sim.model.geometry.owner == p.instance
     assert (G[~plate] == 0).all() and (G[plate] > 0).all()
     assert np.allclose((S / np.where(G > 0, G, 1))[plate].min(), 30.0)
@@ -108,7 +109,7 @@ def test_set_loop_flow_changes_params_without_recompiling():
     d["solver"].update(mode="transient", end_time=1.0, max_steps=2)
     sim = Simulation(case_from_dict(d))
     sim.run()
-    advance = _compiled_advance(sim.settings)
+    advance = compiled_advance(sim.settings)
     before = advance._cache_size()
     prm = coldplate.set_loop_flow(sim, "cdu", 0.5)
     assert prm is sim.params and coldplate.loop_flow_factor(sim, "cdu") == 0.5
@@ -125,7 +126,7 @@ def test_no_plates_no_liquid():
     d = stack_case()
     d["parts"] = d["parts"][:1]
     sim = Simulation(case_from_dict(d))
-    assert sim.coldplates is None and sim.params.liquid is None
+    assert sim.coldplates is None and "liquid" not in sim.params.parts
 
 
 def test_graetz_reference_reaches_shah_london():

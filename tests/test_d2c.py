@@ -8,7 +8,10 @@ import pytest
 
 from thermo.models import coldplate
 from thermo.case import CaseError, case_from_dict, to_toml
-from thermo.solver.simulation import Simulation, _compiled_advance
+from thermo.solver import Simulation
+from thermo.solver.callbacks import Callback
+from thermo.solver.step import compiled_advance
+from thermo.diagnostics.coldplates import chip_recorder
 from thermo.validation.liquid import loop_case
 
 
@@ -25,13 +28,13 @@ def test_loop_event_scales_flow_without_recompiling():
     d = _loop_transient([{"at": 0.01, "loop": "cdu", "action": "scale", "value": 0.5}])
     sim = Simulation(case_from_dict(d))
     seen = []
-    state, info = sim.run(progress=lambda s, w: seen.append(
-        (float(s.t), coldplate.loop_flow_factor(sim, "cdu"))))
+    record = Callback("seen", lambda s, w: seen.append((float(s.t), coldplate.loop_flow_factor(sim, "cdu"))))
+    state, info = sim.run(callbacks=[record])
     assert info.status == "finished"
     # the step is cut at the event: one call ends at 0.01 with the case's flow
     assert seen[0] == pytest.approx((0.01, 1.0)) and seen[-1] == pytest.approx((0.02, 0.5))
-    assert _compiled_advance(sim.settings)._cache_size() >= 1
-    from thermo.runner import summarise
+    assert compiled_advance(sim.settings)._cache_size() >= 1
+    from thermo.diagnostics.summary import summarise
     s = summarise(sim, state, info)
     assert s["loops"]["cdu"]["flow_factor"] == 0.5
     assert s["loops"]["cdu"]["volume_flow_m3_s"] == pytest.approx(1e-5)
@@ -46,7 +49,7 @@ def test_loop_event_off_on_are_params_updates():
     sim.apply_event({"at": 0.0, "part": None, "loop": "cdu", "action": "on", "value": None})
     assert coldplate.loop_flow_factor(sim, "cdu") == 1.0
     # only the liquid's flow factor changed: same structure, same air parameters
-    assert sim.params.air is before.air and sim.params.free is before.free
+    assert sim.params.parts["air"] is before.parts["air"] and sim.params.free is before.free
 
 
 def test_loop_event_round_trip():
@@ -163,9 +166,9 @@ def test_chip_monitor_crossings_from_records():
     d = _loop_transient([])
     d["parts"][2]["chip_limit_c"] = 80.0
     sim = Simulation(case_from_dict(d))
-    mon = coldplate.ChipMonitor(sim)
-    assert [c["name"] for c in mon.chips] == ["chip_a"]  # cp_b gives no limit
-    cells = mon.chips[0]["cells"]
+    mon = chip_recorder(sim)
+    assert [c["name"] for c in mon.probes] == ["chip_a"]  # cp_b gives no limit
+    cells = mon.probes[0]["cells"]
     for t, peak in ((0.0, 25.0), (1.0, 70.0), (2.0, 90.0), (3.0, 95.0)):
         T = np.full(sim.grid.cells, 25.0)
         T.reshape(-1)[cells[0]] = peak
@@ -179,7 +182,7 @@ def test_chip_monitor_crossings_from_records():
     # steady runs and plates without limits record nothing
     d["solver"] = {"mode": "steady", "max_steps": 2}
     d.pop("events")
-    assert coldplate.ChipMonitor(Simulation(case_from_dict(d))).summary() == {}
+    assert chip_recorder(Simulation(case_from_dict(d))).summary() == {}
 
 
 def test_flow_drop_makes_the_chip_cross_its_limit(tmp_path):
@@ -247,8 +250,8 @@ def test_bundled_d2c_examples_set_up():
     power = sum(i["power"] for i in geo.instances)
     assert power == pytest.approx(120e3)
     assert len(sim.coldplates.plates) == 100 and len(sim.air.throughflow) == 10
-    mon = coldplate.ChipMonitor(sim)
-    assert mon.on and len(mon.chips) == 100
-    assert {c["limit_c"] for c in mon.chips} == {85.0, 95.0}
+    mon = chip_recorder(sim)
+    assert mon.on and len(mon.probes) == 100
+    assert {c["limit_c"] for c in mon.probes} == {85.0, 95.0}
     # every plate sits on its own chip
-    assert len({c["instance"] for c in mon.chips}) == 100
+    assert len({c["instance"] for c in mon.probes}) == 100

@@ -14,8 +14,9 @@ import pytest
 import thermo
 from thermo import cli
 from thermo.case import default_case_path, load_case
-from thermo.runner import summarise
-from thermo.solver.simulation import Simulation
+from thermo.diagnostics.summary import summarise
+from thermo.solver import Simulation
+from thermo.solver.callbacks import Callback
 
 STEPS, PER_CALL = 200, 20
 SERVERS = [f"server[{k}]" for k in range(6)]
@@ -39,14 +40,13 @@ def default_run(tmp_path_factory):
     records = []
     real_run = Simulation.run
 
-    def recording_run(self, state=None, progress=None, events=None):
+    def recording_run(self, state=None, callbacks=()):
         capacity = np.asarray(self.params.capacity) * self.grid.cell_volume   # J/K per cell
 
-        def wrapped(state, wall):
+        def record(state, wall):
             records.append((float(state.t), float((capacity * np.asarray(state.T)).sum()),
                             summarise(self, state, _info(state))["net_heat_w"]))
-            return progress(state, wall) if progress is not None else False
-        return real_run(self, state, progress=wrapped, events=events)
+        return real_run(self, state, [Callback("record", record)] + list(callbacks))
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(Simulation, "run", recording_run)
@@ -87,7 +87,7 @@ def test_summary_has_what_an_engineer_reads(default_run):
     for key in ("energy_imbalance", "net_heat_w", "largest_heat_term_w", "heat_sources_w"):
         assert np.isfinite(s[key]), key
     # the fields on disk, whatever the result file is called
-    r = thermo.io.load(default_run.out)
+    r = thermo.load(default_run.out)
     assert r.fields["T"].shape == (24, 8, 24)
     fluid = r.fields["material"] == 0
     assert float(r.fields["T"][fluid].max()) == pytest.approx(s["fluid"]["max_temperature_c"],

@@ -6,7 +6,8 @@ import pytest
 
 from thermo import cli
 from thermo.case import example_path, load_case
-from thermo.devices import available_platforms, bytes_per_cell, resolve_device
+from thermo.devices import available_platforms, resolve_device
+from thermo.solver.memory import bytes_per_cell
 
 ABSENT = [b for b in ("gpu", "tpu") if b not in available_platforms()]
 
@@ -23,7 +24,7 @@ def test_an_absent_backend_is_refused_before_compiling(backend, monkeypatch, tmp
     def no_compile(*args, **kwargs):
         raise AssertionError("compiled before refusing the backend")
 
-    monkeypatch.setattr(simulation, "_compiled_advance", no_compile)
+    monkeypatch.setattr(simulation, "compiled_advance", no_compile)
     case = load_case(example_path("cavity2d"), [f'solver.backend="{backend}"'])
     with pytest.raises(simulation.CaseError) as err:
         simulation.Simulation(case)

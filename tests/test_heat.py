@@ -4,8 +4,8 @@ import pytest
 
 from thermo.validation import conduction, convection
 from thermo.case import case_from_dict
-from thermo.runner import summarise
-from thermo.solver.simulation import Simulation
+from thermo.diagnostics.summary import summarise
+from thermo.solver import Simulation
 
 
 def _check(rows):

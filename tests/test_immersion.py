@@ -11,8 +11,8 @@ import thermo.cases
 from thermo.case.builders import immersion_case
 from thermo.case import case_from_dict, load_case
 from thermo.grid.model import voxelise
-from thermo.runner import summarise
-from thermo.solver.simulation import Simulation
+from thermo.diagnostics.summary import summarise
+from thermo.solver import Simulation
 from thermo.validation.immersion import (PLATE_COARSE, churchill_chu, plate_nusselt,
                                          validate_immersion_plate)
 

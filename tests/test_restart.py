@@ -196,8 +196,10 @@ def test_checkpoint_keeps_every_monitors_records_exactly(tmp_path):
     from thermo.models import coldplate
     from thermo.case import case_from_dict
     from thermo.io.checkpoint import load_checkpoint, save_checkpoint
-    from thermo.runner import SteadyMonitor
-    from thermo.solver.simulation import Simulation
+    from thermo.diagnostics.air import inlet_recorder
+    from thermo.diagnostics.coldplates import chip_recorder
+    from thermo.diagnostics.steady import SteadyMonitor
+    from thermo.solver import Simulation
     from thermo.validation.liquid import loop_case
 
     path = tmp_path / "room.toml"
@@ -210,7 +212,7 @@ def test_checkpoint_keeps_every_monitors_records_exactly(tmp_path):
     steady = Simulation(load_case(path, ["solver.mode=steady", "solver.monitor_window=1.0"]))
 
     rng = np.random.default_rng(7)
-    inlets, chips, settle = (airflow.InletMonitor(room), coldplate.ChipMonitor(loop),
+    inlets, chips, settle = (inlet_recorder(room), chip_recorder(loop),
                              SteadyMonitor(steady))
     assert inlets.on and chips.on and settle.on
     for k, t in enumerate((0.0, 0.1 / 3, 0.25, 0.7)):  # times and values not round in binary
@@ -224,7 +226,7 @@ def test_checkpoint_keeps_every_monitors_records_exactly(tmp_path):
                              "steady": settle.export()})
     extras = load_checkpoint_extras(ck)
     assert extras["run_id"] == "abc" and extras["frames"] == 3
-    again = (airflow.InletMonitor(room), coldplate.ChipMonitor(loop), SteadyMonitor(steady))
+    again = (inlet_recorder(room), chip_recorder(loop), SteadyMonitor(steady))
     for mon, name in zip(again, ("inlets", "chips", "steady")):
         mon.restore(extras["records"][name])
     assert again[0].times == inlets.times and again[0].values == inlets.values
@@ -245,7 +247,8 @@ def test_resume_from_a_checkpoint_without_records_or_frames(tmp_path, capsys):
     warns that what came before the checkpoint is not kept, and its result holds
     the frames from the checkpoint on."""
     from thermo.io.checkpoint import save_checkpoint
-    from thermo.solver.simulation import Simulation
+    from thermo.solver import Simulation
+    from thermo.solver.callbacks import Callback, Every
 
     path = _case_file(tmp_path)
     case = load_case(path, ["solver.end_time=2.0", "output.every=0.5"])
@@ -255,13 +258,13 @@ def test_resume_from_a_checkpoint_without_records_or_frames(tmp_path, capsys):
     class Stop(Exception):
         pass
 
-    def events(state, which):
-        if "checkpoint" in which:
-            save_checkpoint(out / "checkpoint.h5", state, case.text)  # as earlier versions did
-            raise Stop
+    def checkpoint(state, wall):
+        save_checkpoint(out / "checkpoint.h5", state, case.text)  # as earlier versions did
+        raise Stop
 
+    every = case.data["solver"]["checkpoint_every"]
     with pytest.raises(Stop):
-        Simulation(case).run(events=events)
+        Simulation(case).run(callbacks=[Callback("checkpoint", checkpoint, Every(every))])
     capsys.readouterr()
     summary = run_case(case, out, quiet=True, resume=True)
     err = capsys.readouterr().err

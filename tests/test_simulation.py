@@ -7,7 +7,8 @@ import pytest
 
 from thermo.case import case_from_dict
 from thermo.runner import run_case
-from thermo.solver.simulation import Simulation, _compiled_advance
+from thermo.solver import Simulation
+from thermo.solver.step import compiled_advance
 from thermo.validation.flow import cavity_case
 
 
@@ -53,7 +54,7 @@ def test_a_run_writes_a_result_that_a_plain_pyvista_read_opens(tmp_path):
     assert mesh.n_cells == 32 * 8 * 8 and mesh.bounds[1] == pytest.approx(0.4)
     import thermo
 
-    r = thermo.io.load(tmp_path / "out")
+    r = thermo.load(tmp_path / "out")
     # VTK's cell order is x fastest: our [i, j, k] arrays transposed
     np.testing.assert_array_equal(mesh.cell_data["T"], r.fields["T"].transpose(2, 1, 0).ravel())
     speed = np.linalg.norm(mesh.cell_data["U"], axis=1)
@@ -89,11 +90,11 @@ def test_second_run_of_same_shape_compiles_nothing():
     d["solver"].update(mode="transient", end_time=100.0, max_steps=20, steps_per_call=10)
     sims = [Simulation(case_from_dict(d)) for _ in range(2)]
     sims[0].run()
-    fn = _compiled_advance(sims[0].settings)
+    fn = compiled_advance(sims[0].settings)
     before = fn._cache_size()
     d["case"]["name"] = "another-name"
     sims[1].run()
-    assert _compiled_advance(sims[1].settings) is fn
+    assert compiled_advance(sims[1].settings) is fn
     assert fn._cache_size() == before == 1
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from thermo.case import example_path, load_case
-from thermo.solver.simulation import Simulation
+from thermo.solver import Simulation
 from thermo.sweep import run_batch, run_one_by_one, summarise_variant, variant_params
 
 OVERRIDES = ["domain.cells=[12,8,12]", "solver.max_steps=30", "solver.steps_per_call=10"]
@@ -35,7 +35,7 @@ def test_cooler_flow_variants_run_as_one_by_one_and_summarise(rack):
             unit = s["cooling_units"][t["name"]]
             rho_cp = unit["heat_removed_w"] / (q * (unit["return_c"] - supply))
             assert rho_cp == pytest.approx(1.2e3, rel=0.05), (i, t["name"], rho_cp)
-    assert sim.params is not None and float(sim.params.air.tf_flow.max()) == max(
+    assert sim.params is not None and float(sim.params.parts["air"].tf_flow.max()) == max(
         t["flow"] for t in sim.air.throughflow)  # the simulation's own params are untouched
     # the variants differ where the flows differ
     assert not np.allclose(np.asarray(state.T[0]), np.asarray(state.T[1]))

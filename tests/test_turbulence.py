@@ -9,6 +9,10 @@ import numpy as np
 import pytest
 
 from thermo.solver import simulation as S
+from thermo.solver.energy import eddy_conduction
+from thermo.solver.momentum import vector_laplacian
+from thermo.solver.viscosity import face_viscosity
+from thermo.models.turbulence import PRANDTL_TURBULENT
 from thermo.case import case_from_dict
 from thermo.kernels import turbulence as turb
 from thermo.case.materials import LIBRARY
@@ -146,13 +150,13 @@ def test_temperature_dependent_viscosity():
     water = LIBRARY["water"]
     rho = water.at(20.0).density
     for t in (20.0, 37.5, 50.0, 80.0):  # 80 C: clamped to the table's end (60 C)
-        coef = S._viscosity(s.u, jnp.full_like(s.T, t), prm, cfg)
+        coef = face_viscosity(s.u, jnp.full_like(s.T, t), prm, cfg)
         expect = water.at(t).viscosity / rho
         np.testing.assert_allclose(np.asarray(coef[0][0][0]), expect, rtol=1e-9)
         np.testing.assert_allclose(np.asarray(coef[0][1][1]), expect, rtol=1e-9)
     # a field that varies: the viscosity follows the local temperature
     T = jnp.asarray(np.linspace(20.0, 50.0, 4)[None, :, None] * np.ones((4, 4, 4)))
-    coef = S._viscosity(s.u, T, prm, cfg)
+    coef = face_viscosity(s.u, T, prm, cfg)
     lo_y = np.asarray(coef[1][1][0])[0, :, 0]  # cells below each y-face (ghost first)
     assert lo_y[0] == lo_y[1] and np.all(np.diff(lo_y[1:]) < 0)  # the ghost repeats the cell
     # constant-property fluids and runs without the energy equation keep the scalar
@@ -182,19 +186,19 @@ def test_variable_form_matches_constant_and_operator_is_symmetric():
     rng = np.random.default_rng(1)
     u = tuple(jnp.asarray(rng.normal(size=f.shape)) * prm.free[c] for c, f in enumerate(prm.free))
     # with nu_t switched off (zero wall distance) the divergence form is nu lap u
-    coef = S._viscosity(u, sim.initial_state().T, prm._replace(wall_dist=0 * prm.wall_dist), cfg)
-    const = S._vector_laplacian(u, prm.ghosts, prm.wall_nb, cfg)
-    var = S._vector_laplacian(u, prm.ghosts, prm.wall_nb, cfg, coef)
+    coef = face_viscosity(u, sim.initial_state().T, prm._replace(wall_dist=0 * prm.wall_dist), cfg)
+    const = vector_laplacian(u, prm.ghosts, prm.wall_nb, cfg)
+    var = vector_laplacian(u, prm.ghosts, prm.wall_nb, cfg, coef)
     for c in range(3):
         np.testing.assert_allclose(np.asarray(var[c] * prm.free[c]),
                                    np.asarray(cfg.nu * const[c] * prm.free[c]), atol=1e-12)
     # with the eddy viscosity on, the implicit operator stays symmetric
-    coef = S._viscosity(u, sim.initial_state().T, prm, cfg)
+    coef = face_viscosity(u, sim.initial_state().T, prm, cfg)
     assert float(jnp.max(coef[0][1][1])) > 1.5 * cfg.nu
     m = prm.implicit
     x = tuple(jnp.asarray(rng.normal(size=f.shape)) * k for f, k in zip(m, m))
     y = tuple(jnp.asarray(rng.normal(size=f.shape)) * k for f, k in zip(m, m))
-    L = lambda v: S._vector_laplacian(v, prm.ghosts_hom, prm.wall_nb, cfg, coef)
+    L = lambda v: vector_laplacian(v, prm.ghosts_hom, prm.wall_nb, cfg, coef)
     dot = lambda a, b: sum(float(jnp.vdot(p * k, q * k)) for p, q, k in zip(a, b, m))
     assert dot(x, L(y)) == pytest.approx(dot(y, L(x)), rel=1e-10)
     assert dot(x, L(x)) < 0  # negative definite Laplacian: I - theta dt L is SPD
@@ -216,11 +220,11 @@ def test_smagorinsky_runs_in_a_cavity():
     d["physics"] = {"turbulence": "smagorinsky", "smagorinsky_constant": 0.2}
     d["solver"].update({"mode": "transient", "end_time": 0.5})
     sim = S.Simulation(case_from_dict(d))
-    assert sim.settings.smagorinsky_cs == 0.2
-    assert sim.settings.delta == pytest.approx(1.0 / 16)  # 2-D: the cell's area
+    assert sim.settings.turbulence.cs == 0.2
+    assert sim.settings.turbulence.delta == pytest.approx(1.0 / 16)  # 2-D: the cell's area
     state, info = sim.run()
     assert info.status == "finished"
-    coef = S._viscosity(state.u, state.T, sim.params, sim.settings)
+    coef = face_viscosity(state.u, state.T, sim.params, sim.settings)
     assert float(jnp.max(coef[0][1][0])) > sim.settings.nu  # an eddy viscosity somewhere
     assert np.isfinite(np.asarray(state.u[0])).all()
 
@@ -269,7 +273,7 @@ def test_mixing_length_case_keys_and_cap():
     dist = np.asarray(sim.params.wall_dist)[sim.model.geometry.fluid]
     assert float(sim.params.mixing_cap) == pytest.approx(0.09 * dist.max())
     assert "mixing_length_cap" not in sim.case.data["physics"]
-    coef = S._viscosity(sim.initial_state().u, sim.initial_state().T, sim.params, sim.settings)
+    coef = face_viscosity(sim.initial_state().u, sim.initial_state().T, sim.params, sim.settings)
     assert np.isfinite(np.asarray(coef[0][1][0])).all()
     d["physics"]["mixing_length_cap"] = 0.02
     sim = S.Simulation(case_from_dict(d))
@@ -314,14 +318,14 @@ def test_eddy_heat_flux_is_conservative_and_matches_the_discrete_laplacian():
     x = (np.arange(16) + 0.5) / 16
     T = jnp.asarray(np.broadcast_to(np.sin(2 * np.pi * x)[:, None, None], (16, 8, 1)).copy())
     nut = jnp.full(T.shape, 0.01)
-    got = np.asarray(S._eddy_conduction(T, nut, cfg.rho_cp, prm, cfg))
-    k = cfg.rho_cp * 0.01 / S.PRANDTL_TURBULENT
+    got = np.asarray(eddy_conduction(T, nut, cfg.rho_cp, prm, cfg))
+    k = cfg.rho_cp * 0.01 / PRANDTL_TURBULENT
     h = 1.0 / 16
     want = -k * (2 - 2 * np.cos(2 * np.pi * h)) / h ** 2 * np.asarray(T)
     print("max error", np.abs(got - want).max(), "scale", np.abs(want).max())
     assert np.abs(got - want).max() < 1e-9 * np.abs(want).max()
     rng = np.random.default_rng(1)
     Tr = jnp.asarray(rng.normal(size=T.shape))
-    total = float(np.sum(S._eddy_conduction(Tr, nut, cfg.rho_cp, prm, cfg)))
+    total = float(np.sum(eddy_conduction(Tr, nut, cfg.rho_cp, prm, cfg)))
     print("sum over the domain", total)
     assert abs(total) < 1e-9 * k

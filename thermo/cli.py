@@ -320,7 +320,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
         return _error(str(exc))
     import jax
 
-    from thermo.devices import available_platforms, bytes_per_cell, describe, device_memory, versions
+    from thermo.devices import available_platforms, describe, device_memory, versions
+    from thermo.solver.memory import bytes_per_cell
 
     for key, value in versions().items():
         print(f"{key:<16}{value}")

@@ -44,8 +44,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from thermo.case import Case
-from thermo.solver.simulation import (RUNNING, STATUS, Params, Settings, Simulation, State,
-                         _advance, _compiled_advance)
+from thermo.solver import RUNNING, STATUS, Params, Settings, Simulation, State
+from thermo.solver.step import advance, compiled_advance
 
 __all__ = ["BatchInfo", "variant_params", "run_batch", "run_one_by_one", "batched_advance",
            "variant_state", "summarise_variant"]
@@ -70,8 +70,9 @@ def variant_params(sim: Simulation, variant: Mapping[str, Any]) -> Params:
     prm = sim.params
     changes = {}
     for key, value in variant.items():
-        if key in _EVENT_KEYS:
-            changes[_EVENT_KEYS[key]] = getattr(_with_events(sim, key, value), _EVENT_KEYS[key])
+        if key in EVENT_KEYS:
+            sub = EVENT_KEYS[key]
+            changes.setdefault("parts", dict(prm.parts))[sub] = _with_events(sim, key, value).parts[sub]
         elif key == "power":
             power = jnp.asarray(sim.thermal.power, prm.t_source.dtype)
             base = changes.get("t_source", prm.t_source)
@@ -91,8 +92,9 @@ def variant_params(sim: Simulation, variant: Mapping[str, Any]) -> Params:
     return prm._replace(**changes)
 
 
-#: Variant keys applied as events, and the Params field each changes.
-_EVENT_KEYS = {"flow": "air", "loops": "liquid"}
+#: Variant keys applied as events, and the part models' parameters each changes
+#: (``Params.parts[...]``).
+EVENT_KEYS = {"flow": "air", "loops": "liquid"}
 
 
 def _with_events(sim: Simulation, key: str, factors: Mapping[str, float]) -> Params:
@@ -118,23 +120,32 @@ def _with_events(sim: Simulation, key: str, factors: Mapping[str, float]) -> Par
 
 
 def _varied(variants: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
-    fields = set()
+    """The Params fields the variants change, and ``parts.<key>`` for a part
+    model's parameters."""
+    fields, parts = set(), set()
     for v in variants:
         for key in v:
-            fields.add("t_source" if key == "power" else _EVENT_KEYS.get(key, key))
-    return tuple(f for f in Params._fields if f in fields)
+            if key in EVENT_KEYS:
+                parts.add(f"parts.{EVENT_KEYS[key]}")
+            else:
+                fields.add("t_source" if key == "power" else key)
+    return tuple(f for f in Params._fields if f in fields) + tuple(sorted(parts))
 
 
 _BATCHED: dict = {}
 
 
 def batched_advance(cfg: Settings, varied: tuple[str, ...]):
-    """The jitted, vmapped ``_advance`` for ``cfg`` with the ``varied`` Params fields
-    batched (leading axis) and the state batched and donated; cached."""
+    """The jitted, vmapped :func:`thermo.solver.step.advance` for ``cfg`` with the
+    ``varied`` Params fields (and ``parts.<key>`` entries) batched (leading axis) and
+    the state batched and donated; cached."""
     key = (cfg, varied)
     if key not in _BATCHED:
-        axes = Params(*[0 if f in varied else None for f in Params._fields])
-        fn = jax.vmap(lambda prm, s, last, t_stop: _advance(prm, s, last, t_stop, cfg),
+        keys = {"air"} | {m.key for m in cfg.parts}  # the entries of Params.parts
+        parts = {k: 0 if f"parts.{k}" in varied else None for k in sorted(keys)}
+        axes = Params(*[0 if f in varied else parts if f == "parts" else None
+                        for f in Params._fields])
+        fn = jax.vmap(lambda prm, s, last, t_stop: advance(prm, s, last, t_stop, cfg),
                       in_axes=(axes, 0, None, None))
         _BATCHED[key] = jax.jit(fn, donate_argnums=(1,))
     return _BATCHED[key]
@@ -146,7 +157,13 @@ def stack_variants(sim: Simulation, variants: Sequence[Mapping[str, Any]]) -> tu
     each = [variant_params(sim, v) for v in variants]
     stack = lambda *leaves: jnp.stack(leaves)  # noqa: E731
     prm = sim.params._replace(**{f: jax.tree_util.tree_map(stack, *[getattr(p, f) for p in each])
-                                 for f in varied})
+                                 for f in varied if not f.startswith("parts.")})
+    parts = dict(prm.parts)
+    for f in varied:
+        if f.startswith("parts."):
+            k = f.split(".", 1)[1]
+            parts[k] = jax.tree_util.tree_map(stack, *[p.parts[k] for p in each])
+    prm = prm._replace(parts=parts)
     s0 = sim.initial_state()
     states = jax.tree_util.tree_map(lambda a: jnp.stack([a] * len(variants)), s0)
     return prm, states
@@ -200,7 +217,7 @@ def summarise_variant(sim: Simulation, state: State, i: int,
     variants shared their device calls."""
     from types import SimpleNamespace
 
-    from thermo.runner import summarise
+    from thermo.diagnostics.summary import summarise
 
     one = variant_state(state, i)
     b = _info(one)
@@ -233,7 +250,7 @@ def run_one_by_one(case: Case, variants: Sequence[Mapping[str, Any]], *,
     (unbatched) compiled solver, one after the other, with the same stopping rule."""
     sim = sim or Simulation(case)
     s_cfg = case.data["solver"]
-    fn = _compiled_advance(sim.settings)
+    fn = compiled_advance(sim.settings)
     t_stop = jnp.asarray(_end_time(sim), sim.dtype)
     out = []
     for v in variants:

@@ -123,7 +123,7 @@ def run_one(n: int, steps: int, precision: str, repeat: int = 1,
     import jax
 
     from thermo.case import example_path, load_case
-    from thermo.solver.simulation import Simulation
+    from thermo.solver import Simulation
 
     path = example_path("cavity3d")
     p_tol = pressure_tolerance

@@ -246,9 +246,9 @@ def _pressure_solve_time(sim, prm, device, repeat: int = 2) -> dict:
     import jax
     import jax.numpy as jnp
     from thermo.kernels.poisson import solve_poisson
-    from thermo.solver.simulation import _tol
+    from thermo.solver.numerics import reachable_tolerance
     cfg = sim.settings
-    tol = _tol(cfg.p_tol, prm.levels[0].lapdiag)
+    tol = reachable_tolerance(cfg.pressure.tolerance, prm.levels[0].lapdiag)
     key = (tol, cfg.singular)
     if key not in _PSOLVES:
         _PSOLVES[key] = jax.jit(lambda levels, rhs: solve_poisson(
@@ -277,7 +277,8 @@ def measure(case, device, bandwidth: dict | None = None, pressure: bool = True,
     ``device``; return one result row."""
     import jax
     import jax.numpy as jnp
-    from thermo.solver.simulation import Simulation, _compiled_advance
+    from thermo.solver import Simulation
+    from thermo.solver.step import compiled_advance
 
     counter = CompileCounter()
     steps = case.data["solver"]["max_steps"]
@@ -293,7 +294,7 @@ def measure(case, device, bandwidth: dict | None = None, pressure: bool = True,
         if cached:
             compiled, lower_s, compile_s = _EXECUTABLES[key][0], 0.0, 0.0
         else:
-            fn = _compiled_advance(sim.settings)
+            fn = compiled_advance(sim.settings)
             t0 = time.perf_counter()
             lowered = fn.lower(prm, state, jnp.int32(steps), t_stop)
             lower_s = time.perf_counter() - t0
@@ -444,7 +445,7 @@ def run_batch_section(conf: dict, log) -> dict | None:
     if not bc:
         return None
     import jax
-    from thermo.solver.simulation import Simulation
+    from thermo.solver import Simulation
     from thermo.sweep import run_batch, run_one_by_one
     nv, steps = bc["variants"], bc["steps"]
     case = make_case("rack", bc["scale"], "float32", steps)
@@ -485,7 +486,7 @@ def thermo_devahldavis(n: int, ra: float) -> dict:
     float64, steady tolerance 1e-6) and the hot-wall Nusselt number
     ``mean_j (1 - T[j, 0]) / (h / 2)`` (the wall-gradient definition of the peers)."""
     from thermo.case import default_case_path, load_case
-    from thermo.solver.simulation import Simulation
+    from thermo.solver import Simulation
     alpha = (1.0 / (ra * 0.71)) ** 0.5
     case = load_case(default_case_path().parent / "devahldavis.toml", [
         f"domain.cells=[{n},{n},1]", f"domain.size=[1.0,1.0,{1.0 / n}]",

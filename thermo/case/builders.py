@@ -26,7 +26,7 @@ Impossible parameters raise `BuilderError` (a ValueError) naming the parameter
 and the accepted range.
 
 The ``*_case`` helpers return complete case dicts (see ``docs/case-format.md``) that
-`thermo.case.schema.case_from_dict` accepts.
+`thermo.case.case_from_dict` accepts.
 """
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
-"""Open a run's results in Python: ``thermo.io.load(path) -> Result``.
+"""Open a run's results in Python: ``thermo.load(path) -> Result``.
 
 ``path`` is a result file written by :func:`thermo.io.result.write_result`, or an
 output folder (then ``OUTDIR/result.vtkhdf``, or an older version's ``result.h5``). Fields come back as NumPy arrays in the
 solver's ``[i, j, k](, 3)`` layout: ``T`` (C), ``U`` (m/s), ``p`` (kinematic,
 m2/s2) and ``material`` (id, 0 the fluid)::
 
-    r = thermo.io.load("out/cavity3d")
+    r = thermo.load("out/cavity3d")
     x, y, z = r.coords                 # cell-centre coordinates (m)
     r.fields["T"][:, :, r.grid.cells[2] // 2]
     ds = r.to_xarray()                 # needs xarray

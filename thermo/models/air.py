@@ -29,16 +29,15 @@ values, never the compiled code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from thermo.kernels.stencils import face_average
 
 from thermo.case import THROUGHFLOW_KINDS, Case, CaseError
+from thermo.models.protocol import PartModel
 
 TRANSVERSE = 100.0  # drag across a directional porous part, relative to along it
 
@@ -346,177 +345,65 @@ def fan_rise(q, ap: AirParams):
     return jnp.where(s > 0, s * s * rise, 0.0)
 
 
-@partial(jax.jit, static_argnums=(3, 4, 5))
-def _intake_exhaust(ap: AirParams, u, t_pads, n: int, rho_cp: float, h: tuple):
-    """Intake and exhaust mean temperatures (C) per throughflow part, in one compiled
-    call (op by op, each operation would compile for every new grid)."""
-    from thermo.kernels.energy import van_leer_faces
-
-    flux = upwind_intake([u[a] * van_leer_faces(t_pads[a], u[a], a) for a in range(3)], t_pads, u, ap)
-    t_in, t_out, _ = throughflow_exchange(flux, ap, n, rho_cp, h)
-    return t_in, t_out
+# ------------------------------------------------------------------ part models
 
 
-def throughflow_report(air: AirModel, ap: AirParams, T, u, p, t_pads, rho: float, rho_cp: float,
-                       h) -> list[dict]:
-    """Per throughflow part, at the current state: flow (m3/s), intake mean and max
-    temperature (C; the max over the fluid cells facing the intake), exhaust
-    temperature (C) and the heat it gives the air (W, negative for a CRAH)."""
-    if not air.throughflow:
-        return []
-    t_in, t_out = (np.asarray(x) for x in _intake_exhaust(ap, u, t_pads, air.n_throughflow,
-                                                          float(rho_cp), tuple(h)))
-    flows = np.asarray(ap.tf_flow)
-    Tf = np.asarray(T).ravel()
-    pf = np.asarray(p).ravel() * rho
-    out = []
-    for k, t in enumerate(air.throughflow):
-        q = float(flows[k])
-        cells = Tf[t["intake_cells"]]
-        out.append({"name": t["name"], "kind": t["kind"], "volume_flow_m3_s": q,
-                    "power_w": t["power"], "intake_mean_c": float(t_in[k]) if q > 0 else None,
-                    "intake_max_c": float(cells.max()), "exhaust_mean_c": float(t_out[k]),
-                    # the air in the fluid cells the exhaust blows into: a measurement
-                    "exhaust_air_c": float(Tf[t["exhaust_cells"]].mean()),
-                    "intake_air_c": float(cells.mean()),
-                    "heat_w": rho_cp * q * float(t_out[k] - t_in[k]) if q > 0 else 0.0,
-                    # static pressure rise (Pa) from the intake side to the exhaust side
-                    "pressure_rise_pa": float(pf[t["exhaust_cells"]].mean() - pf[t["intake_cells"]].mean())})
-    return out
+@dataclass(frozen=True)
+class Throughflow(PartModel):
+    """Servers, fixed-flow fans and CRAHs: ``n`` boxes that take air in at their
+    intake, give it back at their exhaust with their heat, and own their cells'
+    temperature (the exhaust temperature)."""
+
+    n: int
+    key = "air"
+
+    def fixed_velocity(self, p, c: int):
+        return throughflow_velocity(p, c, self.n)
+
+    def outside_fluid(self, p):
+        # air enters a server's cells and leaves by its exhaust: not the fluid's
+        return p.tf_cell >= 0
+
+    def advective_fluxes(self, flux, pads, u, p, cfg):
+        # the exhaust faces carry the exhaust temperature
+        flux = upwind_intake(flux, pads, u, p)
+        _, t_out, flux = throughflow_exchange(flux, p, self.n, cfg.rho_cp, cfg.h)
+        return flux, t_out
+
+    def finish_temperature(self, T, p, t_out):
+        cell = p.tf_cell
+        return jnp.where(cell >= 0, t_out[jnp.maximum(cell, 0)], T)
 
 
-@partial(jax.jit, static_argnums=2)
-def _temperature_pads(T, ghosts, periodic: tuple):
-    from thermo.kernels.stencils import pad
+@dataclass(frozen=True)
+class CurveFans(PartModel):
+    """``n`` fans given by a curve: a pressure rise at the flow each fan now passes."""
 
-    return [pad(T, a, *(ghosts[a] or (None, None)), normal=False, periodic=periodic[a])
-            for a in range(3)]
+    n: int
+    key = "air"
 
-
-FAN_EFFICIENCY = 0.5  # fan-and-motor efficiency of the cooling-power estimate
-
-
-def summary(sim, state) -> dict:
-    """summary.json sections for the air-side parts: ``servers`` (inlet temperatures,
-    ASHRAE class), ``air`` (RCI, RTI, SHI, flows, fan power), ``cooling_units`` and
-    ``fans``; and ``heat_w``, what the parts add to the air (W; CRAHs negative) for the
-    energy balance. Empty dict without such parts."""
-    from thermo.diagnostics import metrics
-
-    air = sim.air
-    if not air.throughflow and not air.fans:
-        return {}
-    fl = sim.case.fluid
-    cfg, prm = sim.settings, sim.params
-    pads = _temperature_pads(state.T, prm.t_ghosts, cfg.periodic)
-    rows = throughflow_report(air, prm.air, state.T, state.u, state.p, pads, fl.density,
-                              cfg.rho_cp, cfg.h)
-    # the energy balance's terms: heat given to the air by servers, taken by CRAHs
-    out: dict = {"heat_terms_w": [sum(r["heat_w"] for r in rows if r["heat_w"] > 0),
-                                  sum(r["heat_w"] for r in rows if r["heat_w"] < 0)]}
-    servers = [r for r in rows if r["kind"] == "server"]
-    crahs = [r for r in rows if r["kind"] == "crah"]
-    fan_power = 0.0
-    if crahs:
-        out["cooling_units"] = {r["name"]: {
-            "volume_flow_m3_s": r["volume_flow_m3_s"], "return_c": r["intake_mean_c"],
-            "return_max_c": r["intake_max_c"], "supply_c": r["exhaust_mean_c"],
-            "heat_removed_w": 0.0 - r["heat_w"], "pressure_rise_pa": r["pressure_rise_pa"]}
-            for r in crahs}
-    fans = {}
-    for r in rows:
-        if r["kind"] == "fan":
-            fans[r["name"]] = {"volume_flow_m3_s": r["volume_flow_m3_s"],
-                               "pressure_rise_pa": r["pressure_rise_pa"]}
-    if air.fans:
-        q = np.asarray(fan_flows(state.u, prm.air, air.n_fans))
-        rise = np.asarray(fan_rise(jnp.asarray(q), prm.air)) * fl.density
-        for k, f in enumerate(air.fans):
-            fans[f["name"]] = {"volume_flow_m3_s": float(q[k]), "pressure_rise_pa": float(rise[k])}
-    if fans:
-        out["fans"] = fans
-    # every part that moves air does work against the room's resistance: fans, CRAH
-    # fans, and the servers' own fans (their inside resistance is not modelled)
-    movers = list(fans.values()) + [r for r in rows if r["kind"] in ("server", "crah")]
-    for r in movers:
-        fan_power += metrics.fan_power(max(r["volume_flow_m3_s"], 0.0),
-                                       max(r["pressure_rise_pa"], 0.0), FAN_EFFICIENCY)
-    if servers:
-        table = [{"name": r["name"], "power_w": r["power_w"], "volume_flow_m3_s": r["volume_flow_m3_s"],
-                  "inlet_mean_c": r["intake_mean_c"], "inlet_max_c": r["intake_max_c"],
-                  "exhaust_mean_c": r["exhaust_mean_c"]} for r in servers]
-        supply = crahs[0]["exhaust_mean_c"] if crahs else None
-        ret = crahs[0]["intake_mean_c"] if crahs else None
-        m = metrics.server_metrics(table, t_supply=supply, t_return=ret)
-        for r in servers:
-            s = m["servers"][r["name"]] if isinstance(m["servers"], dict) else None
-            q = r["volume_flow_m3_s"]
-            if s is not None:
-                s["expected_delta_t_k"] = (r["power_w"] / (cfg.rho_cp * q)) if q > 0 else None
-                # rise measured in the air: the cells behind the exhaust against those
-                # in front of the intake (mixing with neighbours blurs it slightly)
-                s["measured_delta_t_k"] = r["exhaust_air_c"] - r["intake_air_c"]
-        out["servers"] = m.pop("servers")
-        out["air"] = m
-    out.setdefault("air", {})
-    out["air"]["fan_power_w"] = fan_power  # W, against the resolved room only
-    out["air"]["fan_efficiency"] = FAN_EFFICIENCY
-    return out
+    def force(self, u, p):
+        q = fan_flows(u, p, self.n)
+        return tuple(fan_force(q, p, c) for c in range(3))
 
 
-INLET_LIMITS_C = (27.0, 32.0)  # ASHRAE A1: top of the recommended and of the allowable range
+@dataclass(frozen=True)
+class Porous(PartModel):
+    """Porous parts: Darcy-Forchheimer drag with ``|u|`` lagged, implicit in u."""
+
+    key = "air"
+
+    def drag(self, u, p, c: int):
+        return porous_drag(u, p, c)
 
 
-class InletMonitor:
-    """Records each server's hottest inlet temperature at every device call of a
-    transient run, and reports when the first server inlet crossed 27 C and 32 C."""
-
-    def __init__(self, sim) -> None:
-        self.sim = sim
-        self.servers = [t for t in sim.air.throughflow if t["kind"] == "server"]
-        self.on = bool(self.servers) and sim.case.data["solver"]["mode"] == "transient"
-        self.times: list[float] = []
-        self.values: list[list[float]] = []
-
-    def __call__(self, state) -> None:
-        if not self.on:
-            return
-        t = float(state.t)
-        if self.times and t <= self.times[-1]:
-            return
-        T = np.asarray(state.T).ravel()
-        self.times.append(t)
-        self.values.append([float(T[s["intake_cells"]].max()) for s in self.servers])
-
-    def export(self) -> dict:
-        """The records so far, for a checkpoint: ``time_s`` (n,) and ``inlet_max_c``
-        (n, one column per monitored part)."""
-        values = np.asarray(self.values, dtype=np.float64).reshape(len(self.times), len(self.servers))
-        return {"time_s": np.asarray(self.times, dtype=np.float64), "inlet_max_c": values}
-
-    def restore(self, records: dict) -> None:
-        """Continue from :meth:`export`'s records (a run resumed from a checkpoint)."""
-        values = np.asarray(records["inlet_max_c"], dtype=np.float64)
-        if values.shape != (len(records["time_s"]), len(self.servers)):
-            raise ValueError(f"records of shape {values.shape} for {len(self.servers)} parts")
-        self.times = [float(t) for t in records["time_s"]]
-        self.values = [[float(x) for x in row] for row in values]
-
-    def summary(self) -> dict:
-        """``{"inlet_history": ..., "inlet_crossings_s": {"27": t or None, ...}}``, or {}."""
-        from thermo.diagnostics import metrics
-
-        if not self.on or len(self.times) < 2:
-            return {}
-        v = np.asarray(self.values)
-        crossings = {f"{lim:g}": metrics.first_crossing(self.times, v, lim) for lim in INLET_LIMITS_C}
-        first = {}
-        for lim in INLET_LIMITS_C:
-            hits = [(metrics.first_crossing(self.times, v[:, k], lim), s["name"])
-                    for k, s in enumerate(self.servers)]
-            hits = [h for h in hits if h[0] is not None]
-            first[f"{lim:g}"] = min(hits)[1] if hits else None
-        return {"inlet_crossings_s": crossings, "inlet_crossing_servers": first,
-                "inlet_history": {"time_s": self.times,
-                                  "servers": [s["name"] for s in self.servers],
-                                  "inlet_max_c": v.T.tolist()}}
+def part_models(air: AirModel) -> tuple[PartModel, ...]:
+    """The air-side part models a case needs (none without such parts)."""
+    out: list[PartModel] = []
+    if air.n_throughflow:
+        out.append(Throughflow(air.n_throughflow))
+    if air.n_fans:
+        out.append(CurveFans(air.n_fans))
+    if air.porous:
+        out.append(Porous())
+    return tuple(out)

@@ -42,7 +42,7 @@ import numpy as np
 
 from thermo.models.air import fan_flows, idelchik_loss
 from thermo.case import case_from_dict
-from thermo.solver.simulation import Simulation
+from thermo.solver import Simulation
 from thermo.validation.rows import row
 
 SLIP_SIDES = [{"name": f, "face": f, "flow": "slip"} for f in ("y-", "y+", "z-", "z+")]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from thermo.case import case_from_dict
-from thermo.solver.simulation import Simulation
+from thermo.solver import Simulation
 from thermo.validation.rows import row
 
 
@@ -35,7 +35,7 @@ def composite_wall_case(cells_per_mm: int = 5) -> dict:
 
 def validate_composite_wall(full: bool = False) -> list[dict]:
     from thermo.case.materials import LIBRARY
-    from thermo.runner import summarise
+    from thermo.diagnostics.summary import summarise
 
     case = case_from_dict(composite_wall_case())
     sim = Simulation(case)
@@ -81,7 +81,7 @@ def heated_block_case(n: int = 8) -> dict:
 
 
 def validate_heated_block(full: bool = False) -> list[dict]:
-    from thermo.runner import summarise
+    from thermo.diagnostics.summary import summarise
 
     sim = Simulation(case_from_dict(heated_block_case(16 if full else 8)))
     state, info = sim.run()
@@ -152,7 +152,7 @@ def conjugate_case(n: int) -> dict:
 
 
 def conjugate_block_max(n: int) -> tuple[float, dict]:
-    from thermo.runner import summarise
+    from thermo.diagnostics.summary import summarise
 
     sim = Simulation(case_from_dict(conjugate_case(n)))
     state, info = sim.run()

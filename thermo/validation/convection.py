@@ -8,7 +8,7 @@ import pathlib
 import numpy as np
 
 from thermo.case import case_from_dict
-from thermo.solver.simulation import Simulation
+from thermo.solver import Simulation
 from thermo.validation.rows import row
 
 
@@ -22,7 +22,7 @@ def devahldavis_nusselt(ra: float, n: int) -> tuple[float, dict]:
     """Mean hot-wall Nusselt number of the bundled ``devahldavis.toml`` case at ``ra``
     on an n x n grid, from the hot boundary's ``heat_w``; and the run's summary."""
     from thermo.case import load_case
-    from thermo.runner import summarise
+    from thermo.diagnostics.summary import summarise
 
     alpha = (1.0 / (ra * 0.71)) ** 0.5
     path = pathlib.Path(__file__).parent.parent / "cases" / "devahldavis.toml"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from thermo.case import case_from_dict
-from thermo.solver.simulation import Simulation
+from thermo.solver import Simulation
 from thermo.validation.rows import REFERENCE, row
 
 

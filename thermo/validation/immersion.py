@@ -40,7 +40,7 @@ correlation, which is within the scatter of the data Churchill & Chu fitted;
 from __future__ import annotations
 
 from thermo.case import case_from_dict
-from thermo.solver.simulation import Simulation
+from thermo.solver import Simulation
 from thermo.validation.rows import row
 
 PRANDTL = 100.0
@@ -88,7 +88,7 @@ def plate_case(ra: float, n: int, pr: float = PRANDTL, width: float = WIDTH,
 
 def plate_nusselt(ra: float, n: int, **kw) -> tuple[float, dict]:
     """Mean Nu of the plate from its boundary heat flow, and the run's summary."""
-    from thermo.runner import summarise
+    from thermo.diagnostics.summary import summarise
 
     d = plate_case(ra, n, **kw)
     sim = Simulation(case_from_dict(d))

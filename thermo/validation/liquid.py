@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from thermo.case import case_from_dict
-from thermo.solver.simulation import Simulation
+from thermo.solver import Simulation
 from thermo.validation.rows import row
 
 WATER_25 = {"name": "water-25", "density": 997.05, "specific_heat": 4181.4,
@@ -114,7 +114,7 @@ def solid_heat_to_fluid(sim, T: np.ndarray, group: np.ndarray) -> float:
 
 def validate_loop(full: bool = False) -> list[dict]:
     from thermo.case.materials import LIBRARY
-    from thermo.runner import summarise
+    from thermo.diagnostics.summary import summarise
 
     rows = []
     d = stack_case()
@@ -260,7 +260,7 @@ def compact_slot_case(htc: float, length: float, height: float, wall: float, dep
 def slot_results(n: int = 16) -> dict:
     """Resolved slot channel, Graetz reference and compact model: outlet
     temperatures (C) and mean Nusselt numbers."""
-    from thermo.runner import summarise
+    from thermo.diagnostics.summary import summarise
 
     d = slot_case(n)
     length, depth = d["domain"]["size"][0], d["domain"]["size"][2]

@@ -45,7 +45,7 @@ import math
 import numpy as np
 
 from thermo.case import case_from_dict
-from thermo.solver.simulation import Simulation
+from thermo.solver import Simulation
 from thermo.kernels.turbulence import CHEN_XU, KAPPA, LOG_LAW_B, MIXING_CAP, VAN_DRIEST_A
 from thermo.validation.rows import row
 

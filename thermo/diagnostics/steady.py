@@ -1,0 +1,102 @@
+"""Convergence by monitors: a steady run whose flow never stops moving settles
+when its monitored temperatures and heat balance are flat over a window."""
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+
+from thermo.diagnostics.summary import SMALLEST_HEAT_W, summarise
+from thermo.solver import Simulation, State
+
+NET_HEAT_FRACTION = 1e-3  # settled: the window's mean net heat below this of the largest term
+
+
+class SteadyMonitor:
+    """Convergence by monitors for steady runs whose flow never stops moving (jets,
+    plumes): a statistically steady state. After each device call it records the
+    heat balance and the monitored temperatures (server inlets, cooling-unit
+    returns, part maxima, the hottest fluid). Settled when the mean of every
+    monitor over the last ``solver.monitor_window`` seconds differs from its mean
+    over the window before by at most ``solver.monitor_tolerance`` K, and the mean
+    net heat over the last window is below 1e-3 of the largest heat term. Off when
+    the window is 0 or the run is transient."""
+
+    def __init__(self, sim: Simulation) -> None:
+        s = sim.case.data["solver"]
+        self.sim = sim
+        self.window, self.tol = s["monitor_window"], s["monitor_tolerance"]
+        self.on = s["mode"] == "steady" and self.window > 0 and sim.settings.energy
+        self.records: list[tuple[float, float, float, dict]] = []
+        self.result: dict = {}
+        self.settled = False
+
+    @staticmethod
+    def _monitors(s: dict) -> dict[str, float]:
+        vals = {f"{k} inlet max": v["inlet_max_c"] for k, v in s.get("servers", {}).items()}
+        vals.update({f"{k} return": v["return_c"] for k, v in s.get("cooling_units", {}).items()
+                     if v["return_c"] is not None})
+        vals.update({f"{k} max": v["max_temperature_c"] for k, v in s["parts"].items()
+                     if np.isfinite(v["max_temperature_c"])})
+        vals["fluid max"] = s["fluid"]["max_temperature_c"]
+        return vals
+
+    def __call__(self, state: State, wall: float | None = None) -> bool:
+        if not self.on:
+            return False
+        info = SimpleNamespace(status="running", steps=int(state.step), simulated_time=float(state.t),
+                               wall_time=0.0, compile_time=0.0, res_mom=0.0, res_div=0.0,
+                               res_energy=0.0, pressure_iterations=0.0, energy_iterations=0.0,
+                               viscous_iterations=0.0)
+        s = summarise(self.sim, state, info)
+        t = float(state.t)
+        self.records.append((t, s["net_heat_w"], s["largest_heat_term_w"], self._monitors(s)))
+        if self.records[0][0] > t - 2.0 * self.window:
+            return False
+        last = [r for r in self.records if r[0] > t - self.window]
+        before = [r for r in self.records if t - 2.0 * self.window < r[0] <= t - self.window]
+        if len(last) < 3 or len(before) < 3:
+            return False
+        names = list(last[-1][3])
+        mean = lambda rs, k: float(np.mean([r[3][k] for r in rs]))
+        means = {k: mean(last, k) for k in names}
+        change = max(abs(means[k] - mean(before, k)) for k in names)
+        net = float(np.mean([r[1] for r in last]))
+        scale = float(np.max([r[2] for r in last]))
+        self.settled = change <= self.tol and abs(net) <= NET_HEAT_FRACTION * scale
+        self.result = {"monitors": {
+            "window_s": self.window, "records": len(last), "change_k": change,
+            "tolerance_k": self.tol, "means_c": means,
+            "spread_k": float(max(np.ptp([r[3][k] for r in last]) for k in names)),
+            "net_heat_mean_w": net, "energy_imbalance_mean": abs(net) / max(scale, SMALLEST_HEAT_W)}}
+        return self.settled
+
+    def export(self) -> dict:
+        """The records so far, for a checkpoint: times, net heat and largest heat term
+        as arrays, the monitored temperatures as JSON (one object per record)."""
+        return {"time_s": np.asarray([r[0] for r in self.records], dtype=np.float64),
+                "net_heat_w": np.asarray([r[1] for r in self.records], dtype=np.float64),
+                "largest_heat_term_w": np.asarray([r[2] for r in self.records], dtype=np.float64),
+                "monitors_json": json.dumps([r[3] for r in self.records])}
+
+    def restore(self, records: dict) -> None:
+        """Continue from :meth:`export`'s records (a run resumed from a checkpoint)."""
+        values = json.loads(records["monitors_json"])
+        self.records = [(float(t), float(n), float(s), {k: float(x) for k, x in v.items()})
+                        for t, n, s, v in zip(records["time_s"], records["net_heat_w"],
+                                              records["largest_heat_term_w"], values)]
+
+    def summary(self, summary: dict) -> dict:
+        """The ``monitors`` section; a run settled by monitors reports the window-mean
+        energy imbalance as ``energy_imbalance`` (the value at the last instant, which
+        includes the heat the moving flow stores and gives back, as
+        ``energy_imbalance_instantaneous``)."""
+        out = dict(self.result)
+        if self.settled:
+            out["convergence"] = "monitors"
+            out["energy_imbalance_instantaneous"] = summary["energy_imbalance"]
+            out["energy_imbalance"] = self.result["monitors"]["energy_imbalance_mean"]
+        elif summary.get("status") == "converged":
+            out["convergence"] = "residuals"
+        return out

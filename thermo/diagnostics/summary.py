@@ -1,0 +1,153 @@
+"""The ``summary.json`` numbers of a run: boundary heat and mass flows, the energy
+balance, parts, fluid extremes, and the part models' own sections."""
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import numpy as np
+
+from thermo.devices import describe
+from thermo.grid.boundaries import FACES
+from thermo.kernels.energy import van_leer_faces
+from thermo.kernels.stencils import pad, shift
+from thermo.diagnostics.air import air_summary
+from thermo.diagnostics.coldplates import plates_summary
+from thermo.models.liquid import coolant_flow
+from thermo.solver import Simulation, State
+
+SMALLEST_HEAT_W = 1e-300  # the balance's scale when every heat term is zero
+
+
+def summarise(sim: Simulation, state: State, info) -> dict:
+    """The contract's ``summary.json`` numbers for a finished run."""
+    d = sim.case.data
+    grid = sim.grid
+    fields = sim.cell_fields(state)
+    T, U = fields["T"], fields["U"]
+    geo = sim.model.geometry
+    fluid = geo.fluid
+    bounds = {}
+    fc = sim.model.faces
+    th = sim.thermal
+    heat = boundary_heat(sim, state)
+    rho = cell_density(sim)
+    for i, b in enumerate(d["boundaries"]):
+        a, side = FACES[b["face"]]
+        n = grid.cells[a]
+        un = np.asarray(shift(state.u[a], a, 0 if side == 0 else n, 1)).squeeze(a)
+        tn = np.take(T, 0 if side == 0 else n - 1, axis=a)
+        owned = fc.owner[(a, side)] == i
+        area = np.prod([grid.spacing[t] for t in range(3) if t != a])
+        inflow = (1.0 if side == 0 else -1.0) * un
+        fixed = th.conductance[a].take([0 if side == 0 else n], axis=a).squeeze(a) > 0
+        face_t = np.where(fixed, th.boundary_value[a][side].squeeze(a), tn)
+        bounds[b["name"]] = {
+            "heat_w": float(heat[(a, side)][owned].sum()) if owned.any() else 0.0,
+            "mass_flow_kg_s": float(np.sum((np.take(rho, 0 if side == 0 else n - 1, axis=a)
+                                            * inflow)[owned]) * area),
+            "mean_temperature_c": float(face_t[owned].mean()) if owned.any() else float("nan"),
+        }
+    sources = float(th.power.sum() * grid.cell_volume)
+    default_heat = sum(float(heat[k][fc.owner[k] < 0].sum()) for k in heat)
+    terms = [v["heat_w"] for v in bounds.values()] + [sources, default_heat]
+    air = air_summary(sim, state)  # {} without servers, fans or CRAHs
+    if air:
+        # servers' heat reaches the air through their exhaust, CRAHs take it out
+        terms += air.pop("heat_terms_w")
+        sources += sum(t["power"] for t in sim.air.throughflow if t["kind"] == "server")
+    liquid = plates_summary(sim, state, air_w=sources - sum(terms))  # {} without cold plates
+    terms += [-liquid["liquid"]["heat_w"]] if liquid else []  # the coolant's heat leaves the domain
+    scale = max(max(abs(x) for x in terms), SMALLEST_HEAT_W)
+    imbalance = abs(sum(terms)) / scale
+    parts = {}
+    for i, inst in enumerate(geo.instances):
+        m = geo.owner == i
+        parts[inst["name"]] = {
+            "power_w": inst["power"],
+            "material": inst["material"],
+            "cells": int(m.sum()),
+            "volume_m3": float(m.sum() * grid.cell_volume),
+            "max_temperature_c": float(T[m].max()) if m.any() else float("nan"),
+            "mean_temperature_c": float(T[m].mean()) if m.any() else float("nan"),
+        }
+    speed = np.linalg.norm(U, axis=-1)
+    return {
+        "case": sim.case.name,
+        "converged": info.status in ("converged", "finished"),
+        "status": info.status,
+        "steps": info.steps,
+        "simulated_time_s": info.simulated_time,
+        "wall_time_s": info.wall_time,
+        "compile_time_s": info.compile_time,
+        "cells": grid.ncells,
+        "backend": sim.device.platform,  # the platform the run used (solver.backend)
+        "device": describe(sim.device),
+        "precision": d["solver"]["precision"],
+        "heat_sources_w": sources,
+        "energy_imbalance": imbalance if sim.settings.energy else 0.0,
+        # W: what the fields store per second now (sources + boundary heat), and the
+        # largest term, the balance's scale
+        "net_heat_w": float(sum(terms)) if sim.settings.energy else 0.0,
+        "largest_heat_term_w": float(scale) if sim.settings.energy else 0.0,
+        "residuals": {"momentum": info.res_mom, "continuity": info.res_div,
+                      "energy": info.res_energy},
+        "pressure_iterations_per_step": info.pressure_iterations,
+        "energy_iterations_per_step": info.energy_iterations,
+        "viscous_iterations_per_step": info.viscous_iterations,
+        "boundaries": bounds,
+        "parts": parts,
+        "fluid": {
+            "max_temperature_c": float(T[fluid].max()) if fluid.any() else float("nan"),
+            "min_temperature_c": float(T[fluid].min()) if fluid.any() else float("nan"),
+            "max_speed_m_s": float(speed[fluid].max()) if fluid.any() else 0.0,
+        },
+    } | liquid | air | coolant_flow(sim, state)  # {} without an inlet
+
+
+def cell_density(sim: Simulation) -> np.ndarray:
+    """Density (kg/m3) of each cell's fluid: a fluid part's own material, the case's
+    fluid elsewhere (solids included: no flow crosses their faces)."""
+    geo = sim.model.geometry
+    mats = [sim.case.fluid] + [sim.case.material(n) for n in geo.materials[1:]]
+    rho = np.array([m.density for m in mats])[geo.material_id]
+    return np.where(geo.fluid, rho, sim.case.fluid.density)
+
+
+@partial(jax.jit, static_argnums=3)
+def boundary_face_values(T, u_a, ghosts, a: int):
+    # one compiled call: op by op, each operation would compile for every new grid
+    return van_leer_faces(pad(T, a, *ghosts, normal=False, periodic=False), u_a, a)
+
+
+def boundary_heat(sim: Simulation, state: State) -> dict:
+    """Heat flow (W) into the domain through each boundary face cell, keyed by
+    ``(axis, side)``: conduction through fixed-temperature and convective faces,
+    imposed fluxes, and advection (rho cp u T, T in C) through open faces."""
+    grid, th, cfg = sim.grid, sim.thermal, sim.settings
+    T = np.asarray(state.T)
+    # rho cp of the fluid that crosses each boundary face: the boundary cell's own
+    capacity = np.where(sim.model.geometry.fluid, th.capacity, th.fluid_capacity)
+    out = {}
+    for a in range(3):
+        if cfg.periodic[a]:
+            for side in (0, 1):
+                out[(a, side)] = np.zeros(np.take(T, 0, axis=a).shape)
+            continue
+        n, h = grid.cells[a], grid.spacing[a]
+        area = np.prod([grid.spacing[t] for t in range(3) if t != a])
+        ghosts = tuple(tuple(np.asarray(x) for x in g) for g in th.ghosts[a])
+        faces_t = np.asarray(boundary_face_values(state.T, state.u[a], ghosts, a))
+        u = np.asarray(state.u[a])
+        for side in (0, 1):
+            idx = 0 if side == 0 else n
+            cell = np.take(T, 0 if side == 0 else n - 1, axis=a)
+            coef = th.conductance[a].take([idx], axis=a).squeeze(a)
+            value = th.boundary_value[a][side].squeeze(a)
+            flux = th.boundary_flux[a][side].squeeze(a)
+            sign = 1.0 if side == 0 else -1.0
+            conduction = coef * 2.0 * (value - cell) / h + flux
+            rho_cp = np.take(capacity, 0 if side == 0 else n - 1, axis=a)
+            advection = sign * rho_cp * np.take(u, idx, axis=a) * np.take(faces_t, idx, axis=a)
+            out[(a, side)] = (conduction + advection) * area
+    return out

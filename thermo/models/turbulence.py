@@ -1,0 +1,81 @@
+"""Turbulence closures: small hashable objects the compiled step calls.
+
+Each closure holds its constants and answers two questions: which arrays it
+needs on the device (built once on the host) and the eddy viscosity ``nu_t``
+(m2/s) per cell from the velocity at the step's start. ``physics.turbulence``
+names one of :data:`CLOSURES`; ``"none"`` gives no closure (``None``). The step
+never compares names: it calls the object, and a new closure is a new class here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from thermo.kernels import turbulence as turb
+
+PRANDTL_TURBULENT = 0.85  # eddy diffusivity of heat: alpha_t = nu_t / Pr_t
+
+
+@dataclass(frozen=True)
+class Smagorinsky:
+    """Smagorinsky's LES model with van Driest damping near walls:
+    ``nu_t = (cs delta)^2 |S|``, ``delta`` the filter width (m)."""
+
+    cs: float = turb.SMAGORINSKY_CS
+    delta: float = 0.0
+
+    def eddy_viscosity(self, u, nu_mol, prm, cfg):
+        strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
+        return turb.smagorinsky(strain, self.delta, prm.wall_dist, nu_mol, self.cs)
+
+    def host_params(self, dist: np.ndarray, fluid: np.ndarray, physics: dict) -> dict:
+        return {}
+
+
+@dataclass(frozen=True)
+class MixingLength:
+    """Prandtl's mixing length with van Driest damping, capped at a fraction of the
+    layer thickness (``physics.mixing_length_cap``, m, or ``MIXING_CAP`` times the
+    largest wall distance in the fluid)."""
+
+    def eddy_viscosity(self, u, nu_mol, prm, cfg):
+        strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
+        return turb.mixing_length(u, strain, prm.wall_dist, nu_mol, prm.mixing_cap)
+
+    def host_params(self, dist: np.ndarray, fluid: np.ndarray, physics: dict) -> dict:
+        # lambda L, L the largest wall distance in the fluid (a channel's half-height)
+        # unless physics.mixing_length_cap gives the cap
+        cap = physics.get("mixing_length_cap")
+        if cap is None:
+            cap = turb.MIXING_CAP * float(dist[fluid].max()) if fluid.any() else 0.0
+        return {"mixing_cap": cap}
+
+
+@dataclass(frozen=True)
+class ZeroEquation:
+    """Chen & Xu's (1998) zero-equation model for rooms: ``nu_t = 0.03874 |V| l``."""
+
+    def eddy_viscosity(self, u, nu_mol, prm, cfg):
+        return turb.chen_xu(u, prm.wall_dist)
+
+    def host_params(self, dist: np.ndarray, fluid: np.ndarray, physics: dict) -> dict:
+        return {}
+
+
+Closure = Smagorinsky | MixingLength | ZeroEquation
+CLOSURES: dict[str, Callable[..., Closure]] = {
+    "smagorinsky": lambda physics, delta: Smagorinsky(
+        float(physics.get("smagorinsky_constant", turb.SMAGORINSKY_CS)), delta),
+    "mixing-length": lambda physics, delta: MixingLength(),
+    "zero-equation": lambda physics, delta: ZeroEquation(),
+}
+
+
+def closure_for(physics: dict, spacing, active) -> Closure | None:
+    """The closure ``physics.turbulence`` names (None for "none")."""
+    name = physics.get("turbulence", "none")
+    if name == "none":
+        return None
+    return CLOSURES[name](physics, turb.filter_width(spacing, active))

@@ -1,0 +1,76 @@
+"""The energy equation's step: bounded advection (explicit), conduction (implicit,
+weight ``theta``), the closure's eddy heat flux and the part models' exchanges."""
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from thermo.kernels.energy import van_leer_faces
+from thermo.kernels.multigrid import with_shift
+from thermo.kernels.poisson import solve_spd
+from thermo.kernels.stencils import along, halo_with_ghosts, laplacian, shift
+from thermo.models.turbulence import PRANDTL_TURBULENT
+from thermo.solver.numerics import reachable_tolerance
+from thermo.solver.state import Params, Settings
+
+
+def eddy_conduction(T, nut, rho_cp, prm: Params, cfg: Settings):
+    """Turbulent heat flux divergence ``div(rho cp nu_t / Pr_t grad T)`` (W/m3),
+    explicit, between fluid cells only: the eddies mix heat as they mix momentum
+    (no flux through walls, where nu_t vanishes)."""
+    k_cell = rho_cp * nut / PRANDTL_TURBULENT
+    coeffs = []
+    for a in range(3):
+        n = T.shape[a]
+        if not cfg.active[a] or n < 2:
+            coeffs.append(jnp.zeros(tuple(m + (1 if b == a else 0) for b, m in enumerate(T.shape)),
+                                    T.dtype))
+            continue
+        lo, hi = shift(k_cell, a, 0, n - 1), shift(k_cell, a, 1, n - 1)
+        wet = shift(prm.fluid, a, 0, n - 1) * shift(prm.fluid, a, 1, n - 1)
+        inner = 0.5 * (lo + hi) * wet
+        if cfg.periodic[a]:
+            end = 0.5 * (shift(k_cell, a, 0, 1) + shift(k_cell, a, n - 1, 1)) * \
+                shift(prm.fluid, a, 0, 1) * shift(prm.fluid, a, n - 1, 1)
+        else:
+            end = jnp.zeros_like(shift(k_cell, a, 0, 1))  # adiabatic to the eddies
+        coeffs.append(jnp.concatenate([end, inner, end], axis=a))
+    return laplacian(T, tuple(coeffs), cfg.h, cfg.periodic)
+
+
+def energy_step(T, u, dt, prm: Params, cfg: Settings, nut=None):
+    """Temperature after one step: van Leer advection (explicit) and conduction
+    (implicit, weight ``theta``), solved for the increment by multigrid-PCG. Part
+    models may set advective face fluxes, exchange heat implicitly and own cells'
+    temperatures."""
+    every = (True, True, True)
+    q = halo_with_ghosts(T, prm.t_ghosts, -1, cfg.periodic, every, 2)
+    pads = [along(q, a, T.shape, every, 2) for a in range(3)]
+    # several fluids: each cell's own rho cp (exact: no flow crosses between fluids)
+    rho_cp = cfg.rho_cp if prm.rho_cp_cell is None else prm.rho_cp_cell
+    flux = [u[a] * van_leer_faces(pads[a], u[a], a) for a in range(3)]
+    carries = []
+    for model in cfg.parts:
+        flux, carry = model.advective_fluxes(flux, pads, u, prm.parts[model.key], cfg)
+        carries.append(carry)
+    adv = rho_cp * sum((shift(flux[a], a, 1, T.shape[a]) - shift(flux[a], a, 0, T.shape[a]))
+                       / cfg.h[a] for a in range(3))
+    explicit = laplacian(T, prm.t_levels[0].coeffs, cfg.h, cfg.periodic) + prm.t_source - adv
+    if nut is not None:
+        explicit = explicit + eddy_conduction(T, nut, rho_cp, prm, cfg)
+    cap = prm.capacity / (cfg.theta * dt)
+    for model in cfg.parts:
+        # heat G (Tc - T) into the model's cells, implicit in T (fully, whatever
+        # theta), with Tc from T at the step's start
+        exchange = model.heat_exchange(T, prm.parts[model.key])
+        if exchange is not None:
+            g, g_tc = exchange
+            explicit = explicit + g_tc - g * T
+            cap = cap + g / cfg.theta
+    levels = with_shift(prm.t_levels, cap)
+    dT, info = solve_spd(levels, explicit / cfg.theta, jnp.zeros_like(T),
+                         tol=reachable_tolerance(cfg.conduction.tolerance, T),
+                         max_iter=cfg.conduction.max_iterations)
+    T_new = T + dT
+    for model, carry in zip(cfg.parts, carries):
+        T_new = model.finish_temperature(T_new, prm.parts[model.key], carry)
+    return T_new, info

@@ -1,0 +1,128 @@
+"""The momentum equation's terms on the MAC grid: the viscous Laplacian, the
+explicit tendencies (advection, body force, buoyancy) and the implicit viscous
+solve for the velocity increment."""
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from thermo.kernels.advection import momentum_flux_divergence
+from thermo.kernels.krylov import pcg
+from thermo.kernels.stencils import along, face_average, halo_with_ghosts, shift
+from thermo.solver.numerics import reachable_tolerance
+from thermo.solver.state import Params, Settings
+
+
+def vector_laplacian(u, ghosts, wall_nb, cfg: Settings, nu=None):
+    """Laplacian (1/m2 times velocity) of each face-velocity component, with the
+    boundary ghosts ``ghosts[c][a]`` and mirrored no-slip ghosts at solids.
+
+    With ``nu`` (from :func:`thermo.solver.viscosity.face_viscosity`) the divergence
+    form ``sum_a d/dx_a (nu d u_c / dx_a)`` (m/s2) instead: fluxes on the control
+    volume's sides with the viscosity there (the transposed stress term
+    ``d/dx_a (nu d u_a / dx_c)`` is left out; it vanishes for constant ``nu``)."""
+    out = []
+    for c in range(3):
+        lap = 0.0
+        q = halo_with_ghosts(u[c], ghosts[c], c, cfg.periodic, cfg.active, 1)
+        shape = u[c].shape
+        for a in range(3):
+            if not cfg.active[a]:
+                continue
+            m = shape[a]
+            qa = along(q, a, shape, cfg.active, 1)
+            minus, plus = shift(qa, a, 0, m), shift(qa, a, 2, m)
+            if a != c:
+                lo, hi = wall_nb[c][a]
+                # no slip on a solid surface half a cell away, not a whole cell
+                minus = jnp.where(lo > 0, -u[c], minus)
+                plus = jnp.where(hi > 0, -u[c], plus)
+            if nu is None:
+                lap = lap + (plus - 2.0 * u[c] + minus) / (cfg.h[a] ** 2)
+            else:
+                n_lo, n_hi = nu[c][a]
+                lap = lap + (n_hi * (plus - u[c]) - n_lo * (u[c] - minus)) / (cfg.h[a] ** 2)
+        out.append(lap)
+    return tuple(out)
+
+
+def tendency(u, T, prm: Params, cfg: Settings, nu=None):
+    """Explicit momentum tendencies (m/s2): advection plus body force and Boussinesq
+    buoyancy ``-beta (T - T_ref) g``; and the terms the implicit solve also sees:
+    viscous diffusion ``nu lap u`` (or ``div(nu_eff grad u)`` with face viscosities
+    ``nu``) minus the linear drag ``drag * u``."""
+    every = (True, True, True)
+    pads = []
+    for c in range(3):
+        q = halo_with_ghosts(u[c], prm.ghosts[c], c, cfg.periodic, every, 2)
+        pads.append([along(q, a, u[c].shape, every, 2) for a in range(3)])
+    lap = vector_laplacian(u, prm.ghosts, prm.wall_nb, cfg, nu)
+    out = []
+    for c in range(3):
+        force = prm.body[c]
+        if cfg.buoyancy:
+            tf = face_average(T, c, periodic=cfg.periodic[c])
+            beta = cfg.beta if prm.beta_cell is None else face_average(
+                prm.beta_cell, c, periodic=cfg.periodic[c])
+            force = force - beta * (tf - cfg.t_ref) * prm.gravity[c]
+        out.append(momentum_flux_divergence(c, pads, cfg.h) + force)
+    visc = lap if nu is not None else tuple(cfg.nu * x for x in lap)
+    if prm.drag is not None:
+        visc = tuple(v - d * x for v, d, x in zip(visc, prm.drag, u))
+    return tuple(out), visc
+
+
+def implicit_viscous(rhs, dt, prm: Params, cfg: Settings, nu=None):
+    """Solve ``(I + dt drag - theta dt div(nu grad)) du = rhs`` for the velocity
+    increment on the faces the momentum equation updates (homogeneous boundary
+    ghosts), by Jacobi-preconditioned CG. The operator is symmetric positive
+    definite: each side's viscosity is shared by the two faces it couples, and
+    drag >= 0 only adds to the diagonal (taken fully implicit). Removes the
+    viscous limit on the time step. ``nu``: face viscosities, or None for the
+    scalar ``cfg.nu``."""
+    theta_dt = cfg.theta * dt
+    mask = prm.implicit
+    drag = prm.drag if prm.drag is not None else (0.0, 0.0, 0.0)
+
+    if nu is None:
+        k = theta_dt * cfg.nu
+
+        def apply_a(x):
+            xm = tuple(m * v for m, v in zip(mask, x))
+            lap = vector_laplacian(xm, prm.ghosts_hom, prm.wall_nb, cfg)
+            return tuple(v + dt * d * m * v - k * m * l
+                         for v, m, l, d in zip(x, mask, lap, drag))
+
+        visc_diag = k * sum(2.0 / cfg.h[a] ** 2 for a in range(3) if cfg.active[a])
+        diag = tuple(1.0 + dt * d + visc_diag for d in drag)
+    else:
+        def apply_a(x):
+            xm = tuple(m * v for m, v in zip(mask, x))
+            lap = vector_laplacian(xm, prm.ghosts_hom, prm.wall_nb, cfg, nu)
+            return tuple(v + dt * d * m * v - theta_dt * m * l
+                         for v, m, l, d in zip(x, mask, lap, drag))
+
+        diag = []
+        for c in range(3):
+            dc = 0.0
+            for a in range(3):
+                if not cfg.active[a]:
+                    continue
+                n_lo, n_hi = nu[c][a]
+                w_lo, w_hi = (1.0, 1.0) if a == c else (1.0 + prm.wall_nb[c][a][0],
+                                                        1.0 + prm.wall_nb[c][a][1])
+                dc = dc + (n_lo * w_lo + n_hi * w_hi) / cfg.h[a] ** 2
+            diag.append(1.0 + dt * drag[c] + theta_dt * dc)
+    precond = lambda r: tuple(jnp.where(m > 0, 1.0 / d, 1.0) * v
+                              for m, v, d in zip(mask, r, diag))
+    du, info = pcg(apply_a, rhs, rhs, precond,
+                   tol=reachable_tolerance(cfg.viscous.tolerance, rhs[0]),
+                   max_iter=cfg.viscous.max_iterations)
+    out = []
+    for c in range(3):
+        if cfg.periodic[c]:  # the last face repeats the first
+            n = du[c].shape[c]
+            du_c = jnp.concatenate([shift(du[c], c, 0, n - 1), shift(du[c], c, 0, 1)], axis=c)
+            out.append(du_c)
+        else:
+            out.append(du[c])
+    return tuple(out), info
