@@ -17,6 +17,8 @@ import numpy as np
 from thermo.case import THROUGHFLOW_KINDS, Case
 from thermo.grid.model import FlowModel
 
+SMALLEST_HTC = 1e-300  # W/(m2 K): an htc of 0 is an adiabatic face, not a division by zero
+
 
 @dataclass(frozen=True)
 class ThermalModel:
@@ -103,7 +105,7 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
                     value[m] = temp
                     fixed_temps.append(temp)
                 elif b.get("htc") is not None:
-                    coef[m] = (h / 2) / (1.0 / max(b["htc"], 1e-300) + h / (2 * k_cell[m]))
+                    coef[m] = (h / 2) / (1.0 / max(b["htc"], SMALLEST_HTC) + h / (2 * k_cell[m]))
                     value[m] = b["ambient"]
                     fixed_temps.append(b["ambient"])
                 elif b.get("heat_flux") is not None:

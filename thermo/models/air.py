@@ -40,6 +40,8 @@ from thermo.case import THROUGHFLOW_KINDS, Case, CaseError
 from thermo.models.protocol import PartModel
 
 TRANSVERSE = 100.0  # drag across a directional porous part, relative to along it
+NO_FLOW = 1e-30     # m3/s: divides by a part's flow, which an event may set to zero
+MIN_CURVE_STEP = 1e-12  # m3/s: a fan curve's extension step when all its flows coincide
 
 
 def idelchik_loss(open_area: float) -> float:
@@ -238,7 +240,7 @@ def _extend_curve(curve: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarra
     q, dp = list(curve[:, 0]), list(curve[:, 1])
     slope = (dp[-1] - dp[-2]) / (q[-1] - q[-2])
     while len(q) < points:
-        step = max(q[-1] - q[0], 1e-12)
+        step = max(q[-1] - q[0], MIN_CURVE_STEP)
         q.append(q[-1] + step)
         dp.append(dp[-1] + slope * step)
     return np.asarray(q), np.asarray(dp)
@@ -318,8 +320,8 @@ def throughflow_exchange(flux, ap: AirParams, n: int, rho_cp: float, h):
         q = jnp.abs(ap.tf_coef[a]).ravel() * areas[a]
         flow = flow + jax.ops.segment_sum(jnp.where(intake, q, 0.0), idx, num_segments=n)
     qn = ap.tf_flow * flow  # = tf_flow when the part has open intake faces
-    t_in = heat / jnp.maximum(qn, 1e-30)
-    rise = jnp.where(qn > 0, ap.tf_power / (rho_cp * jnp.maximum(qn, 1e-30)), 0.0)
+    t_in = heat / jnp.maximum(qn, NO_FLOW)
+    rise = jnp.where(qn > 0, ap.tf_power / (rho_cp * jnp.maximum(qn, NO_FLOW)), 0.0)
     t_out = jnp.where(jnp.isnan(ap.tf_supply), t_in + rise, ap.tf_supply)
     out = []
     for a in range(3):

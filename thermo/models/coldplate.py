@@ -39,9 +39,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from thermo.case.coldplates import DEFAULT_COOLANT, match_plates
 from thermo.models.protocol import PartModel
 
-from thermo.case.coldplates import DEFAULT_COOLANT, match_plates
+NO_FLOW = 1e-30  # W/K: divides by a plate's m_dot cp, which an event may set to zero
 
 
 # ----------------------------------------------------------------------------- host setup
@@ -248,7 +249,7 @@ def march(T, liq: Liquid):
 
     tbar = slice_means(T, liq)
     mcp = liq.rho_cp * liq.flow * liq.scale[liq.loop]
-    safe = jnp.maximum(mcp, 1e-30)
+    safe = jnp.maximum(mcp, NO_FLOW)
     eff = -jnp.expm1(-liq.ua / safe[:, None])
 
     def body(tc, x):
