@@ -5,7 +5,6 @@ Exit codes: 0 success, 1 validation failures, 2 a refused case or command.
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import pathlib
 import sys
@@ -13,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from thermo.version import __version__
-from thermo.case import Case, CaseError, default_case_path, load_case
+from thermo.case import Case, CaseError, default_case_path, example_names, example_path, load_case
 from thermo.devices import device_for
 
 RESULT_FILES = ("summary.json", "result.vtkhdf", "result.h5")
@@ -97,22 +96,6 @@ def _parser() -> argparse.ArgumentParser:
                            "`thermo bench cavity|devahldavis|multigrid ...`")
     bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the benchmark suite")
     return p
-
-
-def example_names() -> list[str]:
-    """The bundled example cases: the file stems in thermo/cases."""
-    return sorted(p.stem for p in default_case_path().parent.glob("*.toml"))
-
-
-def example_path(name: str) -> pathlib.Path:
-    """The bundled example case called `name` (a file stem in thermo/cases)."""
-    names = example_names()
-    if name not in names:
-        close = difflib.get_close_matches(name, names, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise CaseError("--example", name, f"no bundled example case {name!r}{hint}",
-                        "one of " + ", ".join(names))
-    return default_case_path().parent / f"{name}.toml"
 
 
 def _load(args: argparse.Namespace) -> Case:

@@ -10,23 +10,14 @@ and ``bench-out`` in the current folder anywhere else (see ``default_out``).
 """
 from __future__ import annotations
 
-import pathlib
 import sys
 from typing import Sequence
+
+from .paths import default_out
 
 __all__ = ["main", "SUITES", "default_out"]
 
 SUITES = ("suite", "cavity", "devahldavis", "multigrid")
-
-
-def default_out(cwd: str | pathlib.Path | None = None) -> pathlib.Path:
-    """The results folder when none is given: ``benchmarks/out`` when the current folder
-    is a thermo checkout's root (it holds ``benchmarks/RESULTS.md``), else ``bench-out``
-    in the current folder. Relative to the current folder, decided at each call."""
-    here = pathlib.Path.cwd() if cwd is None else pathlib.Path(cwd)
-    if (here / "benchmarks" / "RESULTS.md").is_file():
-        return pathlib.Path("benchmarks", "out")
-    return pathlib.Path("bench-out")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,7 +25,7 @@ import platform
 import sys
 from typing import Sequence
 
-from . import default_out
+from .paths import default_out
 
 DEFAULT_SIZES = (16, 32, 48)
 DEFAULT_STEPS = 200

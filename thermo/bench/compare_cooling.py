@@ -168,8 +168,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from thermo.case import load_case
-    from thermo.cli import example_names, example_path
+    from thermo.case import example_names, example_path, load_case
     from thermo.runner import SUMMARY_NAME, run_case
 
     ap = argparse.ArgumentParser(prog="python -m thermo.bench.compare_cooling", description=__doc__,

@@ -33,7 +33,7 @@ import subprocess
 import sys
 from typing import Sequence
 
-from . import default_out
+from .paths import default_out
 
 DEFAULT_SIZES = (64, 128)
 DEFAULT_RA = 1e5

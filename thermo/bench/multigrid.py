@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import default_out
+from .paths import default_out
 
 
 def solve_stats(n: int, tol: float = 1e-8) -> dict:

@@ -48,7 +48,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import default_out
+from .paths import default_out
 
 RACK_EXAMPLES = ("air-rack-60kw", "rack-air")
 SCALING_SIZES = (32, 64, 128, 256)

@@ -9,9 +9,11 @@ examples), :mod:`~thermo.case.errors` (:class:`CaseError`),
 """
 from thermo.case import builders, materials
 from thermo.case.errors import CaseError
-from thermo.case.loading import DEFAULT_EXAMPLE, Case, case_from_dict, default_case_path, example_path, load_case
+from thermo.case.loading import (DEFAULT_EXAMPLE, Case, case_from_dict, default_case_path, example_names,
+                                 example_path, load_case)
 from thermo.case.schema import THROUGHFLOW_KINDS, accepted_keys
 from thermo.case.toml_writer import to_toml
 
 __all__ = ["Case", "CaseError", "DEFAULT_EXAMPLE", "THROUGHFLOW_KINDS", "accepted_keys", "builders",
-           "case_from_dict", "default_case_path", "example_path", "load_case", "materials", "to_toml"]
+           "case_from_dict", "default_case_path", "example_names", "example_path", "load_case",
+           "materials", "to_toml"]

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import pathlib
 import tomllib
 from collections.abc import Sequence
@@ -50,16 +51,30 @@ class Case:
 
 
 DEFAULT_EXAMPLE = "air-rack-60kw"
+#: The folder of the bundled example cases (thermo/cases).
+EXAMPLES_FOLDER = pathlib.Path(__file__).resolve().parent.parent / "cases"
+
+
+def example_names() -> list[str]:
+    """The bundled example cases: the file stems in thermo/cases."""
+    return sorted(p.stem for p in EXAMPLES_FOLDER.glob("*.toml"))
 
 
 def example_path(name: str) -> pathlib.Path:
-    """The bundled example case ``name`` (a file in thermo/cases)."""
-    return pathlib.Path(__file__).resolve().parent.parent / "cases" / f"{name}.toml"
+    """The bundled example case called `name` (a file stem in thermo/cases); CaseError
+    (with the closest name, if one is close) when there is none."""
+    names = example_names()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise CaseError("--example", name, f"no bundled example case {name!r}{hint}",
+                        "one of " + ", ".join(names))
+    return EXAMPLES_FOLDER / f"{name}.toml"
 
 
 def default_case_path() -> pathlib.Path:
     """The bundled default case: the 60 kW air-cooled rack in a contained cold aisle."""
-    return example_path(DEFAULT_EXAMPLE)
+    return EXAMPLES_FOLDER / f"{DEFAULT_EXAMPLE}.toml"
 
 
 def load_case(path: str | pathlib.Path, overrides: Sequence[str] = ()) -> Case:
