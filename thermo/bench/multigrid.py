@@ -14,8 +14,6 @@ import pathlib
 import time
 from typing import Sequence
 
-import numpy as np
-
 from .paths import default_out
 
 

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-# the sizes the builders draw (m), importable from here as before the split
 from thermo.case.builders.air import (BOARD_MARGIN, BOARD_STANDOFF, BOARD_THICKNESS, CPU_FOOTPRINT,
                                       FIN_THICKNESS, GPU_FOOTPRINT, PACKAGE_THICKNESS, RACK_UNITS,
                                       SINK_BASE, SINK_CLEARANCE, SINK_GAP, SINK_OVERHANG, U, aisle_row,
@@ -53,7 +52,12 @@ from thermo.case.builders.parts import total_power, volume_flow_for
 
 __all__ = ["BUILDERS", "BuilderError", "RACK_UNITS", "U", "aisle_row", "immersion_case",
            "immersion_tank", "rack", "rack_case", "server", "tank_interior", "total_power",
-           "volume_flow_for"]
+           "volume_flow_for",
+           # the sizes the builders draw (m)
+           "BLADE_CLEARANCE", "BLADE_MIN_GAP", "BLADE_THICKNESS", "BOARD_MARGIN", "BOARD_STANDOFF",
+           "BOARD_THICKNESS", "CHIP_SIZE", "CHIP_THICKNESS", "CPU_FOOTPRINT", "FIN_THICKNESS",
+           "GPU_FOOTPRINT", "PACKAGE_THICKNESS", "SINK_BASE", "SINK_CLEARANCE", "SINK_GAP",
+           "SINK_OVERHANG"]
 
 #: The builders a case file's ``[geometry]`` section may name.
 BUILDERS: dict[str, Callable[..., list[dict]]] = {
