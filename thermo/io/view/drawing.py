@@ -1,52 +1,33 @@
-"""Pictures of a result: off-screen PyVista renderings written as PNG (``thermo view``).
+"""Drawing a picture with PyVista, off screen: a slice (the field on one cell layer,
+with optional arrows, iso-lines and part outlines) or a 3-D view (outline, parts,
+mid-planes or an iso-surface, arrows), with the colour maps, scalar bar and camera.
 
-Two kinds of picture:
-
-- a slice: the cell layer through ``axis = value`` (default: the middle z layer, or
-  the only layer of a flat 2-D grid), coloured by one field, seen along its normal;
-  optionally with in-plane velocity arrows, iso-lines of temperature and the
-  outlines of the solid parts;
-- a 3-D view: the domain outline, the solid parts (cells with material id != 0) as a
-  translucent surface with their edges, and the field on three orthogonal mid-planes,
-  or, when asked for, an iso-surface of temperature and velocity arrows (subsampled),
-  all coloured by the field.
-
-``U`` (and any other vector field) is coloured by its magnitude. The scalar bar
-names the unit: T in C, |U| in m/s, p in m2/s2. PyVista is imported only when a
-picture is made; the PNG is written atomically (a temporary in the same folder,
-then a rename).
+PyVista is imported only by `load_pyvista`, when a picture is made.
 """
 from __future__ import annotations
 
 import math
 import os
 import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from thermo.io.view.request import AXES, Slice, ViewError, field_label
 
 if TYPE_CHECKING:
     from thermo.io.load import Result
 
-__all__ = ["ViewError", "Slice", "parse_slice", "parse_size", "render", "field_label",
-           "default_slice", "check_slice"]
+__all__ = ["ARROW_COLOURS", "CMAPS", "FLAT_PAD", "FLAT_PAD_MIN", "FLAT_SPAN", "GLYPHS_PER_AXIS_2D",
+           "GLYPHS_PER_AXIS_3D", "draw_3d", "draw_slice", "load_pyvista"]
 
-AXES = ("x", "y", "z")
-LABELS = {"T": ("T", "C"), "U": ("speed", "m/s"), "p": ("p", "m2/s2"), "material": ("material", "id")}
 CMAPS = {"T": "inferno", "U": "viridis", "p": "coolwarm", "material": "tab10"}
 # Arrow colours on a slice that stand out against the slice's colour map.
 ARROW_COLOURS = {"inferno": "cyan", "viridis": "red", "coolwarm": "black", "tab10": "black"}
-DEFAULT_SIZE = (1200, 800)
 # Velocity arrows: at most this many per axis on a slice / in the 3-D view.
 GLYPHS_PER_AXIS_2D = 24
 GLYPHS_PER_AXIS_3D = 10
-#: Words for "the default slice" (``--slice`` with no value).
-MID = ("", "mid", "middle")
-#: A plane this close to a face of the domain, relative to the domain's size and
-#: position, is on that face: the file's coordinates carry round-off.
-PLANE_ROUND_OFF = 1e-9
 #: A field whose values span less than this, relative to their size (at least 1), is
 #: flat: its colour range is widened by FLAT_PAD of its value (at least FLAT_PAD_MIN)
 #: either side, so the colour bar has a span.
@@ -55,109 +36,9 @@ FLAT_PAD = 1e-3
 FLAT_PAD_MIN = 1e-6
 
 
-class ViewError(ValueError):
-    """A picture that cannot be made as asked (bad field, slice, size or path)."""
-
-
-@dataclass(frozen=True)
-class Slice:
-    """A plane ``axis = value`` (axis 0, 1, 2 for x, y, z; value in metres)."""
-
-    axis: int
-    value: float
-
-    def __str__(self) -> str:
-        return f"{AXES[self.axis]}={self.value:g}"
-
-
-def parse_slice(text: str) -> Slice:
-    """``"z=1.0"`` -> ``Slice(2, 1.0)``."""
-    name, sep, value = str(text).partition("=")
-    name = name.strip().lower()
-    if not sep or name not in AXES:
-        raise ViewError(f"bad slice {text!r}: expected AXIS=VALUE with AXIS x, y or z "
-                        "and VALUE in metres, e.g. z=1.0")
-    try:
-        v = float(value)
-    except ValueError:
-        raise ViewError(f"bad slice {text!r}: {value.strip()!r} is not a number (metres)") from None
-    if not math.isfinite(v):
-        raise ViewError(f"bad slice {text!r}: the coordinate must be finite")
-    return Slice(AXES.index(name), v)
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """``"1200x800"`` -> ``(1200, 800)`` (width, height in pixels)."""
-    w, sep, h = str(text).lower().partition("x")
-    try:
-        size = (int(w), int(h))
-    except ValueError:
-        size = None
-    if not sep or size is None or not (16 <= size[0] <= 8192 and 16 <= size[1] <= 8192):
-        raise ViewError(f"bad size {text!r}: expected WIDTHxHEIGHT in pixels, e.g. 1200x800 "
-                        "(16 to 8192 each)")
-    return size
-
-
-def field_label(name: str, vector: bool = False) -> str:
-    """Scalar-bar title with the unit: ``T (C)``, ``speed (m/s)`` (that is |U|), ``p (m2/s2)``.
-
-    (VTK's text rendering drops ``|``, hence "speed" and "magnitude" in words.)
-    """
-    if name in LABELS:
-        label, unit = LABELS[name]
-        return f"{label} ({unit})"
-    return f"{name} magnitude" if vector else name
-
-
-def default_slice(result: Result) -> Slice:
-    """The middle z plane; for a grid one cell thick along x or y (and more than one
-    along z), that flat plane."""
-    cells = result.grid.cells
-    axis = 2
-    if cells[2] > 1 and 1 in cells[:2]:
-        axis = cells.index(1)
-    return Slice(axis, float(result.coords[axis][cells[axis] // 2]))
-
-
-# --------------------------------------------------------------------------- checks
-
-def _check_field(result: Result, name: str) -> np.ndarray:
-    if name not in result.fields:
-        where = f" in {result.path}" if result.path is not None else ""
-        raise ViewError(f"no field {name!r}{where}; the file holds: "
-                        + (", ".join(result.fields) or "no fields"))
-    return result.fields[name]
-
-
-def check_slice(result: Result, s: Slice) -> int:
-    """The index (along the plane's normal) of the cell layer of `result` that holds the
-    plane `s`; ViewError if the plane is outside the domain."""
-    grid = result.grid
-    lo = grid.origin[s.axis]
-    hi = lo + grid.size[s.axis]
-    h = grid.spacing[s.axis]
-    tol = PLANE_ROUND_OFF * max(abs(lo), abs(hi), grid.size[s.axis])
-    if not (lo - tol <= s.value <= hi + tol):
-        raise ViewError(f"slice {s} is outside the domain: {AXES[s.axis]} runs from "
-                        f"{lo:g} to {hi:g} m")
-    return int(min(max(math.floor((s.value - lo) / h), 0), grid.cells[s.axis] - 1))
-
-
-def _check_out(out: str | os.PathLike) -> Path:
-    out = Path(out)
-    if out.suffix.lower() != ".png":
-        raise ViewError(f"output {out} must be a .png file")
-    if out.is_dir():
-        raise ViewError(f"output {out} is a folder; give a file name ending in .png")
-    if out.parent.exists() and not out.parent.is_dir():
-        raise ViewError(f"cannot write {out}: {out.parent} is not a folder")
-    return out
-
-
-# --------------------------------------------------------------------------- rendering
-
-def _pyvista():
+def load_pyvista() -> ModuleType:
+    """PyVista, set up to render off screen (through EGL on Linux); ViewError if it
+    cannot be imported."""
     if sys.platform.startswith("linux"):
         # EGL renders with no X server (Mesa's software renderer will do).
         os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
@@ -210,81 +91,16 @@ def _title(result: Result, text: str) -> str:
     return f"{name}: {text}" if name else text
 
 
-def render(
-    result: Result | str | os.PathLike,
-    out: str | os.PathLike,
-    *,
-    field: str = "T",
-    slice: Slice | str | None = None,  # noqa: A002 - the command-line word
-    glyphs: bool = False,
-    iso: float | None = None,
-    outline_parts: bool = False,
-    size: tuple[int, int] | str = DEFAULT_SIZE,
-) -> list[str]:
-    """Render one picture of ``result`` (a Result, a result file or an output folder)
-    to the PNG ``out``; returns warnings (e.g. an iso value outside the field's range).
-
-    ``slice`` is a ``Slice``, ``"z=1.0"``, or ``"mid"`` (:func:`default_slice`: the
-    middle z plane); None gives the 3-D view, except on a grid one cell thick along
-    an axis (a 2-D case), where the flat plane is the picture. Raises ViewError,
-    before anything is written, for an unknown field, a slice outside the domain, a
-    bad size or output name, or ``iso`` or ``glyphs`` without the field they need.
-    """
-    from thermo.io.load import Result, load
-
-    if not isinstance(result, Result):
-        result = load(result)
-    out = _check_out(out)
-    if isinstance(size, str):
-        size = parse_size(size)
-    if isinstance(slice, str):
-        slice = default_slice(result) if slice.strip().lower() in MID else parse_slice(slice)
-    values = _check_field(result, field)
-    vector = np.asarray(values).ndim == 4
-    if iso is not None:
-        _check_field(result, "T")
-        if not math.isfinite(float(iso)):
-            raise ViewError(f"bad iso value {iso!r}")
-    if glyphs and "U" not in result.fields:
-        raise ViewError(f"--glyphs needs the velocity field U; the file holds: {', '.join(result.fields)}")
-    three_d = slice is None and min(result.grid.cells) > 1
-    if not three_d:
-        if slice is None:
-            slice = default_slice(result)
-        layer = check_slice(result, slice)
-
-    pv = _pyvista()
-    plotter = pv.Plotter(off_screen=True, window_size=tuple(size), theme=pv.themes.DocumentTheme())
-    try:
-        if three_d:
-            warnings = _draw_3d(pv, plotter, result, field, vector, glyphs, iso)
-        else:
-            warnings = _draw_slice(pv, plotter, result, field, vector, slice, layer, glyphs, iso,
-                                   outline_parts)
-        image = plotter.screenshot(None, return_img=True)
-    finally:
-        plotter.close()
-    _write_png(out, image)
-    return warnings
-
-
-def _write_png(out: Path, image: np.ndarray) -> None:
-    from PIL import Image
-
-    from thermo.io.result import atomic_path
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out) as tmp:
-        Image.fromarray(np.ascontiguousarray(image)).save(tmp, format="PNG")
-
-
 def _bar(title: str) -> dict:
     return {"title": title, "vertical": True, "position_x": 0.87, "position_y": 0.15,
             "height": 0.7, "width": 0.06, "fmt": "%.4g", "title_font_size": 16,
             "label_font_size": 14}
 
 
-def _draw_slice(pv, plotter, result, field, vector, s, layer, glyphs, iso, outline_parts):
+def draw_slice(pv: ModuleType, plotter: Any, result: Result, field: str, vector: bool, s: Slice,
+               layer: int, glyphs: bool, iso: float | None, outline_parts: bool) -> list[str]:
+    """Draw the cell layer ``layer`` through the plane ``s``, coloured by ``field``,
+    into ``plotter``; returns warnings (no iso-line, no arrows)."""
     grid = result.grid
     a = s.axis
     others = [b for b in range(3) if b != a]
@@ -394,7 +210,10 @@ def _add_arrows(pv, plotter, points, vectors, length, color=None, field=None, va
     return []
 
 
-def _draw_3d(pv, plotter, result, field, vector, glyphs, iso) -> list[str]:
+def draw_3d(pv: ModuleType, plotter: Any, result: Result, field: str, vector: bool, glyphs: bool,
+            iso: float | None) -> list[str]:
+    """Draw the 3-D view of ``field`` into ``plotter``; returns warnings (no
+    iso-surface, no arrows)."""
     grid = result.grid
     names = [field, "material"] + (["T"] if iso is not None else [])
     mesh = _image(pv, result, names)
