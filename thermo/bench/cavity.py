@@ -26,6 +26,7 @@ import sys
 from typing import Sequence
 
 from .paths import default_out
+from .suite_config import UNREACHABLE_TOLERANCE
 
 DEFAULT_SIZES = (16, 32, 48)
 DEFAULT_STEPS = 200
@@ -87,7 +88,7 @@ def _overrides(n: int, steps: int, precision: str, p_tol: float | None = None) -
     return extra + [
         f"domain.cells=[{n},{n},{n}]",
         'solver.mode="steady"',
-        "solver.tolerance=1e-30",       # never reached: every run takes exactly `steps` steps
+        f"solver.tolerance={UNREACHABLE_TOLERANCE!r}",   # every run takes exactly `steps` steps
         f"solver.max_steps={steps}",
         f"solver.steps_per_call={steps}",
         f'solver.precision="{precision}"',

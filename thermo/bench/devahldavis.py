@@ -33,14 +33,13 @@ import subprocess
 import sys
 from typing import Sequence
 
+from .openfoam_peer import OPENFOAM_BASHRC, OPENFOAM_SOLVER
 from .paths import default_out
 
 DEFAULT_SIZES = (64, 128)
 DEFAULT_RA = 1e5
 QUICK_SIZES = (16,)
 QUICK_RA = 1e3
-OPENFOAM_SOLVER = "buoyantBoussinesqSimpleFoam"
-OPENFOAM_BASHRC = pathlib.Path("/usr/share/openfoam/etc/bashrc")
 OPENFOAM_MISSING = "OpenFOAM not installed: peer column skipped (apt-get install openfoam)"
 
 # OpenFOAM v1912, one core, SIMPLE, residuals 1e-6, this case at Ra 1e5, on this machine
