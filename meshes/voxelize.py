@@ -1,4 +1,10 @@
-"""Shapes to cell fields on a Grid: masks, volume fractions and power densities."""
+"""Shapes to cell fields on a Grid: masks, volume fractions and power densities.
+
+Uniform and graded grids alike: cell extents are the grid's true faces and widths, and
+volumes its `Grid.cell_volumes`. On a uniform grid (``Grid(size, cells, origin)``) the
+arrays are bit for bit those of the uniform-only code before graded grids (the same
+formulas are kept on that path; tests/test_graded_grid.py compares them).
+"""
 from __future__ import annotations
 
 import math
@@ -23,10 +29,18 @@ def box_mask(grid: Grid, lo, hi) -> np.ndarray:
 
 
 def _cell_range(grid: Grid, lo: float, hi: float, axis: int) -> tuple[int, int]:
-    """Cells ``i0 <= i < i1`` along ``axis`` that touch [lo, hi] (a slightly generous range)."""
-    o, h, n = grid.origin[axis], grid.spacing[axis], grid.cells[axis]
-    i0 = math.floor((lo - o) / h) - 1
-    i1 = math.floor((hi - o) / h) + 2
+    """Cells ``i0 <= i < i1`` along ``axis`` that touch [lo, hi] (m): a slightly generous
+    range on a uniform grid, the exact one on a graded grid (i0 >= i1: none)."""
+    n = grid.cells[axis]
+    if grid.lines is None:
+        o, h = grid.origin[axis], grid.spacing[axis]
+        i0 = math.floor((lo - o) / h) - 1
+        i1 = math.floor((hi - o) / h) + 2
+        return max(i0, 0), min(i1, n)
+    f = grid.faces(axis)
+    # cell i touches [lo, hi] iff f[i + 1] >= lo and f[i] <= hi
+    i0 = int(np.searchsorted(f, lo, side="left")) - 1
+    i1 = int(np.searchsorted(f, hi, side="right"))
     return max(i0, 0), min(i1, n)
 
 
@@ -51,14 +65,20 @@ def _overlap_1d(grid: Grid, lo: float, hi: float, axis: int) -> np.ndarray:
     """Fraction of each cell's width along ``axis`` inside [lo, hi] (exact up to round-off)."""
     f = grid.faces(axis)
     ov = np.minimum(hi, f[1:]) - np.maximum(lo, f[:-1])
-    return np.clip(ov / grid.spacing[axis], 0.0, 1.0)
+    if grid.lines is None:
+        return np.clip(ov / grid.spacing[axis], 0.0, 1.0)
+    return np.clip(ov / grid.widths(axis), 0.0, 1.0)
 
 
 def _sub_points(grid: Grid, axis: int, i0: int, i1: int, samples: int) -> np.ndarray:
-    """Sub-cell sample coordinates (midpoints of ``samples`` equal slices) of cells i0..i1-1."""
-    o, h = grid.origin[axis], grid.spacing[axis]
+    """Sub-cell sample coordinates (m): the midpoints of ``samples`` equal slices of each
+    of the cells i0..i1-1 along ``axis``, cell by cell."""
     off = (np.arange(samples) + 0.5) / samples
-    return o + ((np.arange(i0, i1)[:, None] + off[None, :]) * h).ravel()
+    if grid.lines is None:
+        o, h = grid.origin[axis], grid.spacing[axis]
+        return o + ((np.arange(i0, i1)[:, None] + off[None, :]) * h).ravel()
+    f, w = grid.faces(axis)[i0:i1], grid.widths(axis)[i0:i1]
+    return (f[:, None] + off[None, :] * w[:, None]).ravel()
 
 
 def volume_fractions(grid: Grid, shape: Shape, samples: int = 4) -> np.ndarray:
@@ -67,8 +87,9 @@ def volume_fractions(grid: Grid, shape: Shape, samples: int = 4) -> np.ndarray:
     Exact for an axis-aligned `Box` (per-axis overlap, multiplied). A `Cylinder`
     is exact along its axis times its cross-section sampled with ``samples**2``
     points per cell; any other shape is sampled with ``samples**3`` points per
-    cell (the midpoints of a regular sub-grid), over the cells of its bounding
-    box only.
+    cell (the midpoints of a regular sub-grid of the cell's own widths), over the
+    cells of its bounding box only. ``sum(fractions * grid.cell_volumes())`` is the
+    shape's volume (m3) within the grid, up to that sampling.
     """
     if isinstance(samples, bool) or int(samples) != samples or samples < 1:
         raise ValueError(f"samples must be an integer >= 1, got {samples!r}")
@@ -116,8 +137,10 @@ def _cylinder_fractions(grid: Grid, cyl: Cylinder, r, samples: int) -> np.ndarra
 def power_density(grid: Grid, fractions, power: float) -> np.ndarray:
     """Power density (W/m3) per cell spreading ``power`` (W) in proportion to ``fractions``.
 
-    ``sum(density) * grid.cell_volume == power`` up to round-off. ValueError if
-    the fractions are all zero (the part misses the grid) or malformed.
+    The part's power over its volume ``sum(fractions * grid.cell_volumes())`` (m3),
+    times each cell's fraction: ``sum(density * grid.cell_volumes()) == power`` up to
+    round-off, on graded grids too. ValueError if the fractions are all zero (the
+    part misses the grid) or malformed.
     """
     f = np.asarray(fractions, dtype=float)
     if f.shape != tuple(grid.cells):
@@ -127,8 +150,12 @@ def power_density(grid: Grid, fractions, power: float) -> np.ndarray:
     power = float(power)
     if not math.isfinite(power):
         raise ValueError(f"power must be finite, got {power!r}")
-    total = float(f.sum())
+    if grid.lines is None:
+        total = float(f.sum())
+        volume = total * grid.cell_volume
+    else:
+        volume = total = float(np.sum(f * grid.cell_volumes()))
     if not total > 0.0:
         raise ValueError("the part covers no volume of the grid (all fractions are zero): "
                          "it lies outside the grid or misses it")
-    return f * (power / (total * grid.cell_volume))
+    return f * (power / volume)
