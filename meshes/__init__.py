@@ -1,5 +1,6 @@
-"""Geometry to grid: the Grid, part shapes, their voxelisation into cell fields, and graded
-grid lines snapped to every object."""
+"""Geometry to grid: the Grid (uniform, or graded by per-axis face coordinates with
+`Grid.from_lines`), part shapes, their voxelisation into cell fields, and graded grid
+lines snapped to every object."""
 from .grid import Grid
 from .lines import axis_lines, boundary_boxes, grid_lines, grid_quality, part_boxes
 from .parts import shapes_of
