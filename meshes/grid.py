@@ -123,8 +123,9 @@ class Grid:
 
     @property
     def spacing(self) -> tuple[float, float, float]:
-        """Cell widths (m) per axis, one per axis: uniform grids only (else ValueError:
-        use `widths`)."""
+        """Cell widths (m), one per axis: ``size / cells``. Uniform grids only (lines given
+        within ``UNIFORM_TOLERANCE`` of uniform count as uniform); ValueError on a graded
+        grid: use `widths`."""
         self._require_uniform("spacing", "widths(axis)")
         return tuple(s / n for s, n in zip(self.size, self.cells))
 
