@@ -1,7 +1,7 @@
 """Graded Cartesian grid lines: face coordinates (m) per axis, snapped to every object.
 
-Pure NumPy on the host; groundwork for non-uniform grids (the solver's `Grid` is
-still uniform). Terms, lengths in metres:
+Pure NumPy on the host; ``Grid.from_lines`` builds a graded grid from them (the solver
+still runs on uniform grids only). Terms, lengths in metres:
 
 * a *break* is a coordinate that must be a grid line: a part face, a boundary
   region's edge, a refinement zone's edge, the two ends of the axis. Breaks closer
