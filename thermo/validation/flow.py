@@ -131,9 +131,10 @@ def validate_cavity3d(full: bool = False) -> list[dict]:
                 "(pressure tolerance 1e-10)", 0.0, res, res, 1e-8, "check")]
 
 
-def multigrid_problem(n: int, dtype=np.float64) -> tuple:
+def multigrid_problem(n: int, dtype=np.float64, aspect: float = 1.0) -> tuple:
     """An n^3 box with a solid block inside, walls all round and one Dirichlet face
-    (x+): the multigrid hierarchy, a random right-hand side, and a jitted solve
+    (x+), its cells ``aspect`` times longer along z than across: the multigrid
+    hierarchy, a random right-hand side, and a jitted solve
     ``solve(levels, rhs, tol) -> (p, info)``."""
     import jax
     import jax.numpy as jnp
@@ -152,7 +153,7 @@ def multigrid_problem(n: int, dtype=np.float64) -> tuple:
         edge = np.zeros_like(np.take(fluid, [0], axis=a))
         top = np.take(fluid, [n - 1], axis=a) if a == 0 else edge  # x+ is Dirichlet
         coeffs.append(jnp.asarray(np.concatenate([edge, lo * hi, top], axis=a), dtype))
-    levels = build_hierarchy(coeffs, (1.0 / n,) * 3, (False,) * 3)
+    levels = build_hierarchy(coeffs, (1.0 / n, 1.0 / n, aspect / n), (False,) * 3)
     rhs = jnp.asarray(np.random.default_rng(1).standard_normal((n, n, n)) * fluid, dtype)
     solve = jax.jit(lambda lv, b, tol: solve_poisson(lv, b, jnp.zeros_like(b), tol=tol,
                                                      singular=False, max_iter=500),
