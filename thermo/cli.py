@@ -237,6 +237,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     cells = d["domain"]["cells"]
     print(f"{case.path}: ok: case {case.name!r}, {cells[0]}x{cells[1]}x{cells[2]} cells, "
           f"{len(d['parts'])} parts, {len(d['boundaries'])} boundaries, {d['solver']['mode']}")
+    from thermo.grid.quality import grid_report, report_lines
+
+    print("grid:")
+    print("\n".join(report_lines(grid_report(case))))
     return 0
 
 

@@ -1,0 +1,62 @@
+"""How well a case's grid resolves it: cell sizes and ratios per axis, and the parts
+the grid makes thinner than a few cells (what `thermo check` prints)."""
+from __future__ import annotations
+
+import numpy as np
+
+from thermo.case import Case
+from thermo.meshes import Grid, shapes_of
+from thermo.meshes.lines import grid_quality
+
+AXES = "xyz"
+MIN_CELLS_ACROSS = 2  # a part fewer cells across than this is a one-cell feature
+
+
+def cells_across(grid: Grid, lo, hi) -> list[int]:
+    """Cells per axis whose centres lie in ``[lo, hi]`` (m): how many cells a box spans
+    (0: thinner than a cell, left to the voxeliser's volume fractions)."""
+    return [int(np.count_nonzero((c >= lo[a]) & (c <= hi[a])))
+            for a, c in enumerate(grid.centers(a) for a in range(3))]
+
+
+def grid_report(case: Case) -> dict:
+    """``grid_quality`` of the case's grid, plus ``thin``: per part copy thinner than
+    :data:`MIN_CELLS_ACROSS` cells along an axis it spans, ``(name, cells, axis)``,
+    and ``parts``: how many part copies there are."""
+    d = case.data
+    grid = Grid(d["domain"]["size"], d["domain"]["cells"])
+    out = grid_quality([grid.faces(a) for a in range(3)])
+    thin, count = [], 0
+    for part in d["parts"]:
+        shapes = shapes_of(part)
+        for k, shape in enumerate(shapes):
+            count += 1
+            lo, hi = shape.bounds()
+            across = cells_across(grid, lo, hi)
+            spans = [a for a in range(3) if grid.cells[a] > 1]  # a 2-D case's flat axis is no feature
+            a = min(spans, key=lambda a: across[a], default=None)
+            if a is not None and across[a] < MIN_CELLS_ACROSS:
+                name = f"{part['name']}[{k}]" if len(shapes) > 1 else part["name"]
+                thin.append((name, across[a], AXES[a]))
+    out["thin"] = thin
+    out["parts"] = count
+    return out
+
+
+def report_lines(report: dict, show: int = 6) -> list[str]:
+    """The report as text lines (lengths in mm)."""
+    lines = []
+    for ax in AXES:
+        q = report[ax]
+        lines.append(f"  {ax}: {q['cells']} cells, {1e3 * q['smallest']:.3g} to "
+                     f"{1e3 * q['largest']:.3g} mm, neighbour ratio up to {q['max_ratio']:.3g}")
+    lines.append(f"  {report['cells']:,} cells, largest cell aspect ratio {report['max_aspect']:.3g}")
+    thin = report["thin"]
+    if thin:
+        named = ", ".join(f"{n} ({c} along {a})" for n, c, a in thin[:show])
+        more = f" and {len(thin) - show} more" if len(thin) > show else ""
+        lines.append(f"  {len(thin)} of {report['parts']} part copies are fewer than "
+                     f"{MIN_CELLS_ACROSS} cells across: {named}{more}")
+    else:
+        lines.append(f"  every part is at least {MIN_CELLS_ACROSS} cells across")
+    return lines
