@@ -101,14 +101,13 @@ need to dispatch on :func:`is_rectilinear` to :func:`read_rectilinear`.
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from thermo.io.result import COMPRESSION_LEVEL, PRESSURE_KIND, atomic_path
+from thermo.io.result import COMPRESSION_LEVEL, PRESSURE_KIND, atomic_path, decode_attr, jsonable
 
 __all__ = [
     "write_rectilinear",
@@ -177,28 +176,6 @@ def _unflat(a: np.ndarray, cells: tuple[int, int, int]) -> np.ndarray:
 
 # --------------------------------------------------------------------------- attributes
 
-def _plain(obj: Any) -> Any:
-    """JSON types: numpy scalars and arrays converted, NaN and infinities -> None."""
-    if isinstance(obj, Mapping):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if obj is None or isinstance(obj, (str, bool)):
-        return obj
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        x = float(obj)
-        return x if math.isfinite(x) else None
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    if isinstance(obj, np.ndarray) or hasattr(obj, "__array__"):
-        return _plain(np.asarray(obj).tolist())
-    raise TypeError(f"cannot write {type(obj).__name__} to JSON: {obj!r}")
-
-
 def _root_attrs(case_text: str, attrs: Mapping[str, Any] | None) -> tuple[dict, list[str]]:
     from thermo.version import __version__
 
@@ -211,19 +188,9 @@ def _root_attrs(case_text: str, attrs: Mapping[str, Any] | None) -> tuple[dict, 
         if isinstance(value, (str, bool, int, float, np.number, np.bool_)):
             out[key] = value
         else:
-            out[key] = json.dumps(_plain(value), allow_nan=False)
+            out[key] = json.dumps(jsonable(value), allow_nan=False)
             encoded.append(key)
     return out, encoded
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    if isinstance(value, np.ndarray) and value.dtype.kind in "SO":
-        return [_decode(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 # --------------------------------------------------------------------------- writing
@@ -345,7 +312,7 @@ def is_rectilinear(path: str | os.PathLike) -> bool:
         with h5py.File(path, "r") as f:
             if COORDINATES_GROUP not in f or "VTKHDF" not in f:
                 return False
-            return _decode(f["VTKHDF"].attrs.get("Type", b"")) == VTKHDF_TYPE
+            return decode_attr(f["VTKHDF"].attrs.get("Type", b"")) == VTKHDF_TYPE
     except OSError:
         return False
 
@@ -370,12 +337,12 @@ def read_rectilinear(path: str | os.PathLike) -> dict:
         vtk = f["VTKHDF"]
         fields = {name: _unflat(ds[()], cells) for name, ds in vtk["CellData"].items()}
 
-        encoded = set(json.loads(_decode(f.attrs["json_attrs"]))) if "json_attrs" in f.attrs else set()
+        encoded = set(json.loads(decode_attr(f.attrs["json_attrs"]))) if "json_attrs" in f.attrs else set()
         attrs = {}
         for key, value in f.attrs.items():
             if key == "json_attrs":
                 continue
-            value = _decode(value)
+            value = decode_attr(value)
             attrs[key] = json.loads(value) if key in encoded else value
 
         frames: list[tuple[float, dict[str, np.ndarray]]] = []

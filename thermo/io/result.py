@@ -188,7 +188,7 @@ def _attr_value(value: Any) -> tuple[Any, bool]:
     """An HDF5-storable attribute value and whether it was JSON-encoded."""
     if isinstance(value, (str, bool, int, float, np.number, np.bool_)):
         return value, False
-    return json.dumps(_jsonable(value), allow_nan=False), True
+    return json.dumps(jsonable(value), allow_nan=False), True
 
 
 def write_result(
@@ -256,11 +256,13 @@ def write_result(
                     _write_fields(g, frame_fields, grid)
 
 
-def _decode(value: Any) -> Any:
+def decode_attr(value: Any) -> Any:
+    """An HDF5 attribute as Python: bytes as str, string arrays as lists, numpy scalars
+    as Python numbers."""
     if isinstance(value, bytes):
         return value.decode("utf-8")
     if isinstance(value, np.ndarray) and value.dtype.kind in "SO":
-        return [_decode(v) for v in value.tolist()]
+        return [decode_attr(v) for v in value.tolist()]
     if isinstance(value, np.generic):
         return value.item()
     return value
@@ -288,12 +290,12 @@ def read_result(path: str | os.PathLike) -> dict:
 
         fields = {name: _from_vtk_layout(ds[()]) for name, ds in vtk["CellData"].items()}
 
-        json_names = set(json.loads(_decode(f.attrs["json_attrs"]))) if "json_attrs" in f.attrs else set()
+        json_names = set(json.loads(decode_attr(f.attrs["json_attrs"]))) if "json_attrs" in f.attrs else set()
         attrs = {}
         for key, value in f.attrs.items():
             if key in _INTERNAL_ATTRS:
                 continue
-            value = _decode(value)
+            value = decode_attr(value)
             attrs[key] = json.loads(value) if key in json_names else value
 
         frames: list[tuple[float, dict[str, np.ndarray]]] = []
@@ -327,12 +329,12 @@ def read_pyvista(path: str | os.PathLike):
 
 # --------------------------------------------------------------------------- summary.json
 
-def _jsonable(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
     """Plain JSON types: numpy scalars/arrays converted, NaN and infinities -> None."""
     if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if obj is None or isinstance(obj, (str, bool)):
         return obj
     if isinstance(obj, np.bool_):
@@ -345,11 +347,11 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, os.PathLike):
         return os.fspath(obj)
     if isinstance(obj, np.ndarray) or hasattr(obj, "__array__"):
-        return _jsonable(np.asarray(obj).tolist())
+        return jsonable(np.asarray(obj).tolist())
     raise TypeError(f"cannot write {type(obj).__name__} to JSON: {obj!r}")
 
 
 def write_summary(path: str | os.PathLike, summary: dict) -> None:
     """Write ``summary.json`` atomically: indent 2, numpy scalars as plain numbers, NaN -> null."""
-    text = json.dumps(_jsonable(summary), indent=2, allow_nan=False) + "\n"
+    text = json.dumps(jsonable(summary), indent=2, allow_nan=False) + "\n"
     atomic_write_bytes(path, text.encode("utf-8"))
