@@ -138,6 +138,7 @@ def test_impossible_parameters_are_refused():
     refused(rack, "cpu_power", ">= 0", cpu_power=-5.0)
     refused(aisle_row, "aisle", "'cold', 'hot'", aisle="warm")
     refused(aisle_row, "racks", "from 1", racks=0)
+    refused(aisle_row, "rack_depth", "> 0", rack_depth=0.0)
     refused(immersion_tank, "blades", "from 1 to", blades=200)
     refused(immersion_tank, "blade_power", ">= 0", blade_power=-1.0)
     refused(immersion_tank, "fluid", "is a solid", "mineral-oil", fluid="copper")

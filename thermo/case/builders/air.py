@@ -270,6 +270,8 @@ def aisle_row(origin: Sequence[float] = (0.0, 0.0, 0.0), *, racks: int = 4, aisl
     aisle_width = check_number("aisle_width", aisle_width, 0.0, 10.0, lo_open=True, unit="m")
     wall_thickness = check_number("wall_thickness", wall_thickness, 0.0, 0.05, lo_open=True, unit="m")
     rack_width = check_number("rack_width", rack_width, 0.0, 2.0, lo_open=True, unit="m")
+    # checked here, under its own name: `rack` would name it `depth`
+    rack_depth = check_number("rack_depth", rack_depth, 0.0, 3.0, lo_open=True, unit="m")
     name = check_name("name", name)
     if 2 * wall_thickness >= racks * rack_width:
         raise BuilderError("wall_thickness", f"{number_text(wall_thickness)} m doors do not fit a "
