@@ -159,6 +159,12 @@ class Grid:
         wx, wy, wz = (self.widths(a) for a in range(3))
         return wx[:, None, None] * wy[None, :, None] * wz[None, None, :]
 
+    def face_areas(self, axis: int) -> np.ndarray:
+        """Areas (m2) of the faces normal to ``axis``, one per cell of a face layer: an
+        array of the cell counts of the two other axes, in order."""
+        t0, t1 = (b for b in range(3) if b != axis)
+        return np.outer(self.widths(t0), self.widths(t1))
+
     def centers(self, axis: int) -> np.ndarray:
         """Cell-centre coordinates (m) along one axis (midway between the faces)."""
         if self.lines is None:

@@ -376,7 +376,7 @@ def grid_lines(size: Sequence[float], part_boxes: Sequence = (), region_boxes: S
     inside a part gets at least `min_cells_across` cells (where min_cell allows).
     region_boxes: ``(lo, hi)`` (m) of boundary regions (flat along their face's normal;
     `boundary_boxes` makes them): their edges are grid lines. refine: refinement zones
-    ``((lo, hi), max_cell)``, a box (m) and its largest cell (m). max_cell, min_cell:
+    ``((lo, hi), max_cell)``, a box (m) and its largest cell (m, one or one per axis). max_cell, min_cell:
     one number (m) or one per axis. max_ratio: the largest ratio of neighbouring cells
     (> 1). Boxes must lie inside the domain.
     """
@@ -392,7 +392,7 @@ def grid_lines(size: Sequence[float], part_boxes: Sequence = (), region_boxes: S
             box, h = item
         except (TypeError, ValueError):
             raise ValueError(f"refine[{i}] must be ((lo, hi), max_cell) in m, got {item!r}") from None
-        zones.append((_boxes(f"refine[{i}] box", [box], dims)[0], h))
+        zones.append((_boxes(f"refine[{i}] box", [box], dims)[0], _per_axis(f"refine[{i}] max_cell", h, dims)))
     out = []
     for ax in range(dims):
         name = _AXES[ax] if dims <= 3 else str(ax)
@@ -401,7 +401,7 @@ def grid_lines(size: Sequence[float], part_boxes: Sequence = (), region_boxes: S
                 size[ax],
                 [c[ax] for lo, hi in parts + regions for c in (lo, hi)],
                 max_cell=max_cells[ax], min_cell=min_cells[ax], max_ratio=max_ratio,
-                zones=[(lo[ax], hi[ax], h) for (lo, hi), h in zones],
+                zones=[(lo[ax], hi[ax], h[ax]) for (lo, hi), h in zones],
                 min_cells_across=[(lo[ax], hi[ax]) for lo, hi in parts if hi[ax] > lo[ax]],
                 min_cells=min_cells_across))
         except ValueError as e:

@@ -164,6 +164,9 @@ def base_case(spot: Spot) -> tuple[dict, dict]:
                            "conductivity": 0.5}]
     elif s == "boundaries":
         d["boundaries"] = [{"name": "b", "face": "x-"}]
+    elif s == "grid":  # a graded grid instead of domain.cells
+        del d["domain"]["cells"]
+        d["grid"] = {"max_cell": [0.5, 0.5, 0.5]}
     elif s == "loops":
         d["parts"] = [copy.deepcopy(PLATE), copy.deepcopy(CHIP)]
         d["loops"] = [copy.deepcopy(LOOP)]

@@ -234,7 +234,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except CaseError as exc:
         return _error(str(exc))
     d = case.data
-    cells = d["domain"]["cells"]
+    cells = case.grid.cells
     print(f"{case.path}: ok: case {case.name!r}, {cells[0]}x{cells[1]}x{cells[2]} cells, "
           f"{len(d['parts'])} parts, {len(d['boundaries'])} boundaries, {d['solver']['mode']}")
     from thermo.grid.quality import grid_report, report_lines

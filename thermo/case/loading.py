@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from thermo.case.errors import CaseError
+from thermo.case.gridding import case_grid
 from thermo.case.materials import Material, resolve_material
 from thermo.case.overrides import apply_override
 from thermo.case.sections import validate
 from thermo.case.toml_writer import to_toml
+from thermo.meshes import Grid
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,11 @@ class Case:
     def material(self, name: str) -> Material:
         """A material by name: user materials first, then the library."""
         return resolve_material(name, self.materials)
+
+    @property
+    def grid(self) -> Grid:
+        """The case's grid: uniform (``domain.cells``) or graded (``[grid]``)."""
+        return case_grid(self.data)
 
     @property
     def fluid(self) -> Material:

@@ -33,11 +33,13 @@ ABSOLUTE_ZERO_C = -273.15
 REL_TOL = 1e-12  # relative tolerance of "inside the domain"
 DERIVED = ("shape", "part_count")  # keys of the validated data that are not case-file keys
 
-SECTIONS = ("case", "domain", "fluid", "materials", "geometry", "parts", "boundaries",
+SECTIONS = ("case", "domain", "grid", "fluid", "materials", "geometry", "parts", "boundaries",
             "loops", "physics", "solver", "output", "events")
 KEYS = {
     "case": ("name", "description"),
     "domain": ("size", "cells", "gravity"),
+    "grid": ("max_cell", "min_cell", "max_ratio", "min_cells_across", "refine"),
+    "refine": ("box", "parts", "max_cell"),
     "fluid": ("material", "reference_temperature", "initial_temperature", "initial_velocity"),
     "materials": ("name", "density", "specific_heat", "conductivity", "viscosity", "expansion"),
     "geometry": ("builder", "parameters"),

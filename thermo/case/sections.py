@@ -14,6 +14,7 @@ from thermo.case.builders import BUILDERS, BuilderError
 from thermo.case.checker import Checker, describe, hint, resolve
 from thermo.case.coldplates import loops_section
 from thermo.case.events import events_section
+from thermo.case.gridding import grid_section
 from thermo.case.materials import LIBRARY, Material
 from thermo.case.parts import parts_section
 from thermo.case.schema import FIELDS, KEYS, SECTIONS, TURBULENCE, TURBULENCE_LATER, builder_parameters
@@ -40,6 +41,14 @@ def validate(raw: Any, source: str) -> tuple[dict, dict[str, Material]]:
     data["parts"] = parts_section(c, raw.get("parts", []), materials, data["domain"]["size"],
                                   built, data.get("geometry", {}).get("builder", ""))
     data["boundaries"] = boundaries_section(c, raw.get("boundaries", []), data["domain"]["size"])
+    if raw.get("grid") is not None:  # a graded grid: present in the data only when given
+        if "cells" in data["domain"]:
+            raise c.fail("grid", "a case has either domain.cells (a uniform grid) or a [grid] "
+                         "table (graded), not both", "remove domain.cells or the [grid] table")
+        data["grid"] = grid_section(c, raw["grid"], data["domain"], data["parts"], data["boundaries"])
+    elif "cells" not in data["domain"]:
+        raise c.fail("domain.cells", "missing required key",
+                     "a list of 3 integers >= 1 (a uniform grid), or a [grid] table (graded)")
     data["solver"] = _solver(c, raw.get("solver", {}))
     data["output"] = _output(c, raw.get("output", {}))
     loops = loops_section(c, raw.get("loops"), data["parts"],
@@ -67,10 +76,11 @@ def _domain(c: Checker, raw: Any) -> dict:
     t = c.table(raw, "domain", KEYS["domain"])
     size = c.vector(c.required(t, "size", "domain", "a list of 3 numbers > 0 (m)"), "domain.size", 3,
                     lo=0.0, lo_open=True)
-    cells = c.vector(c.required(t, "cells", "domain", "a list of 3 integers >= 1"), "domain.cells", 3,
-                     integer=True, lo=1)
     gravity = c.vector(t.get("gravity", [0.0, 0.0, -9.81]), "domain.gravity", 3)
-    return {"size": size, "cells": cells, "gravity": gravity}
+    out = {"size": size, "gravity": gravity}
+    if t.get("cells") is not None:  # else a [grid] table (checked once the parts are known)
+        out["cells"] = c.vector(t["cells"], "domain.cells", 3, integer=True, lo=1)
+    return out
 
 
 def _materials(c: Checker, raw: Any) -> tuple[list[dict], dict[str, Material]]:

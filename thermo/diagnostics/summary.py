@@ -10,6 +10,7 @@ import numpy as np
 from thermo.devices import describe
 from thermo.grid.boundaries import FACES
 from thermo.kernels.energy import van_leer_faces
+from thermo.kernels.spacing import is_uniform
 from thermo.kernels.stencils import pad, shift
 from thermo.diagnostics.air import air_summary
 from thermo.diagnostics.coldplates import plates_summary
@@ -38,17 +39,18 @@ def summarise(sim: Simulation, state: State, info) -> dict:
         un = np.asarray(shift(state.u[a], a, 0 if side == 0 else n, 1)).squeeze(a)
         tn = np.take(T, 0 if side == 0 else n - 1, axis=a)
         owned = fc.owner[(a, side)] == i
-        area = np.prod([grid.spacing[t] for t in range(3) if t != a])
+        area = grid.face_areas(a)
         inflow = (1.0 if side == 0 else -1.0) * un
         fixed = th.conductance[a].take([0 if side == 0 else n], axis=a).squeeze(a) > 0
         face_t = np.where(fixed, th.boundary_value[a][side].squeeze(a), tn)
         bounds[b["name"]] = {
             "heat_w": float(heat[(a, side)][owned].sum()) if owned.any() else 0.0,
             "mass_flow_kg_s": float(np.sum((np.take(rho, 0 if side == 0 else n - 1, axis=a)
-                                            * inflow)[owned]) * area),
+                                            * inflow * area)[owned])),
             "mean_temperature_c": float(face_t[owned].mean()) if owned.any() else float("nan"),
         }
-    sources = float(th.power.sum() * grid.cell_volume)
+    volumes = grid.cell_volumes()
+    sources = float(np.sum(th.power * volumes))
     default_heat = sum(float(heat[k][fc.owner[k] < 0].sum()) for k in heat)
     terms = [v["heat_w"] for v in bounds.values()] + [sources, default_heat]
     air = air_summary(sim, state)  # {} without servers, fans or CRAHs
@@ -67,7 +69,7 @@ def summarise(sim: Simulation, state: State, info) -> dict:
             "power_w": inst["power"],
             "material": inst["material"],
             "cells": int(m.sum()),
-            "volume_m3": float(m.sum() * grid.cell_volume),
+            "volume_m3": float(volumes[m].sum()),
             "max_temperature_c": float(T[m].max()) if m.any() else float("nan"),
             "mean_temperature_c": float(T[m].mean()) if m.any() else float("nan"),
         }
@@ -114,10 +116,15 @@ def cell_density(sim: Simulation) -> np.ndarray:
     return np.where(geo.fluid, rho, sim.case.fluid.density)
 
 
-@partial(jax.jit, static_argnums=3)
-def boundary_face_values(T, u_a, ghosts, a: int):
+@partial(jax.jit, static_argnums=(3, 4))
+def boundary_face_values(T, u_a, ghosts, a: int, h_a=None):
+    """Van Leer face values of T along axis ``a`` (``h_a``: a graded axis's widths,
+    None on a uniform one), as the energy step advects them."""
     # one compiled call: op by op, each operation would compile for every new grid
-    return van_leer_faces(pad(T, a, *ghosts, normal=False, periodic=False), u_a, a)
+    padded = pad(T, a, *ghosts, normal=False, periodic=False)
+    if h_a is None:
+        return van_leer_faces(padded, u_a, a)
+    return van_leer_faces(padded, u_a, a, h_a=h_a, periodic=False)
 
 
 def boundary_heat(sim: Simulation, state: State) -> dict:
@@ -134,10 +141,11 @@ def boundary_heat(sim: Simulation, state: State) -> dict:
             for side in (0, 1):
                 out[(a, side)] = np.zeros(np.take(T, 0, axis=a).shape)
             continue
-        n, h = grid.cells[a], grid.spacing[a]
-        area = np.prod([grid.spacing[t] for t in range(3) if t != a])
+        n, w = grid.cells[a], grid.widths(a)
+        area = grid.face_areas(a)
         ghosts = tuple(tuple(np.asarray(x) for x in g) for g in th.ghosts[a])
-        faces_t = np.asarray(boundary_face_values(state.T, state.u[a], ghosts, a))
+        faces_t = np.asarray(boundary_face_values(state.T, state.u[a], ghosts, a,
+                                                  None if is_uniform(cfg.h[a]) else cfg.h[a]))
         u = np.asarray(state.u[a])
         for side in (0, 1):
             idx = 0 if side == 0 else n
@@ -146,6 +154,7 @@ def boundary_heat(sim: Simulation, state: State) -> dict:
             value = th.boundary_value[a][side].squeeze(a)
             flux = th.boundary_flux[a][side].squeeze(a)
             sign = 1.0 if side == 0 else -1.0
+            h = w[0] if side == 0 else w[-1]  # the end cell: the face is half of it away
             conduction = coef * 2.0 * (value - cell) / h + flux
             rho_cp = np.take(capacity, 0 if side == 0 else n - 1, axis=a)
             advection = sign * rho_cp * np.take(u, idx, axis=a) * np.take(faces_t, idx, axis=a)

@@ -72,7 +72,10 @@ def face_conditions(grid: Grid, boundaries: list[dict]) -> FaceConditions:
         owner[key][m] = index
         v = np.asarray(b.get("velocity") or [0.0, 0.0, 0.0], dtype=float)
         if b["flow"] == "inlet" and b.get("volume_flow"):
-            area = m.sum() * grid.spacing[t0] * grid.spacing[t1]
+            if grid.is_uniform:
+                area = m.sum() * grid.spacing[t0] * grid.spacing[t1]
+            else:
+                area = float(np.sum(m * np.outer(grid.widths(t0), grid.widths(t1))))
             v = np.zeros(3)
             v[a] = b["volume_flow"] / area * (1.0 if side == 0 else -1.0)
         if b["flow"] in ("inlet", "wall"):

@@ -45,7 +45,7 @@ def voxelise(case: Case) -> Geometry:
     holds exactly each instance's power."""
     d = case.data
     src = case.path.name if case.path else "<dict>"
-    grid = Grid(d["domain"]["size"], d["domain"]["cells"])
+    grid = case.grid
     owner = np.full(grid.cells, -1, dtype=np.int32)
     names = [d["fluid"]["material"]]
     mat = np.zeros(grid.cells, dtype=np.int32)

@@ -24,7 +24,7 @@ def grid_report(case: Case) -> dict:
     :data:`MIN_CELLS_ACROSS` cells along an axis it spans, ``(name, cells, axis)``,
     and ``parts``: how many part copies there are."""
     d = case.data
-    grid = Grid(d["domain"]["size"], d["domain"]["cells"])
+    grid = case.grid
     out = grid_quality([grid.faces(a) for a in range(3)])
     thin, count = [], 0
     for part in d["parts"]:

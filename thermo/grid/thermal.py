@@ -37,8 +37,14 @@ class ThermalModel:
     temperature_span: float  # K, a scale for residuals: spread of fixed temperatures
 
 
-def _harmonic(k1, k2):
-    return 2.0 * k1 * k2 / np.where(k1 + k2 > 0, k1 + k2, 1.0)  # sealed cells have k = 0
+def _harmonic(k1, k2, w1=None, w2=None):
+    """Face conductivity (W/(m K)) between cells of conductivities k1, k2: the two half
+    cells in series, ``(w1 + w2) / (w1 / k1 + w2 / k2)`` for widths w1, w2 (m) along
+    the axis (the plain harmonic mean on equal cells, ``w1 = w2 = None``)."""
+    if w1 is None:
+        return 2.0 * k1 * k2 / np.where(k1 + k2 > 0, k1 + k2, 1.0)  # sealed cells have k = 0
+    den = w1 * k2 + w2 * k1
+    return (w1 + w2) * k1 * k2 / np.where(den > 0, den, 1.0)
 
 
 def _throughflow_cells(case: Case, geo) -> np.ndarray:
@@ -74,9 +80,14 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
     conductance, bvalue, bflux, ghosts = [], [], [], []
     for a in range(3):
         n = grid.cells[a]
-        h = grid.spacing[a]
+        w = grid.widths(a).reshape([-1 if b == a else 1 for b in range(3)])
+        # uniform: the one spacing (and the plain harmonic mean, bit for bit as before)
+        w_lo, w_hi, w_in = (None, None, None) if grid.is_uniform else (
+            np.take(w, [0], axis=a), np.take(w, [n - 1], axis=a), w)
         k = k_axes[a]
-        inner = _harmonic(np.take(k, range(n - 1), axis=a), np.take(k, range(1, n), axis=a))
+        inner = _harmonic(np.take(k, range(n - 1), axis=a), np.take(k, range(1, n), axis=a),
+                          None if w_in is None else np.take(w, range(n - 1), axis=a),
+                          None if w_in is None else np.take(w, range(1, n), axis=a))
         sides, values, fluxes, gh = [], [], [], []
         for side in (0, 1):
             k_cell = np.take(k, [0 if side == 0 else n - 1], axis=a)
@@ -84,8 +95,10 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
             value = np.zeros_like(k_cell)
             flux = np.zeros_like(k_cell)
             alpha, beta, gamma = np.ones_like(k_cell), np.zeros_like(k_cell), np.zeros_like(k_cell)
+            # the end cell's width: a boundary face is half of it from the centre
+            h = grid.spacing[a] if w_lo is None else (w_lo if side == 0 else w_hi)
             if flow.faces.periodic[a]:
-                coef = _harmonic(np.take(k, [0], axis=a), np.take(k, [n - 1], axis=a))
+                coef = _harmonic(np.take(k, [0], axis=a), np.take(k, [n - 1], axis=a), w_lo, w_hi)
                 sides.append(coef)
                 values.append(value)
                 fluxes.append(flux)

@@ -200,7 +200,9 @@ def write_result(
     attrs: dict | None = None,
     frames: list[tuple[float, dict[str, np.ndarray]]] | None = None,
 ) -> None:
-    """Write a result file (``result.vtkhdf``): cell-centred fields on ``grid`` as VTKHDF ImageData.
+    """Write a result file (``result.vtkhdf``): cell-centred fields on ``grid`` as VTKHDF
+    ImageData (a graded grid: an UnstructuredGrid of hexahedra at the true
+    coordinates, :func:`thermo.io.rectilinear.write_rectilinear`).
 
     ``fields`` maps names to arrays shaped ``grid.cells`` (scalars) or
     ``grid.cells + (3,)`` (vectors), indexed ``[i, j, k]``: the solver writes ``T``
@@ -213,6 +215,10 @@ def write_result(
 
     from thermo.version import __version__
 
+    if not grid.is_uniform:  # ImageData has one spacing per axis: hexahedra at true coordinates
+        from thermo.io.rectilinear import write_rectilinear
+        return write_rectilinear(path, *(grid.faces(a) for a in range(3)), fields,
+                                 case_text=case_text, attrs=attrs, frames=frames)
     nx, ny, nz = grid.cells
     root_attrs: dict[str, Any] = {
         "case": case_text,
@@ -277,6 +283,12 @@ def read_result(path: str | os.PathLike) -> dict:
     """
     import h5py
 
+    from thermo.io.rectilinear import is_rectilinear, read_rectilinear
+
+    if is_rectilinear(path):  # a graded grid's result
+        r = read_rectilinear(path)
+        return {"grid": Grid.from_lines(*r["faces"]), "fields": r["fields"], "attrs": r["attrs"],
+                "frames": r["frames"]}
     with h5py.File(path, "r") as f:
         vtk = f["VTKHDF"]
         ext = np.asarray(vtk.attrs["WholeExtent"])

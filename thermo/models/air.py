@@ -113,7 +113,7 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
     d = case.data
     src = case.path.name if case.path else "<dict>"
     grid = geo.grid
-    h = grid.spacing
+    h = grid.spacing if grid.is_uniform else None  # compact parts: uniform grids only (yet)
     face_shape = [tuple(n + (1 if a == b else 0) for b, n in enumerate(grid.cells)) for a in range(3)]
     tf_index = [np.full(s, -1, np.int32) for s in face_shape]
     tf_coef = [np.zeros(s) for s in face_shape]

@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from thermo.kernels.energy import van_leer_faces
+from thermo.kernels.spacing import is_uniform
 from thermo.kernels.stencils import pad, shift
 from thermo.meshes import shapes_of, volume_fractions
 
@@ -62,7 +63,7 @@ def coolant_flow(sim, state) -> dict:
         owned = fc.owner[(a, side)] == i
         if not owned.any():
             continue
-        area = float(np.prod([grid.spacing[t] for t in range(3) if t != a]))
+        area = grid.face_areas(a)[owned]
         un = np.asarray(shift(state.u[a], a, 0 if side == 0 else n, 1)).squeeze(a)
         inflow = (1.0 if side == 0 else -1.0) * un  # m/s into the domain
         cell_p = np.take(p, 0 if side == 0 else n - 1, axis=a)
@@ -71,15 +72,17 @@ def coolant_flow(sim, state) -> dict:
         if a not in faces_t:
             padded = pad(state.T, a, *[tuple(np.asarray(x) for x in g) for g in th.ghosts[a]],
                          normal=False, periodic=False)
-            faces_t[a] = np.asarray(van_leer_faces(padded, state.u[a], a))
+            h_a = sim.settings.h[a]
+            faces_t[a] = np.asarray(van_leer_faces(padded, state.u[a], a) if is_uniform(h_a) else
+                                    van_leer_faces(padded, state.u[a], a, h_a=h_a, periodic=False))
         face_t = np.take(faces_t[a], 0 if side == 0 else n, axis=a)[owned]
         # signed: liquid flowing back in through part of an outlet counts against it
         q = (inflow if b["flow"] == "inlet" else -inflow)[owned] * area
         s = acc[b["flow"]]
         s[0] += float(q.sum())
         s[1] += float((q * face_t).sum())
-        s[2] += float(cell_p[owned].sum() * area)
-        s[3] += float(owned.sum() * area)
+        s[2] += float((cell_p[owned] * area).sum())
+        s[3] += float(area.sum())
     q_in = acc["inlet"][0]
     t_in = acc["inlet"][1] / q_in if q_in > 0 else float("nan")
     q_out = acc["outlet"][0]

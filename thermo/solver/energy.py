@@ -8,7 +8,9 @@ from thermo.kernels.energy import van_leer_faces
 from thermo.kernels.multigrid import with_shift
 from thermo.kernels.poisson import solve_spd
 from thermo.kernels.stencils import along, halo_with_ghosts, laplacian, shift
+from thermo.kernels.spacing import is_uniform
 from thermo.models.turbulence import PRANDTL_TURBULENT
+from thermo.solver.geometry import cell_widths
 from thermo.solver.numerics import reachable_tolerance
 from thermo.solver.state import Params, Settings
 
@@ -37,6 +39,13 @@ def eddy_conduction(T, nut, rho_cp, prm: Params, cfg: Settings):
     return laplacian(T, tuple(coeffs), cfg.h, cfg.periodic)
 
 
+def _faces(padded, vel, a: int, cfg: Settings):
+    """Van Leer face values along axis ``a`` (true distances on a graded axis)."""
+    if is_uniform(cfg.h[a]):
+        return van_leer_faces(padded, vel, a)
+    return van_leer_faces(padded, vel, a, h_a=cfg.h[a], periodic=cfg.periodic[a])
+
+
 def energy_step(T, u, dt, prm: Params, cfg: Settings, nut=None):
     """Temperature after one step: van Leer advection (explicit) and conduction
     (implicit, weight ``theta``), solved for the increment by multigrid-PCG. Part
@@ -47,14 +56,14 @@ def energy_step(T, u, dt, prm: Params, cfg: Settings, nut=None):
     pads = [along(q, a, T.shape, every, 2) for a in range(3)]
     # several fluids: each cell's own rho cp (exact: no flow crosses between fluids)
     rho_cp = cfg.rho_cp if prm.rho_cp_cell is None else prm.rho_cp_cell
-    flux = [u[a] * van_leer_faces(pads[a], u[a], a) for a in range(3)]
+    flux = [u[a] * _faces(pads[a], u[a], a, cfg) for a in range(3)]
     carries = []
     for model in cfg.parts:
         flux, carry = model.advective_fluxes(flux, pads, u, prm.parts[model.key], cfg)
         carries.append(carry)
     adv = rho_cp * sum((shift(flux[a], a, 1, T.shape[a]) - shift(flux[a], a, 0, T.shape[a]))
-                       / cfg.h[a] for a in range(3))
-    explicit = laplacian(T, prm.t_levels[0].coeffs, cfg.h, cfg.periodic) + prm.t_source - adv
+                       / cell_widths(cfg, a, T.dtype) for a in range(3))
+    explicit = laplacian(T, prm.t_coeffs, cfg.h, cfg.periodic) + prm.t_source - adv
     if nut is not None:
         explicit = explicit + eddy_conduction(T, nut, rho_cp, prm, cfg)
     cap = prm.capacity / (cfg.theta * dt)

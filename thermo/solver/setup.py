@@ -7,6 +7,7 @@ import numpy as np
 
 from thermo.kernels import turbulence as turb
 from thermo.kernels.multigrid import build_hierarchy
+from thermo.meshes import Grid
 from thermo.grid.boundaries import INLET, WALL
 from thermo.solver.numerics import TINY
 from thermo.solver.state import LinearSolve, Params, Settings
@@ -30,6 +31,15 @@ def velocity_scale(sim, body: np.ndarray, gravity: np.ndarray, l_ref: float, u_b
         # velocity u_tau^2 ~ g L / 2 and U ~ u_tau / sqrt(Cf / 2) ~ 15 sqrt(g L)
         scales[2] = min(scales[2], 15.0 * float(np.sqrt(np.abs(body).max() * l_ref)))
     return max(max(scales), TINY)
+
+
+def grid_spacing(grid: Grid) -> tuple:
+    """The settings' spacing per axis (see :mod:`thermo.kernels.spacing`): the
+    uniform grid's widths, or on a graded grid every axis's cell widths (its
+    uniform axes too: the graded terms then hold on every axis)."""
+    if grid.is_uniform:
+        return tuple(grid.spacing)
+    return tuple(tuple(float(x) for x in grid.widths(a)) for a in range(3))
 
 
 def solves(solver: dict) -> dict[str, LinearSolve]:
@@ -61,7 +71,7 @@ def build_settings(sim, parts: tuple) -> tuple[Settings, np.ndarray, np.ndarray]
                    and not multi_fluid)
     fluid = sim.case.fluid
     settings = Settings(
-        h=tuple(sim.grid.spacing), periodic=m.faces.periodic, active=m.active,
+        h=grid_spacing(sim.grid), periodic=m.faces.periodic, active=m.active,
         nu=fluid.viscosity / fluid.density, cfl=s["cfl"], dt_fixed=s["dt"], steady=steady,
         end_time=s["end_time"], tolerance=s["tolerance"], **solves(s), u_bc=u_bc,
         u_ref=float(u_scale), l_ref=float(l_ref), singular=m.singular, energy=energy,
@@ -78,9 +88,8 @@ def build_params(sim, body: np.ndarray, gravity: np.ndarray) -> Params:
     m, th, dt, cfg = sim.model, sim.thermal, sim.dtype, sim.settings
     arr = lambda x: jnp.asarray(np.asarray(x, dtype=dt))
     tri = lambda g: None if g is None else tuple(tuple(arr(v) for v in side) for side in g)
-    levels = build_hierarchy([arr(f) for f in m.free], sim.grid.spacing, m.faces.periodic)
-    t_levels = build_hierarchy([arr(c) for c in th.conductance], sim.grid.spacing,
-                               m.faces.periodic)
+    levels = build_hierarchy([arr(f) for f in m.free], cfg.h, m.faces.periodic)
+    t_levels = build_hierarchy([arr(c) for c in th.conductance], cfg.h, m.faces.periodic)
     capacity = th.capacity.copy()
     if cfg.steady:
         # steady answers do not depend on the solids' heat capacity: drop it so
@@ -102,6 +111,7 @@ def build_params(sim, body: np.ndarray, gravity: np.ndarray) -> Params:
             for gc in m.ghosts),
         implicit=tuple(arr(implicit_mask(m, c)) for c in range(3)),
         levels=levels, body=arr(body), capacity=arr(capacity), t_levels=t_levels,
+        t_coeffs=tuple(arr(c) for c in th.conductance),
         t_source=arr(th.source), t_ghosts=tuple(tri(g) for g in th.ghosts),
         gravity=arr(gravity), parts=parts,
         regions=None if sim.regions is None else jnp.asarray(sim.regions),

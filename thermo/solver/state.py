@@ -44,6 +44,7 @@ class Params(NamedTuple):
     body: jnp.ndarray
     capacity: jnp.ndarray    # rho cp per cell (zero in solids for steady runs), J/(m3 K)
     t_levels: list           # conduction operator hierarchy (face conductances)
+    t_coeffs: tuple          # the face conductances, W/(m K), per axis (the fine operator's)
     t_source: jnp.ndarray    # W/m3: parts' power and fixed boundary terms
     t_ghosts: tuple
     gravity: jnp.ndarray     # m/s2
