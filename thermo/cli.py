@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--example", metavar="NAME",
                        help="a bundled example case instead of a file: " + ", ".join(example_names()))
     check.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    check.add_argument("--picture", metavar="PNG", help="draw the grid lines over the parts on the "
+                       "three mid-planes into this PNG")
 
     val = sub.add_parser("validate", help="compare solutions with published reference results")
     val.add_argument("--full", action="store_true", help="also run the long, fine-grid cases")
@@ -241,6 +243,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     print("grid:")
     print("\n".join(report_lines(grid_report(case))))
+    if args.picture:
+        from thermo.grid.picture import grid_picture
+
+        print(f"grid picture: {grid_picture(case, args.picture)}")
     return 0
 
 

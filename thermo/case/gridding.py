@@ -125,7 +125,9 @@ def _zone_boxes(zone: dict, parts: Sequence[dict]) -> list[tuple[np.ndarray, np.
 def _lines(g: dict, size: Sequence[float], parts: Sequence[dict],
            boundaries: Sequence[dict]) -> tuple[np.ndarray, ...]:
     size = [float(s) for s in size]
-    refine = [((np.clip(lo, 0.0, size), np.clip(hi, 0.0, size)), zone["max_cell"])
+    # no zone's cells below min_cell (the generator itself only merges lines closer than it)
+    refine = [((np.clip(lo, 0.0, size), np.clip(hi, 0.0, size)),
+               [max(h, m) for h, m in zip(zone["max_cell"], g["min_cell"])])
               for zone in g["refine"] for lo, hi in _zone_boxes(zone, parts)]
     pboxes = [(np.clip(lo, 0.0, size), np.clip(hi, 0.0, size)) for lo, hi in part_boxes(parts)]
     return grid_lines(size, pboxes, boundary_boxes(boundaries, size), max_cell=g["max_cell"],

@@ -9,7 +9,10 @@ from thermo.meshes import Grid, shapes_of
 from thermo.meshes.lines import grid_quality
 
 AXES = "xyz"
-MIN_CELLS_ACROSS = 2  # a part fewer cells across than this is a one-cell feature
+MIN_CELLS_ACROSS = 2
+# bytes per cell of the compiled step, float32 and float64: measured for the default
+# rack with `thermo info --cells 3e5` (benchmarks/RESULTS.md, session 2)
+BYTES_PER_CELL = (764, 1467)  # a part fewer cells across than this is a one-cell feature
 
 
 def cells_across(grid: Grid, lo, hi) -> list[int]:
@@ -51,6 +54,10 @@ def report_lines(report: dict, show: int = 6) -> list[str]:
         lines.append(f"  {ax}: {q['cells']} cells, {1e3 * q['smallest']:.3g} to "
                      f"{1e3 * q['largest']:.3g} mm, neighbour ratio up to {q['max_ratio']:.3g}")
     lines.append(f"  {report['cells']:,} cells, largest cell aspect ratio {report['max_aspect']:.3g}")
+    gib = [report["cells"] * b / 2 ** 30 for b in BYTES_PER_CELL]
+    lines.append(f"  memory of the run: about {gib[0]:.3g} GiB in float32, {gib[1]:.3g} GiB in float64 "
+                 f"(at {BYTES_PER_CELL[0]:,} and {BYTES_PER_CELL[1]:,} B/cell, the default rack's "
+                 "compiled step; `thermo info` measures a case's own)")
     thin = report["thin"]
     if thin:
         named = ", ".join(f"{n} ({c} along {a})" for n, c, a in thin[:show])

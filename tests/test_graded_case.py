@@ -1,0 +1,119 @@
+"""The [grid] table: graded grids from a case, refused input, `thermo check`'s report."""
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from thermo.case import CaseError, case_from_dict
+
+BASE = {
+    "case": {"name": "graded"},
+    "domain": {"size": [0.4, 0.3, 0.1]},
+    "grid": {"max_cell": [0.02, 0.02, 0.02], "min_cell": 0.0005, "max_ratio": 1.2,
+             "min_cells_across": 3,
+             "refine": [{"parts": ["gpu*"], "max_cell": 0.004}]},
+    "parts": [{"name": "gpu0", "kind": "solid", "material": "silicon", "power": 100.0,
+               "box": {"min": [0.1, 0.1, 0.0], "max": [0.15, 0.15, 0.003]}},
+              {"name": "sink", "kind": "solid", "material": "copper",
+               "box": {"min": [0.1, 0.1, 0.003], "max": [0.15, 0.15, 0.0077]}}],
+    "boundaries": [{"name": "in", "face": "x-", "flow": "inlet", "velocity": [1.0, 0.0, 0.0],
+                    "region": {"min": [0.05, 0.02], "max": [0.25, 0.08]}}],
+}
+
+
+def graded(**grid):
+    d = copy.deepcopy(BASE)
+    d["grid"].update(grid)
+    return d
+
+
+def test_lines_lie_on_every_part_face_and_boundary_edge():
+    grid = case_from_dict(BASE).grid
+    assert not grid.is_uniform
+    faces = [grid.faces(a) for a in range(3)]
+    wanted = {0: [0.1, 0.15], 1: [0.1, 0.15, 0.05, 0.25], 2: [0.0, 0.003, 0.0077, 0.02, 0.08]}
+    for a, xs in wanted.items():
+        for x in xs:
+            gap = np.abs(faces[a] - x).min()
+            print(f"axis {a}: line nearest {x} m is {gap:.2e} m away")
+            assert gap < 1e-12
+
+
+def test_parts_get_min_cells_across_and_ratio_holds():
+    grid = case_from_dict(BASE).grid
+    c = grid.centers(2)
+    across = np.count_nonzero((c > 0.0) & (c < 0.003))
+    print("cells across the 3 mm die:", across, "widths z:", grid.widths(2)[:6])
+    assert across >= 3
+    for a in range(3):
+        w = grid.widths(a)
+        ratio = np.maximum(w[1:] / w[:-1], w[:-1] / w[1:]).max()
+        print(f"axis {a}: {w.size} cells, {w.min():.4g}..{w.max():.4g} m, ratio {ratio:.4f}")
+        assert ratio <= 1.2 * (1 + 1e-9)
+        assert w.max() <= 0.02 * (1 + 1e-9)
+
+
+def test_grid_is_deterministic_and_survives_the_toml_round_trip():
+    case = case_from_dict(BASE)
+    again = case_from_dict(BASE).grid
+    assert case.grid.lines == again.lines
+    import tomllib
+    reread = case_from_dict(tomllib.loads(case.text))
+    assert reread.grid.lines == case.grid.lines
+
+
+@pytest.mark.parametrize("change,key,words", [
+    ({"max_ratio": 0.9}, "grid.max_ratio", "out of range"),
+    ({"max_ratio": 1.0}, "grid.max_ratio", "out of range"),
+    ({"max_cell": 0.0}, "grid.max_cell", "out of range"),
+    ({"max_cell": [0.02, -0.01, 0.02]}, "grid.max_cell[1]", "out of range"),
+    ({"min_cell": 0.5}, "grid.min_cell", "above max_cell"),
+    ({"refine": [{"parts": ["cpu*"], "max_cell": 0.004}]}, "grid.refine[0].parts", "names no part"),
+    ({"refine": [{"box": {"min": [0.0, 0.0, 0.0], "max": [0.5, 0.3, 0.1]}, "max_cell": 0.01}]},
+     "grid.refine[0].box.max", "outside the domain"),
+    ({"refine": [{"max_cell": 0.01}]}, "grid.refine[0]", "exactly one of box and parts"),
+    ({"max_cell": 1e-5, "min_cell": 0.0}, "grid.max_cell", "200,000,000"),
+    ({"min_cell": 0.0, "refine": [{"parts": ["gpu0"], "max_cell": 1e-9}]}, "grid.refine",
+     "cells along the axis"),
+])
+def test_bad_grid_is_refused_naming_the_key(change, key, words):
+    with pytest.raises(CaseError) as info:
+        case_from_dict(graded(**change))
+    print(info.value)
+    assert info.value.key == key and words in str(info.value)
+
+
+def test_cells_and_grid_together_are_refused():
+    d = copy.deepcopy(BASE)
+    d["domain"]["cells"] = [4, 4, 4]
+    with pytest.raises(CaseError) as info:
+        case_from_dict(d)
+    assert info.value.key == "grid" and "not both" in str(info.value)
+
+
+def test_neither_cells_nor_grid_is_refused():
+    d = copy.deepcopy(BASE)
+    del d["grid"]
+    with pytest.raises(CaseError) as info:
+        case_from_dict(d)
+    assert info.value.key == "domain.cells"
+
+
+def test_check_prints_the_grid_and_draws_it(tmp_path):
+    import tomllib  # noqa: F401  (the case is written by the package's own TOML writer)
+    case = case_from_dict(BASE)
+    path = tmp_path / "case.toml"
+    path.write_text(case.text)
+    png = tmp_path / "grid.png"
+    out = subprocess.run([sys.executable, "-m", "thermo", "check", str(path), "--picture", str(png)],
+                         capture_output=True, text=True, timeout=300)
+    print(out.stdout, out.stderr)
+    assert out.returncode == 0
+    g = case.grid
+    assert f"{g.cells[0]}x{g.cells[1]}x{g.cells[2]} cells" in out.stdout
+    assert "neighbour ratio up to 1.2" in out.stdout and "GiB in float32" in out.stdout
+    assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
