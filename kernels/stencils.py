@@ -3,7 +3,9 @@
 Layout: cell-centred fields have shape ``(nx, ny, nz)``; the velocity component
 normal to axis ``a`` lives on the faces of that axis and has ``n_a + 1`` entries
 along it (boundary faces included). All functions are pure and jittable, work
-for any grid size and in float32 or float64. Spacings ``h`` are in metres.
+for any grid size and in float32 or float64. Spacings ``h`` are in metres: per
+axis one width (a uniform axis, the uniform expressions) or each cell's width (a
+graded axis, see :mod:`thermo.kernels.spacing`).
 
 Boundary ghosts are described per side of an axis by a triple
 ``(alpha, beta, gamma)``: the ghost value ``k`` cells beyond the boundary is
@@ -24,6 +26,8 @@ from typing import Sequence
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+
+from . import spacing
 
 Ghost = tuple  # (alpha, beta, gamma): scalars or arrays broadcastable to a slab
 
@@ -97,7 +101,7 @@ def along(q, a: int, shape: Sequence[int], axes: Sequence[bool], width: int):
                    for b in range(3))]
 
 
-def diff_faces(p, axis: int, h: float, *, periodic: bool):
+def diff_faces(p, axis: int, h, *, periodic: bool):
     """Gradient of a cell-centred field on the faces of ``axis`` (n+1 entries).
 
     Non-periodic boundary faces use the ghost ``-p`` (value zero on the face);
@@ -111,15 +115,22 @@ def diff_faces(p, axis: int, h: float, *, periodic: bool):
         right = -shift(p, axis, p.shape[axis] - 1, 1)
     q = jnp.concatenate([left, p, right], axis=axis)
     n = q.shape[axis]
-    return (shift(q, axis, 1, n - 1) - shift(q, axis, 0, n - 1)) / h
+    if spacing.is_uniform(h):
+        return (shift(q, axis, 1, n - 1) - shift(q, axis, 0, n - 1)) / h
+    # graded: centre-to-centre distances across the faces (the end cell's width at a
+    # boundary face: its ghost mirrors it, the face value half a cell away)
+    g = spacing.along_axis(spacing.gaps(h, periodic, p.shape[axis]), axis, p.dtype)
+    return (shift(q, axis, 1, n - 1) - shift(q, axis, 0, n - 1)) / g
 
 
-def div_faces(flux: Sequence, h: Sequence[float]):
+def div_faces(flux: Sequence, h: Sequence):
     """Divergence (per unit volume) of face-centred fluxes ``(fx, fy, fz)``."""
     out = 0.0
     for a, f in enumerate(flux):
         n = f.shape[a]
-        out = out + (shift(f, a, 1, n - 1) - shift(f, a, 0, n - 1)) / h[a]
+        d = h[a] if spacing.is_uniform(h[a]) else spacing.along_axis(
+            spacing.widths(h[a], n - 1), a, f.dtype)
+        out = out + (shift(f, a, 1, n - 1) - shift(f, a, 0, n - 1)) / d
     return out
 
 
@@ -141,7 +152,7 @@ def halo(f, periodic: Sequence[bool], skip: Sequence[bool] = (False,) * 3):
     return lax.pad(f, jnp.zeros((), f.dtype), cfg)
 
 
-def neighbour_sum(p, coeffs: Sequence, h: Sequence[float], periodic: Sequence[bool]):
+def neighbour_sum(p, coeffs: Sequence, h: Sequence, periodic: Sequence[bool]):
     """``sum_a (c_hi p_next + c_lo p_prev) / h_a^2``: the off-diagonal part of
     :func:`laplacian`, with ``p`` zero beyond non-periodic boundaries."""
     n = p.shape
@@ -157,12 +168,25 @@ def neighbour_sum(p, coeffs: Sequence, h: Sequence[float], periodic: Sequence[bo
     for a, c in enumerate(coeffs):
         if skip[a]:
             continue
-        out = out + (shift(c, a, 1, n[a]) * nb(a, 1) + shift(c, a, 0, n[a]) * nb(a, -1)) / (
-            h[a] * h[a])
+        if spacing.is_uniform(h[a]):
+            out = out + (shift(c, a, 1, n[a]) * nb(a, 1) + shift(c, a, 0, n[a]) * nb(a, -1)) / (
+                h[a] * h[a])
+        else:
+            lo, hi = face_weights(h[a], periodic[a], n[a])
+            out = out + (shift(c, a, 1, n[a]) * nb(a, 1) * spacing.along_axis(hi, a, p.dtype)
+                         + shift(c, a, 0, n[a]) * nb(a, -1) * spacing.along_axis(lo, a, p.dtype))
     return out
 
 
-def laplacian(p, coeffs: Sequence, h: Sequence[float], periodic: Sequence[bool]):
+def face_weights(h_a, periodic: bool, n: int):
+    """Graded axis: ``1 / (gap * width)`` of each cell's low and high face (NumPy),
+    the weight of a face coefficient in the per-volume Laplacian of that cell."""
+    w = spacing.widths(h_a, n)
+    g = spacing.gaps(h_a, periodic, n)
+    return 1.0 / (g[:-1] * w), 1.0 / (g[1:] * w)
+
+
+def laplacian(p, coeffs: Sequence, h: Sequence, periodic: Sequence[bool]):
     """Variable-coefficient Laplacian ``div(c grad p)`` of a cell-centred field.
 
     ``coeffs[a]`` holds one coefficient per face of axis ``a``: zero on blocked
@@ -172,7 +196,7 @@ def laplacian(p, coeffs: Sequence, h: Sequence[float], periodic: Sequence[bool])
     return neighbour_sum(p, coeffs, h, periodic) - laplacian_diagonal(coeffs, h, periodic) * p
 
 
-def laplacian_diagonal(coeffs: Sequence, h: Sequence[float], periodic: Sequence[bool]):
+def laplacian_diagonal(coeffs: Sequence, h: Sequence, periodic: Sequence[bool]):
     """Magnitude of the diagonal of :func:`laplacian` per cell (NumPy or JAX arrays)."""
     d = 0.0
     for a, c in enumerate(coeffs):
@@ -185,7 +209,19 @@ def laplacian_diagonal(coeffs: Sequence, h: Sequence[float], periodic: Sequence[
             last = (slice(None),) * a + (slice(n - 2, n - 1),)
             lo = _set(lo, end, 2 * take(0, 1))
             hi = _set(hi, last, 2 * take(n - 1, n))
-        d = d + (lo + hi) / (h[a] * h[a])
+        if spacing.is_uniform(h[a]):
+            d = d + (lo + hi) / (h[a] * h[a])
+        else:
+            # the boundary gap is the end cell's width: 2 c / (w0 * w0) is a Dirichlet
+            # face half a cell from the centre
+            wlo, whi = face_weights(h[a], periodic[a], n - 1)
+            if isinstance(c, np.ndarray):
+                shape = [1, 1, 1]
+                shape[a] = -1
+                d = d + lo * wlo.reshape(shape) + hi * whi.reshape(shape)
+            else:
+                d = d + lo * spacing.along_axis(wlo, a, c.dtype) + hi * spacing.along_axis(
+                    whi, a, c.dtype)
     return d
 
 
@@ -198,10 +234,13 @@ def _set(x, index, value):
     return x.at[index].set(value)
 
 
-def face_average(f, axis: int, *, periodic: bool):
+def face_average(f, axis: int, *, periodic: bool, h_a=None):
     """Average a cell-centred field onto the faces of ``axis`` (n+1 entries).
 
-    Boundary faces take the adjacent cell value (or the wrapped average).
+    Boundary faces take the adjacent cell value (or the wrapped average). ``h_a``
+    (the axis's spacing; None or one width: the plain mean) on a graded axis
+    interpolates linearly by distance: face ``i`` gets
+    ``(w[i] f[i-1] + w[i-1] f[i]) / (w[i-1] + w[i])``.
     """
     n = f.shape[axis]
     if periodic:
@@ -209,7 +248,14 @@ def face_average(f, axis: int, *, periodic: bool):
     else:
         q = jnp.concatenate([shift(f, axis, 0, 1), f, shift(f, axis, n - 1, 1)], axis=axis)
     m = q.shape[axis]
-    return 0.5 * (shift(q, axis, 1, m - 1) + shift(q, axis, 0, m - 1))
+    if h_a is None or spacing.is_uniform(h_a):
+        return 0.5 * (shift(q, axis, 1, m - 1) + shift(q, axis, 0, m - 1))
+    w = spacing.widths(h_a, n)
+    we = np.concatenate([[w[-1] if periodic else w[0]], w, [w[0] if periodic else w[-1]]])
+    left = we[1:] / (we[:-1] + we[1:])    # weight of the cell before the face
+    right = we[:-1] / (we[:-1] + we[1:])  # and of the cell after it
+    return (spacing.along_axis(right, axis, f.dtype) * shift(q, axis, 1, m - 1)
+            + spacing.along_axis(left, axis, f.dtype) * shift(q, axis, 0, m - 1))
 
 
 def face_to_cell(f, axis: int):
@@ -223,6 +269,6 @@ def cell_velocity(u: Sequence):
     return jnp.stack([face_to_cell(c, a) for a, c in enumerate(u)], axis=-1)
 
 
-def divergence(u: Sequence, h: Sequence[float]):
+def divergence(u: Sequence, h: Sequence):
     """Discrete divergence (1/s) of a MAC velocity field per cell."""
     return div_faces(u, h)
