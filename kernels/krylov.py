@@ -23,17 +23,22 @@ def _axpy(alpha, x, y):
 
 
 def pcg(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_iter: int = 200,
-        project: Callable | None = None):
+        project: Callable | None = None, project_residual: Callable | None = None):
     """Solve ``A x = b`` for SPD ``A`` by preconditioned CG from ``x0``.
 
     ``b`` and ``x`` may be arrays or pytrees of arrays (one unknown per leaf
     entry). Stops when ``||b - A x||_2 <= tol * ||b||_2`` or after ``max_iter``
     iterations. ``project`` (optional) removes a null space from the residual
     and the preconditioned residual (e.g. the mean for all-Neumann problems).
+    ``project_residual`` (default: ``project``) is the projection of the initial
+    residual when it differs from the one of the solution space (a weighted
+    operator: the residual is made orthogonal to the null space, the preconditioned
+    residual free of it in a weighted mean).
     The reductions run in the dtype of ``b``.
     """
     proj = project if project is not None else (lambda v: v)
-    r = proj(_axpy(-1.0, apply_a(x0), b))
+    proj_r = project_residual if project_residual is not None else proj
+    r = proj_r(_axpy(-1.0, apply_a(x0), b))
     bnorm = jnp.sqrt(_dot(b, b))
     safe = jnp.where(bnorm > 0, bnorm, 1.0)
     target = tol * safe

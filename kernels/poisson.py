@@ -22,6 +22,9 @@ def solve_poisson(levels: Sequence[Level], rhs, x0, *, tol: float, max_iter: int
     as the air before and behind a server filling a duct). Returns ``(p, info)``.
     """
     fine = levels[0]
+    if fine.weighted:
+        return _solve_weighted(levels, rhs, x0, tol=tol, max_iter=max_iter, singular=singular,
+                               regions=regions, n_regions=n_regions)
     live = 1.0 - fine.iso
     nlive = jnp.maximum(jnp.sum(live), 1.0)
     if n_regions:
@@ -43,10 +46,53 @@ def solve_poisson(levels: Sequence[Level], rhs, x0, *, tol: float, max_iter: int
     return x, info
 
 
+def _solve_weighted(levels: Sequence[Level], rhs, x0, *, tol, max_iter, singular, regions,
+                    n_regions):
+    """:func:`solve_poisson` on a volume-weighted (graded) hierarchy: the system is
+    ``V (-div(c grad)) p = -V rhs``, symmetric. A compatible right-hand side has zero
+    volume integral (the discrete divergence theorem), so the residual's projection
+    takes out a multiple of the volume, and the solution's the volume-weighted mean:
+    ``p`` has zero volume-weighted mean over the open cells (per region)."""
+    fine = levels[0]
+    vol = fine.volume
+    live = 1.0 - fine.iso
+    lv = live * vol
+    vtot = jnp.maximum(jnp.sum(lv), jnp.finfo(lv.dtype).tiny)
+    if n_regions:
+        ids = jnp.maximum(regions, 0).ravel()
+        inside = (regions >= 0) * live
+        iv = inside * vol
+        vreg = jax.ops.segment_sum(iv.ravel(), ids, num_segments=n_regions)
+        vreg = jnp.where(vreg > 0, vreg, 1.0)
+
+    def project(v):  # solution space: zero volume-weighted mean
+        if n_regions:
+            mean = jax.ops.segment_sum((v * iv).ravel(), ids, num_segments=n_regions) / vreg
+            return v - inside * mean[ids].reshape(v.shape)
+        if not singular:
+            return v
+        return live * (v - jnp.sum(v * lv) / vtot)
+
+    def project_residual(v):  # residual space: zero sum, taking out a multiple of V
+        if n_regions:
+            total = jax.ops.segment_sum((v * inside).ravel(), ids, num_segments=n_regions) / vreg
+            return v - iv * total[ids].reshape(v.shape)
+        if not singular:
+            return v
+        return live * (v - vol * (jnp.sum(v * live) / vtot))
+
+    b = project_residual(-rhs * lv)
+    return pcg(lambda x: apply(fine, x), b, project(x0), lambda r: vcycle(levels, r),
+               tol=tol, max_iter=max_iter, project=project, project_residual=project_residual)
+
+
 def solve_spd(levels: Sequence[Level], rhs, x0, *, tol: float, max_iter: int = 200):
     """Solve ``(shift - div(c grad)) x = rhs`` on the hierarchy (a non-singular
-    operator, e.g. an implicit heat-conduction step). Returns ``(x, info)``."""
+    operator, e.g. an implicit heat-conduction step). Returns ``(x, info)``; on a
+    weighted (graded) hierarchy the system solved is the same times the volumes."""
     fine = levels[0]
+    if fine.weighted:
+        rhs = rhs * fine.volume
     return pcg(lambda x: apply(fine, x), rhs, x0, lambda r: vcycle(levels, r),
                tol=tol, max_iter=max_iter)
 
