@@ -57,9 +57,13 @@ def quick_weights(nodes: np.ndarray, faces: np.ndarray) -> tuple:
 
     def lagrange(i, j, k):
         xi, xj, xk = nodes[i:i + m1], nodes[j:j + m1], nodes[k:k + m1]
-        return ((xf - xj) * (xf - xk) / ((xi - xj) * (xi - xk)),
-                (xf - xi) * (xf - xk) / ((xj - xi) * (xj - xk)),
-                (xf - xi) * (xf - xj) / ((xk - xi) * (xk - xj)))
+        # an axis of one or two cells mirrors a node onto another: no parabola there,
+        # the upwind value (those faces carry no flow along such an axis)
+        ok = (xi != xj) & (xi != xk) & (xj != xk)
+        d = lambda v: np.where(ok, v, 1.0)
+        return (np.where(ok, (xf - xj) * (xf - xk) / d((xi - xj) * (xi - xk)), 0.0),
+                np.where(ok, (xf - xi) * (xf - xk) / d((xj - xi) * (xj - xk)), 1.0),
+                np.where(ok, (xf - xi) * (xf - xj) / d((xk - xi) * (xk - xj)), 0.0))
     return lagrange(0, 1, 2), lagrange(3, 2, 1)
 
 

@@ -89,6 +89,26 @@ class Grid:
         return cls(size=tuple(v[-1] - v[0] for v in lines), cells=tuple(len(v) - 1 for v in lines),
                    origin=tuple(v[0] for v in lines), lines=lines)
 
+    def refined(self, k: int) -> "Grid":
+        """This grid with every cell split into ``k`` equal cells along each axis with
+        more than one cell (a nested refinement: every face stays a face, and the largest
+        neighbour ratio stays what it was). Graded in, graded out; uniform stays uniform."""
+        k = int(k)
+        if k < 1:
+            raise ValueError(f"refined(k) needs k >= 1, got {k}")
+        if self.lines is None:
+            return Grid(self.size, tuple(n * k if n > 1 else n for n in self.cells), self.origin)
+        out = []
+        for a in range(3):
+            f = np.asarray(self.lines[a])
+            if f.size == 2:
+                out.append(f)
+                continue
+            t = np.arange(k) / k
+            inner = (f[:-1, None] + t[None, :] * np.diff(f)[:, None]).ravel()
+            out.append(np.append(inner, f[-1]))
+        return Grid.from_lines(*out)
+
     def __repr__(self) -> str:
         base = f"Grid(size={self.size!r}, cells={self.cells!r}, origin={self.origin!r}"
         if self.lines is None:

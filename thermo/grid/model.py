@@ -39,13 +39,13 @@ class Geometry:
         return (self.owner < 0) | self.open[np.maximum(self.owner, 0)] & (self.owner >= 0)
 
 
-def voxelise(case: Case) -> Geometry:
+def voxelise(case: Case, grid: Grid | None = None) -> Geometry:
     """Parts to cells: ownership by cell centre (later parts win), power by volume
     overlap restricted to the cells each instance finally owns, so that the grid
-    holds exactly each instance's power."""
+    holds exactly each instance's power. On the case's grid, or on ``grid``."""
     d = case.data
     src = case.path.name if case.path else "<dict>"
-    grid = case.grid
+    grid = grid or case.grid
     owner = np.full(grid.cells, -1, dtype=np.int32)
     names = [d["fluid"]["material"]]
     mat = np.zeros(grid.cells, dtype=np.int32)
@@ -248,8 +248,10 @@ def connected_cells(fluid: np.ndarray, free: tuple, periodic: tuple) -> np.ndarr
     return np.where(lab < big, lab, -1)
 
 
-def build_flow_model(case: Case) -> FlowModel:
-    geo = voxelise(case)
+def build_flow_model(case: Case, grid: Grid | None = None) -> FlowModel:
+    """The case's flow model on its grid (``grid``: another grid over the same domain,
+    e.g. a nested refinement of the case's for a grid-convergence study)."""
+    geo = voxelise(case, grid)
     grid = geo.grid
     fc = face_conditions(grid, case.data["boundaries"])
     src = case.path.name if case.path else "<dict>"

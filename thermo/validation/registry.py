@@ -9,8 +9,8 @@ from __future__ import annotations
 import fnmatch
 from typing import Callable
 
-from thermo.validation import (air, conduction, convection, default_case, flow, immersion,
-                               liquid, turbulence, two_fluids)
+from thermo.validation import (air, conduction, convection, default_case, flow, graded,
+                               immersion, liquid, turbulence, two_fluids)
 
 VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "poiseuille": flow.validate_poiseuille,
@@ -33,6 +33,11 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "fan": air.validate_fan,
     "fan-fins": air.validate_fan_fins,
     "two-fluids": two_fluids.validate_two_fluids,
+    "poiseuille-graded": graded.validate_graded_poiseuille,
+    "slab-graded": graded.validate_graded_slab,
+    "composite-wall-graded": graded.validate_graded_composite_wall,
+    "multigrid-graded": graded.validate_graded_multigrid,
+    "devahldavis-graded": graded.validate_graded_devahldavis,
     "default-case": default_case.validate_default_case,  # last: the longest run
 }
 
