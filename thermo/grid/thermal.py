@@ -83,7 +83,7 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
         w = grid.widths(a).reshape([-1 if b == a else 1 for b in range(3)])
         # uniform: the one spacing (and the plain harmonic mean, bit for bit as before)
         w_lo, w_hi, w_in = (None, None, None) if grid.is_uniform else (
-            np.take(w, [0], axis=a), np.take(w, [n - 1], axis=a), w)
+            float(w.ravel()[0]), float(w.ravel()[-1]), w)
         k = k_axes[a]
         inner = _harmonic(np.take(k, range(n - 1), axis=a), np.take(k, range(1, n), axis=a),
                           None if w_in is None else np.take(w, range(n - 1), axis=a),

@@ -55,6 +55,12 @@ class Result:
                 f"{len(self.frames)} frames)")
 
     @property
+    def faces(self) -> Coords:
+        """Face coordinates (m) along each axis, both boundary faces included (on a
+        graded grid the true, unequal spacing): ``x, y, z = result.faces``."""
+        return Coords(*(self.grid.faces(a) for a in range(3)))
+
+    @property
     def times(self) -> np.ndarray:
         """Times (s) of the transient frames (empty for a steady run)."""
         return np.asarray([t for t, _ in self.frames], dtype=np.float64)

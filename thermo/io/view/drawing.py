@@ -65,10 +65,27 @@ def _vtk_cells(a: np.ndarray, spatial_dims: int) -> np.ndarray:
     return np.stack([np.ravel(a[..., c], order="F") for c in range(a.shape[-1])], axis=-1)
 
 
+def _mesh(pv, grid, flat: int | None = None, at: float | None = None):
+    """The grid as a PyVista mesh: ImageData when uniform, else a RectilinearGrid at the
+    true face coordinates; ``flat``: that axis collapsed to the plane ``at`` (m)."""
+    faces = [grid.faces(a) for a in range(3)]
+    if flat is not None:
+        faces[flat] = np.array([at])
+    if grid.is_uniform:
+        origin = [f[0] for f in faces]
+        return pv.ImageData(dimensions=tuple(f.size for f in faces), spacing=grid.spacing,
+                            origin=origin)
+    return pv.RectilinearGrid(*faces)
+
+
+def _mean_width(grid, a: int) -> float:
+    """The mean cell width (m) along axis ``a`` (arrow lengths on graded grids)."""
+    return grid.size[a] / grid.cells[a]
+
+
 def _image(pv, result: Result, names: list[str]):
     grid = result.grid
-    mesh = pv.ImageData(dimensions=tuple(n + 1 for n in grid.cells), spacing=grid.spacing,
-                        origin=grid.origin)
+    mesh = _mesh(pv, grid)
     for name in names:
         if name in result.fields:
             mesh.cell_data[name] = _vtk_cells(np.asarray(result.fields[name]), 3)
@@ -104,13 +121,8 @@ def draw_slice(pv: ModuleType, plotter: Any, result: Result, field: str, vector:
     grid = result.grid
     a = s.axis
     others = [b for b in range(3) if b != a]
-    dims = [n + 1 for n in grid.cells]
-    dims[a] = 1
-    origin = list(grid.origin)
     plane = float(result.coords[a][layer])
-    origin[a] = plane
-    spacing = list(grid.spacing)
-    sl = pv.ImageData(dimensions=dims, spacing=spacing, origin=origin)
+    sl = _mesh(pv, grid, flat=a, at=plane)
 
     scalars = np.take(_scalar(result.fields[field]), layer, axis=a)
     sl.cell_data[field] = _vtk_cells(scalars, 2)
@@ -185,7 +197,7 @@ def _slice_glyphs(pv, plotter, result, a, layer, plane, others, color) -> list[s
     pts[:, others[1]] = result.coords[others[1]][jj.ravel()]
     pts[:, a] = plane
     return _add_arrows(pv, plotter, pts[keep], vec[keep],
-                       min(steps[0] * grid.spacing[others[0]], steps[1] * grid.spacing[others[1]]),
+                       min(steps[0] * _mean_width(grid, others[0]), steps[1] * _mean_width(grid, others[1])),
                        color=color)
 
 
@@ -259,8 +271,9 @@ def draw_3d(pv: ModuleType, plotter: Any, result: Result, field: str, vector: bo
         keep = np.ones(ii.shape, dtype=bool)
         if "material" in result.fields:
             keep = np.asarray(result.fields["material"])[ii, jj, kk] == 0
-        length = min(s * h for s, h, n in zip(steps, grid.spacing, grid.cells) if n > 1) \
-            if any(n > 1 for n in grid.cells) else min(grid.spacing)
+        widths = [_mean_width(grid, a) for a in range(3)]
+        length = min(s * h for s, h, n in zip(steps, widths, grid.cells) if n > 1) \
+            if any(n > 1 for n in grid.cells) else min(widths)
         before = len(warnings)
         warnings += _add_arrows(pv, plotter, pts[keep].reshape(-1, 3), U[ii, jj, kk][keep].reshape(-1, 3),
                                 length, field=field, values=scalars[ii, jj, kk][keep].ravel(),

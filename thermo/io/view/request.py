@@ -109,12 +109,16 @@ def check_slice(result: Result, s: Slice) -> int:
     grid = result.grid
     lo = grid.origin[s.axis]
     hi = lo + grid.size[s.axis]
-    h = grid.spacing[s.axis]
     tol = PLANE_ROUND_OFF * max(abs(lo), abs(hi), grid.size[s.axis])
     if not (lo - tol <= s.value <= hi + tol):
         raise ViewError(f"slice {s} is outside the domain: {AXES[s.axis]} runs from "
                         f"{lo:g} to {hi:g} m")
-    return int(min(max(math.floor((s.value - lo) / h), 0), grid.cells[s.axis] - 1))
+    if grid.is_uniform:
+        h = grid.spacing[s.axis]
+        return int(min(max(math.floor((s.value - lo) / h), 0), grid.cells[s.axis] - 1))
+    # a graded axis: the cell whose faces hold the plane
+    index = int(np.searchsorted(grid.faces(s.axis), s.value, side="right")) - 1
+    return int(min(max(index, 0), grid.cells[s.axis] - 1))
 
 
 def check_out(out: str | os.PathLike) -> Path:
