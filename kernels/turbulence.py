@@ -53,6 +53,8 @@ from typing import Sequence
 import jax.numpy as jnp
 import numpy as np
 
+from . import spacing
+from . import spacing as _spacing  # wall_distance's argument is named spacing
 from .stencils import face_to_cell, pad, shift
 
 KAPPA = 0.41            # von Karman constant
@@ -63,24 +65,56 @@ MIXING_CAP = 0.09       # outer cap of the mixing length, a fraction of the laye
 LOG_LAW_B = 5.2         # log-law intercept of Spalding's law of the wall (with KAPPA)
 
 
-def filter_width(h: Sequence[float], active: Sequence[bool]) -> float:
+def filter_width(h: Sequence, active: Sequence[bool]):
     """LES filter width Delta (m): the cube root of the cell volume, taken over the
-    active axes only (the square root of the cell area for a 2-D case)."""
-    hs = [float(h[a]) for a in range(3) if active[a]]
-    return float(np.prod(hs) ** (1.0 / len(hs))) if hs else float(max(h))
+    active axes only (the square root of the cell area for a 2-D case). One number
+    on a uniform grid; on a graded one (any ``h[a]`` a tuple of widths) each cell's,
+    a float64 NumPy array that broadcasts over the cells (one axis of length 1
+    per axis left out)."""
+    if all(spacing.is_uniform(x) for x in h):
+        hs = [float(h[a]) for a in range(3) if active[a]]
+        return float(np.prod(hs) ** (1.0 / len(hs))) if hs else float(max(h))
+    axes = [a for a in range(3) if active[a]]
+    if not axes:  # no active axis: the largest width, as on a uniform grid
+        return float(max(spacing.min_width(x) if spacing.is_uniform(x) else max(x) for x in h))
+    vol = np.ones((1, 1, 1))
+    for a in axes:
+        shape = [1, 1, 1]
+        shape[a] = -1
+        w = np.asarray([float(h[a])] if spacing.is_uniform(h[a]) else h[a], dtype=np.float64)
+        vol = vol * w.reshape(shape)
+    return vol ** (1.0 / len(axes))
 
 
-def _edge_gradient(u_c, c: int, a: int, ghost, h_a: float, periodic: bool, blocked_c=None):
+def _edge_gradient(u_c, c: int, a: int, ghost, h_a, periodic: bool, blocked_c=None):
     """d u_c / d x_a (1/s) on the cell edges between u_c's faces along ``a``
     (``n_a + 1`` entries along ``a``), boundary ghosts from ``ghost``; next to a
-    blocked face (``blocked_c`` = 1) no slip half a cell away."""
+    blocked face (``blocked_c`` = 1) no slip half a cell away. On a graded axis
+    (``h_a`` the cell widths) each difference is over the true distance between the
+    two cell centres (the mirrored ghost beyond a boundary one cell width away,
+    as :func:`thermo.kernels.spacing.gaps` has it), and next to a blocked face
+    over the open cell's own width (its value mirrored about the solid surface)."""
     q = pad(u_c, a, *(ghost or (None, None)), normal=False, periodic=periodic, width=1)
     m = q.shape[a]
     left, right = shift(q, a, 0, m - 1), shift(q, a, 1, m - 1)
+    graded = not spacing.is_uniform(h_a)
+    if graded:
+        w = spacing.widths(h_a, m - 2)
+        dist = spacing.gaps(h_a, periodic, m - 2)
+        before = w[-1] if periodic else w[0]
+        after = w[0] if periodic else w[-1]
+        wl = np.concatenate([[before], w])  # the width of the cell below each edge
+        wr = np.concatenate([w, [after]])   # and above it
+        dist = spacing.along_axis(dist, a, u_c.dtype)
     if blocked_c is not None:
         b = jnp.pad(blocked_c, [(1, 1) if ax == a else (0, 0) for ax in range(3)])
         bl, br = shift(b, a, 0, m - 1), shift(b, a, 1, m - 1)
         left, right = (jnp.where(bl > 0, -right, left), jnp.where(br > 0, -left, right))
+        if graded:
+            dist = jnp.where(bl > 0, spacing.along_axis(wr, a, u_c.dtype),
+                             jnp.where(br > 0, spacing.along_axis(wl, a, u_c.dtype), dist))
+    if graded:
+        return (right - left) / dist
     return (right - left) / h_a
 
 
@@ -99,7 +133,10 @@ def strain_rate(u: Sequence, h: Sequence[float], ghosts, periodic: Sequence[bool
     for a in range(3):
         if active[a]:
             n = u[a].shape[a]
-            d = (shift(u[a], a, 1, n - 1) - shift(u[a], a, 0, n - 1)) / h[a]
+            # a graded axis: over each cell's own width
+            w = h[a] if spacing.is_uniform(h[a]) else spacing.along_axis(
+                spacing.widths(h[a], n - 1), a, u[a].dtype)
+            d = (shift(u[a], a, 1, n - 1) - shift(u[a], a, 0, n - 1)) / w
             s2 = s2 + 2.0 * d * d
     for a in range(3):
         for c in range(a + 1, 3):
@@ -214,7 +251,47 @@ def _min_convolve(dist2: np.ndarray, axis: int, h: float, periodic: bool) -> np.
     return out
 
 
-def wall_distance(solid: np.ndarray, spacing: Sequence[float], walls: dict | None = None,
+def _min_convolve_graded(dist2: np.ndarray, axis: int, w: np.ndarray, periodic: bool) -> np.ndarray:
+    """:func:`_min_convolve` on a graded axis of cell widths ``w`` (m): ``out[i] = min_j
+    dist2[j] + max(|x_i - x_j| - w_j / 2, 0)^2`` with the true centres ``x`` (on a
+    periodic axis the shorter way round). Brute force over index shifts; on an open
+    axis the distance grows with the shift for every cell, so it stops as the
+    uniform version does; a periodic axis tries every shift."""
+    n = dist2.shape[axis]
+    w = np.asarray(w, dtype=np.float64)
+    x = np.concatenate([[0.0], np.cumsum(w)])[:-1] + 0.5 * w
+    length = float(w.sum())
+    shape = [1] * dist2.ndim
+    shape[axis] = -1
+    out = dist2.copy()
+    reach = np.broadcast_to(np.isfinite(dist2).any(axis=axis, keepdims=True), dist2.shape)
+    idx = np.arange(n)
+    for s in range(1, n):
+        if periodic:
+            j = (idx - s) % n  # every other cell once, whichever way round is shorter
+            gap = np.abs(x - x[j])
+            f = np.maximum(np.minimum(gap, length - gap) - 0.5 * w[j], 0.0) ** 2
+            moved = np.take(dist2, j, axis=axis)
+            np.minimum(out, moved + f.reshape(shape), out=out)
+            continue
+        f_lo = np.maximum(x[s:] - x[:n - s] - 0.5 * w[:n - s], 0.0) ** 2  # from j = i - s
+        f_hi = np.maximum(x[s:] - x[:n - s] - 0.5 * w[s:], 0.0) ** 2      # from j = i + s
+        if not reach.any() or min(f_lo.min(), f_hi.min()) > out[reach].max():
+            break
+        src = [slice(None)] * dist2.ndim
+        dst = [slice(None)] * dist2.ndim
+        fs = [1] * dist2.ndim
+        fs[axis] = n - s
+        src[axis], dst[axis] = slice(0, n - s), slice(s, n)
+        view = out[tuple(dst)]
+        np.minimum(view, dist2[tuple(src)] + f_lo.reshape(fs), out=view)
+        src[axis], dst[axis] = slice(s, n), slice(0, n - s)
+        view = out[tuple(dst)]
+        np.minimum(view, dist2[tuple(src)] + f_hi.reshape(fs), out=view)
+    return out
+
+
+def wall_distance(solid: np.ndarray, spacing: Sequence, walls: dict | None = None,
                   periodic: Sequence[bool] = (False, False, False)) -> np.ndarray:
     """Exact Euclidean distance (m) from each cell centre to the nearest wall.
 
@@ -230,6 +307,11 @@ def wall_distance(solid: np.ndarray, spacing: Sequence[float], walls: dict | Non
     in the separable distance transforms of Felzenszwalb & Huttenlocher); each is
     a brute force over shifts, O(cells x largest distance / h) per axis: about a
     second for 10^6 cells in a box a hundred cells wide.
+
+    ``spacing[a]`` is one width (a uniform axis) or the cell widths of a graded axis
+    (see :mod:`thermo.kernels.spacing`); on a graded grid the same transform runs on
+    the true cell centres and boxes (a wall cell padded beyond a boundary is as
+    wide as the cell inside it, so its surface is the boundary face): still exact.
     """
     solid = np.asarray(solid, bool)
     pads = []
@@ -250,7 +332,15 @@ def wall_distance(solid: np.ndarray, spacing: Sequence[float], walls: dict | Non
             idx[a] = 0 if side == 0 else -1
             feat[tuple(idx)] |= m
     d2 = np.where(feat, 0.0, np.inf)
+    graded = not all(_spacing.is_uniform(x) for x in spacing)
     for a in range(3):
-        d2 = _min_convolve(d2, a, float(spacing[a]), bool(periodic[a]) and pads[a] == (0, 0))
+        wrap = bool(periodic[a]) and pads[a] == (0, 0)
+        if not graded:
+            d2 = _min_convolve(d2, a, float(spacing[a]), wrap)
+            continue
+        w = _spacing.widths(spacing[a], solid.shape[a])
+        if pads[a] != (0, 0):
+            w = np.concatenate([[w[0]], w, [w[-1]]])
+        d2 = _min_convolve_graded(d2, a, w, wrap)
     core = tuple(slice(p[0], d2.shape[a] - p[1]) for a, p in enumerate(pads))
     return np.sqrt(d2[core])

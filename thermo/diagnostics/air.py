@@ -42,16 +42,25 @@ def throughflow_report(air: AirModel, ap: AirParams, T, u, p, t_pads, rho: float
     for k, t in enumerate(air.throughflow):
         q = float(flows[k])
         cells = Tf[t["intake_cells"]]
+        wi, we = t.get("intake_areas"), t.get("exhaust_areas")
         out.append({"name": t["name"], "kind": t["kind"], "volume_flow_m3_s": q,
                     "power_w": t["power"], "intake_mean_c": float(t_in[k]) if q > 0 else None,
                     "intake_max_c": float(cells.max()), "exhaust_mean_c": float(t_out[k]),
                     # the air in the fluid cells the exhaust blows into: a measurement
-                    "exhaust_air_c": float(Tf[t["exhaust_cells"]].mean()),
-                    "intake_air_c": float(cells.mean()),
+                    "exhaust_air_c": _mean(Tf[t["exhaust_cells"]], we),
+                    "intake_air_c": _mean(cells, wi),
                     "heat_w": rho_cp * q * float(t_out[k] - t_in[k]) if q > 0 else 0.0,
                     # static pressure rise (Pa) from the intake side to the exhaust side
-                    "pressure_rise_pa": float(pf[t["exhaust_cells"]].mean() - pf[t["intake_cells"]].mean())})
+                    "pressure_rise_pa": _mean(pf[t["exhaust_cells"]], we) - _mean(pf[t["intake_cells"]], wi)})
     return out
+
+
+def _mean(values: np.ndarray, areas) -> float:
+    """The mean over a part's face cells: plain (equal faces), or weighted by the faces'
+    areas (``areas``, m2, on a graded grid)."""
+    if areas is None:
+        return float(values.mean())
+    return float(np.sum(values * areas) / np.sum(areas))
 
 
 @partial(jax.jit, static_argnums=2)

@@ -37,6 +37,7 @@ import numpy as np
 
 
 from thermo.case import THROUGHFLOW_KINDS, Case, CaseError
+from thermo.kernels.spacing import along_axis, is_uniform, widths
 from thermo.models.protocol import PartModel
 
 TRANSVERSE = 100.0  # drag across a directional porous part, relative to along it
@@ -71,6 +72,10 @@ class AirParams(NamedTuple):
     fan_scale: jnp.ndarray   # per fan: face area times spacing over thickness (m2)
     drag_lin: tuple     # per axis, faces: linear drag nu/K (1/s)
     drag_quad: tuple    # per axis, faces: quadratic drag C2/2 (1/m), times |u|
+    # graded grids only (None on uniform ones): per axis, faces: the signed weight
+    # (m2) of the face's velocity in its curve fan's flow, share * area * extent /
+    # thickness, so that the flow is ``sum(fan_flux * u)`` over the fan's faces
+    fan_flux: tuple = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,10 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
     d = case.data
     src = case.path.name if case.path else "<dict>"
     grid = geo.grid
-    h = grid.spacing if grid.is_uniform else None  # compact parts: uniform grids only (yet)
+    uniform = grid.is_uniform
+    h = grid.spacing if uniform else None
+    # graded grids: each face's true area (m2), broadcasting over the faces of its axis
+    areas = None if uniform else [np.expand_dims(grid.face_areas(a), a) for a in range(3)]
     face_shape = [tuple(n + (1 if a == b else 0) for b, n in enumerate(grid.cells)) for a in range(3)]
     tf_index = [np.full(s, -1, np.int32) for s in face_shape]
     tf_coef = [np.zeros(s) for s in face_shape]
@@ -121,6 +129,7 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
     tf_cell = np.full(grid.cells, -1, np.int32)
     fan_weight = [np.zeros(s) for s in face_shape]
     fan_index = [np.full(s, -1, np.int32) for s in face_shape]
+    fan_flux = None if uniform else [np.zeros(s) for s in face_shape]
     lin = [np.zeros(grid.cells) for _ in range(3)]
     quad = [np.zeros(grid.cells) for _ in range(3)]
     throughflow, fans, porous, curves = [], [], [], []
@@ -152,15 +161,24 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
                                     f"{part['kind']} {inst['name']!r} has no open {what} face: its "
                                     f"{face} side touches no fluid",
                                     f"a {part['kind']} whose {what} side ({face}) faces the fluid")
-                area = h[(axis + 1) % 3] * h[(axis + 2) % 3]
                 outward = 1.0 if plus else -1.0
                 sign = outward * role  # the velocity's sign: into the box at the intake
-                tf_index[axis][faces] = k
-                tf_coef[axis][faces] = sign / (faces.sum() * area)
-                tf_role[axis][faces] = role
                 n = grid.cells[axis]
-                fluid_side = np.take(faces, range(0, n) if plus else range(1, n + 1), axis=axis)
-                sides[role] = (faces.sum() * area, np.flatnonzero(fluid_side))
+                side = range(0, n) if plus else range(1, n + 1)
+                fluid_side = np.take(faces, side, axis=axis)
+                tf_index[axis][faces] = k
+                tf_role[axis][faces] = role
+                if uniform:
+                    area = h[(axis + 1) % 3] * h[(axis + 2) % 3]
+                    tf_coef[axis][faces] = sign / (faces.sum() * area)
+                    sides[role] = (faces.sum() * area, np.flatnonzero(fluid_side), None)
+                else:
+                    # one velocity Q / (open area) on unequal faces: sum(u A) = Q exactly
+                    a_f = np.broadcast_to(areas[axis], faces.shape)
+                    total = float(a_f[faces].sum())
+                    tf_coef[axis][faces] = sign / total
+                    sides[role] = (total, np.flatnonzero(fluid_side),
+                                   np.take(a_f, side, axis=axis)[fluid_side])
             tf_cell[cells] = k
             power = inst["power"] if part["kind"] == "server" else 0.0
             flow = part.get("volume_flow")
@@ -171,21 +189,36 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
                                 "flow": float(flow), "power": float(power),
                                 "speed": float(flow) / min(sides[-1][0], sides[1][0]),
                                 "intake_cells": sides[-1][1], "exhaust_cells": sides[1][1],
+                                # graded grids: the faces' areas (m2) in front of those
+                                # cells, the weights of area means (None: equal faces)
+                                "intake_areas": sides[-1][2], "exhaust_areas": sides[1][2],
                                 "supply": np.nan if supply is None else float(supply)})
         elif part["kind"] == "fan":  # a curve: open cells with a pressure rise
             axis = "xyz".index(part["direction"][1])
             sign = 1.0 if part["direction"][0] == "+" else -1.0
             c = cells.astype(float)
-            w = np.asarray(_face_avg_np(c, axis))
-            thick = cells.any(axis=tuple(a for a in range(3) if a != axis)).sum() * h[axis]
+            if uniform:
+                w = np.asarray(_face_avg_np(c, axis))
+                thick = cells.any(axis=tuple(a for a in range(3) if a != axis)).sum() * h[axis]
+                cross = cells.any(axis=axis).sum() * h[(axis + 1) % 3] * h[(axis + 2) % 3]
+                scale = h[(axis + 1) % 3] * h[(axis + 2) % 3] * h[axis] / thick
+            else:
+                # the fan's length on each face's control volume (half of each fan cell
+                # beside it) over the volume's extent: sum(w * extent) = thickness
+                wa = grid.widths(axis)
+                length = _face_avg_np(c * _along_np(wa, axis), axis)
+                w = length / _along_np(_face_extents(wa), axis)
+                thick = float((cells.any(axis=tuple(a for a in range(3) if a != axis)) * wa).sum())
+                cross = float((cells.any(axis=axis) * grid.face_areas(axis)).sum())
+                scale = 1.0  # fan_flux holds each face's area and extent
+                fan_flux[axis] += sign * length * areas[axis] / thick
             fan_weight[axis] += sign * w
             fan_index[axis][w > 0] = len(fans)
             fans.append({"name": inst["name"], "instance": j, "axis": axis, "sign": sign,
                          "length": float(thick),
                          # free delivery over the fan's cross-section: a velocity scale
-                         "speed": float(part["curve"][-1][0]) / float(
-                             cells.any(axis=axis).sum() * h[(axis + 1) % 3] * h[(axis + 2) % 3]),
-                         "scale": float(h[(axis + 1) % 3] * h[(axis + 2) % 3] * h[axis] / thick)})
+                         "speed": float(part["curve"][-1][0]) / float(cross),
+                         "scale": float(scale)})
             curves.append(np.asarray(part["curve"], dtype=float))
         elif part["kind"] == "porous":
             porous.append(inst["name"])
@@ -220,9 +253,35 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
         fan_speed=np.ones(max(n_fans, 1)),
         fan_length=np.array([f["length"] for f in fans] or [1.0]),
         fan_scale=np.array([f["scale"] for f in fans] or [1.0]),
-        drag_lin=tuple(np.asarray(_face_avg_np(lin[a], a)) for a in range(3)),
-        drag_quad=tuple(np.asarray(_face_avg_np(quad[a], a)) for a in range(3)))
+        drag_lin=tuple(_face_drag(lin[a], a, grid) for a in range(3)),
+        drag_quad=tuple(_face_drag(quad[a], a, grid) for a in range(3)),
+        fan_flux=None if uniform else tuple(fan_flux))
     return AirModel(throughflow, fans, porous, params)
+
+
+def _along_np(values: np.ndarray, axis: int) -> np.ndarray:
+    """A 1-D host array shaped to broadcast along ``axis`` of a 3-D field."""
+    shape = [1, 1, 1]
+    shape[axis] = -1
+    return np.asarray(values, dtype=float).reshape(shape)
+
+
+def _face_extents(w: np.ndarray) -> np.ndarray:
+    """The extent (m) along the axis of each face's control volume on a graded axis of
+    cell widths ``w``: half of each cell beside it (a boundary face: its cell's width,
+    as :func:`thermo.kernels.spacing.gaps` has it)."""
+    return np.concatenate([[w[0]], 0.5 * (w[:-1] + w[1:]), [w[-1]]])
+
+
+def _face_drag(coef: np.ndarray, axis: int, grid) -> np.ndarray:
+    """A cell drag coefficient on the faces of ``axis``: the plain average on a uniform
+    grid; on a graded one weighted by the share of each face's control volume that
+    lies in each cell, so that the drag summed over the faces times their extents
+    is the drag over the part's true thickness."""
+    if grid.is_uniform:
+        return np.asarray(_face_avg_np(coef, axis))
+    w = grid.widths(axis)
+    return _face_avg_np(coef * _along_np(w, axis), axis) / _along_np(_face_extents(w), axis)
 
 
 def _face_avg_np(cell: np.ndarray, axis: int) -> np.ndarray:
@@ -266,9 +325,12 @@ def fan_flows(u, ap: AirParams, n_fans: int):
     q = 0.0
     for a in range(3):
         idx = ap.fan_index[a]
-        flux = jnp.where(idx >= 0, ap.fan_weight[a] * u[a], 0.0)
+        if ap.fan_flux is None:
+            flux = jnp.where(idx >= 0, ap.fan_weight[a] * u[a], 0.0)
+        else:  # graded: each face's area and extent in its weight
+            flux = jnp.where(idx >= 0, ap.fan_flux[a] * u[a], 0.0)
         q = q + jax.ops.segment_sum(flux.ravel(), jnp.maximum(idx, 0).ravel(), num_segments=n_fans)
-    return q * ap.fan_scale
+    return q * ap.fan_scale if ap.fan_flux is None else q
 
 
 def fan_force(q, ap: AirParams, c: int):
@@ -309,15 +371,21 @@ def throughflow_exchange(flux, ap: AirParams, n: int, rho_cp: float, h):
     ``P / (rho cp Q)``, a CRAH's is its supply temperature, a fan's equals its intake.
     """
     heat, flow = 0.0, 0.0
-    areas = [h[(a + 1) % 3] * h[(a + 2) % 3] for a in range(3)]
+    graded = not all(is_uniform(x) for x in h)
+    areas = [face_areas(h, a, flux[a].shape, flux[a].dtype) if graded
+             else h[(a + 1) % 3] * h[(a + 2) % 3] for a in range(3)]
     for a in range(3):
         idx = jnp.maximum(ap.tf_index[a], 0).ravel()
         intake = (ap.tf_role[a] < 0).ravel()
         # inflow is along the coefficient's sign on intake faces: u T sign = |u| T
-        f = (flux[a] * jnp.sign(ap.tf_coef[a])).ravel() * areas[a]
+        if graded:  # each face's own area
+            f = (flux[a] * jnp.sign(ap.tf_coef[a]) * areas[a]).ravel()
+            q = (jnp.abs(ap.tf_coef[a]) * areas[a]).ravel()
+        else:
+            f = (flux[a] * jnp.sign(ap.tf_coef[a])).ravel() * areas[a]
+            # |u| A from the part's own coefficient: the flux's velocity is the fixed one
+            q = jnp.abs(ap.tf_coef[a]).ravel() * areas[a]
         heat = heat + jax.ops.segment_sum(jnp.where(intake, f, 0.0), idx, num_segments=n)
-        # |u| A from the part's own coefficient: the flux's velocity is the fixed one
-        q = jnp.abs(ap.tf_coef[a]).ravel() * areas[a]
         flow = flow + jax.ops.segment_sum(jnp.where(intake, q, 0.0), idx, num_segments=n)
     qn = ap.tf_flow * flow  # = tf_flow when the part has open intake faces
     t_in = heat / jnp.maximum(qn, NO_FLOW)
@@ -330,6 +398,17 @@ def throughflow_exchange(flux, ap: AirParams, n: int, rho_cp: float, h):
         u_face = ap.tf_flow[idx] * ap.tf_coef[a]
         out.append(jnp.where(exhaust, u_face * t_out[idx], flux[a]))
     return t_in, t_out, out
+
+
+def face_areas(h, a: int, shape, dtype):
+    """The areas (m2) of the faces of axis ``a`` (face array ``shape``) from the
+    settings' spacing ``h``: the product of the two other axes' widths, an array
+    broadcasting over the faces (graded), or one number (uniform)."""
+    b, c = (a + 1) % 3, (a + 2) % 3
+    if is_uniform(h[b]) and is_uniform(h[c]):
+        return h[b] * h[c]
+    return (along_axis(widths(h[b], shape[b]), b, dtype)
+            * along_axis(widths(h[c], shape[c]), c, dtype))
 
 
 def fan_rise(q, ap: AirParams):

@@ -60,6 +60,7 @@ class Liquid(NamedTuple):
     loop: Any      # int32 (P,): index into ``scale`` (the last entry: plates in no loop)
     scale: Any     # (L + 1,) flow factor of each loop (1 as set in the case)
     t_in: Any      # (P,) coolant inlet temperature (C)
+    weight: Any = None  # (Nc,) graded grids: each plate cell's volume (m3), None: equal cells
 
 
 @dataclass
@@ -88,7 +89,7 @@ class Plate:
 class LiquidSetup:
     plates: list
     loops: list           # validated loop dicts, with "members" (plate indices) added
-    cell_volume: float
+    cell_volume: Any      # m3: one number (uniform grid), or every cell's (graded, cells shape)
 
     def params(self, dtype) -> Liquid:
         import jax.numpy as jnp
@@ -98,10 +99,17 @@ class LiquidSetup:
         ua = np.zeros((P, K))
         vol = np.ones((P, K))
         cells, slot = [], []
+        graded = np.ndim(self.cell_volume) > 0
         for i, p in enumerate(self.plates):
-            counts = np.bincount(p.rank, minlength=p.slices)
-            ua[i, :p.slices] = p.ua * counts / counts.sum()
-            vol[i, :p.slices] = counts * self.cell_volume
+            if graded:  # unequal cells: each slice's true volume, UA shared by volume
+                v = np.bincount(p.rank, weights=np.ravel(self.cell_volume)[p.cells],
+                                minlength=p.slices)
+                ua[i, :p.slices] = p.ua * v / v.sum()
+                vol[i, :p.slices] = v
+            else:
+                counts = np.bincount(p.rank, minlength=p.slices)
+                ua[i, :p.slices] = p.ua * counts / counts.sum()
+                vol[i, :p.slices] = counts * self.cell_volume
             cells.append(p.cells)
             slot.append(i * K + p.rank)
         arr = lambda x: jnp.asarray(np.asarray(x, float), dtype)
@@ -112,7 +120,8 @@ class LiquidSetup:
             ua=arr(ua), volume=arr(vol), rho_cp=arr([p.rho_cp for p in self.plates]),
             flow=arr([p.flow for p in self.plates]),
             loop=jnp.asarray([p.loop if p.loop >= 0 else nl for p in self.plates], jnp.int32),
-            scale=arr(np.ones(nl + 1)), t_in=arr([p.t_in for p in self.plates]))
+            scale=arr(np.ones(nl + 1)), t_in=arr([p.t_in for p in self.plates]),
+            weight=arr(np.ravel(self.cell_volume)[np.concatenate(cells)]) if graded else None)
 
 
 def setup(case, geometry) -> LiquidSetup | None:
@@ -182,7 +191,7 @@ def setup(case, geometry) -> LiquidSetup | None:
         o["total_flow"] = total
         for p, f in zip(members, split_flows(total, [p.resistance for p in members], o["split"])):
             p.flow = f
-    return LiquidSetup(plates, loops, grid.cell_volume)
+    return LiquidSetup(plates, loops, grid.cell_volume if grid.is_uniform else grid.cell_volumes())
 
 
 def split_flows(total: float, resistances: list, split: str) -> list[float]:
@@ -229,12 +238,17 @@ def _chips(part: dict, inst: dict, j: int, geometry, parts: list[dict]) -> tuple
 
 
 def slice_means(T, liq: Liquid):
-    """Mean temperature of each plate slice (P, K)."""
+    """Mean temperature of each plate slice (P, K); by volume on a graded grid (then
+    the heat ``G (Tc - T)`` summed over a slice's cells is exactly the coolant's)."""
     import jax
     import jax.numpy as jnp
 
     P, K = liq.ua.shape
     vals = T.reshape(-1)[liq.cells]
+    if liq.weight is not None:
+        sums = jax.ops.segment_sum(vals * liq.weight, liq.slot, num_segments=P * K).reshape(P, K)
+        vol = jax.ops.segment_sum(liq.weight, liq.slot, num_segments=P * K).reshape(P, K)
+        return sums / jnp.where(vol > 0, vol, 1.0)
     sums = jax.ops.segment_sum(vals, liq.slot, num_segments=P * K).reshape(P, K)
     count = jax.ops.segment_sum(jnp.ones_like(vals), liq.slot, num_segments=P * K).reshape(P, K)
     return sums / jnp.maximum(count, 1.0)

@@ -24,11 +24,15 @@ class Smagorinsky:
     ``nu_t = (cs delta)^2 |S|``, ``delta`` the filter width (m)."""
 
     cs: float = turb.SMAGORINSKY_CS
-    delta: float = 0.0
+    delta: float | None = 0.0  # None: a graded grid, each cell's own (from cfg.h)
 
     def eddy_viscosity(self, u, nu_mol, prm, cfg):
         strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
-        return turb.smagorinsky(strain, self.delta, prm.wall_dist, nu_mol, self.cs)
+        delta = self.delta
+        if delta is None:  # a constant of the compiled step, broadcasting over the cells
+            import jax.numpy as jnp
+            delta = jnp.asarray(turb.filter_width(cfg.h, cfg.active), strain.dtype)
+        return turb.smagorinsky(strain, delta, prm.wall_dist, nu_mol, self.cs)
 
     def host_params(self, dist: np.ndarray, fluid: np.ndarray, physics: dict) -> dict:
         return {}
@@ -74,8 +78,11 @@ CLOSURES: dict[str, Callable[..., Closure]] = {
 
 
 def closure_for(physics: dict, spacing, active) -> Closure | None:
-    """The closure ``physics.turbulence`` names (None for "none")."""
+    """The closure ``physics.turbulence`` names (None for "none"). ``spacing``: the
+    uniform grid's widths, or a graded grid's cell widths per axis (the filter
+    width is then each cell's, taken from the settings in the step)."""
     name = physics.get("turbulence", "none")
     if name == "none":
         return None
-    return CLOSURES[name](physics, turb.filter_width(spacing, active))
+    delta = turb.filter_width(spacing, active)
+    return CLOSURES[name](physics, None if isinstance(delta, np.ndarray) else delta)

@@ -172,7 +172,10 @@ def wall_distance(model) -> np.ndarray:
     fc = model.faces
     walls = {key: (k == WALL) | (k == INLET) for key, k in fc.kind.items()
              if not fc.periodic[key[0]] and model.active[key[0]]}
-    return turb.wall_distance(~model.geometry.fluid, model.geometry.grid.spacing, walls, fc.periodic)
+    grid = model.geometry.grid
+    # a graded grid: every axis's cell widths (the exact transform on true centres)
+    spacing = grid.spacing if grid.is_uniform else grid_spacing(grid)
+    return turb.wall_distance(~model.geometry.fluid, spacing, walls, fc.periodic)
 
 
 def implicit_mask(model, c: int) -> np.ndarray:

@@ -23,6 +23,7 @@ from thermo.grid.thermal import build_thermal_model
 from thermo.models import air as airflow
 from thermo.models import coldplate
 from thermo.models.turbulence import closure_for
+from thermo.solver.capacity import check_fits
 from thermo.solver.callbacks import AtTimes, Callback, EachCall, is_due
 from thermo.solver.numerics import reached
 from thermo.solver.setup import build_params, build_settings
@@ -34,27 +35,28 @@ __all__ = ["Simulation", "State", "Params", "Settings", "RunInfo", "STATUS", "RU
            "CONVERGED", "DIVERGED"]
 
 
-#: part kinds whose models still assume equal cells (issue #15 continues)
-GRADED_LATER = ("server", "fan", "crah", "porous", "cold_plate")
+#: part kinds whose models still assume equal cells (none since issue #15's parts work)
+GRADED_LATER: tuple[str, ...] = ()
+#: turbulence closures that do not run on a graded grid yet (none)
+GRADED_TURBULENCE_LATER: tuple[str, ...] = ()
 
 
 def _refuse_on_graded(case: Case) -> None:
-    """CaseError for what does not run on a graded grid yet: turbulence closures and
-    the compact and liquid parts (their areas and volumes assume equal cells)."""
+    """CaseError for what does not run on a graded grid yet: the turbulence closures
+    in ``GRADED_TURBULENCE_LATER`` and the part kinds in ``GRADED_LATER`` (both empty
+    now: servers, fans, CRAHs, porous parts, cold plates and their coolant loops, and
+    every closure take the true areas, volumes and distances of a graded grid)."""
     src = case.path.name if case.path else "<dict>"
     d = case.data
-    if d["physics"]["turbulence"] != "none":
+    if d["physics"]["turbulence"] in GRADED_TURBULENCE_LATER:
         raise CaseError(src, "physics.turbulence", f"{d['physics']['turbulence']!r} does not run on "
-                        "a graded grid yet", "turbulence = \"none\" with [grid], or domain.cells "
+                        "a graded grid yet", "another closure with [grid], or domain.cells "
                         "(a uniform grid)")
     for i, p in enumerate(d["parts"]):
         if p["kind"] in GRADED_LATER:
             raise CaseError(src, f"parts[{i}].kind", f"part {p['name']!r}: a {p['kind']} part does "
                             "not run on a graded grid yet", "solid and fluid parts with [grid], or "
                             "domain.cells (a uniform grid)")
-    if d.get("loops"):
-        raise CaseError(src, "loops", "coolant loops do not run on a graded grid yet",
-                        "domain.cells (a uniform grid)")
 
 
 class Simulation:
@@ -63,9 +65,11 @@ class Simulation:
     def __init__(self, case: Case, model: FlowModel | None = None) -> None:
         d = case.data
         self.case = case
+        self.device = device_for(case)  # before anything compiles: an absent backend is refused
+        # before anything is built on the grid: too many cells for the device are refused
+        check_fits(case, model.geometry.grid if model is not None else case.grid, self.device)
         self.model = m = model or build_flow_model(case)
         self.grid = m.geometry.grid
-        self.device = device_for(case)  # before anything compiles: an absent backend is refused
         if not self.grid.is_uniform:
             _refuse_on_graded(case)
         self.dtype = jnp.float64 if d["solver"]["precision"] == "float64" else jnp.float32
@@ -75,7 +79,9 @@ class Simulation:
         self.coldplates = coldplate.setup(case, m.geometry)  # None without cold plates
         self.air = airflow.build_air_model(case, m.geometry, m.geometry.fluid)
         self.regions, self.n_regions = m.closed_regions()
-        self.closure = closure_for(d["physics"], self.grid.spacing, m.active) \
+        self.closure = closure_for(  # a graded grid: its cell widths per axis
+            d["physics"], self.grid.spacing if self.grid.is_uniform
+            else tuple(tuple(self.grid.widths(a)) for a in range(3)), m.active) \
             if d["physics"]["turbulence"] != "none" else None
         self._check_events()
         parts = airflow.part_models(self.air) + (
