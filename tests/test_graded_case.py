@@ -117,3 +117,19 @@ def test_check_prints_the_grid_and_draws_it(tmp_path):
     assert f"{g.cells[0]}x{g.cells[1]}x{g.cells[2]} cells" in out.stdout
     assert "neighbour ratio up to 1.2" in out.stdout and "GiB in float32" in out.stdout
     assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_grid_too_large_for_the_device_is_refused_before_building(monkeypatch):
+    import jax
+
+    from thermo.solver import Simulation, capacity
+
+    case = case_from_dict(BASE)
+    assert capacity.device_memory(jax.devices("cpu")[0]) > 2 ** 28  # the host's memory is known
+    need = case.grid.ncells * capacity.BYTES_PER_CELL[1]
+    monkeypatch.setattr(capacity, "device_memory", lambda device: need // 2)
+    with pytest.raises(CaseError) as info:
+        Simulation(case)
+    print(info.value)
+    assert info.value.key == "grid.max_cell"
+    assert f"{case.grid.ncells:,} cells" in str(info.value) and f"{need:,} bytes" in str(info.value)
