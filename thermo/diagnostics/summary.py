@@ -71,7 +71,9 @@ def summarise(sim: Simulation, state: State, info) -> dict:
             "cells": int(m.sum()),
             "volume_m3": float(volumes[m].sum()),
             "max_temperature_c": float(T[m].max()) if m.any() else float("nan"),
-            "mean_temperature_c": float(T[m].mean()) if m.any() else float("nan"),
+            "mean_temperature_c": (float(T[m].mean()) if grid.is_uniform else
+                                   float(np.average(T[m], weights=volumes[m]))) if m.any()
+            else float("nan"),  # a graded grid: by volume
         }
     speed = np.linalg.norm(U, axis=-1)
     return {
