@@ -20,7 +20,13 @@ face is ``c * area / gap`` and the level's ``volume`` is kept, so that the solve
 can weight right-hand sides and shifts. Coarse grids are re-discretised on the
 coarse geometry (each coarse width the sum of its two fine widths), prolongation
 interpolates linearly by distance and restriction is its plain transpose (a sum,
-as the integrated form needs). Uniform grids keep the per-volume form exactly.
+as the integrated form needs). Any axis of 3 or more cells coarsens there: on an odd
+count the widest cell (at an even index) stays unpaired, its coarse cell that one cell,
+injected by prolongation. A weighted level with two axes of more than one cell whose
+couplings are anisotropic (walls clustered along either axis) relaxes by zebra lines
+(exact tridiagonal solves along each strong axis, the adjoint order after the coarse
+correction, one sweep each side); 3-D weighted levels keep red-black Gauss-Seidel.
+Uniform grids keep the per-volume form and their hierarchy exactly.
 """
 from __future__ import annotations
 
@@ -58,6 +64,11 @@ class Level:
     coarsen: tuple = field(metadata=dict(static=True))  # axes halved to reach the next level
     # the level's cell widths per axis (tuples) on a weighted level, else None
     widths: tuple | None = field(default=None, metadata=dict(static=True))
+    # weighted level, per axis coarsened with an odd count: the coarse index of the fine
+    # cell left unpaired (its coarse cell is that one cell); -1 when every cell is paired
+    single: tuple = field(default=(-1, -1, -1), metadata=dict(static=True))
+    # weighted level: the axes its smoother relaxes by lines (zebra line Gauss-Seidel)
+    lines: tuple = field(default=(), metadata=dict(static=True))
 
     @property
     def weighted(self) -> bool:
@@ -140,13 +151,49 @@ def weighted_coefficients(coeffs: Sequence[np.ndarray], widths: Sequence[np.ndar
     return tuple(out)
 
 
+def _graded_coarsenable(n: int) -> bool:
+    return n >= 3
+
+
+def _single(w: np.ndarray) -> int:
+    """The fine cell left unpaired on an odd axis of widths ``w`` (-1 on an even one): the
+    widest cell at an even index (so the cells before it pair up), the one nearest the
+    middle among equals; a thin wall cell is so paired with its neighbour."""
+    n = w.size
+    if n % 2 == 0:
+        return -1
+    k = np.arange(0, n, 2)
+    best = w[k].max()
+    cand = k[w[k] >= best * (1 - 1e-12)]
+    return int(cand[np.argmin(np.abs(cand - (n - 1) / 2))])
+
+
+def _starts(n: int, k: int) -> np.ndarray:
+    """First fine cell of each coarse cell (and ``n``): pairs, cell ``k`` alone."""
+    if k < 0:
+        return np.arange(0, n + 1, 2)
+    return np.concatenate([np.arange(0, k + 1, 2), np.arange(k + 1, n + 1, 2)])
+
+
 def _semicoarsen_axes(shape, widths) -> tuple:
-    able = [_coarsenable(n) for n in shape]
+    able = [_graded_coarsenable(n) for n in shape]
     if not any(able):
         return (False, False, False)
     smallest = min(float(np.min(widths[a])) for a in range(3) if able[a])
     return tuple(able[a] and float(np.min(widths[a])) <= 2.0 * smallest * (1 + 1e-12)
                  for a in range(3))
+
+
+def _group_coeff(c: np.ndarray, axis: int, coarsen, starts, widths) -> np.ndarray:
+    """Fine face coefficients of ``axis`` onto the coarse faces: the faces between groups
+    along ``axis``, area-weighted means over each group across the other axes."""
+    if coarsen[axis]:
+        c = np.take(c, starts[axis], axis=axis)
+    for t in range(3):
+        if t != axis and coarsen[t]:
+            w = _broadcast(widths[t], t)
+            c = np.add.reduceat(c * w, starts[t][:-1], axis=t) / np.add.reduceat(w, starts[t][:-1], axis=t)
+    return c
 
 
 def _build_weighted(coeffs, h, periodic, min_cells, semicoarsen, dev) -> list[Level]:
@@ -160,9 +207,11 @@ def _build_weighted(coeffs, h, periodic, min_cells, semicoarsen, dev) -> list[Le
         if semicoarsen:
             coarsen = _semicoarsen_axes(shape, widths)
         else:
-            coarsen = tuple(_coarsenable(n) for n in shape)
+            coarsen = tuple(_graded_coarsenable(n) for n in shape)
         if int(np.prod(shape)) <= min_cells or not any(coarsen):
             coarsen = (False, False, False)
+        single = tuple(_single(widths[a]) if coarsen[a] else -1 for a in range(3))
+        starts = [_starts(shape[a], single[a]) if coarsen[a] else None for a in range(3)]
         ceff = weighted_coefficients(coeffs, widths, periodic)
         volume = _broadcast(widths[0], 0) * _broadcast(widths[1], 1) * _broadcast(widths[2], 2)
         diag = laplacian_diagonal(ceff, unit, periodic)
@@ -174,13 +223,43 @@ def _build_weighted(coeffs, h, periodic, min_cells, semicoarsen, dev) -> list[Le
         inv = None
         if not any(coarsen) and diag.size <= DENSE_MAX:
             inv = dev(np.linalg.pinv(dense_operator(ceff, diag, unit, periodic), hermitian=True))
+        lines = _line_axes(ceff, shape, periodic) if inv is None else ()
         levels.append(Level(tuple(dev(c) for c in ceff), dev(diag), dev(iso),
                             dev(np.zeros_like(diag)), inv, dev(np.broadcast_to(volume, shape)),
-                            unit, periodic, coarsen, tuple(tuple(float(x) for x in w) for w in widths)))
+                            unit, periodic, coarsen, tuple(tuple(float(x) for x in w) for w in widths),
+                            tuple(s // 2 if s >= 0 else -1 for s in single), lines))
         if not any(coarsen):
             return levels
-        coeffs = tuple(_coarsen_coeff(c, a, coarsen) for a, c in enumerate(coeffs))
-        widths = [w[0::2] + w[1::2] if k else w for w, k in zip(widths, coarsen)]
+        coeffs = tuple(_group_coeff(c, a, coarsen, starts, widths) for a, c in enumerate(coeffs))
+        widths = [np.add.reduceat(w, starts[a][:-1]) if coarsen[a] else w
+                  for a, w in enumerate(widths)]
+
+
+# a weighted level with two axes of more than one cell relaxes by lines along each axis
+# whose couplings are stronger than the other's by this factor somewhere (a cell's
+# aspect ratio of 2); point Gauss-Seidel otherwise, and on 3-D levels, where line
+# sweeps along three axes cost more than the iterations they save
+LINE_ANISOTROPY = 4.0
+# sweeps of the line smoother before and after the coarse correction
+LINE_SWEEPS = 1
+
+
+def _line_axes(ceff, shape, periodic) -> tuple:
+    """The axes a 2-D weighted level relaxes by lines (see LINE_ANISOTROPY)."""
+    axes = [a for a in range(3) if shape[a] > 1]
+    if len(axes) != 2:
+        return ()
+    strength = []
+    for a in axes:
+        c = np.broadcast_to(ceff[a], tuple(n + 1 if t == a else n for t, n in enumerate(shape)))
+        n = shape[a]
+        strength.append(np.take(c, range(n), axis=a) + np.take(c, range(1, n + 1), axis=a))
+    s0, s1 = strength
+    both = (s0 > 0) & (s1 > 0)
+    if not both.any():
+        return ()
+    r = s0[both] / s1[both]
+    return tuple(a for a, q in zip(axes, (r.max(), 1.0 / r.min())) if q > LINE_ANISOTROPY)
 
 
 def dense_operator(coeffs: Sequence[np.ndarray], diag: np.ndarray, h: Sequence,
@@ -234,14 +313,31 @@ def with_shift(levels: Sequence[Level], shift) -> list[Level]:
         # the dense coarse inverse is of the unshifted operator; an inverse per shift
         # (per time step) costs more inside the loop than the sweeps it saves
         out.append(Level(lev.coeffs, lev.lapdiag, lev.iso, shift, None, lev.volume, lev.h,
-                         lev.periodic, lev.coarsen, lev.widths))
+                         lev.periodic, lev.coarsen, lev.widths, lev.single, lev.lines))
         for a in range(3):
             if lev.coarsen[a]:
-                n = shift.shape[a]
-                pair = (lax.slice_in_dim(shift, 0, n, 2, axis=a)
-                        + lax.slice_in_dim(shift, 1, n, 2, axis=a))
-                shift = pair if lev.weighted else 0.5 * pair
+                if lev.weighted:
+                    shift = _pair_sum(shift, a, lev.single[a])
+                else:
+                    n = shift.shape[a]
+                    shift = 0.5 * (lax.slice_in_dim(shift, 0, n, 2, axis=a)
+                                   + lax.slice_in_dim(shift, 1, n, 2, axis=a))
     return out
+
+
+def _pair_sum(x, axis: int, single: int):
+    """Sums of ``x`` over the coarse groups along ``axis``: pairs, the fine cell of
+    coarse index ``single`` (>= 0) alone."""
+    def pairs(y):
+        n = y.shape[axis]
+        return lax.slice_in_dim(y, 0, n, 2, axis=axis) + lax.slice_in_dim(y, 1, n, 2, axis=axis)
+    if single < 0:
+        return pairs(x)
+    k, n = 2 * single, x.shape[axis]
+    parts = [pairs(lax.slice_in_dim(x, 0, k, axis=axis)) if k else None,
+             lax.slice_in_dim(x, k, k + 1, axis=axis),
+             pairs(lax.slice_in_dim(x, k + 1, n, axis=axis)) if k + 1 < n else None]
+    return jnp.concatenate([q for q in parts if q is not None], axis=axis)
 
 
 def apply(level: Level, p):
@@ -266,15 +362,29 @@ def _prolong_axis(x, axis: int, periodic: bool):
     return out.reshape(shape)
 
 
-def _prolong_axis_graded(x, axis: int, periodic: bool, fine):
-    """Linear interpolation by distance onto the fine cells of widths ``fine`` (two
-    per coarse cell), each fine centre between its coarse cell's centre and the
-    nearer neighbour's (a mirrored ghost at a non-periodic end: the same value)."""
+def _graded_weights(fine, periodic: bool, single: int):
+    """Per coarse cell the weights of the previous (left child) and next (right child)
+    coarse value in the distance interpolation onto its fine cells; the unpaired cell's
+    centre is its coarse cell's, weight 0."""
     fine = np.asarray(fine, dtype=np.float64)
-    coarse = fine[0::2] + fine[1::2]
+    n = fine.size
+    starts = _starts(n, 2 * single if single >= 0 else -1)
+    coarse = np.add.reduceat(fine, starts[:-1])
     g = sp.gaps(tuple(coarse), periodic, coarse.size)
-    lo_w = 0.5 * fine[1::2] / g[:-1]  # weight of the coarse cell before, left child
-    hi_w = 0.5 * fine[0::2] / g[1:]   # weight of the coarse cell after, right child
+    first, last = fine[starts[:-1]], fine[starts[1:] - 1]
+    # a fine centre's distance to its coarse centre: half the other child's width
+    lo_w, hi_w = 0.5 * last / g[:-1], 0.5 * first / g[1:]
+    if single >= 0:
+        lo_w[single] = hi_w[single] = 0.0
+    return lo_w, hi_w
+
+
+def _prolong_axis_graded(x, axis: int, periodic: bool, fine, single: int = -1):
+    """Linear interpolation by distance onto the fine cells of widths ``fine`` (two
+    per coarse cell but the unpaired one, coarse index ``single``), each fine centre
+    between its coarse cell's centre and the nearer neighbour's (a mirrored ghost at a
+    non-periodic end: the same value); the unpaired cell takes its coarse value."""
+    lo_w, hi_w = _graded_weights(fine, periodic, single)
     n = x.shape[axis]
     if periodic:
         lo, hi = shift(x, axis, n - 1, 1), shift(x, axis, 0, 1)
@@ -287,7 +397,12 @@ def _prolong_axis_graded(x, axis: int, periodic: bool, fine):
     out = jnp.stack([left, right], axis=axis + 1)
     shape = list(x.shape)
     shape[axis] = 2 * n
-    return out.reshape(shape)
+    out = out.reshape(shape)
+    if single >= 0:  # drop the unpaired cell's second child
+        k = 2 * single + 1
+        out = jnp.concatenate([shift(out, axis, 0, k), shift(out, axis, k + 1, 2 * n - k - 1)],
+                              axis=axis)
+    return out
 
 
 def prolong(level: Level, x):
@@ -296,16 +411,22 @@ def prolong(level: Level, x):
     for a in range(3):
         if level.coarsen[a]:
             if level.weighted:
-                x = _prolong_axis_graded(x, a, level.periodic[a], level.widths[a])
+                x = _prolong_axis_graded(x, a, level.periodic[a], level.widths[a], level.single[a])
             else:
                 x = _prolong_axis(x, a, level.periodic[a])
     return x
 
 
+def _coarse_shape(level: Level, shape):
+    if level.weighted:
+        return tuple((n + 1) // 2 if k else n for n, k in zip(shape, level.coarsen))
+    return tuple(n // 2 if k else n for n, k in zip(shape, level.coarsen))
+
+
 def restrict(level: Level, r):
     """Transpose of :func:`prolong`, scaled to average (fine-to-coarse); on a
     weighted level the plain transpose (sums, as the integrated residual needs)."""
-    coarse_shape = tuple(n // 2 if k else n for n, k in zip(r.shape, level.coarsen))
+    coarse_shape = _coarse_shape(level, r.shape)
     nfine = 2 ** sum(level.coarsen)
     transpose = jax.linear_transpose(lambda x: prolong(level, x),
                                      jax.ShapeDtypeStruct(coarse_shape, r.dtype))
@@ -320,10 +441,51 @@ def _red(shape):
     return i % 2 == 0
 
 
+def _line_solve(level: Level, r, axis: int):
+    """``T^-1 r`` for ``T`` the level's operator restricted to the lines along ``axis``
+    (its diagonal and the couplings between neighbours on a line; a periodic axis's
+    wrap-around face left out): one tridiagonal solve per line."""
+    n = r.shape[axis]
+    c = level.coeffs[axis]
+    c = jnp.broadcast_to(c, tuple(n + 1 if b == axis else r.shape[b] for b in range(3)))
+    h2 = level.h[axis] * level.h[axis]
+    inner = shift(c, axis, 1, n - 1) / h2
+    zero = jnp.zeros_like(shift(c, axis, 0, 1))
+    lo = -jnp.concatenate([zero, inner], axis=axis)
+    hi = -jnp.concatenate([inner, zero], axis=axis)
+    d = jnp.broadcast_to(level.diag, r.shape)
+    # a cell coupled only along the line (a closed one-cell slot): a slightly heavier
+    # diagonal keeps such a line's block non-singular (still a symmetric smoother)
+    along = -(lo + hi)
+    d = jnp.where(d - along <= 1e-6 * d, d * (1.0 + 1e-3), d)
+    mv = lambda v: jnp.moveaxis(v, axis, -1)
+    z = lax.linalg.tridiagonal_solve(mv(lo), mv(d), mv(hi), mv(r)[..., None])[..., 0]
+    return jnp.moveaxis(z, -1, axis)
+
+
+def _zebra(shape, axis: int):
+    """True on the lines along ``axis`` whose other indices sum to an even number."""
+    i = sum(lax.broadcasted_iota(jnp.int32, shape, a) for a in range(3) if a != axis)
+    return i % 2 == 0
+
+
 def smooth(level: Level, x, b, sweeps: int, reverse: bool = False):
     """Red-black Gauss-Seidel sweeps on ``apply(level, x) = b``: each colour's cells
     set to ``(b + neighbour_sum) / diag``. The colour comes from an iota inside the
-    update's kernel rather than a mask array read from memory."""
+    update's kernel rather than a mask array read from memory. A level with ``lines``
+    relaxes by zebra lines instead: per axis in ``lines``, the even then the odd lines
+    along it solved exactly (``reverse``: the adjoint order, for a symmetric cycle)."""
+    if level.lines:
+        steps = [(a, colour) for a in level.lines for colour in (True, False)]
+        if reverse:
+            steps = steps[::-1]
+
+        def line_sweep(_, x):
+            for a, colour in steps:
+                z = _line_solve(level, b - apply(level, x), a)
+                x = x + jnp.where(_zebra(x.shape, a) == colour, z, 0.0)
+            return x
+        return lax.fori_loop(0, sweeps, line_sweep, x) if sweeps > 1 else line_sweep(0, x)
     inv_diag = 1.0 / level.diag
     order = (False, True) if reverse else (True, False)
 
@@ -345,8 +507,9 @@ def vcycle(levels: Sequence[Level], b, pre: int = 2, post: int = 2, coarse_sweep
                 return (lev.inv @ b.ravel()).reshape(b.shape)
             x = smooth(lev, jnp.zeros_like(b), b, coarse_sweeps)
             return smooth(lev, x, b, coarse_sweeps, reverse=True)
-        x = smooth(lev, jnp.zeros_like(b), b, pre)
+        npre, npost = (LINE_SWEEPS, LINE_SWEEPS) if lev.lines else (pre, post)
+        x = smooth(lev, jnp.zeros_like(b), b, npre)
         r = b - apply(lev, x)
         x = x + prolong(lev, cycle(k + 1, restrict(lev, r)))
-        return smooth(lev, x, b, post, reverse=True)
+        return smooth(lev, x, b, npost, reverse=True)
     return cycle(0, b)
