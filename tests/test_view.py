@@ -282,3 +282,51 @@ def test_report_without_result_has_tables_and_says_why(tmp_path, capsys):
     text = (tmp_path / "report.md").read_text()
     assert "| supply |" in text and "No pictures" in text
     assert "no result.vtkhdf" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- graded grids
+
+GRADED = Grid.from_lines(0.1 + 0.6 * (np.linspace(0, 1, 13) ** 1.6), -0.2 + np.linspace(0, 0.4, 9),
+                         np.concatenate([[0.0, 0.02, 0.05, 0.1], np.linspace(0.2, 1.0, 9)]))
+
+
+@pytest.fixture
+def graded_dir(tmp_path):
+    out = tmp_path / "graded"
+    out.mkdir()
+    write_result(out / "result.vtkhdf", GRADED, make_fields(GRADED), case_text=CASE_TEXT,
+                 attrs={"steps": 7, "status": "finished"})
+    return out
+
+
+def test_load_gives_the_graded_coordinates(graded_dir):
+    res = thermo.load(graded_dir)
+    assert not res.grid.is_uniform
+    assert np.array_equal(res.faces.x, GRADED.faces(0)) and np.array_equal(res.faces.z, GRADED.faces(2))
+    assert np.allclose(res.coords.x, GRADED.centers(0))
+    assert np.allclose(res.fields["T"], make_fields(GRADED)["T"])
+
+
+def test_check_slice_on_a_graded_axis_takes_the_cell_holding_the_plane(graded_dir):
+    from thermo.io.view.request import Slice, check_slice
+
+    res = thermo.load(graded_dir)
+    faces = GRADED.faces(2)
+    for k in range(GRADED.cells[2]):
+        mid = 0.5 * (faces[k] + faces[k + 1])
+        assert check_slice(res, Slice(2, mid)) == k  # the uniform formula gives other layers here
+    assert check_slice(res, Slice(2, 0.03)) == 1
+
+
+def test_view_and_report_on_a_graded_result(pv, graded_dir, tmp_path):
+    png = tmp_path / "graded.png"
+    assert cli.main(["view", str(graded_dir), "--field", "T", "--slice", "z=0.5", "--glyphs",
+                     "-o", str(png), "--size", SIZE]) == 0
+    assert _colours(_middle_row(_png(png))) >= 8
+    png3 = tmp_path / "graded3d.png"
+    assert cli.main(["view", str(graded_dir), "--field", "T", "--iso", "35", "-o", str(png3),
+                     "--size", SIZE]) == 0
+    assert _colours(_png(png3)) > 50
+    write_summary(graded_dir / "summary.json", SUMMARY)
+    assert cli.main(["report", str(graded_dir), "--size", SIZE]) == 0
+    assert (graded_dir / "report-temperature.png").is_file()
