@@ -20,12 +20,10 @@ Distances used on a graded axis of ``n`` cells of widths ``w``:
 """
 from __future__ import annotations
 
-from typing import Sequence
-
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["is_uniform", "widths", "gaps", "along_axis", "min_width", "axis_spacing"]
+__all__ = ["is_uniform", "widths", "gaps", "along_axis", "min_width"]
 
 
 def is_uniform(h_a) -> bool:
@@ -68,10 +66,3 @@ def along_axis(values, axis: int, dtype) -> jnp.ndarray:
 def min_width(h_a) -> float:
     """The smallest cell width (m) along the axis."""
     return float(h_a) if is_uniform(h_a) else float(min(h_a))
-
-
-def axis_spacing(w: Sequence[float]):
-    """The spacing value for cell widths ``w`` (m): one float when every width is the
-    same to the bit (a uniform axis keeps the uniform kernels), else a tuple."""
-    w = [float(x) for x in w]
-    return w[0] if all(x == w[0] for x in w) else tuple(w)

@@ -104,7 +104,6 @@ def test_neither_cells_nor_grid_is_refused():
 
 
 def test_check_prints_the_grid_and_draws_it(tmp_path):
-    import tomllib  # noqa: F401  (the case is written by the package's own TOML writer)
     case = case_from_dict(BASE)
     path = tmp_path / "case.toml"
     path.write_text(case.text)

@@ -10,7 +10,6 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from thermo.kernels import spacing as sp
 from thermo.kernels.advection import (momentum_flux_divergence, padded_centres, padded_faces, quick,
                                       quick_weights)
 from thermo.kernels.energy import advective_flux_divergence, boundary_fluxes, van_leer_faces
