@@ -39,18 +39,19 @@ def summarise(sim: Simulation, state: State, info) -> dict:
         un = np.asarray(shift(state.u[a], a, 0 if side == 0 else n, 1)).squeeze(a)
         tn = np.take(T, 0 if side == 0 else n - 1, axis=a)
         owned = fc.owner[(a, side)] == i
-        area = grid.face_areas(a)
         inflow = (1.0 if side == 0 else -1.0) * un
         fixed = th.conductance[a].take([0 if side == 0 else n], axis=a).squeeze(a) > 0
         face_t = np.where(fixed, th.boundary_value[a][side].squeeze(a), tn)
         bounds[b["name"]] = {
             "heat_w": float(heat[(a, side)][owned].sum()) if owned.any() else 0.0,
-            "mass_flow_kg_s": float(np.sum((np.take(rho, 0 if side == 0 else n - 1, axis=a)
-                                            * inflow * area)[owned])),
+            "mass_flow_kg_s": _face_sum(np.take(rho, 0 if side == 0 else n - 1, axis=a) * inflow,
+                                        owned, grid, a),
             "mean_temperature_c": float(face_t[owned].mean()) if owned.any() else float("nan"),
         }
     volumes = grid.cell_volumes()
-    sources = float(np.sum(th.power * volumes))
+    # a uniform grid keeps its sum-then-scale (the same bits as before graded grids)
+    sources = float(th.power.sum() * grid.cell_volume) if grid.is_uniform else float(
+        np.sum(th.power * volumes))
     default_heat = sum(float(heat[k][fc.owner[k] < 0].sum()) for k in heat)
     terms = [v["heat_w"] for v in bounds.values()] + [sources, default_heat]
     air = air_summary(sim, state)  # {} without servers, fans or CRAHs
@@ -69,7 +70,7 @@ def summarise(sim: Simulation, state: State, info) -> dict:
             "power_w": inst["power"],
             "material": inst["material"],
             "cells": int(m.sum()),
-            "volume_m3": float(volumes[m].sum()),
+            "volume_m3": float(m.sum() * grid.cell_volume) if grid.is_uniform else float(volumes[m].sum()),
             "max_temperature_c": float(T[m].max()) if m.any() else float("nan"),
             "mean_temperature_c": (float(T[m].mean()) if grid.is_uniform else
                                    float(np.average(T[m], weights=volumes[m]))) if m.any()
@@ -107,6 +108,14 @@ def summarise(sim: Simulation, state: State, info) -> dict:
             "max_speed_m_s": float(speed[fluid].max()) if fluid.any() else 0.0,
         },
     } | liquid | air | coolant_flow(sim, state)  # {} without an inlet
+
+
+def _face_sum(per_area: np.ndarray, owned: np.ndarray, grid, a: int) -> float:
+    """The integral over the ``owned`` faces normal to axis ``a`` of ``per_area`` (per m2):
+    sum then scale on a uniform grid (as before graded grids), face by face otherwise."""
+    if grid.is_uniform:
+        return float(np.sum(per_area[owned]) * grid.face_areas(a)[0, 0])
+    return float(np.sum((per_area * grid.face_areas(a))[owned]))
 
 
 def cell_density(sim: Simulation) -> np.ndarray:
