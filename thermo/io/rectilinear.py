@@ -107,7 +107,7 @@ from typing import Any
 
 import numpy as np
 
-from thermo.io.result import COMPRESSION_LEVEL, PRESSURE_KIND, atomic_path, decode_attr, jsonable
+from thermo.io.files import COMPRESSION_LEVEL, PRESSURE_KIND, atomic_path, decode_attr, jsonable
 
 __all__ = [
     "write_rectilinear",

@@ -38,16 +38,16 @@ Why not ``.h5``: PyVista 0.49 maps ``.h5`` to its Fluent CFF reader, and a plain
 """
 from __future__ import annotations
 
-import contextlib
 import json
-import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from thermo.io.files import (COMPRESSION_LEVEL, PRESSURE_KIND, atomic_path, atomic_write_bytes,
+                             decode_attr, jsonable)
 from thermo.meshes import Grid
 
 __all__ = [
@@ -67,63 +67,12 @@ __all__ = [
 #: The result file in an output folder, and the name earlier versions wrote.
 RESULT_NAME = "result.vtkhdf"
 LEGACY_RESULT_NAME = "result.h5"
-PRESSURE_KIND = "kinematic (p/rho, m2/s2)"
 VTKHDF_VERSION = (2, 0)
-COMPRESSION_LEVEL = 4
 # Root attributes that write_result manages itself and read_result does not return.
 _INTERNAL_ATTRS = ("json_attrs", "grid_size")
 
 
 # --------------------------------------------------------------------------- atomic writes
-
-def _fsync_dir(directory: Path) -> None:
-    """Flush a directory entry (a rename) to disk; a no-op where directories can't be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # e.g. Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; on success it replaces ``path``.
-
-    The temporary is ``.<name>.tmp-<pid>`` in the same directory (so the final
-    ``os.replace`` is a rename on one file system). On leaving the block normally
-    the temporary is fsynced, renamed over ``path`` and the directory fsynced. If
-    the block raises, the temporary is removed, ``path`` (if it exists) is left
-    untouched and the exception propagates.
-    """
-    path = Path(path)
-    directory = path.parent
-    tmp = directory / f".{path.name}.tmp-{os.getpid()}"
-    try:
-        yield tmp
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(directory)
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (readers see the old file or the new one)."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            f.write(data)
-
 
 # --------------------------------------------------------------------------- result.vtkhdf
 
@@ -262,18 +211,6 @@ def write_result(
                     _write_fields(g, frame_fields, grid)
 
 
-def decode_attr(value: Any) -> Any:
-    """An HDF5 attribute as Python: bytes as str, string arrays as lists, numpy scalars
-    as Python numbers."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    if isinstance(value, np.ndarray) and value.dtype.kind in "SO":
-        return [decode_attr(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def read_result(path: str | os.PathLike) -> dict:
     """Read a file written by :func:`write_result`.
 
@@ -340,28 +277,6 @@ def read_pyvista(path: str | os.PathLike):
 
 
 # --------------------------------------------------------------------------- summary.json
-
-def jsonable(obj: Any) -> Any:
-    """Plain JSON types: numpy scalars/arrays converted, NaN and infinities -> None."""
-    if isinstance(obj, Mapping):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if obj is None or isinstance(obj, (str, bool)):
-        return obj
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        x = float(obj)
-        return x if math.isfinite(x) else None
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    if isinstance(obj, np.ndarray) or hasattr(obj, "__array__"):
-        return jsonable(np.asarray(obj).tolist())
-    raise TypeError(f"cannot write {type(obj).__name__} to JSON: {obj!r}")
-
 
 def write_summary(path: str | os.PathLike, summary: dict) -> None:
     """Write ``summary.json`` atomically: indent 2, numpy scalars as plain numbers, NaN -> null."""
