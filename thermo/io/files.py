@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +96,16 @@ def jsonable(obj: Any) -> Any:
     if isinstance(obj, np.ndarray) or hasattr(obj, "__array__"):
         return jsonable(np.asarray(obj).tolist())
     raise TypeError(f"cannot write {type(obj).__name__} to JSON: {obj!r}")
+
+
+def write_frames(f, frames, write_fields: Callable[[Any, Mapping[str, Any]], None]) -> None:
+    """The top-level ``frames`` group of a result file ``f`` (an open h5py File): ``count``,
+    ``times`` (s) and one group per frame with its ``time`` attribute, its fields written by
+    ``write_fields(group, fields)``."""
+    fg = f.create_group("frames")
+    fg.attrs["count"] = len(frames)
+    fg.create_dataset("times", data=np.asarray([t for t, _ in frames], dtype=np.float64))
+    for index, (time, frame_fields) in enumerate(frames):
+        g = fg.create_group(str(index))
+        g.attrs["time"] = float(time)
+        write_fields(g, frame_fields)

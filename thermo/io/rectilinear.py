@@ -107,7 +107,8 @@ from typing import Any
 
 import numpy as np
 
-from thermo.io.files import COMPRESSION_LEVEL, PRESSURE_KIND, atomic_path, decode_attr, jsonable
+from thermo.io.files import (COMPRESSION_LEVEL, PRESSURE_KIND, atomic_path, decode_attr, jsonable,
+                             write_frames)
 
 __all__ = [
     "write_rectilinear",
@@ -292,13 +293,7 @@ def write_rectilinear(
                 coords.create_dataset(name, data=values)
 
             if frames is not None:
-                fg = f.create_group("frames")
-                fg.attrs["count"] = len(frames)
-                fg.create_dataset("times", data=np.asarray([t for t, _ in frames], dtype=np.float64))
-                for index, (time, frame_fields) in enumerate(frames):
-                    g = fg.create_group(str(index))
-                    g.attrs["time"] = float(time)
-                    _write_fields(g, frame_fields, cells)
+                write_frames(f, frames, lambda g, fields_: _write_fields(g, fields_, cells))
 
 
 # --------------------------------------------------------------------------- reading

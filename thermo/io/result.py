@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from thermo.io.files import (COMPRESSION_LEVEL, PRESSURE_KIND, atomic_path, atomic_write_bytes,
-                             decode_attr, jsonable)
+                             decode_attr, jsonable, write_frames)
 from thermo.meshes import Grid
 
 __all__ = [
@@ -202,13 +202,7 @@ def write_result(
             _write_fields(vtk.create_group("CellData"), fields, grid)
 
             if frames is not None:
-                fg = f.create_group("frames")
-                fg.attrs["count"] = len(frames)
-                fg.create_dataset("times", data=np.asarray([t for t, _ in frames], dtype=np.float64))
-                for index, (time, frame_fields) in enumerate(frames):
-                    g = fg.create_group(str(index))
-                    g.attrs["time"] = float(time)
-                    _write_fields(g, frame_fields, grid)
+                write_frames(f, frames, lambda g, fields_: _write_fields(g, fields_, grid))
 
 
 def read_result(path: str | os.PathLike) -> dict:
