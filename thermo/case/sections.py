@@ -228,6 +228,10 @@ def _solver(c: Checker, raw: Any) -> dict:
         "monitor_window": c.number(t.get("monitor_window", 0.0), k + "monitor_window", lo=0.0),
         "monitor_tolerance": c.number(t.get("monitor_tolerance", 0.1), k + "monitor_tolerance",
                                       lo=0.0, lo_open=True),
+        # a steady run: "implicit" pseudo-time iterations (thermo.solver.steady) or
+        # "march", the explicit time march to the steady state
+        "scheme": c.string(t.get("scheme", "march"), k + "scheme", ("implicit", "march")),
+        "pseudo_cfl": c.number(t.get("pseudo_cfl", 5.0), k + "pseudo_cfl", lo=0.0, lo_open=True),
     }
     if s["mode"] == "transient" and s["end_time"] <= 0.0:
         raise c.fail(k + "end_time", "a transient run needs an end time",

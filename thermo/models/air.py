@@ -451,6 +451,9 @@ class Throughflow(PartModel):
         _, t_out, flux = throughflow_exchange(flux, p, self.n, cfg.rho_cp, cfg.h)
         return flux, t_out
 
+    def owned_cells(self, p):
+        return p.tf_cell >= 0
+
     def finish_temperature(self, T, p, t_out):
         cell = p.tf_cell
         return jnp.where(cell >= 0, t_out[jnp.maximum(cell, 0)], T)

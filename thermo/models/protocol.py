@@ -46,6 +46,10 @@ class PartModel:
         T, or None."""
         return None
 
+    def owned_cells(self, p):
+        """Cells whose temperature :meth:`finish_temperature` sets (bool array), or None."""
+        return None
+
     def finish_temperature(self, T, p, carry):
         """The temperature after the energy solve, with cells the model owns set."""
         return T

@@ -46,11 +46,12 @@ def _faces(padded, vel, a: int, cfg: Settings):
     return van_leer_faces(padded, vel, a, h_a=cfg.h[a], periodic=cfg.periodic[a])
 
 
-def energy_step(T, u, dt, prm: Params, cfg: Settings, nut=None):
-    """Temperature after one step: van Leer advection (explicit) and conduction
-    (implicit, weight ``theta``), solved for the increment by multigrid-PCG. Part
-    models may set advective face fluxes, exchange heat implicitly and own cells'
-    temperatures."""
+def energy_terms(T, u, prm: Params, cfg: Settings, nut=None):
+    """The energy equation's explicit terms at ``T`` (W/m3): van Leer advection (with
+    the part models' face fluxes), conduction, sources, the eddy heat flux and the parts'
+    exchange ``G (Tc - T)``; with the exchange conductance ``G`` summed over the parts
+    (W/m3 K, 0.0 without), each fluid cell's ``rho cp`` (J/m3 K, or the scalar) and
+    what the parts' :meth:`finish_temperature` needs."""
     every = (True, True, True)
     q = halo_with_ghosts(T, prm.t_ghosts, -1, cfg.periodic, every, 2)
     pads = [along(q, a, T.shape, every, 2) for a in range(3)]
@@ -66,7 +67,7 @@ def energy_step(T, u, dt, prm: Params, cfg: Settings, nut=None):
     explicit = laplacian(T, prm.t_coeffs, cfg.h, cfg.periodic) + prm.t_source - adv
     if nut is not None:
         explicit = explicit + eddy_conduction(T, nut, rho_cp, prm, cfg)
-    cap = prm.capacity / (cfg.theta * dt)
+    g_sum = 0.0
     for model in cfg.parts:
         # heat G (Tc - T) into the model's cells, implicit in T (fully, whatever
         # theta), with Tc from T at the step's start
@@ -74,12 +75,26 @@ def energy_step(T, u, dt, prm: Params, cfg: Settings, nut=None):
         if exchange is not None:
             g, g_tc = exchange
             explicit = explicit + g_tc - g * T
-            cap = cap + g / cfg.theta
+            g_sum = g_sum + g
+    return explicit, g_sum, rho_cp, carries
+
+
+def finish(T_new, prm: Params, cfg: Settings, carries):
+    """``T_new`` with the cells the part models own set by them."""
+    for model, carry in zip(cfg.parts, carries):
+        T_new = model.finish_temperature(T_new, prm.parts[model.key], carry)
+    return T_new
+
+
+def energy_step(T, u, dt, prm: Params, cfg: Settings, nut=None):
+    """Temperature after one step: van Leer advection (explicit) and conduction
+    (implicit, weight ``theta``), solved for the increment by multigrid-PCG. Part
+    models may set advective face fluxes, exchange heat implicitly and own cells'
+    temperatures."""
+    explicit, g_sum, _, carries = energy_terms(T, u, prm, cfg, nut)
+    cap = prm.capacity / (cfg.theta * dt) + g_sum / cfg.theta
     levels = with_shift(prm.t_levels, cap)
     dT, info = solve_spd(levels, explicit / cfg.theta, jnp.zeros_like(T),
                          tol=reachable_tolerance(cfg.conduction.tolerance, T),
                          max_iter=cfg.conduction.max_iterations)
-    T_new = T + dT
-    for model, carry in zip(cfg.parts, carries):
-        T_new = model.finish_temperature(T_new, prm.parts[model.key], carry)
-    return T_new, info
+    return finish(T + dT, prm, cfg, carries), info

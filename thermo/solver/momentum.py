@@ -13,6 +13,7 @@ from thermo.kernels.stencils import along, face_average, halo_with_ghosts, shift
 from thermo.solver.geometry import cell_widths
 from thermo.solver.numerics import reachable_tolerance
 from thermo.solver.state import Params, Settings
+from thermo.solver.viscosity import eddy_viscosity, face_viscosity
 
 
 def vector_laplacian(u, ghosts, wall_nb, cfg: Settings, nu=None):
@@ -222,3 +223,34 @@ def _implicit_viscous_graded(rhs, dt, prm: Params, cfg: Settings, nu=None):
                    tol=reachable_tolerance(cfg.viscous.tolerance, b[0]),
                    max_iter=cfg.viscous.max_iterations)
     return _periodic_copies(du, cfg), info
+
+
+def momentum_terms(s, prm: Params, cfg: Settings):
+    """What both the time step and the steady iteration take from the state: the
+    params with the part models' drag, the eddy viscosity (lagged, None without a
+    closure), the face viscosities, the explicit tendencies ``f`` (advection, body
+    force, buoyancy, part forces; m/s2), the viscous terms ``visc`` and the velocities
+    the parts and boundaries fix on their faces (m/s)."""
+    u = s.u
+    drag = list(prm.drag)
+    for model in cfg.parts:  # e.g. Darcy-Forchheimer drag with |u| lagged, implicit in u
+        p = prm.parts[model.key]
+        for c in range(3):
+            extra = model.drag(u, p, c)
+            if extra is not None:
+                drag[c] = drag[c] + extra
+    prm = prm._replace(drag=tuple(drag))
+    nut = eddy_viscosity(u, s.T, prm, cfg)  # lagged: from the velocity at the step's start
+    nu = face_viscosity(u, s.T, prm, cfg, nut)
+    f, visc = tendency(u, s.T, prm, cfg, nu)
+    for model in cfg.parts:  # e.g. fan curves: a rise at the flow each fan now passes
+        force = model.force(u, prm.parts[model.key])
+        if force is not None:
+            f = tuple(f[c] + force[c] for c in range(3))
+    fixed = []
+    for c in range(3):
+        imposed = 0.0
+        for model in cfg.parts:
+            imposed = imposed + model.fixed_velocity(prm.parts[model.key], c)
+        fixed.append(prm.fixed[c] + imposed)
+    return prm, nut, nu, f, visc, fixed

@@ -1,6 +1,8 @@
 """A case's compile-time settings and device parameters, from its models on the grid."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,6 +13,7 @@ from thermo.meshes import Grid
 from thermo.grid.boundaries import INLET, WALL
 from thermo.solver.numerics import TINY
 from thermo.solver.state import LinearSolve, Params, Settings
+from thermo.solver.steady import pseudo_steps
 
 
 def velocity_scale(sim, body: np.ndarray, gravity: np.ndarray, l_ref: float, u_bc: tuple) -> float:
@@ -79,6 +82,9 @@ def build_settings(sim, parts: tuple) -> tuple[Settings, np.ndarray, np.ndarray]
         beta=th.expansion, t_ref=th.reference_temperature, t_span=th.temperature_span,
         time_ref=float(l_ref / u_scale), turbulence=sim.closure, nu_of_T=nu_of_T,
         parts=parts, n_regions=sim.n_regions, multi_fluid=multi_fluid)
+    if steady and s["scheme"] == "implicit":
+        cell, _ = pseudo_steps(settings.h, sim.grid.cells, m.active, s["pseudo_cfl"], u_scale)
+        settings = replace(settings, implicit=True, dtau_max=float(cell.max()))
     return settings, body, g
 
 
@@ -88,7 +94,16 @@ def build_params(sim, body: np.ndarray, gravity: np.ndarray) -> Params:
     m, th, dt, cfg = sim.model, sim.thermal, sim.dtype, sim.settings
     arr = lambda x: jnp.asarray(np.asarray(x, dtype=dt))
     tri = lambda g: None if g is None else tuple(tuple(arr(v) for v in side) for side in g)
-    levels = build_hierarchy([arr(f) for f in m.free], cfg.h, m.faces.periodic)
+    dtau = {}
+    if cfg.implicit:
+        # the projection of the steady iterations: div(dtau grad phi), dtau per face
+        cell, faces = pseudo_steps(cfg.h, sim.grid.cells, m.active,
+                                   sim.case.data["solver"]["pseudo_cfl"], cfg.u_ref)
+        dtau = {"dtau_cell": arr(cell), "dtau": tuple(arr(f) for f in faces)}
+        levels = build_hierarchy([arr(f * t) for f, t in zip(m.free, faces)], cfg.h,
+                                 m.faces.periodic)
+    else:
+        levels = build_hierarchy([arr(f) for f in m.free], cfg.h, m.faces.periodic)
     t_levels = build_hierarchy([arr(c) for c in th.conductance], cfg.h, m.faces.periodic)
     capacity = th.capacity.copy()
     if cfg.steady:
@@ -115,7 +130,7 @@ def build_params(sim, body: np.ndarray, gravity: np.ndarray) -> Params:
         t_source=arr(th.source), t_ghosts=tuple(tri(g) for g in th.ghosts),
         gravity=arr(gravity), parts=parts,
         regions=None if sim.regions is None else jnp.asarray(sim.regions),
-        **viscosity_params(sim, arr))
+        **viscosity_params(sim, arr), **dtau)
 
 
 def air_params(params, arr):

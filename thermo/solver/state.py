@@ -64,6 +64,10 @@ class Params(NamedTuple):
     nu_cell: jnp.ndarray = None      # m2/s, each fluid cell's kinematic viscosity
     rho_cp_cell: jnp.ndarray = None  # J/(m3 K), each cell's heat capacity (advection)
     beta_cell: jnp.ndarray = None    # 1/K, each cell's expansion (buoyancy; 0 in solids)
+    # the implicit steady solver's pseudo-time steps (s): per cell, and per component on
+    # its faces; None for the time march
+    dtau_cell: jnp.ndarray = None
+    dtau: tuple = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,8 @@ class Settings:
     parts: tuple = ()              # part models (thermo.models.protocol.PartModel)
     n_regions: int = 0             # closed fluid regions with their own pressure level
     multi_fluid: bool = False      # fluid parts: per-cell viscosity, heat capacity, expansion
+    implicit: bool = False         # steady by implicit pseudo-time iterations (solver.steady)
+    dtau_max: float = 0.0          # s, the largest pseudo-time step (the iterations' time)
 
     @property
     def variable_nu(self) -> bool:

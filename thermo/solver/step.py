@@ -20,38 +20,18 @@ from jax import lax
 from thermo.kernels.poisson import solve_poisson
 from thermo.kernels.stencils import cell_velocity, diff_faces, divergence
 from thermo.solver.energy import energy_step
-from thermo.solver.momentum import implicit_viscous, tendency
+from thermo.solver.steady import steady_iteration
+from thermo.solver.momentum import implicit_viscous, momentum_terms
 from thermo.solver.numerics import before, reachable_tolerance
 from thermo.solver.state import (CONVERGED, DIVERGED, FINISHED, RUNNING, Params, Settings,
                                  State)
 from thermo.solver.timestep import advective_step, eddy_limited, force_limited
-from thermo.solver.viscosity import eddy_viscosity, face_viscosity
 
 
 def step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     """The state one time step later (or the same fields with ``DIVERGED``)."""
     u = s.u
-    drag = list(prm.drag)
-    for model in cfg.parts:  # e.g. Darcy-Forchheimer drag with |u| lagged, implicit in u
-        p = prm.parts[model.key]
-        for c in range(3):
-            extra = model.drag(u, p, c)
-            if extra is not None:
-                drag[c] = drag[c] + extra
-    prm = prm._replace(drag=tuple(drag))
-    nut = eddy_viscosity(u, s.T, prm, cfg)  # lagged: from the velocity at the step's start
-    nu = face_viscosity(u, s.T, prm, cfg, nut)
-    f, visc = tendency(u, s.T, prm, cfg, nu)
-    for model in cfg.parts:  # e.g. fan curves: a rise at the flow each fan now passes
-        force = model.force(u, prm.parts[model.key])
-        if force is not None:
-            f = tuple(f[c] + force[c] for c in range(3))
-    fixed = []
-    for c in range(3):
-        imposed = 0.0
-        for model in cfg.parts:
-            imposed = imposed + model.fixed_velocity(prm.parts[model.key], c)
-        fixed.append(prm.fixed[c] + imposed)
+    prm, nut, nu, f, visc, fixed = momentum_terms(s, prm, cfg)
     dt = force_limited(advective_step(u, cfg), f, visc, s.p, prm, cfg)
     if nut is not None and cfg.energy:
         dt = eddy_limited(dt, nut, cfg)
@@ -117,7 +97,8 @@ def advance(prm: Params, s: State, last_step, t_stop, cfg: Settings) -> State:
     time, or a blow-up."""
     def cond(s):
         return (s.step < last_step) & (s.status == RUNNING) & (s.t < before(t_stop))
-    return lax.while_loop(cond, lambda s: step(s, prm, cfg, t_stop), s)
+    one = steady_iteration if cfg.implicit else step
+    return lax.while_loop(cond, lambda s: one(s, prm, cfg, t_stop), s)
 
 
 _COMPILED: dict = {}

@@ -1,0 +1,234 @@
+"""The implicit steady solver: pseudo-time iterations in delta form, SIMPLEC-type.
+
+Each iteration solves for increments with an approximate Jacobian ``M`` and the full
+residual ``R`` of the discrete steady equations:
+
+* momentum: ``(1 + dtau (drag + A_upwind - div(nu grad))) du = dtau R_u``, with ``R_u``
+  the same QUICK advection, viscous, buoyancy, part forces and old pressure gradient
+  that the time march uses (m/s2); ``A_upwind`` is first-order upwind advection, the
+  QUICK part being the deferred correction that ``R_u`` carries. Solved by
+  Jacobi-preconditioned BiCGStab.
+* pressure: ``div(dtau grad phi) = div u*`` by multigrid-PCG, ``u = u* - dtau grad phi``,
+  ``p += phi`` without under-relaxation. With a pseudo-time step ``dtau`` in the
+  momentum matrix, ``dtau`` is SIMPLEC's ``V / (a_P - sum a_nb)`` (upwind advection and
+  diffusion add as much to ``a_P`` as to the neighbours), so the projection is the
+  SIMPLEC correction.
+* energy: ``(C / dtau + rho cp A_upwind + G - div(k grad)) dT = R_T`` with ``R_T`` the
+  van Leer, conduction, source, eddy and exchange terms of the march (W/m3), by
+  BiCGStab preconditioned with a multigrid V-cycle of the conduction operator (its
+  diagonal carrying the upwind and eddy terms).
+
+``M`` only sets how fast the iterations converge: a converged state makes ``R`` vanish,
+so the answer is the time march's steady state (to the tolerances), whatever ``dtau``.
+``dtau`` is local: ``solver.pseudo_cfl`` times each cell's smallest width over the
+residuals' velocity scale (on a uniform grid one value), fixed for the run so that the
+pressure operator's multigrid hierarchy is built once on the host.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from thermo.kernels.krylov import bicgstab
+from thermo.kernels.multigrid import apply, vcycle, with_shift
+from thermo.kernels.poisson import solve_poisson
+from thermo.kernels.spacing import gaps, widths
+from thermo.kernels.stencils import diff_faces, divergence
+from thermo.kernels.upwind import scalar_upwind, staggered_upwind
+from thermo.models.turbulence import PRANDTL_TURBULENT
+from thermo.solver.energy import eddy_conduction, energy_terms, finish
+from thermo.solver.momentum import (control_volumes, is_graded, momentum_terms,
+                                    vector_laplacian)
+from thermo.solver.numerics import reachable_tolerance
+from thermo.solver.state import CONVERGED, DIVERGED, RUNNING, Params, Settings, State
+
+
+def pseudo_steps(spacing, shape, active, cfl: float, u_ref: float) -> tuple:
+    """Host: the pseudo-time step per cell (s), ``cfl`` times the cell's smallest width
+    (over the active axes) over ``u_ref``; and per velocity component on its faces the
+    smaller of the two cells' (the one cell's on a boundary face), float64 NumPy."""
+    w = [widths(spacing[a], shape[a]).reshape([-1 if b == a else 1 for b in range(3)])
+         for a in range(3)]
+    small = np.full(shape, np.inf)
+    for a in range(3):
+        if active[a]:
+            small = np.minimum(small, np.broadcast_to(w[a], shape))
+    cell = cfl * small / u_ref
+    faces = []
+    for c in range(3):
+        lo = np.concatenate([np.take(cell, [0], axis=c), cell], axis=c)
+        hi = np.concatenate([cell, np.take(cell, [-1], axis=c)], axis=c)
+        faces.append(np.minimum(lo, hi))
+    return cell, tuple(faces)
+
+
+def _viscous_diagonal(c: int, prm: Params, cfg: Settings, nu, shape, dtype):
+    """An approximation of the diagonal of ``-div(nu grad)`` on the faces of component
+    ``c`` (1/s): each side's viscosity over the distance and the extent (walls not
+    doubled); for the Jacobi preconditioner only."""
+    out = jnp.zeros(shape, dtype)
+    for a in range(3):
+        if not cfg.active[a]:
+            continue
+        n = shape[a]
+        if a == c:
+            dist = widths(cfg.h[a], n - 1)
+            lo_d = np.concatenate([[dist[0]], dist])
+            hi_d = np.concatenate([dist, [dist[-1]]])
+            ext = gaps(cfg.h[a], cfg.periodic[a], n - 1)
+        else:
+            g = gaps(cfg.h[a], cfg.periodic[a], n)
+            lo_d, hi_d, ext = g[:-1], g[1:], widths(cfg.h[a], n)
+        col = lambda v: jnp.asarray(np.asarray(v).reshape([-1 if b == a else 1 for b in range(3)]),
+                                    dtype)
+        n_lo, n_hi = (cfg.nu, cfg.nu) if nu is None else nu[c][a]
+        out = out + (n_lo / col(lo_d) + n_hi / col(hi_d)) / col(ext)
+    return out
+
+
+def normalised(residual, apply_steady, x, mask, weight=1.0):
+    """OpenFOAM's normalised residual of one equation: ``sum |r| / (sum |A (x - xm)| +
+    |A (x - xm) + r| )`` over the cells ``mask``, with ``r = b - A x`` the (volume-
+    integrated) residual, ``A`` the steady operator and ``xm`` the mean of ``x``: a
+    uniform field's error is not counted, and the measure is 1 for a field off by
+    its own variation. Dimensionless; 0 at the solution."""
+    mean = jnp.sum(mask * x) / jnp.maximum(jnp.sum(mask), 1.0)
+    ay = mask * apply_steady(mask * (x - mean))
+    r = mask * residual
+    norm = jnp.sum(weight * (jnp.abs(ay) + jnp.abs(ay + r)))
+    return jnp.sum(weight * jnp.abs(r)) / jnp.maximum(norm, jnp.finfo(x.dtype).tiny)
+
+
+def momentum_increment(rate, u, prm: Params, cfg: Settings, nu):
+    """The velocity increment (m/s) on the faces the momentum equation updates: the
+    solution of ``(1 + dtau (drag + A_upwind - div(nu grad))) du = dtau rate`` by
+    Jacobi-preconditioned BiCGStab (homogeneous boundary ghosts, mirrored at solids);
+    its info; and the largest of the three components' normalised residuals."""
+    mask, dtau, drag = prm.implicit, prm.dtau, prm.drag
+    adv, adv_diag = staggered_upwind(u, cfg.h, cfg.periodic, cfg.active)
+    scale = 1.0 if nu is not None else cfg.nu
+
+    def steady_a(x):  # per volume, 1/s times x
+        xm = tuple(m * v for m, v in zip(mask, x))
+        lap = vector_laplacian(xm, prm.ghosts_hom, prm.wall_nb, cfg, nu)
+        a = adv(xm)
+        return tuple(m * (d * v + ad - scale * l) for v, m, d, ad, l in zip(xm, mask, drag, a, lap))
+
+    def apply_m(x):
+        return tuple(v + t * a for v, t, a in zip(x, dtau, steady_a(x)))
+
+    diag = tuple(1.0 + m * t * (d + ad + _viscous_diagonal(c, prm, cfg, nu, u[c].shape, u[c].dtype))
+                 for c, (m, t, d, ad) in enumerate(zip(mask, dtau, drag, adv_diag)))
+    b = tuple(m * t * r for m, t, r in zip(mask, dtau, rate))
+    du, info = bicgstab(apply_m, b, tuple(jnp.zeros_like(v) for v in b),
+                        lambda r: tuple(v / d for v, d in zip(r, diag)),
+                        tol=reachable_tolerance(cfg.viscous.tolerance, b[0]),
+                        max_iter=cfg.viscous.max_iterations)
+    res = []
+    for c in range(3):
+        if not cfg.active[c]:
+            continue
+        one = lambda y, c=c: steady_a(tuple(y if k == c else jnp.zeros_like(u[k])
+                                            for k in range(3)))[c]
+        weight = 1.0 if not is_graded(cfg) else control_volumes(cfg, c, u[c].shape, u[c].dtype)
+        res.append(normalised(rate[c], one, u[c], mask[c], weight))
+    return tuple(m * v for m, v in zip(mask, du)), info, jnp.max(jnp.stack(res))
+
+
+def _eddy_diagonal(nut, rho_cp, cfg: Settings, dtype):
+    """``rho cp nu_t / Pr_t`` times ``sum 2 / w^2`` (W/m3 K): the eddy heat flux's diagonal,
+    roughly, for the energy preconditioner."""
+    k = rho_cp * nut / PRANDTL_TURBULENT
+    s = 0.0
+    for a in range(3):
+        if cfg.active[a]:
+            w = widths(cfg.h[a], nut.shape[a]).reshape([-1 if b == a else 1 for b in range(3)])
+            s = s + jnp.asarray(2.0 / w ** 2, dtype)
+    return k * s
+
+
+def _shifted(level, shift):
+    """The fine conduction level with the diagonal term ``shift`` (W/m3 K), held times
+    the volume on a weighted level, as :func:`with_shift` holds it."""
+    return replace(level, shift=shift if level.volume is None else shift * level.volume, inv=None)
+
+
+def energy_increment(T, u, prm: Params, cfg: Settings, nut):
+    """The temperature after one steady iteration (C), the solve's info and the energy
+    equation's normalised residual."""
+    R, g_sum, rho_cp, carries = energy_terms(T, u, prm, cfg, nut)
+    adv, adv_diag = scalar_upwind(u, cfg.h, cfg.periodic, cfg.active)
+    # cells a part model sets (a server's): no increment, and to their neighbours a
+    # fixed inflow temperature
+    keep = jnp.ones_like(T)
+    for model in cfg.parts:
+        owned = model.owned_cells(prm.parts[model.key])
+        if owned is not None:
+            keep = keep * jnp.where(owned, 0.0, 1.0)
+    cap = prm.capacity / prm.dtau_cell + g_sum
+    fine, steady = _shifted(prm.t_levels[0], cap), _shifted(prm.t_levels[0], g_sum + 0.0 * T)
+    extra = rho_cp * adv_diag * keep
+    if nut is not None:
+        extra = extra + _eddy_diagonal(nut, rho_cp, cfg, T.dtype)
+    levels = with_shift(prm.t_levels, cap + extra)
+    vol = 1.0 if fine.volume is None else fine.volume
+
+    def transport(x):  # advection and the eddy heat flux, volume-integrated
+        out = vol * rho_cp * keep * adv(keep * x)
+        if nut is not None:
+            out = out - vol * eddy_conduction(x, nut, rho_cp, prm, cfg)
+        return out
+
+    b = vol * R * keep
+    dT, info = bicgstab(lambda x: apply(fine, x) + transport(x), b, jnp.zeros_like(T),
+                        lambda r: vcycle(levels, r),
+                        tol=reachable_tolerance(cfg.conduction.tolerance, T),
+                        max_iter=cfg.conduction.max_iterations)
+    res = normalised(b, lambda x: apply(steady, x) + transport(x), T, keep)
+    return finish(T + dT, prm, cfg, carries), info, res
+
+
+def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop) -> State:
+    """The state one implicit steady iteration later (or the same fields with
+    ``DIVERGED``). ``t`` advances by the largest pseudo-time step."""
+    u = s.u
+    prm, nut, nu, f, visc, fixed = momentum_terms(s, prm, cfg)
+    grad_p = tuple(diff_faces(s.p, c, cfg.h[c], periodic=cfg.periodic[c]) for c in range(3))
+    rate = tuple(prm.free[c] * (f[c] + visc[c] - grad_p[c]) for c in range(3))
+    du, vinfo, res_mom = momentum_increment(rate, u, prm, cfg, nu)
+    ustar = tuple(prm.free[c] * (u[c] + du[c]) + fixed[c] for c in range(3))
+    rhs = divergence(ustar, cfg.h)
+    phi, info = solve_poisson(prm.levels, rhs, jnp.zeros_like(s.p),
+                              tol=reachable_tolerance(cfg.pressure.tolerance, rhs),
+                              max_iter=cfg.pressure.max_iterations,
+                              singular=cfg.singular, regions=prm.regions, n_regions=cfg.n_regions)
+    unew = tuple(ustar[c] - prm.dtau[c] * prm.free[c]
+                 * diff_faces(phi, c, cfg.h[c], periodic=cfg.periodic[c]) for c in range(3))
+    p = s.p + phi
+    div = divergence(unew, cfg.h)
+    for model in cfg.parts:
+        outside = model.outside_fluid(prm.parts[model.key])
+        if outside is not None:
+            div = jnp.where(outside, 0.0, div)
+    res_div = jnp.max(jnp.abs(div)) * cfg.l_ref / cfg.u_ref
+    if cfg.energy:
+        T, tinfo, res_t = energy_increment(s.T, unew, prm, cfg, nut)
+        t_iters = tinfo.iterations
+    else:
+        T, res_t, t_iters = s.T, jnp.zeros_like(res_mom), jnp.int32(0)
+    dt = jnp.asarray(cfg.dtau_max, s.t.dtype)
+    new = State(unew, p, T, s.tend, dt, s.t + dt, s.step + 1, res_mom, res_div, res_t,
+                info.iterations, s.p_iters_sum + info.iterations, s.t_iters_sum + t_iters,
+                s.v_iters_sum + vinfo.iterations, s.status)
+    bad = ~jnp.isfinite(res_mom) | ~jnp.isfinite(res_div) | ~jnp.isfinite(res_t)
+    done = (res_mom < cfg.tolerance) & (res_div < cfg.tolerance) & (res_t < cfg.tolerance)
+    status = jnp.where(bad, jnp.int32(DIVERGED),
+                       jnp.where(done, jnp.int32(CONVERGED), jnp.int32(RUNNING)))
+    kept = jax.tree_util.tree_map(lambda a, b: jnp.where(bad, a, b), s, new)
+    return kept._replace(status=status, step=jnp.where(bad, s.step, new.step),
+                         res_mom=res_mom, res_div=res_div, res_energy=res_t)
+
+
