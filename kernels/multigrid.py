@@ -5,13 +5,23 @@ on Neumann boundary faces; a non-zero coefficient on a non-periodic boundary
 face makes that face Dirichlet (``p = 0``). Cells with no open face at all
 (solid cells) are decoupled by an identity row.
 
-The hierarchy coarsens by two along every axis whose cell count is even and at
-least 4, re-discretising the operator on each coarse grid with face
-coefficients averaged over the fine faces that make up a coarse face. Transfers
-are cell-centred trilinear prolongation and its exact transpose (computed with
-``jax.linear_transpose``) as restriction, so that a V-cycle with red-black
-Gauss-Seidel pre-smoothing and the reverse sweep order after is symmetric and
-serves as a conjugate-gradient preconditioner.
+The hierarchy coarsens by two along the axes whose spacing is within a factor 2
+of the smallest (semi-coarsening: cells longer along some axis are coarsened
+across it until they are about as wide), each with 4 or more cells, or 3 or more
+on an odd non-periodic count (whose last cell is paired with a phantom solid
+cell, dropped by prolongation), re-discretising the operator on each coarse grid
+with face coefficients averaged over the fine faces that make up a coarse face.
+Transfers are cell-centred trilinear prolongation and its exact transpose
+(computed with ``jax.linear_transpose``) as restriction, so that a V-cycle with
+red-black Gauss-Seidel pre-smoothing and the reverse sweep order after is
+symmetric and serves as a conjugate-gradient preconditioner. The prolongation is
+operator-dependent: along each axis a fine cell takes its coarse neighbour's value
+with the geometric weight scaled by the share of the fine face it reaches across
+in the two faces on its line (none across a blocked face, so that a cell by a
+solid block keeps its own coarse cell's value as at a Neumann wall; see
+:func:`_prolong_weights`, weights computed on the host once per grid). Coarse
+levels take more sweeps than the fine one (SWEEP_GROWTH): on cluttered geometry
+their cells are part solid and smooth more slowly.
 
 On a graded grid (any axis's spacing a tuple of cell widths, see
 :mod:`thermo.kernels.spacing`) the per-volume operator is not symmetric, so every
@@ -26,10 +36,12 @@ injected by prolongation. A weighted level with two axes of more than one cell w
 couplings are anisotropic (walls clustered along either axis) relaxes by zebra lines
 (exact tridiagonal solves along each strong axis, the adjoint order after the coarse
 correction, one sweep each side); 3-D weighted levels keep red-black Gauss-Seidel.
-Uniform grids keep the per-volume form and their hierarchy exactly.
+Uniform grids keep the per-volume form (uniform coarse grids: the phantom cells keep
+them uniform).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -69,6 +81,13 @@ class Level:
     single: tuple = field(default=(-1, -1, -1), metadata=dict(static=True))
     # weighted level: the axes its smoother relaxes by lines (zebra line Gauss-Seidel)
     lines: tuple = field(default=(), metadata=dict(static=True))
+    # uniform level, per axis coarsened with an odd count: True where the coarse grid pairs
+    # the last cell with a phantom solid cell (dropped by prolongation)
+    pad: tuple = field(default=(False, False, False), metadata=dict(static=True))
+    # per axis coarsened to reach the next level: the prolongation's weights (lo, hi) of
+    # the previous and next coarse value, shaped like the array being refined along that
+    # axis (fine along the axes before it, coarse after); zero across blocked faces
+    pw: tuple | None = None
 
     @property
     def weighted(self) -> bool:
@@ -85,8 +104,10 @@ class Level:
 DENSE_MAX = 128
 
 
-def _coarsenable(n: int) -> bool:
-    return n % 2 == 0 and n >= 4
+def _coarsenable(n: int, periodic: bool = False) -> bool:
+    """A uniform axis halves when it has 4 cells or more, or 3 or more on an odd
+    non-periodic count (paired up with a phantom solid cell, see _pad_coeffs)."""
+    return n >= 4 if n % 2 == 0 else (n >= 3 and not periodic)
 
 
 def build_hierarchy(coeffs: Sequence, h: Sequence, periodic: Sequence[bool],
@@ -98,7 +119,7 @@ def build_hierarchy(coeffs: Sequence, h: Sequence, periodic: Sequence[bool],
     set-up for every new grid. The levels carry a zero ``shift``; :func:`with_shift`
     sets one. ``h`` per axis is one width or a graded axis's cell widths; any graded
     axis makes every level volume-weighted (see the module docstring).
-    ``semicoarsen`` (graded only; None: on) halves only the axes whose smallest
+    ``semicoarsen`` (None: on; uniform grids too) halves only the axes whose smallest
     cell is within a factor 2 of the level's smallest cell, so that thin cells are
     coarsened until they are about as wide as the others."""
     dtype = jnp.asarray(coeffs[0]).dtype
@@ -109,10 +130,14 @@ def build_hierarchy(coeffs: Sequence, h: Sequence, periodic: Sequence[bool],
         return _build_weighted(coeffs, h, periodic, min_cells,
                                True if semicoarsen is None else semicoarsen, dev)
     h = tuple(float(x) for x in h)
+    semicoarsen = True if semicoarsen is None else semicoarsen
     levels = []
     while True:
         shape = tuple(c.shape[a] - 1 for a, c in enumerate(coeffs))
-        coarsen = tuple(_coarsenable(n) for n in shape)
+        coarsen = tuple(_coarsenable(n, p) for n, p in zip(shape, periodic))
+        if semicoarsen and any(coarsen):
+            smallest = min(x for x, k in zip(h, coarsen) if k)
+            coarsen = tuple(k and x <= 2.0 * smallest * (1 + 1e-12) for x, k in zip(h, coarsen))
         if int(np.prod(shape)) <= min_cells or not any(coarsen):
             coarsen = (False, False, False)
         diag = laplacian_diagonal(coeffs, h, periodic)
@@ -122,12 +147,46 @@ def build_hierarchy(coeffs: Sequence, h: Sequence, periodic: Sequence[bool],
         inv = None
         if not any(coarsen) and diag.size <= DENSE_MAX:
             inv = dev(np.linalg.pinv(dense_operator(coeffs, diag, h, periodic), hermitian=True))
+        pad = tuple(bool(k and n % 2) for n, k in zip(shape, coarsen))
+        pw, padded = None, coeffs
+        if any(coarsen):
+            padded = _pad_coeffs(coeffs, shape, pad)
+            pshape = tuple(n + 1 if q else n for n, q in zip(shape, pad))
+            starts = [np.arange(0, pshape[a] + 1, 2) if coarsen[a] else None for a in range(3)]
+            geo = [(np.full(pshape[a] // 2, 0.25), np.full(pshape[a] // 2, 0.25)) if coarsen[a]
+                   else None for a in range(3)]
+            pw = _prolong_weights(padded, pshape, coarsen, starts, geo, None, dev, pad)
         levels.append(Level(tuple(dev(c) for c in coeffs), dev(diag), dev(iso),
-                            dev(np.zeros_like(diag)), inv, None, h, periodic, coarsen))
+                            dev(np.zeros_like(diag)), inv, None, h, periodic, coarsen, pw=pw,
+                            pad=pad))
         if not any(coarsen):
             return levels
-        coeffs = tuple(_coarsen_coeff(c, a, coarsen) for a, c in enumerate(coeffs))
+        coeffs = tuple(_coarsen_coeff(c, a, coarsen) for a, c in enumerate(padded))
         h = tuple(x * 2 if k else x for x, k in zip(h, coarsen))
+
+
+def _pad_coeffs(coeffs, shape, pad) -> tuple:
+    """The face coefficients of a uniform level with a phantom solid cell appended along
+    each axis in ``pad`` (an odd count, so that the axis pairs up): no face into it from
+    the other axes; along the axis itself the boundary face moves to the phantom's far
+    side (a Dirichlet end stays Dirichlet on the coarse grid) and the face between the
+    last cell and the phantom copies the one before (the interpolation's inner face)."""
+    if not any(pad):
+        return coeffs
+    out = []
+    for a, c in enumerate(coeffs):
+        c = np.broadcast_to(c, tuple(n + 1 if t == a else n for t, n in enumerate(shape)))
+        for t in range(3):
+            if not pad[t]:
+                continue
+            n = c.shape[t]
+            if t == a:
+                c = np.concatenate([np.take(c, range(n - 1), axis=t), np.take(c, [n - 2], axis=t),
+                                    np.take(c, [n - 1], axis=t)], axis=t)
+            else:
+                c = np.concatenate([c, np.zeros_like(np.take(c, [0], axis=t))], axis=t)
+        out.append(c)
+    return tuple(out)
 
 
 def _broadcast(v: np.ndarray, axis: int) -> np.ndarray:
@@ -196,6 +255,62 @@ def _group_coeff(c: np.ndarray, axis: int, coarsen, starts, widths) -> np.ndarra
     return c
 
 
+# operator-dependent prolongation: a fine cell takes its coarse neighbour's value with
+# the geometric weight only across an open face (see _prolong_weights)
+OPERATOR_PROLONG = True
+
+
+def _prolong_weights(coeffs, shape, coarsen, starts, geo, widths, dev,
+                     pad=(False, False, False)) -> tuple:
+    """Per coarsened axis ``a`` the prolongation weights ``(lo, hi)`` of the previous and
+    next coarse value, shaped like the array that :func:`prolong` refines along ``a``
+    (fine along the coarsened axes before ``a``, coarse along those after): the
+    geometric (distance) weights ``geo[a]`` times, with OPERATOR_PROLONG, the openness of
+    the fine faces on the group boundaries along ``a`` (the faces a fine cell's
+    interpolation reaches across), averaged over the groups of the later axes. A fine
+    cell behind a blocked face so takes its own coarse cell's value (constant
+    extrapolation, as at a Neumann wall) instead of a value from across the wall."""
+    out = []
+    for a in range(3):
+        if not coarsen[a]:
+            out.append(None)
+            continue
+        c = np.broadcast_to(coeffs[a], tuple(n + 1 if t == a else n for t, n in enumerate(shape)))
+        # the faces between groups (and the two ends), and the face inside each group
+        # (between its two children; a single cell's own left face)
+        inner = np.where(np.diff(starts[a]) > 1, starts[a][:-1] + 1, starts[a][:-1])
+        cm = np.take(c, inner, axis=a)
+        c = np.take(c, starts[a], axis=a)
+
+        def group(c):
+            for t in range(a + 1, 3):
+                if coarsen[t]:
+                    w = np.ones(shape[t]) if widths is None else np.asarray(widths[t], dtype=np.float64)
+                    wb = _broadcast(w, t)
+                    c = np.add.reduceat(c * wb, starts[t][:-1], axis=t) / np.add.reduceat(
+                        np.broadcast_to(wb, c.shape), starts[t][:-1], axis=t)
+            return c
+        c, cm = group(c), group(cm)
+        n = c.shape[a] - 1
+        lo_face = np.take(c, range(0, n), axis=a)
+        hi_face = np.take(c, range(1, n + 1), axis=a)
+        glo, ghi = (_broadcast(g, a) for g in geo[a])
+        if OPERATOR_PROLONG:
+            # the neighbour's weight scales with the outer face's share of the two faces
+            # (outer, inner) on the fine cell's line: the geometric weight between equal
+            # faces, none across a blocked one, twice it behind a closed inner face
+            f = lambda o: np.where(o + cm > 0, 2.0 * o / np.where(o + cm > 0, o + cm, 1.0), 0.0)
+            lo, hi = glo * f(lo_face), ghi * f(hi_face)
+        else:
+            lo, hi = glo + 0 * lo_face, ghi + 0 * hi_face
+        for t in range(a):  # the phantom cells of the axes refined before: dropped
+            if pad[t]:
+                lo, hi = (np.take(np.broadcast_to(x, np.broadcast_shapes(lo.shape, hi.shape)),
+                                  range(shape[t] - 1), axis=t) for x in (lo, hi))
+        out.append((dev(lo), dev(hi)))
+    return tuple(out)
+
+
 def _build_weighted(coeffs, h, periodic, min_cells, semicoarsen, dev) -> list[Level]:
     """The volume-weighted hierarchy of a graded grid (see :func:`build_hierarchy`)."""
     shape = tuple(c.shape[a] - 1 for a, c in enumerate(coeffs))
@@ -224,10 +339,15 @@ def _build_weighted(coeffs, h, periodic, min_cells, semicoarsen, dev) -> list[Le
         if not any(coarsen) and diag.size <= DENSE_MAX:
             inv = dev(np.linalg.pinv(dense_operator(ceff, diag, unit, periodic), hermitian=True))
         lines = _line_axes(ceff, shape, periodic) if inv is None else ()
+        pw = None
+        if any(coarsen):
+            geo = [_graded_weights(widths[a], periodic[a], single[a] // 2 if single[a] >= 0 else -1)
+                   if coarsen[a] else None for a in range(3)]
+            pw = _prolong_weights(coeffs, shape, coarsen, starts, geo, widths, dev)
         levels.append(Level(tuple(dev(c) for c in ceff), dev(diag), dev(iso),
                             dev(np.zeros_like(diag)), inv, dev(np.broadcast_to(volume, shape)),
                             unit, periodic, coarsen, tuple(tuple(float(x) for x in w) for w in widths),
-                            tuple(s // 2 if s >= 0 else -1 for s in single), lines))
+                            tuple(s // 2 if s >= 0 else -1 for s in single), lines, pw=pw))
         if not any(coarsen):
             return levels
         coeffs = tuple(_group_coeff(c, a, coarsen, starts, widths) for a, c in enumerate(coeffs))
@@ -312,13 +432,15 @@ def with_shift(levels: Sequence[Level], shift) -> list[Level]:
     for lev in levels:
         # the dense coarse inverse is of the unshifted operator; an inverse per shift
         # (per time step) costs more inside the loop than the sweeps it saves
-        out.append(Level(lev.coeffs, lev.lapdiag, lev.iso, shift, None, lev.volume, lev.h,
-                         lev.periodic, lev.coarsen, lev.widths, lev.single, lev.lines))
+        out.append(dataclasses.replace(lev, shift=shift, inv=None))
         for a in range(3):
             if lev.coarsen[a]:
                 if lev.weighted:
                     shift = _pair_sum(shift, a, lev.single[a])
                 else:
+                    if lev.pad[a]:  # the phantom cell: no shift
+                        shift = jnp.concatenate([shift, jnp.zeros_like(shift[(slice(None),) * a
+                                                                             + (slice(0, 1),)])], axis=a)
                     n = shift.shape[a]
                     shift = 0.5 * (lax.slice_in_dim(shift, 0, n, 2, axis=a)
                                    + lax.slice_in_dim(shift, 1, n, 2, axis=a))
@@ -346,22 +468,6 @@ def apply(level: Level, p):
     return level.diag * p - neighbour_sum(p, level.coeffs, level.h, level.periodic)
 
 
-def _prolong_axis(x, axis: int, periodic: bool):
-    """Linear interpolation of cell values onto a grid twice as fine along ``axis``."""
-    n = x.shape[axis]
-    if periodic:
-        lo, hi = shift(x, axis, n - 1, 1), shift(x, axis, 0, 1)
-    else:
-        lo, hi = shift(x, axis, 0, 1), shift(x, axis, n - 1, 1)
-    q = jnp.concatenate([lo, x, hi], axis=axis)
-    left = 0.75 * x + 0.25 * shift(q, axis, 0, n)
-    right = 0.75 * x + 0.25 * shift(q, axis, 2, n)
-    out = jnp.stack([left, right], axis=axis + 1)
-    shape = list(x.shape)
-    shape[axis] = 2 * n
-    return out.reshape(shape)
-
-
 def _graded_weights(fine, periodic: bool, single: int):
     """Per coarse cell the weights of the previous (left child) and next (right child)
     coarse value in the distance interpolation onto its fine cells; the unpaired cell's
@@ -379,21 +485,19 @@ def _graded_weights(fine, periodic: bool, single: int):
     return lo_w, hi_w
 
 
-def _prolong_axis_graded(x, axis: int, periodic: bool, fine, single: int = -1):
-    """Linear interpolation by distance onto the fine cells of widths ``fine`` (two
-    per coarse cell but the unpaired one, coarse index ``single``), each fine centre
-    between its coarse cell's centre and the nearer neighbour's (a mirrored ghost at a
-    non-periodic end: the same value); the unpaired cell takes its coarse value."""
-    lo_w, hi_w = _graded_weights(fine, periodic, single)
+def _prolong_axis_weighted(x, axis: int, periodic: bool, lo_w, hi_w, single: int = -1):
+    """Interpolation onto the fine cells along ``axis`` with the weights ``lo_w`` and
+    ``hi_w`` (arrays shaped like ``x``) of the previous and next coarse value for the
+    left and right child (a mirrored ghost at a non-periodic end: the same value); the
+    unpaired cell (coarse index ``single``) has one child, which takes its coarse value."""
     n = x.shape[axis]
     if periodic:
         lo, hi = shift(x, axis, n - 1, 1), shift(x, axis, 0, 1)
     else:
         lo, hi = shift(x, axis, 0, 1), shift(x, axis, n - 1, 1)
     q = jnp.concatenate([lo, x, hi], axis=axis)
-    c = lambda v: sp.along_axis(v, axis, x.dtype)
-    left = c(1.0 - lo_w) * x + c(lo_w) * shift(q, axis, 0, n)
-    right = c(1.0 - hi_w) * x + c(hi_w) * shift(q, axis, 2, n)
+    left = x + lo_w * (shift(q, axis, 0, n) - x)
+    right = x + hi_w * (shift(q, axis, 2, n) - x)
     out = jnp.stack([left, right], axis=axis + 1)
     shape = list(x.shape)
     shape[axis] = 2 * n
@@ -406,21 +510,22 @@ def _prolong_axis_graded(x, axis: int, periodic: bool, fine, single: int = -1):
 
 
 def prolong(level: Level, x):
-    """Coarse-to-fine trilinear interpolation for the transfer from ``level``
-    (by distance on a weighted level)."""
+    """Coarse-to-fine interpolation for the transfer from ``level``: trilinear (by
+    distance on a weighted level), not across blocked faces (see ``Level.pw``)."""
     for a in range(3):
         if level.coarsen[a]:
-            if level.weighted:
-                x = _prolong_axis_graded(x, a, level.periodic[a], level.widths[a], level.single[a])
-            else:
-                x = _prolong_axis(x, a, level.periodic[a])
+            lo_w, hi_w = level.pw[a]
+            x = _prolong_axis_weighted(x, a, level.periodic[a], lo_w, hi_w,
+                                       level.single[a] if level.weighted else -1)
+            if level.pad[a]:  # drop the phantom cell
+                x = shift(x, a, 0, x.shape[a] - 1)
     return x
 
 
 def _coarse_shape(level: Level, shape):
     if level.weighted:
         return tuple((n + 1) // 2 if k else n for n, k in zip(shape, level.coarsen))
-    return tuple(n // 2 if k else n for n, k in zip(shape, level.coarsen))
+    return tuple((n + 1) // 2 if k else n for n, k in zip(shape, level.coarsen))
 
 
 def restrict(level: Level, r):
@@ -498,6 +603,16 @@ def smooth(level: Level, x, b, sweeps: int, reverse: bool = False):
     return lax.fori_loop(0, sweeps, sweep, x) if sweeps > 1 else sweep(0, x)
 
 
+# point-smoothed levels below the finest take SWEEP_GROWTH ** k times the sweeps (level
+# k), at most MAX_SWEEPS: coarse grids of cluttered geometry (cells part solid, half
+# couplings) smooth more slowly than the fine grid, and cost 1/2 to 1/8 of it each.
+# Measured on d2c-rack-120kw (random right-hand side, to 1e-8): growth 1, 2, 3 took
+# 28, 15, 11 iterations; in proportion to the level's cells (per cell-count ratio)
+# did worse on the semi-coarsened graded rack (73 against 58 at growth 2)
+SWEEP_GROWTH = 3
+MAX_SWEEPS = 16
+
+
 def vcycle(levels: Sequence[Level], b, pre: int = 2, post: int = 2, coarse_sweeps: int = 16):
     """One V-cycle from a zero initial guess: an approximation of ``A^-1 b``."""
     def cycle(k, b):
@@ -508,6 +623,9 @@ def vcycle(levels: Sequence[Level], b, pre: int = 2, post: int = 2, coarse_sweep
             x = smooth(lev, jnp.zeros_like(b), b, coarse_sweeps)
             return smooth(lev, x, b, coarse_sweeps, reverse=True)
         npre, npost = (LINE_SWEEPS, LINE_SWEEPS) if lev.lines else (pre, post)
+        if k > 0 and not lev.lines:  # more sweeps on the cheaper coarse levels
+            npre = min(npre * SWEEP_GROWTH ** k, MAX_SWEEPS)
+            npost = min(npost * SWEEP_GROWTH ** k, MAX_SWEEPS)
         x = smooth(lev, jnp.zeros_like(b), b, npre)
         r = b - apply(lev, x)
         x = x + prolong(lev, cycle(k + 1, restrict(lev, r)))
