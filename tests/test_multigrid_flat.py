@@ -6,7 +6,7 @@ against the same box empty, and (b) cells 30 times longer along z than across (o
 width per axis, and a graded axis growing to that aspect) against cubic cells. The
 counts are printed; the bounds are what the hierarchy of session 6 did not meet:
 the empty box took 17 iterations there (its odd axis did not coarsen) and the
-cluttered one 23 (now 8 and 16: operator-dependent prolongation and more sweeps on
+cluttered one 23 (now 9 and 16: operator-dependent prolongation and more sweeps on
 the coarse levels), and aspect 30 took 8 times the cubic count on uniform spacing
 (no semi-coarsening there; now 1x).
 """
@@ -65,7 +65,7 @@ def _rack(shape) -> np.ndarray:
 
 
 def test_cluttered_box_iterations_flat():
-    """Measured: empty 8, cluttered 16 (before: 17 and 23; the odd axis did not coarsen)."""
+    """Measured: empty 9, cluttered 16 (before: 17 and 23; the odd axis did not coarsen)."""
     shape = (24, 20, 31)
     h = (1 / 24, 1 / 20, 1 / 31)
     empty, _ = _iterations(np.ones(shape), h)
