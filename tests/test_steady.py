@@ -152,3 +152,17 @@ def test_implicit_conjugate_duct_matches_the_march_and_closes_the_heat_balance(t
     assert summary["steps"] * 10 < m_info.steps
     assert summary["energy_imbalance"] < 1e-6
     assert dT < 1e-2
+
+
+def test_implicit_scheme_loosens_only_its_inner_solves_by_default():
+    base = cavity_case(8, 100.0)
+    march = case_from_dict(base).data["solver"]
+    imp = case_from_dict({**base, "solver": {**base["solver"], "scheme": "implicit"}}).data["solver"]
+    given = case_from_dict({**base, "solver": {**base["solver"], "scheme": "implicit",
+                                               "viscous_tolerance": 1e-6}}).data["solver"]
+    assert (march["viscous_tolerance"], march["energy_tolerance"]) == (1e-8, 1e-8)
+    assert (imp["viscous_tolerance"], imp["energy_tolerance"]) == (1e-2, 1e-3)
+    assert given["viscous_tolerance"] == 1e-6
+    assert imp["pressure_tolerance"] == march["pressure_tolerance"] == 1e-8
+    with pytest.raises(Exception, match="solver.scheme"):
+        case_from_dict({**base, "solver": {**base["solver"], "scheme": "simple"}})

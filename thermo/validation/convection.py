@@ -4,6 +4,7 @@ against Shah & London (``channel``)."""
 from __future__ import annotations
 
 import pathlib
+from typing import Sequence
 
 import numpy as np
 
@@ -18,9 +19,10 @@ DVD_GRIDS = {False: {1e3: 32, 1e4: 48, 1e5: 80, 1e6: 144},
              True: {1e3: 64, 1e4: 96, 1e5: 128, 1e6: 192}}
 
 
-def devahldavis_nusselt(ra: float, n: int) -> tuple[float, dict]:
+def devahldavis_nusselt(ra: float, n: int, overrides: Sequence[str] = ()) -> tuple[float, dict]:
     """Mean hot-wall Nusselt number of the bundled ``devahldavis.toml`` case at ``ra``
-    on an n x n grid, from the hot boundary's ``heat_w``; and the run's summary."""
+    on an n x n grid, from the hot boundary's ``heat_w``; and the run's summary.
+    ``overrides``: more ``--set`` style settings (e.g. the steady scheme)."""
     from thermo.case import load_case
     from thermo.diagnostics.summary import summarise
 
@@ -29,7 +31,7 @@ def devahldavis_nusselt(ra: float, n: int) -> tuple[float, dict]:
     case = load_case(path, [f"domain.cells=[{n},{n},1]", f"domain.size=[1.0,1.0,{1.0 / n}]",
                             f"materials[0].conductivity={alpha!r}",
                             f"materials[0].viscosity={0.71 * alpha!r}",
-                            f"case.name=\"dvd-ra{ra:g}-{n}\""])
+                            f"case.name=\"dvd-ra{ra:g}-{n}\"", *overrides])
     sim = Simulation(case)
     state, info = sim.run()
     s = summarise(sim, state, info)

@@ -10,7 +10,7 @@ import fnmatch
 from typing import Callable
 
 from thermo.validation import (air, conduction, convection, default_case, flow, graded,
-                               immersion, liquid, turbulence, two_fluids)
+                               immersion, liquid, steady, turbulence, two_fluids)
 
 VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "poiseuille": flow.validate_poiseuille,
@@ -38,6 +38,7 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "composite-wall-graded": graded.validate_graded_composite_wall,
     "multigrid-graded": graded.validate_graded_multigrid,
     "devahldavis-graded": graded.validate_graded_devahldavis,
+    "devahldavis-implicit": steady.validate_implicit_devahldavis,
     "default-case": default_case.validate_default_case,  # last: the longest run
 }
 
