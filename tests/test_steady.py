@@ -166,3 +166,17 @@ def test_implicit_scheme_loosens_only_its_inner_solves_by_default():
     assert imp["pressure_tolerance"] == march["pressure_tolerance"] == 1e-8
     with pytest.raises(Exception, match="solver.scheme"):
         case_from_dict({**base, "solver": {**base["solver"], "scheme": "simple"}})
+
+
+def test_a_blown_up_implicit_run_names_the_iteration_and_what_to_change():
+    from thermo.runner import _divergence_message
+    from thermo.solver.state import RunInfo
+
+    d = cavity_case(8, 100.0)
+    d["solver"].update(scheme="implicit", pseudo_cfl=7.0)
+    sim = Simulation(case_from_dict(d))
+    info = RunInfo("diverged", 41, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, float("inf"), 0.0, 0.0)
+    msg = _divergence_message(sim, sim.initial_state(), info)
+    print(msg)
+    assert "iteration 42 of the implicit steady scheme" in msg and "velocity U" in msg
+    assert "solver.pseudo_cfl (now 7.0)" in msg and 'solver.scheme = "march"' in msg

@@ -41,12 +41,21 @@ def _divergence_message(sim: Simulation, state: State, info) -> str:
         field, values = "pressure p (continuity)", np.abs(np.asarray(state.p))
     cell = np.unravel_index(int(np.argmax(values)), values.shape)
     where = tuple(float(sim.grid.centers(a)[cell[a]]) for a in range(3))
-    cfl = sim.case.data["solver"]["cfl"]
-    return (f"the run blew up at step {info.steps + 1} (t = {info.simulated_time:.6g} s): the "
+    solver = sim.case.data["solver"]
+    if sim.settings.implicit:
+        what, advice = (f"iteration {info.steps + 1} of the implicit steady scheme",
+                        f"Try a lower solver.pseudo_cfl (now {solver['pseudo_cfl']}), tighter "
+                        f"solver.viscous_tolerance and solver.energy_tolerance (now "
+                        f"{solver['viscous_tolerance']:g}, {solver['energy_tolerance']:g}), "
+                        f"solver.scheme = \"march\", or a finer grid")
+    else:
+        what, advice = (f"step {info.steps + 1} (t = {info.simulated_time:.6g} s)",
+                        f"Try a lower solver.cfl (now {solver['cfl']}), a smaller fixed solver.dt, "
+                        f"or a finer domain.cells")
+    return (f"the run blew up at {what}: the "
             f"{field} became non-finite; the last good state peaks at cell {tuple(int(c) for c in cell)} "
             f"(x, y, z = {where[0]:.4g}, {where[1]:.4g}, {where[2]:.4g} m). The last good state is "
-            f"kept as a checkpoint. Try a lower solver.cfl (now {cfl}), a smaller fixed solver.dt, "
-            f"or a finer domain.cells")
+            f"kept as a checkpoint. {advice}")
 
 
 def _resumed_frames(outdir: pathlib.Path, extras: dict, run_id: str) -> list:
