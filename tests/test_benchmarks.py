@@ -160,3 +160,13 @@ def test_batch_equals_one_by_one():
                                        rtol=0, atol=1e-10)
     # the variants differ: gravity drives the flow
     assert not np.allclose(np.asarray(state.u[1][0]), np.asarray(state.u[1][2]))
+
+
+@pytest.mark.validation   # a run to convergence
+def test_quick_devahldavis_with_the_implicit_scheme(tmp_path):
+    assert bench.main(["devahldavis", "--quick", "--scheme", "implicit", "--out", str(tmp_path)]) == 0
+    doc = json.loads((tmp_path / "devahldavis.json").read_text())
+    (row,) = doc["rows"]
+    print("implicit quick dVD:", row["steps"], "iterations, Nu error %", row["nu_error_pct"])
+    assert doc["scheme"] == row["scheme"] == "implicit" and row["result"] == "ok"
+    assert abs(row["nu_error_pct"]) < 5.0 and row["energy_imbalance"] < 1e-5

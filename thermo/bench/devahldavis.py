@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"a smoke run: Ra {QUICK_RA:g} on "
                         f"{' x '.join(str(n) for n in QUICK_SIZES * 2)} "
                         "(explicit --sizes/--ra still win)")
+    p.add_argument("--scheme", choices=("march", "implicit"), default="march",
+                   help="the steady scheme (implicit: solver.pseudo_cfl 20, the measured "
+                        "optimum on this case)")
     p.add_argument("--out", type=pathlib.Path, default=None, metavar="DIR",
                    help="folder for devahldavis.json (default benchmarks/out in the repository "
                         "root, else ./bench-out)")
@@ -133,15 +136,18 @@ def _steps_per_call() -> int:
     return int(load_case(path).data["solver"]["steps_per_call"])
 
 
-def run_one(ra: float, n: int) -> dict:
-    """Run the n x n case at ``ra`` to its steady tolerance; return one result row."""
+def run_one(ra: float, n: int, scheme: str = "march") -> dict:
+    """Run the n x n case at ``ra`` to its steady tolerance with the steady ``scheme``;
+    return one result row."""
     import jax
 
     from thermo.validation.convection import DVD_NUSSELT, devahldavis_nusselt
+    from thermo.validation.steady import IMPLICIT
 
     ref = next((v for k, v in DVD_NUSSELT.items() if math.isclose(k, ra)), None)
     row = {
         "case": "devahldavis",
+        "scheme": scheme,
         "ra": ra,
         "n": n,
         "grid": f"{n}x{n}",
@@ -150,13 +156,13 @@ def run_one(ra: float, n: int) -> dict:
         "openfoam_nu": None,
     }
     try:
-        nu, s = devahldavis_nusselt(ra, n)
+        nu, s = devahldavis_nusselt(ra, n, IMPLICIT if scheme == "implicit" else ())
     except RuntimeError as exc:         # did not converge
         row.update(result="failed", status="not converged", error=str(exc), cells=n * n,
                    steps=None, nu=None)
         nu, s = None, None
     if s is not None:
-        steps_per_call = _steps_per_call()
+        steps_per_call = 50 if scheme == "implicit" else _steps_per_call()
         wall, compile_s = s["wall_time_s"], s["compile_time_s"]
         row.update({
             "result": "ok" if s["status"] == "converged" and math.isfinite(nu) else s["status"],
@@ -240,7 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import jax
 
     of_state, of_message = openfoam_status()
-    print(f"thermo de Vahl Davis benchmark: Ra {ra:g}, Pr 0.71, steady to 1e-6, sizes "
+    print(f"thermo de Vahl Davis benchmark ({args.scheme} scheme): Ra {ra:g}, Pr 0.71, steady "
+          f"to 1e-6, sizes "
           f"{' '.join(map(str, sizes))}; jax {jax.__version__}, backend {jax.default_backend()}, "
           f"device {jax.devices()[0].device_kind} x{jax.device_count()}")
     print("wall s includes compilation; compile s = first device call (compile + first chunk "
@@ -250,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(format_table([]), flush=True)
     rows = []
     for n in sizes:
-        row = run_one(ra, n)
+        row = run_one(ra, n, args.scheme)
         rows.append(row)
         print(format_table([row]).splitlines()[-1], flush=True)
     recorded = format_recorded(rows)
@@ -267,6 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                        "(compile + first chunk); solve_s = wall_s - compile_s is an approximate "
                        "compile-free time (also excludes the first chunk's steps).",
         "ra": ra,
+        "scheme": args.scheme,
         "sizes": list(sizes),
         "openfoam": {"state": of_state, "message": of_message, "peer_run": None},
         "recorded_openfoam": {
