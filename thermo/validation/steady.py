@@ -5,7 +5,7 @@ from __future__ import annotations
 from thermo.validation.convection import DVD_GRIDS, DVD_NUSSELT, devahldavis_nusselt
 from thermo.validation.rows import row
 
-IMPLICIT = ['solver.scheme="implicit"', "solver.pseudo_cfl=20", "solver.steps_per_call=50"]
+IMPLICIT = ['solver.scheme="implicit"', "solver.pseudo_cfl=10", "solver.steps_per_call=50"]
 
 
 def validate_implicit_devahldavis(full: bool = False) -> list[dict]:
