@@ -9,7 +9,7 @@ import numpy as np
 from thermo.kernels.advection import momentum_flux_divergence
 from thermo.kernels.krylov import pcg
 from thermo.kernels.spacing import along_axis, gaps, is_uniform, widths
-from thermo.kernels.stencils import along, face_average, halo_with_ghosts, shift
+from thermo.kernels.stencils import along, divergence, face_average, halo_with_ghosts, shift
 from thermo.solver.geometry import cell_widths
 from thermo.solver.numerics import reachable_tolerance
 from thermo.solver.state import Params, Settings
@@ -254,3 +254,14 @@ def momentum_terms(s, prm: Params, cfg: Settings):
             imposed = imposed + model.fixed_velocity(prm.parts[model.key], c)
         fixed.append(prm.fixed[c] + imposed)
     return prm, nut, nu, f, visc, fixed
+
+
+def continuity_residual(u, prm: Params, cfg: Settings):
+    """The largest cell divergence (1/s) outside the parts' own cells, times the length
+    over the velocity scale: both schemes' continuity residual."""
+    div = divergence(u, cfg.h)
+    for model in cfg.parts:
+        outside = model.outside_fluid(prm.parts[model.key])
+        if outside is not None:
+            div = jnp.where(outside, 0.0, div)
+    return jnp.max(jnp.abs(div)) * cfg.l_ref / cfg.u_ref

@@ -40,8 +40,8 @@ from thermo.kernels.stencils import diff_faces, divergence
 from thermo.kernels.upwind import scalar_upwind, staggered_upwind
 from thermo.models.turbulence import PRANDTL_TURBULENT
 from thermo.solver.energy import eddy_conduction, energy_terms, finish
-from thermo.solver.momentum import (control_volumes, is_graded, momentum_terms,
-                                    vector_laplacian)
+from thermo.solver.momentum import (continuity_residual, control_volumes, is_graded,
+                                    momentum_terms, vector_laplacian)
 from thermo.solver.numerics import reachable_tolerance
 from thermo.solver.state import CONVERGED, DIVERGED, RUNNING, Params, Settings, State
 
@@ -215,12 +215,7 @@ def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     unew = tuple(ustar[c] - prm.dtau[c] * prm.free[c]
                  * diff_faces(phi, c, cfg.h[c], periodic=cfg.periodic[c]) for c in range(3))
     p = s.p + phi
-    div = divergence(unew, cfg.h)
-    for model in cfg.parts:
-        outside = model.outside_fluid(prm.parts[model.key])
-        if outside is not None:
-            div = jnp.where(outside, 0.0, div)
-    res_div = jnp.max(jnp.abs(div)) * cfg.l_ref / cfg.u_ref
+    res_div = continuity_residual(unew, prm, cfg)
     if cfg.energy:
         T, tinfo, res_t = energy_increment(s.T, unew, prm, cfg, nut)
         t_iters = tinfo.iterations

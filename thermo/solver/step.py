@@ -21,7 +21,7 @@ from thermo.kernels.poisson import solve_poisson
 from thermo.kernels.stencils import cell_velocity, diff_faces, divergence
 from thermo.solver.energy import energy_step
 from thermo.solver.steady import steady_iteration
-from thermo.solver.momentum import implicit_viscous, momentum_terms
+from thermo.solver.momentum import continuity_residual, implicit_viscous, momentum_terms
 from thermo.solver.numerics import before, reachable_tolerance
 from thermo.solver.state import (CONVERGED, DIVERGED, FINISHED, RUNNING, Params, Settings,
                                  State)
@@ -59,12 +59,7 @@ def step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     change = jnp.max(jnp.stack([jnp.max(jnp.abs(unew[c] - u[c])) for c in range(3)]
                                + [jnp.max(jnp.abs(prm.free[c] * du[c])) for c in range(3)])) / dt
     res_mom = change * cfg.l_ref / cfg.u_ref ** 2
-    div = divergence(unew, cfg.h)
-    for model in cfg.parts:
-        outside = model.outside_fluid(prm.parts[model.key])
-        if outside is not None:
-            div = jnp.where(outside, 0.0, div)
-    res_div = jnp.max(jnp.abs(div)) * cfg.l_ref / cfg.u_ref
+    res_div = continuity_residual(unew, prm, cfg)
     if cfg.energy:
         T, tinfo = energy_step(s.T, unew, dt, prm, cfg, nut)
         # scaled by the temperature range the field has developed so far (at least
