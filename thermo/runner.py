@@ -171,6 +171,8 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
     summary.update(watched["steady"].summary(summary))
     summary.update(watched["chips"].summary())  # crossings, chip_history: chip limits
     write_summary(outdir / SUMMARY_NAME, summary)
+    for w in summary.get("wall_warnings", []):
+        print(f"warning: {w}", file=sys.stderr)
     return summary
 
 

@@ -25,9 +25,10 @@ SHAPES = ("box", "cylinder", "stl")
 AXES = ("x", "y", "z")
 # "zero-equation": Chen & Xu (1998), nu_t = 0.03874 |V| l; "smagorinsky": nu_t =
 # (Cs Delta)^2 |S| with a wall cap and van Driest damping; "mixing-length": Prandtl's
-# nu_t = l_m^2 |S|, l_m = min(0.41 d (1 - exp(-y+/26)), cap) (kernels/turbulence.py)
-TURBULENCE = ("none", "smagorinsky", "zero-equation", "mixing-length")
-TURBULENCE_LATER = ()
+# nu_t = l_m^2 |S|, l_m = min(0.41 d (1 - exp(-y+/26)), cap) (kernels/turbulence.py);
+# "lvel": nu_t from Spalding's law at the local |V| d / nu, with wall functions
+TURBULENCE = ("none", "smagorinsky", "zero-equation", "mixing-length", "lvel")
+TURBULENCE_LATER = ("k-epsilon", "realizable-k-epsilon")
 FIELDS = ("T", "U", "p", "material")
 ABSOLUTE_ZERO_C = -273.15
 REL_TOL = 1e-12  # relative tolerance of "inside the domain"

@@ -14,8 +14,10 @@ from thermo.kernels.spacing import is_uniform
 from thermo.kernels.stencils import pad, shift
 from thermo.diagnostics.air import air_summary
 from thermo.diagnostics.coldplates import plates_summary
+from thermo.diagnostics.walls import wall_summary
 from thermo.models.liquid import coolant_flow
 from thermo.solver import Simulation, State
+from thermo.solver.walls import has_wall_functions, heat_conductance
 
 SMALLEST_HEAT_W = 1e-300  # the balance's scale when every heat term is zero
 
@@ -107,7 +109,7 @@ def summarise(sim: Simulation, state: State, info) -> dict:
             "min_temperature_c": float(T[fluid].min()) if fluid.any() else float("nan"),
             "max_speed_m_s": float(speed[fluid].max()) if fluid.any() else 0.0,
         },
-    } | liquid | air | coolant_flow(sim, state)  # {} without an inlet
+    } | liquid | air | coolant_flow(sim, state) | wall_summary(sim, state)
 
 
 def _face_sum(per_area: np.ndarray, owned: np.ndarray, grid, a: int) -> float:
@@ -138,6 +140,20 @@ def boundary_face_values(T, u_a, ghosts, a: int, h_a=None):
     return van_leer_faces(padded, u_a, a, h_a=h_a, periodic=False)
 
 
+def wall_conductance(sim: Simulation, state: State):
+    """Per axis, what the wall functions add to each face's conductance (W/(m2 K), NumPy,
+    None for an inactive axis); None without wall functions."""
+    if not has_wall_functions(sim.settings):
+        return None
+    out = _wall_conductance(state.u, state.T, sim.params, sim.settings)
+    return [None if x is None else np.asarray(x) for x in out]
+
+
+@partial(jax.jit, static_argnums=(3,))
+def _wall_conductance(u, T, prm, cfg):
+    return heat_conductance(u, T, prm, cfg)
+
+
 def boundary_heat(sim: Simulation, state: State) -> dict:
     """Heat flow (W) into the domain through each boundary face cell, keyed by
     ``(axis, side)``: conduction through fixed-temperature and convective faces,
@@ -146,6 +162,7 @@ def boundary_heat(sim: Simulation, state: State) -> dict:
     T = np.asarray(state.T)
     # rho cp of the fluid that crosses each boundary face: the boundary cell's own
     capacity = np.where(sim.model.geometry.fluid, th.capacity, th.fluid_capacity)
+    extra = wall_conductance(sim, state)  # None without wall functions
     out = {}
     for a in range(3):
         if cfg.periodic[a]:
@@ -167,6 +184,8 @@ def boundary_heat(sim: Simulation, state: State) -> dict:
             sign = 1.0 if side == 0 else -1.0
             h = w[0] if side == 0 else w[-1]  # the end cell: the face is half of it away
             conduction = coef * 2.0 * (value - cell) / h + flux
+            if extra is not None and extra[a] is not None:  # the wall function's share
+                conduction = conduction + np.take(extra[a], idx, axis=a) * (value - cell)
             rho_cp = np.take(capacity, 0 if side == 0 else n - 1, axis=a)
             advection = sign * rho_cp * np.take(u, idx, axis=a) * np.take(faces_t, idx, axis=a)
             out[(a, side)] = (conduction + advection) * area

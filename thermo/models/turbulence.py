@@ -2,7 +2,10 @@
 
 Each closure holds its constants and answers two questions: which arrays it
 needs on the device (built once on the host) and the eddy viscosity ``nu_t``
-(m2/s) per cell from the velocity at the step's start. ``physics.turbulence``
+(m2/s) per cell from the velocity at the step's start. ``wall_functions`` says
+whether walls take their stress and heat from the law of the wall
+(:mod:`thermo.solver.walls`) rather than from the molecular gradient over half a
+cell. ``physics.turbulence``
 names one of :data:`CLOSURES`; ``"none"`` gives no closure (``None``). The step
 never compares names: it calls the object, and a new closure is a new class here.
 """
@@ -25,6 +28,7 @@ class Smagorinsky:
 
     cs: float = turb.SMAGORINSKY_CS
     delta: float | None = 0.0  # None: a graded grid, each cell's own (from cfg.h)
+    wall_functions = False
 
     def eddy_viscosity(self, u, nu_mol, prm, cfg):
         strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
@@ -44,6 +48,8 @@ class MixingLength:
     layer thickness (``physics.mixing_length_cap``, m, or ``MIXING_CAP`` times the
     largest wall distance in the fluid)."""
 
+    wall_functions = False
+
     def eddy_viscosity(self, u, nu_mol, prm, cfg):
         strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
         return turb.mixing_length(u, strain, prm.wall_dist, nu_mol, prm.mixing_cap)
@@ -61,6 +67,8 @@ class MixingLength:
 class ZeroEquation:
     """Chen & Xu's (1998) zero-equation model for rooms: ``nu_t = 0.03874 |V| l``."""
 
+    wall_functions = False
+
     def eddy_viscosity(self, u, nu_mol, prm, cfg):
         return turb.chen_xu(u, prm.wall_dist)
 
@@ -68,12 +76,28 @@ class ZeroEquation:
         return {}
 
 
-Closure = Smagorinsky | MixingLength | ZeroEquation
+@dataclass(frozen=True)
+class Lvel:
+    """LVEL (Agonafer, Gan-Li & Spalding 1996) for cluttered electronics: ``nu_t = nu
+    (dy+/du+ - 1)`` from Spalding's law at ``Re_d = |V| d / nu``, with wall functions
+    for the stress and the heat of every wall (right from y+ 1 to a few hundred)."""
+
+    wall_functions = True
+
+    def eddy_viscosity(self, u, nu_mol, prm, cfg):
+        return turb.lvel(u, prm.wall_dist, nu_mol)
+
+    def host_params(self, dist: np.ndarray, fluid: np.ndarray, physics: dict) -> dict:
+        return {}
+
+
+Closure = Smagorinsky | MixingLength | ZeroEquation | Lvel
 CLOSURES: dict[str, Callable[..., Closure]] = {
     "smagorinsky": lambda physics, delta: Smagorinsky(
         float(physics.get("smagorinsky_constant", turb.SMAGORINSKY_CS)), delta),
     "mixing-length": lambda physics, delta: MixingLength(),
     "zero-equation": lambda physics, delta: ZeroEquation(),
+    "lvel": lambda physics, delta: Lvel(),
 }
 
 

@@ -13,6 +13,7 @@ from thermo.models.turbulence import PRANDTL_TURBULENT
 from thermo.solver.geometry import cell_widths
 from thermo.solver.numerics import reachable_tolerance
 from thermo.solver.state import Params, Settings
+from thermo.solver.walls import has_wall_functions, wall_heat
 
 
 def eddy_conduction(T, nut, rho_cp, prm: Params, cfg: Settings):
@@ -68,6 +69,10 @@ def energy_terms(T, u, prm: Params, cfg: Settings, nut=None):
     if nut is not None:
         explicit = explicit + eddy_conduction(T, nut, rho_cp, prm, cfg)
     g_sum = 0.0
+    if has_wall_functions(cfg):
+        # the walls' extra heat, its diagonal implicit as an exchange's is
+        extra, g_sum = wall_heat(T, u, prm, cfg)
+        explicit = explicit + extra
     for model in cfg.parts:
         # heat G (Tc - T) into the model's cells, implicit in T (fully, whatever
         # theta), with Tc from T at the step's start

@@ -14,6 +14,7 @@ from thermo.solver.geometry import cell_widths
 from thermo.solver.numerics import reachable_tolerance
 from thermo.solver.state import Params, Settings
 from thermo.solver.viscosity import eddy_viscosity, face_viscosity
+from thermo.solver.walls import has_wall_functions, wall_viscosity
 
 
 def vector_laplacian(u, ghosts, wall_nb, cfg: Settings, nu=None):
@@ -242,6 +243,8 @@ def momentum_terms(s, prm: Params, cfg: Settings):
     prm = prm._replace(drag=tuple(drag))
     nut = eddy_viscosity(u, s.T, prm, cfg)  # lagged: from the velocity at the step's start
     nu = face_viscosity(u, s.T, prm, cfg, nut)
+    if has_wall_functions(cfg):
+        nu = wall_viscosity(nu, u, s.T, prm, cfg)
     f, visc = tendency(u, s.T, prm, cfg, nu)
     for model in cfg.parts:  # e.g. fan curves: a rise at the flow each fan now passes
         force = model.force(u, prm.parts[model.key])

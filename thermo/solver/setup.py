@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from thermo.kernels import turbulence as turb
+from thermo.solver import walls
 from thermo.kernels.multigrid import build_hierarchy
 from thermo.meshes import Grid
 from thermo.grid.boundaries import INLET, WALL
@@ -178,6 +179,8 @@ def viscosity_params(sim, arr) -> dict:
             blocked.append(arr(np.take(solid, range(0, n - 1), axis=c)
                                | np.take(solid, range(1, n), axis=c)))
         out["blocked"] = tuple(blocked)
+        if cfg.turbulence.wall_functions:
+            out["walls"] = walls.host_params(sim, arr)
     return out
 
 

@@ -68,6 +68,8 @@ class Params(NamedTuple):
     # its faces; None for the time march
     dtau_cell: jnp.ndarray = None
     dtau: tuple = None
+    # the wall functions' arrays (thermo.solver.walls.WallFunctions), None without
+    walls: object = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,215 @@
+"""Wall functions: the stress and the heat a wall exchanges with its first fluid cell
+from the law of the wall (Spalding for momentum, Jayatilleke for heat;
+:mod:`thermo.kernels.turbulence` has the formulas), for the closures whose
+``wall_functions`` is true.
+
+A wall is a face between a fluid cell and a solid cell (a part's surface) or a
+``flow = "wall"`` boundary face. Momentum: the wall face's viscosity becomes
+``nu y+ / u+`` (the molecular ``nu`` where ``y+`` is small). Heat: the fluid's half
+of the face's conductance (``k / y``, ``y`` half the fluid cell's width) becomes
+``k G / y`` with ``G = Pr y+ / T+``, in series with what lies beyond (the solid's
+half cell, nothing for a fixed wall temperature, the film of an ``htc`` face).
+The heat term is added to the energy equation as the difference from the
+molecular conductance, its diagonal implicit; sealed throughflow parts (servers)
+exchange no heat through their faces, with or without wall functions.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+
+from thermo.grid.boundaries import WALL
+from thermo.kernels.stencils import face_to_cell, shift
+from thermo.kernels.turbulence import jayatilleke_p, t_plus, thermal_sublayer, wall_law
+from thermo.models.turbulence import PRANDTL_TURBULENT
+from thermo.solver.geometry import cell_widths
+from thermo.solver.state import Params, Settings
+from thermo.solver.viscosity import molecular_nu
+
+
+class WallFunctions(NamedTuple):
+    """The device arrays of the wall functions."""
+
+    # [c][a] -> (lo, hi): 1 on the faces of component c whose low/high edge along a is a
+    # wall (None for a == c or an inactive axis)
+    stress: tuple
+    # per axis: (beyond, fluid, on, fluid_low, t_beyond) on the faces of that axis (n + 1):
+    # resistance beyond the wall and the fluid's molecular one over y (m2 K / W), 1 where
+    # the face is a wall, 1 where the fluid cell is the low one, and a boundary face's
+    # fixed temperature (C); None for an inactive axis
+    heat: tuple
+    prandtl: jnp.ndarray   # per cell: the fluid's Prandtl number (1 in solids)
+    p_fn: jnp.ndarray      # per cell: Jayatilleke's P
+    y_switch: jnp.ndarray  # per cell: the y+ of the thermal sublayer's edge
+
+
+def has_wall_functions(cfg: Settings) -> bool:
+    """Whether the closure takes its walls' stress and heat from the law of the wall."""
+    return cfg.turbulence is not None and cfg.turbulence.wall_functions
+
+
+def _stagger(x: np.ndarray, along: int) -> np.ndarray:
+    """Cell values on the faces of axis ``along`` (n -> n + 1): the larger neighbour."""
+    first, last = np.take(x, [0], axis=along), np.take(x, [-1], axis=along)
+    ext = np.concatenate([first, x, last], axis=along)
+    n = ext.shape[along]
+    return np.maximum(np.take(ext, range(0, n - 1), axis=along), np.take(ext, range(1, n), axis=along))
+
+
+def host_params(sim, arr) -> WallFunctions:
+    """Host: the wall function arrays of a case on its grid."""
+    m, th, case, grid = sim.model, sim.thermal, sim.case, sim.grid
+    geo = m.geometry
+    fluid = geo.fluid
+    fc = m.faces
+    stress = []
+    for c in range(3):
+        row = []
+        for a in range(3):
+            if a == c or not m.active[a]:
+                row.append(None)
+                continue
+            lo, hi = (np.asarray(x, bool) for x in m.wall_nb[c][a])
+            lo, hi = lo.copy(), hi.copy()
+            if not fc.periodic[a]:
+                for side, mask in ((0, lo), (1, hi)):
+                    wall = np.expand_dims(fc.kind[(a, side)] == WALL, a)
+                    wall = _stagger(wall, c)  # the boundary cells' mask on the c faces
+                    idx = [slice(None)] * 3
+                    idx[a] = slice(0, 1) if side == 0 else slice(-1, None)
+                    mask[tuple(idx)] |= wall
+            free = m.free[c] > 0
+            row.append((arr((lo & free).astype(float)), arr((hi & free).astype(float))))
+        stress.append(tuple(row))
+    heat = []
+    k_axes = th.conductivity_axes
+    for a in range(3):
+        if not m.active[a]:
+            heat.append(None)
+            continue
+        n = grid.cells[a]
+        w = grid.widths(a).reshape([-1 if b == a else 1 for b in range(3)])
+        w = np.broadcast_to(w, grid.cells)
+        k = k_axes[a]
+        half = 0.5 * w / np.where(k > 0, k, 1.0)  # a cell's half-width resistance
+        take = lambda x, s: np.take(x, range(s, s + n - 1), axis=a)
+        f_lo, f_hi = take(fluid, 0), take(fluid, 1)
+        cond_lo, cond_hi = take(k, 0) > 0, take(k, 1) > 0
+        on_in = (f_lo & ~f_hi & cond_hi) | (f_hi & ~f_lo & cond_lo)
+        beyond_in = np.where(f_lo, take(half, 1), take(half, 0))
+        fluid_in = np.where(f_lo, take(half, 0), take(half, 1))
+        ends = []
+        for side in (0, 1):
+            i = 0 if side == 0 else n - 1
+            slab = lambda x: np.take(x, [i], axis=a)
+            coef = np.take(th.conductance[a], [0 if side == 0 else n], axis=a)
+            on = slab(fluid) & (coef > 0) & ~fc.periodic[a]
+            if not fc.periodic[a]:
+                on &= np.expand_dims(fc.kind[(a, side)] == WALL, a)
+            # the boundary's conductance over half a cell is 1 / (beyond + fluid)
+            fl = slab(half)
+            beyond = np.where(on, 0.5 * slab(w) / np.where(coef > 0, coef, 1.0) - fl, 0.0)
+            value = th.boundary_value[a][side] if not fc.periodic[a] else np.zeros_like(coef)
+            ends.append((np.maximum(beyond, 0.0), fl, on, np.full(on.shape, side == 0),
+                         np.where(on, value, 0.0)))
+        parts = []
+        inner = (beyond_in, fluid_in, on_in, f_lo, np.zeros(on_in.shape))
+        for j in range(5):
+            x = np.concatenate([ends[0][j], inner[j], ends[1][j]], axis=a)
+            parts.append(arr(x.astype(float)))
+        heat.append(tuple(parts))
+    mats = [case.fluid] + [case.material(name) for name in geo.materials[1:]]
+    pr_mat = np.array([x.viscosity * x.specific_heat / x.conductivity
+                       if x.is_fluid and x.conductivity > 0 else 1.0 for x in mats])
+    pr = np.where(fluid, pr_mat[geo.material_id], 1.0)
+    values, index = np.unique(pr, return_inverse=True)  # a few fluids: a few values
+    per_cell = lambda v: v[index].reshape(pr.shape)
+    return WallFunctions(tuple(stress), tuple(heat), arr(pr),
+                         arr(per_cell(jayatilleke_p(values, PRANDTL_TURBULENT))),
+                         arr(per_cell(thermal_sublayer(values, PRANDTL_TURBULENT))))
+
+
+def wall_coordinates(u, T, prm: Params, cfg: Settings):
+    """Per active axis ``a`` (None otherwise), for a wall across ``a`` at the side of
+    each cell: ``(u+, y+)`` from the speed parallel to that wall at the cell centre
+    and half the cell's width along ``a``, by Spalding's law."""
+    vel = [face_to_cell(u[b], b) for b in range(3)]
+    nu = molecular_nu(T, prm, cfg)
+    out = []
+    for a in range(3):
+        if not cfg.active[a]:
+            out.append(None)
+            continue
+        ut = jnp.sqrt(sum(vel[b] ** 2 for b in range(3) if b != a))
+        y = 0.5 * cell_widths(cfg, a, T.dtype)
+        out.append(wall_law(ut * y / nu))
+    return out
+
+
+def wall_viscosity(coef, u, T, prm: Params, cfg: Settings):
+    """The face viscosities ``coef[c][a] = (lo, hi)`` (m2/s) with each wall face's
+    replaced by ``nu y+ / u+``: the molecular value the wall face holds times the
+    factor of the cells on either side of the c face (their mean)."""
+    plus = wall_coordinates(u, T, prm, cfg)
+    out = []
+    for c in range(3):
+        row = []
+        for a in range(3):
+            masks = prm.walls.stress[c][a]
+            if masks is None or coef[c][a] is None:
+                row.append(coef[c][a])
+                continue
+            up, yp = plus[a]
+            factor = yp / up
+            n = factor.shape[c]
+            ext = jnp.concatenate([shift(factor, c, 0, 1), factor, shift(factor, c, n - 1, 1)],
+                                  axis=c)
+            on_face = 0.5 * (shift(ext, c, 0, n + 1) + shift(ext, c, 1, n + 1))
+            lo, hi = coef[c][a]
+            row.append((jnp.where(masks[0] > 0, lo * on_face, lo),
+                        jnp.where(masks[1] > 0, hi * on_face, hi)))
+        out.append(tuple(row))
+    return tuple(out)
+
+
+def heat_conductance(u, T, prm: Params, cfg: Settings):
+    """Per axis (None if inactive), on its faces: how much the wall function adds to
+    each wall face's conductance (W/(m2 K)), ``1 / (R + R_f / G) - 1 / (R + R_f)``,
+    ``R`` beyond the wall, ``R_f = y / k`` the fluid's, ``G = Pr y+ / T+``."""
+    plus = wall_coordinates(u, T, prm, cfg)
+    w = prm.walls
+    out = []
+    for a in range(3):
+        if w.heat[a] is None:
+            out.append(None)
+            continue
+        beyond, fluid_r, on, fluid_low, _ = w.heat[a]
+        up, yp = plus[a]
+        g = w.prandtl * yp / t_plus(yp, w.prandtl, w.p_fn, w.y_switch, PRANDTL_TURBULENT)
+        n = g.shape[a]
+        ext = jnp.concatenate([shift(g, a, 0, 1), g, shift(g, a, n - 1, 1)], axis=a)
+        g_face = jnp.where(fluid_low > 0, shift(ext, a, 0, n + 1), shift(ext, a, 1, n + 1))
+        g_face = jnp.maximum(g_face, 1.0)
+        extra = 1.0 / (beyond + fluid_r / g_face) - 1.0 / (beyond + fluid_r)
+        out.append(on * extra)
+    return out
+
+
+def wall_heat(T, u, prm: Params, cfg: Settings):
+    """The wall functions' extra heat into each cell (W/m3) and its diagonal (W/(m3 K)):
+    on each wall face the added conductance times the temperature difference across it
+    (a boundary face's fixed temperature beyond it), per cell volume."""
+    div, diag = 0.0, 0.0
+    for a, extra in enumerate(heat_conductance(u, T, prm, cfg)):
+        if extra is None:
+            continue
+        t_beyond = prm.walls.heat[a][4]
+        n = T.shape[a]
+        tp = jnp.concatenate([shift(t_beyond, a, 0, 1), T, shift(t_beyond, a, n, 1)], axis=a)
+        flux = extra * (shift(tp, a, 1, n + 1) - shift(tp, a, 0, n + 1))  # into the low cell
+        w = cell_widths(cfg, a, T.dtype)
+        div = div + (shift(flux, a, 1, n) - shift(flux, a, 0, n)) / w
+        diag = diag + (shift(extra, a, 0, n) + shift(extra, a, 1, n)) / w
+    return div, diag
