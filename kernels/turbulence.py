@@ -425,3 +425,15 @@ def t_plus(yplus, prandtl, p_fn, y_switch, prandtl_t: float = 0.85):
     ``y_switch``, ``Pr_t (ln(E y+)/kappa + P)`` above (``p_fn`` = P)."""
     log = prandtl_t * (jnp.log(E_LOG * jnp.maximum(yplus, 1e-12)) / KAPPA + p_fn)
     return jnp.where(yplus < y_switch, prandtl * yplus, log)
+
+
+K_EPSILON_C_MU = 0.09  # C_mu of the standard k-epsilon model (Launder & Spalding 1974)
+
+
+def k_epsilon_viscosity(k, eps, strain, c_mu: float = K_EPSILON_C_MU):
+    """``nu_t = C_mu k T`` (m2/s) from ``k`` (m2/s2) and ``eps`` (m2/s3), ``T = min(k /
+    eps, 1 / (sqrt(6) C_mu |S|))``: the time scale bounded for realisability (Durbin
+    1996), so that a stagnation point's strain ``|S|`` (1/s) cannot make ``nu_t`` grow
+    without bound (``eps`` must be positive)."""
+    bound = 1.0 / (np.sqrt(6.0) * c_mu * jnp.maximum(strain, 1e-30))
+    return c_mu * k * jnp.minimum(k / eps, bound)

@@ -42,6 +42,7 @@ def boundaries_section(c: Checker, raw: Any, size: list[float]) -> list[dict]:
         b: dict[str, Any] = {"name": name, "face": face, "region": region, "flow": flow}
         b["velocity"], b["volume_flow"] = _boundary_flow(c, t, key, face, flow, axis)
         b.update(_boundary_thermal(c, t, key, flow))
+        b.update(_boundary_turbulence(c, t, key, flow))
         out.append(b)
     _check_faces(c, out)
     return out
@@ -72,6 +73,23 @@ def _boundary_flow(c: Checker, t: dict, key: str, face: str, flow: str,
         raise c.fail(f"{key}.velocity", f"an inlet on face {face} must blow into the domain "
                      f"({comp} = {fmt(velocity[axis])})", f"{comp} {sign} 0")
     return velocity, volume_flow
+
+
+def _boundary_turbulence(c: Checker, t: dict, key: str, flow: str) -> dict:
+    """An inlet's turbulence for the k-epsilon model: intensity (a fraction of the
+    speed, default 0.05) and length scale (m, default 0.07 times the inlet's hydraulic
+    diameter); present in the data only when given."""
+    out = {}
+    for k in ("turbulence_intensity", "turbulence_length_scale"):
+        if t.get(k) is None:
+            continue
+        if flow != "inlet":
+            raise c.fail(f"{key}.{k}", f"a {flow} boundary takes no {k}", f"{k} on inlets only")
+        if k == "turbulence_intensity":
+            out[k] = c.number(t[k], f"{key}.{k}", lo=0.0, hi=1.0)
+        else:
+            out[k] = c.number(t[k], f"{key}.{k}", lo=0.0, lo_open=True)
+    return out
 
 
 def _boundary_thermal(c: Checker, t: dict, key: str, flow: str) -> dict:

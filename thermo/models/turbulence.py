@@ -29,8 +29,9 @@ class Smagorinsky:
     cs: float = turb.SMAGORINSKY_CS
     delta: float | None = 0.0  # None: a graded grid, each cell's own (from cfg.h)
     wall_functions = False
+    transported = 0
 
-    def eddy_viscosity(self, u, nu_mol, prm, cfg):
+    def eddy_viscosity(self, u, nu_mol, prm, cfg, turb_state=()):
         strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
         delta = self.delta
         if delta is None:  # a constant of the compiled step, broadcasting over the cells
@@ -49,8 +50,9 @@ class MixingLength:
     largest wall distance in the fluid)."""
 
     wall_functions = False
+    transported = 0
 
-    def eddy_viscosity(self, u, nu_mol, prm, cfg):
+    def eddy_viscosity(self, u, nu_mol, prm, cfg, turb_state=()):
         strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
         return turb.mixing_length(u, strain, prm.wall_dist, nu_mol, prm.mixing_cap)
 
@@ -68,8 +70,9 @@ class ZeroEquation:
     """Chen & Xu's (1998) zero-equation model for rooms: ``nu_t = 0.03874 |V| l``."""
 
     wall_functions = False
+    transported = 0
 
-    def eddy_viscosity(self, u, nu_mol, prm, cfg):
+    def eddy_viscosity(self, u, nu_mol, prm, cfg, turb_state=()):
         return turb.chen_xu(u, prm.wall_dist)
 
     def host_params(self, dist: np.ndarray, fluid: np.ndarray, physics: dict) -> dict:
@@ -83,21 +86,42 @@ class Lvel:
     for the stress and the heat of every wall (right from y+ 1 to a few hundred)."""
 
     wall_functions = True
+    transported = 0
 
-    def eddy_viscosity(self, u, nu_mol, prm, cfg):
+    def eddy_viscosity(self, u, nu_mol, prm, cfg, turb_state=()):
         return turb.lvel(u, prm.wall_dist, nu_mol)
 
     def host_params(self, dist: np.ndarray, fluid: np.ndarray, physics: dict) -> dict:
         return {}
 
 
-Closure = Smagorinsky | MixingLength | ZeroEquation | Lvel
+@dataclass(frozen=True)
+class KEpsilon:
+    """The standard k-epsilon model (Launder & Spalding 1974) with scalable wall
+    functions: ``nu_t = C_mu k^2 / epsilon`` (time scale bounded for realisability)
+    from the transported ``k`` and ``epsilon`` (``turb_state``, the state's pair;
+    :mod:`thermo.solver.kepsilon` solves their equations)."""
+
+    wall_functions = True
+    transported = 2  # fields the state carries: k, epsilon
+
+    def eddy_viscosity(self, u, nu_mol, prm, cfg, turb_state=()):
+        k, eps = turb_state
+        strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
+        return turb.k_epsilon_viscosity(k, eps, strain)
+
+    def host_params(self, dist: np.ndarray, fluid: np.ndarray, physics: dict) -> dict:
+        return {}
+
+
+Closure = Smagorinsky | MixingLength | ZeroEquation | Lvel | KEpsilon
 CLOSURES: dict[str, Callable[..., Closure]] = {
     "smagorinsky": lambda physics, delta: Smagorinsky(
         float(physics.get("smagorinsky_constant", turb.SMAGORINSKY_CS)), delta),
     "mixing-length": lambda physics, delta: MixingLength(),
     "zero-equation": lambda physics, delta: ZeroEquation(),
     "lvel": lambda physics, delta: Lvel(),
+    "k-epsilon": lambda physics, delta: KEpsilon(),
 }
 
 

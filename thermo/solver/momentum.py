@@ -241,7 +241,7 @@ def momentum_terms(s, prm: Params, cfg: Settings):
             if extra is not None:
                 drag[c] = drag[c] + extra
     prm = prm._replace(drag=tuple(drag))
-    nut = eddy_viscosity(u, s.T, prm, cfg)  # lagged: from the velocity at the step's start
+    nut = eddy_viscosity(u, s.T, prm, cfg, s.turb)  # lagged: from the velocity at the step's start
     nu = face_viscosity(u, s.T, prm, cfg, nut)
     if has_wall_functions(cfg):
         nu = wall_viscosity(nu, u, s.T, prm, cfg)

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from thermo.kernels import turbulence as turb
-from thermo.solver import walls
+from thermo.solver import kepsilon, walls
 from thermo.kernels.multigrid import build_hierarchy
 from thermo.meshes import Grid
 from thermo.grid.boundaries import INLET, WALL
@@ -181,6 +181,8 @@ def viscosity_params(sim, arr) -> dict:
         out["blocked"] = tuple(blocked)
         if cfg.turbulence.wall_functions:
             out["walls"] = walls.host_params(sim, arr)
+        if cfg.turbulence.transported:
+            out["keps"] = kepsilon.host_params(sim, arr)
     return out
 
 

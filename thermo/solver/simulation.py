@@ -25,6 +25,7 @@ from thermo.models import coldplate
 from thermo.models.turbulence import closure_for
 from thermo.solver.capacity import check_fits
 from thermo.solver.callbacks import AtTimes, Callback, EachCall, is_due
+from thermo.solver import kepsilon
 from thermo.solver.numerics import reached
 from thermo.solver.setup import build_params, build_settings
 from thermo.solver.state import (CONVERGED, DIVERGED, RUNNING, STATUS, Params, RunInfo,
@@ -121,7 +122,9 @@ class Simulation:
             tend=tuple(jnp.zeros_like(x) for x in u), dt=zero + 1.0, t=zero, step=jnp.int32(0),
             res_mom=zero + jnp.inf, res_div=zero + jnp.inf, res_energy=zero + jnp.inf,
             p_iters=jnp.int32(0), p_iters_sum=jnp.int32(0), t_iters_sum=jnp.int32(0),
-            v_iters_sum=jnp.int32(0), status=jnp.int32(RUNNING)), self.device)
+            v_iters_sum=jnp.int32(0), status=jnp.int32(RUNNING),
+            turb=tuple(jnp.asarray(x, dt) for x in kepsilon.initial_fields(self))
+            if self.closure is not None and self.closure.transported else ()), self.device)
 
     def events_callback(self) -> Callback | None:
         """The case's ``[[events]]`` as a callback at their times (None without)."""

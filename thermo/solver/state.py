@@ -29,6 +29,7 @@ class State(NamedTuple):
     t_iters_sum: jnp.ndarray  # energy-solve iterations, summed
     v_iters_sum: jnp.ndarray  # implicit viscous-solve iterations, summed
     status: jnp.ndarray
+    turb: tuple = ()       # a transport closure's fields: k (m2/s2), epsilon (m2/s3)
 
 
 class Params(NamedTuple):
@@ -70,6 +71,8 @@ class Params(NamedTuple):
     dtau: tuple = None
     # the wall functions' arrays (thermo.solver.walls.WallFunctions), None without
     walls: object = None
+    # the k-epsilon model's arrays (thermo.solver.kepsilon.KEpsParams), None without
+    keps: object = None
 
 
 @dataclass(frozen=True)

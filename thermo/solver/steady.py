@@ -40,6 +40,7 @@ from thermo.kernels.stencils import diff_faces, divergence
 from thermo.kernels.upwind import scalar_upwind, staggered_upwind
 from thermo.models.turbulence import PRANDTL_TURBULENT
 from thermo.solver.energy import eddy_conduction, energy_terms, finish
+from thermo.solver.kepsilon import turbulence_update
 from thermo.solver.momentum import (continuity_residual, control_volumes, is_graded,
                                     momentum_terms, vector_laplacian)
 from thermo.solver.numerics import reachable_tolerance
@@ -51,6 +52,8 @@ from thermo.solver.state import CONVERGED, DIVERGED, RUNNING, Params, Settings, 
 # iterations with the same step, 137 with 10x, 128 with an infinite one whose solves
 # cost twice as many BiCGStab iterations; 128^2: 472 -> 254)
 ENERGY_DTAU = 10.0
+# k and epsilon's pseudo-time step over the momentum equation's
+TURBULENCE_DTAU = 1.0
 
 
 def pseudo_steps(spacing, shape, active, cfl: float, u_ref: float) -> tuple:
@@ -221,10 +224,15 @@ def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop) -> State:
         t_iters = tinfo.iterations
     else:
         T, res_t, t_iters = s.T, jnp.zeros_like(res_mom), jnp.int32(0)
+    turb_state = s.turb
+    if s.turb:  # k and epsilon: their relative change joins the momentum residual
+        turb_state, change = turbulence_update(s.turb, unew, T, 1.0 / (TURBULENCE_DTAU * prm.dtau_cell),
+                                               prm, cfg)
+        res_mom = jnp.maximum(res_mom, change)
     dt = jnp.asarray(cfg.dtau_max, s.t.dtype)
     new = State(unew, p, T, s.tend, dt, s.t + dt, s.step + 1, res_mom, res_div, res_t,
                 info.iterations, s.p_iters_sum + info.iterations, s.t_iters_sum + t_iters,
-                s.v_iters_sum + vinfo.iterations, s.status)
+                s.v_iters_sum + vinfo.iterations, s.status, turb_state)
     bad = ~jnp.isfinite(res_mom) | ~jnp.isfinite(res_div) | ~jnp.isfinite(res_t)
     done = (res_mom < cfg.tolerance) & (res_div < cfg.tolerance) & (res_t < cfg.tolerance)
     status = jnp.where(bad, jnp.int32(DIVERGED),

@@ -20,6 +20,7 @@ from jax import lax
 from thermo.kernels.poisson import solve_poisson
 from thermo.kernels.stencils import cell_velocity, diff_faces, divergence
 from thermo.solver.energy import energy_step
+from thermo.solver.kepsilon import turbulence_update
 from thermo.solver.steady import steady_iteration
 from thermo.solver.momentum import continuity_residual, implicit_viscous, momentum_terms
 from thermo.solver.numerics import before, reachable_tolerance
@@ -70,9 +71,13 @@ def step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
         t_iters = tinfo.iterations
     else:
         T, res_t, t_iters = s.T, jnp.zeros_like(res_mom), jnp.int32(0)
+    turb_state = s.turb
+    if s.turb:  # k and epsilon, implicit with the same step: their change joins momentum's
+        turb_state, change = turbulence_update(s.turb, unew, T, 1.0 / dt, prm, cfg)
+        res_mom = jnp.maximum(res_mom, change / dt * cfg.time_ref)
     new = State(unew, p, T, f, dt, s.t + dt, s.step + 1, res_mom, res_div, res_t,
                 info.iterations, s.p_iters_sum + info.iterations, s.t_iters_sum + t_iters,
-                s.v_iters_sum + vinfo.iterations, s.status)
+                s.v_iters_sum + vinfo.iterations, s.status, turb_state)
     bad = ~jnp.isfinite(res_mom) | ~jnp.isfinite(res_div) | ~jnp.isfinite(res_t)
     status = jnp.where(bad, jnp.int32(DIVERGED), jnp.int32(RUNNING))
     if cfg.steady:

@@ -34,12 +34,14 @@ def molecular_nu(T, prm: Params, cfg: Settings):
     return jnp.full(T.shape, cfg.nu, T.dtype)
 
 
-def eddy_viscosity(u, T, prm: Params, cfg: Settings):
+def eddy_viscosity(u, T, prm: Params, cfg: Settings, turb_state=()):
     """The closure's eddy viscosity per cell (m2/s), zero in solids; None without a
-    closure. From the velocity at the step's start (lagged)."""
+    closure. From the velocity (and a transport closure's fields ``turb_state``) at the
+    step's start (lagged)."""
     if cfg.turbulence is None:
         return None
-    return prm.fluid * cfg.turbulence.eddy_viscosity(u, molecular_nu(T, prm, cfg), prm, cfg)
+    return prm.fluid * cfg.turbulence.eddy_viscosity(u, molecular_nu(T, prm, cfg), prm, cfg,
+                                                     turb_state)
 
 
 def face_viscosity(u, T, prm: Params, cfg: Settings, nut=None):

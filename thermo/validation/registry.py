@@ -10,7 +10,8 @@ import fnmatch
 from typing import Callable
 
 from thermo.validation import (air, conduction, convection, default_case, flow, graded,
-                               immersion, liquid, steady, turbulence, two_fluids)
+                               immersion, kepsilon, liquid, steady, turbulence, two_fluids,
+                               walls)
 
 VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "poiseuille": flow.validate_poiseuille,
@@ -27,6 +28,9 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "cold-plate": liquid.validate_cold_plate,
     "turbulent-channel": turbulence.validate_turbulent_channel,
     "mixing-length-channel": turbulence.validate_mixing_length_channel,
+    "lvel-channel": walls.validate_lvel_channel,
+    "lvel-duct": walls.validate_lvel_duct,
+    "k-epsilon-channel": kepsilon.validate_k_epsilon_channel,
     "immersion-plate": immersion.validate_immersion_plate,
     "porous": air.validate_porous,
     "porous-fins": air.validate_porous_fins,

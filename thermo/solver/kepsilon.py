@@ -1,0 +1,305 @@
+"""The standard k-epsilon model (Launder & Spalding 1974) with wall functions and
+buoyancy: the transport of the turbulent kinetic energy ``k`` (m2/s2) and its
+dissipation ``epsilon`` (m2/s3), solved after the flow in each step (time march) or
+iteration (steady solver), and the eddy viscosity ``nu_t = C_mu k^2 / epsilon``.
+
+    d k / dt + div(u k)     = div((nu + nu_t / s_k) grad k) + P + G_b - epsilon
+    d eps / dt + div(u eps) = div((nu + nu_t / s_e) grad eps)
+                              + eps / k (C_1 (P + C_3 G_b) - C_2 eps)
+
+``P = nu_t |S|^2``; ``G_b = beta nu_t / Pr_t (g . grad T)`` (stable stratification
+destroys k; ``C_3`` is 1 where ``G_b > 0``, 0 where it is negative). Constants
+C_mu 0.09, C_1 1.44, C_2 1.92, s_k 1.0, s_e 1.3.
+
+Numerics: first-order upwind advection, implicit; diffusion between fluid cells
+(zero flux through walls and open boundaries); the sources explicit and the sinks
+(``epsilon / k`` times k, ``C_2 epsilon / k`` times epsilon) implicit, so that the
+linear systems are M-matrices and k, epsilon stay positive (clipped at a floor
+after each solve in case the inner BiCGStab stops early). Each equation is one
+BiCGStab solve per step, Jacobi-preconditioned.
+
+Walls (the first fluid cell next to a solid or a wall boundary), scalable wall
+functions: ``epsilon = C_mu^3/4 k^3/2 / (kappa y*)`` held in the cell, ``y* =
+max(y, 11.06 nu / (C_mu^1/4 k^1/2))`` (the log layer's edge at least: results stay
+sane when the first cell falls into the sublayer), ``y`` half the cell's width
+across the wall; the production there is the wall stress times the velocity
+gradient of Spalding's law, ``u_tau^4 / (nu dy+/du+)`` (``u_tau^3 / (kappa y)`` in the
+log layer), with ``u_tau`` from the wall functions (:mod:`thermo.solver.walls`).
+
+Inlets: ``k = 1.5 (I U)^2``, ``epsilon = C_mu^3/4 k^3/2 / l`` from the boundary's
+``turbulence_intensity`` I (default 0.05) and ``turbulence_length_scale`` l (m,
+default 0.07 times the inlet's hydraulic diameter). Solid cells hold the same
+kind of values from the case's velocity scale (I 0.05, l 0.07 times the length
+scale): what a server's or a fan's exhaust blows in.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+
+from thermo.grid.boundaries import INLET, WALL
+from thermo.kernels import turbulence as turb
+from thermo.kernels.krylov import bicgstab
+from thermo.kernels.stencils import laplacian, laplacian_diagonal, shift
+from thermo.kernels.upwind import scalar_upwind
+from thermo.models.turbulence import PRANDTL_TURBULENT
+from thermo.solver.geometry import cell_widths
+from thermo.solver.state import Params, Settings
+from thermo.solver.viscosity import molecular_nu
+from thermo.solver.walls import wall_coordinates
+
+C_MU, C_1, C_2, SIGMA_K, SIGMA_EPS = turb.K_EPSILON_C_MU, 1.44, 1.92, 1.0, 1.3
+INTENSITY, LENGTH_FRACTION = 0.05, 0.07  # inlet defaults: 5 %, 0.07 D_h
+LOG_LAYER_EDGE = 11.06  # y* of the scalable wall function's floor
+# the floors of k and epsilon, relative to the case's velocity and length scales
+K_FLOOR, EPS_FLOOR = 1e-10, 1e-14
+
+
+class KEpsParams(NamedTuple):
+    """The k-epsilon model's host-built device arrays."""
+
+    near: tuple       # per axis: 1 in fluid cells with a wall across that axis (None inactive)
+    inflow: tuple     # per axis: ((k, eps, inlet) at the low face, (...) at the high), None
+    k_fixed: jnp.ndarray    # per cell: k of the non-fluid cells (what an exhaust carries)
+    eps_fixed: jnp.ndarray  # per cell: epsilon of the non-fluid cells
+
+
+def inlet_values(speed, intensity: float, length: float) -> tuple:
+    """``(k, epsilon)`` (m2/s2, m2/s3) of a stream at ``speed`` (m/s) with turbulence
+    ``intensity`` (fraction) and length scale ``length`` (m)."""
+    k = 1.5 * (intensity * speed) ** 2
+    return k, C_MU ** 0.75 * k ** 1.5 / length
+
+
+def _hydraulic_diameter(mask: np.ndarray, areas: np.ndarray, widths: tuple) -> float:
+    """4 A / P of a patch of face cells (m): its area over its bounding box's half
+    perimeter, ``2 a b / (a + b)`` for a rectangle."""
+    idx = [np.nonzero(mask.any(axis=1 - k))[0] for k in range(2)]
+    extent = [float(np.sum(widths[k][i])) for k, i in enumerate(idx)]
+    if min(extent) <= 0:
+        return max(extent)
+    return 2.0 * extent[0] * extent[1] / (extent[0] + extent[1])
+
+
+def host_params(sim, arr) -> KEpsParams:
+    """Host: where the walls are, the inlets' k and epsilon, the solids' values."""
+    m, grid, case = sim.model, sim.grid, sim.case
+    fluid = m.geometry.fluid
+    fc = m.faces
+    cfg = sim.settings
+    near = []
+    for a in range(3):
+        if not m.active[a]:
+            near.append(None)
+            continue
+        n = grid.cells[a]
+        solid = ~fluid
+        lo = np.zeros(grid.cells, bool)
+        hi = np.zeros(grid.cells, bool)
+        idx = lambda s, e: tuple(slice(s, e) if b == a else slice(None) for b in range(3))
+        if n > 1:
+            lo[idx(1, n)] = solid[idx(0, n - 1)]
+            hi[idx(0, n - 1)] = solid[idx(1, n)]
+        if fc.periodic[a]:
+            lo[idx(0, 1)] |= solid[idx(n - 1, n)]
+            hi[idx(n - 1, n)] |= solid[idx(0, 1)]
+        else:
+            lo[idx(0, 1)] |= np.expand_dims(fc.kind[(a, 0)] == WALL, a)
+            hi[idx(n - 1, n)] |= np.expand_dims(fc.kind[(a, 1)] == WALL, a)
+        near.append(arr(((lo | hi) & fluid).astype(float)))
+    inflow = []
+    widths = [grid.widths(a) for a in range(3)]
+    for a in range(3):
+        if fc.periodic[a] or not m.active[a]:
+            inflow.append(None)
+            continue
+        sides = []
+        t = [b for b in range(3) if b != a]
+        for side in (0, 1):
+            kind, owner = fc.kind[(a, side)], fc.owner[(a, side)]
+            kk, ee = np.zeros(kind.shape), np.zeros(kind.shape)
+            for i, b in enumerate(case.data["boundaries"]):
+                mask = (owner == i) & (kind == INLET)
+                if not mask.any():
+                    continue
+                speed = np.linalg.norm(fc.velocity[(a, side)][mask], axis=-1)
+                if b.get("volume_flow") is not None or not np.all(speed > 0):
+                    area = float(np.sum(grid.face_areas(a)[mask])) if not grid.is_uniform else \
+                        float(mask.sum() * grid.face_areas(a)[0, 0])
+                    speed = np.full(mask.sum(), (b.get("volume_flow") or 0.0) / area) \
+                        if b.get("volume_flow") is not None else speed
+                length = b.get("turbulence_length_scale")
+                if length is None:
+                    length = LENGTH_FRACTION * _hydraulic_diameter(
+                        mask, grid.face_areas(a) if not grid.is_uniform else None,
+                        (widths[t[0]], widths[t[1]]))
+                intensity = b.get("turbulence_intensity", INTENSITY)
+                k_in, e_in = inlet_values(np.maximum(speed, 1e-12), intensity, length)
+                kk[mask], ee[mask] = k_in, e_in
+            on = (kind == INLET).astype(float)
+            sides.append(tuple(arr(np.expand_dims(x, a)) for x in (kk, ee, on)))
+        inflow.append(tuple(sides))
+    k_s, e_s = inlet_values(cfg.u_ref, INTENSITY, LENGTH_FRACTION * cfg.l_ref)
+    return KEpsParams(tuple(near), tuple(inflow), arr(np.where(fluid, 0.0, k_s)),
+                      arr(np.where(fluid, 0.0, e_s)))
+
+
+def initial_fields(sim) -> tuple:
+    """Host: ``(k, epsilon)`` everywhere from the case's velocity and length scales
+    (5 % intensity, 0.07 times the length): the start of a run."""
+    k, e = inlet_values(sim.settings.u_ref, INTENSITY, LENGTH_FRACTION * sim.settings.l_ref)
+    return np.full(sim.grid.cells, k), np.full(sim.grid.cells, e)
+
+
+def floors(cfg: Settings) -> tuple:
+    """The smallest k and epsilon kept (m2/s2, m2/s3)."""
+    k = K_FLOOR * cfg.u_ref ** 2
+    return k, EPS_FLOOR * cfg.u_ref ** 3 / cfg.l_ref
+
+
+def _strain(u, prm: Params, cfg: Settings):
+    return turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
+
+
+def _wall(k, u, T, nu, prm: Params, cfg: Settings):
+    """Per cell: 1 next to a wall, the production there (m2/s3) and the epsilon held there."""
+    kp = prm.keps
+    plus = wall_coordinates(u, T, prm, cfg)
+    c = math.exp(-turb.KAPPA * turb.LOG_LAW_B)
+    on, prod, eps = 0.0, 0.0, 0.0
+    ustar = C_MU ** 0.25 * jnp.sqrt(k)
+    for a in range(3):
+        if kp.near[a] is None:
+            continue
+        up, yp = plus[a]
+        y = 0.5 * cell_widths(cfg, a, k.dtype)
+        ut = yp * nu / y
+        kk = turb.KAPPA * up
+        dyp = 1.0 + c * turb.KAPPA * (jnp.expm1(kk) - kk - 0.5 * kk * kk)  # dy+/du+
+        y_star = jnp.maximum(y, LOG_LAYER_EDGE * nu / jnp.maximum(ustar, 1e-30))
+        near = kp.near[a]
+        on = jnp.maximum(on, near)
+        prod = jnp.maximum(prod, near * ut ** 4 / (nu * dyp))
+        eps = jnp.maximum(eps, near * ustar ** 3 / (turb.KAPPA * y_star))
+    return on, prod, eps
+
+
+def _buoyancy(T, nut, prm: Params, cfg: Settings):
+    """``G_b = beta nu_t / Pr_t (g . grad T)`` (m2/s3), central differences."""
+    if not cfg.buoyancy:
+        return None
+    g_dot = 0.0
+    for a in range(3):
+        if not cfg.active[a]:
+            continue
+        n = T.shape[a]
+        lo = jnp.concatenate([shift(T, a, 0, 1), shift(T, a, 0, n - 1)], axis=a)
+        hi = jnp.concatenate([shift(T, a, 1, n - 1), shift(T, a, n - 1, 1)], axis=a)
+        w = cell_widths(cfg, a, T.dtype)
+        g_dot = g_dot + prm.gravity[a] * (hi - lo) / (2.0 * w)
+    beta = cfg.beta if prm.beta_cell is None else prm.beta_cell
+    return beta * nut / PRANDTL_TURBULENT * g_dot
+
+
+def _diffusion(coef_cell, fluid, cfg: Settings):
+    """Face coefficients of ``div(D grad)``: the mean of two fluid cells' ``D``, zero
+    next to a solid and on the domain's faces (periodic ones wrapped)."""
+    coeffs = []
+    for a in range(3):
+        n = coef_cell.shape[a]
+        if not cfg.active[a] or n < 2:
+            coeffs.append(jnp.zeros(tuple(m + (1 if b == a else 0)
+                                          for b, m in enumerate(coef_cell.shape)), coef_cell.dtype))
+            continue
+        lo, hi = shift(coef_cell, a, 0, n - 1), shift(coef_cell, a, 1, n - 1)
+        wet = shift(fluid, a, 0, n - 1) * shift(fluid, a, 1, n - 1)
+        inner = 0.5 * (lo + hi) * wet
+        if cfg.periodic[a]:
+            end = 0.5 * (shift(coef_cell, a, 0, 1) + shift(coef_cell, a, n - 1, 1)) * \
+                shift(fluid, a, 0, 1) * shift(fluid, a, n - 1, 1)
+        else:
+            end = jnp.zeros_like(shift(coef_cell, a, 0, 1))
+        coeffs.append(jnp.concatenate([end, inner, end], axis=a))
+    return tuple(coeffs)
+
+
+def _inflow_source(phi, which: int, u, prm: Params, cfg: Settings):
+    """What the boundary faces carry into their cells per volume (1/s times phi): an
+    inlet's value, elsewhere the cell's own (zero gradient on a backflowing outlet)."""
+    out = jnp.zeros_like(phi)
+    for a in range(3):
+        sides = prm.keps.inflow[a]
+        if sides is None:
+            continue
+        n = phi.shape[a]
+        w = cell_widths(cfg, a, phi.dtype)
+        for side, (kk, ee, on) in enumerate(sides):
+            value = kk if which == 0 else ee
+            idx = 0 if side == 0 else n - 1
+            cell = shift(phi, a, idx, 1)
+            beyond = jnp.where(on > 0, value, cell)
+            vel = shift(u[a], a, 0 if side == 0 else n, 1)
+            into = jnp.maximum(vel, 0.0) if side == 0 else -jnp.minimum(vel, 0.0)
+            pad = [(0, 0)] * 3
+            pad[a] = (0, n - 1) if side == 0 else (n - 1, 0)
+            ww = w if isinstance(w, float) else shift(w, a, idx, 1)
+            out = out + jnp.pad(into * beyond / ww, pad)
+    return out
+
+
+def _solve(phi, fixed, solve_mask, u, coef_cell, src, sink, inv_dt, inflow, prm: Params,
+           cfg: Settings):
+    """``phi`` after one implicit step of ``inv_dt (phi - phi_old) + div(u phi) -
+    div(D grad phi) + sink phi = src`` in the cells ``solve_mask``, ``fixed`` elsewhere."""
+    adv, adv_diag = scalar_upwind(u, cfg.h, cfg.periodic, cfg.active)
+    coeffs = _diffusion(coef_cell, prm.fluid, cfg)
+    diag_d = laplacian_diagonal(coeffs, cfg.h, cfg.periodic)
+    keep = 1.0 - solve_mask
+
+    def apply_a(x):
+        return solve_mask * (inv_dt * x + adv(x) - laplacian(x, coeffs, cfg.h, cfg.periodic)
+                             + sink * x) + keep * x
+
+    b = solve_mask * (inv_dt * phi + src + inflow) + keep * fixed
+    diag = solve_mask * (inv_dt + adv_diag + diag_d + sink) + keep
+    x, info = bicgstab(apply_a, b, jnp.where(solve_mask > 0, phi, fixed), lambda r: r / diag,
+                       tol=1e-3, max_iter=100)
+    return x, info
+
+
+def turbulence_update(turb_state, u, T, inv_dt, prm: Params, cfg: Settings):
+    """``(k, epsilon)`` after one implicit step (``inv_dt`` 1/s: one over the time step,
+    or over each cell's pseudo-time step) and the largest relative change of k per
+    step over the largest k (a residual the schemes fold into the momentum residual)."""
+    k, eps = turb_state
+    fluid = prm.fluid
+    nu = molecular_nu(T, prm, cfg)
+    strain = _strain(u, prm, cfg)
+    nut = fluid * turb.k_epsilon_viscosity(k, eps, strain)
+    prod = nut * strain * strain
+    on, p_wall, e_wall = _wall(k, u, T, nu, prm, cfg)
+    prod = jnp.where(on > 0, p_wall, prod)
+    gb = _buoyancy(T, nut, prm, cfg)
+    k_min, e_min = floors(cfg)
+    rate = eps / jnp.maximum(k, k_min)  # 1/s, lagged
+    src_k, sink_k = prod, rate
+    if gb is not None:
+        src_k = src_k + jnp.maximum(gb, 0.0)
+        sink_k = sink_k + jnp.maximum(-gb, 0.0) / jnp.maximum(k, k_min)
+    kp = prm.keps
+    k_new, _ = _solve(k, kp.k_fixed, fluid, u, nu + nut / SIGMA_K, fluid * src_k, sink_k,
+                      inv_dt, _inflow_source(k, 0, u, prm, cfg), prm, cfg)
+    k_new = jnp.maximum(k_new, k_min)
+    # the wall cells' epsilon from the new k; elsewhere the transport equation
+    _, _, e_wall = _wall(k_new, u, T, nu, prm, cfg)
+    src_e = C_1 * rate * (prod + (0.0 if gb is None else jnp.maximum(gb, 0.0)))
+    solve_e = fluid * (1.0 - on)
+    fixed_e = jnp.where(on > 0, e_wall, kp.eps_fixed)
+    e_new, _ = _solve(eps, fixed_e, solve_e, u, nu + nut / SIGMA_EPS, solve_e * src_e,
+                      C_2 * rate, inv_dt, _inflow_source(eps, 1, u, prm, cfg), prm, cfg)
+    e_new = jnp.maximum(e_new, e_min)
+    scale = jnp.maximum(jnp.max(fluid * k_new), k_min)
+    return (k_new, e_new), jnp.max(fluid * jnp.abs(k_new - k)) / scale
