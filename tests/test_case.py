@@ -218,7 +218,7 @@ def test_bad_numbers_and_choices():
     refused(make(fluid={"reference_temperature": -300}), "fluid.reference_temperature", "-273.15")
     refused(make(physics={"turbulence": "k-epsilons"}), "physics.turbulence", "unknown value",
             "'none', 'smagorinsky', 'zero-equation'", "'lvel'")
-    refused(make(physics={"turbulence": "rng-k-epsilon"}), "physics.turbulence", "not supported yet")
+    refused(make(physics={"turbulence": "k-omega-sst"}), "physics.turbulence", "not supported yet")
     refused(make(physics={"smagorinsky_constant": 0.0}), "physics.smagorinsky_constant", "out of range")
     assert case_from_dict(make(physics={"turbulence": "zero-equation"})).data["physics"][
         "turbulence"] == "zero-equation"

@@ -27,8 +27,9 @@ AXES = ("x", "y", "z")
 # (Cs Delta)^2 |S| with a wall cap and van Driest damping; "mixing-length": Prandtl's
 # nu_t = l_m^2 |S|, l_m = min(0.41 d (1 - exp(-y+/26)), cap) (kernels/turbulence.py);
 # "lvel": nu_t from Spalding's law at the local |V| d / nu, with wall functions
-TURBULENCE = ("none", "smagorinsky", "zero-equation", "mixing-length", "lvel", "k-epsilon")
-TURBULENCE_LATER = ("realizable-k-epsilon", "rng-k-epsilon")
+TURBULENCE = ("none", "smagorinsky", "zero-equation", "mixing-length", "lvel", "k-epsilon",
+              "rng-k-epsilon")
+TURBULENCE_LATER = ("realizable-k-epsilon", "k-omega-sst")
 FIELDS = ("T", "U", "p", "material")
 ABSOLUTE_ZERO_C = -273.15
 REL_TOL = 1e-12  # relative tolerance of "inside the domain"

@@ -97,18 +97,26 @@ class Lvel:
 
 @dataclass(frozen=True)
 class KEpsilon:
-    """The standard k-epsilon model (Launder & Spalding 1974) with scalable wall
-    functions: ``nu_t = C_mu k^2 / epsilon`` (time scale bounded for realisability)
-    from the transported ``k`` and ``epsilon`` (``turb_state``, the state's pair;
-    :mod:`thermo.solver.kepsilon` solves their equations)."""
+    """The k-epsilon models with wall functions: ``nu_t = C_mu k^2 / epsilon`` (time
+    scale bounded for realisability) from the transported ``k`` and ``epsilon``
+    (``turb_state``, the state's pair; :mod:`thermo.solver.kepsilon` solves their
+    equations). The defaults are the standard model's constants (Launder & Spalding
+    1974); ``rng`` adds the RNG model's strain term to the epsilon equation (Yakhot
+    et al. 1992, with its constants)."""
 
+    c_mu: float = turb.K_EPSILON_C_MU
+    c_1: float = 1.44
+    c_2: float = 1.92
+    sigma_k: float = 1.0
+    sigma_eps: float = 1.3
+    rng: bool = False
     wall_functions = True
     transported = 2  # fields the state carries: k, epsilon
 
     def eddy_viscosity(self, u, nu_mol, prm, cfg, turb_state=()):
         k, eps = turb_state
         strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
-        return turb.k_epsilon_viscosity(k, eps, strain)
+        return turb.k_epsilon_viscosity(k, eps, strain, self.c_mu)
 
     def host_params(self, dist: np.ndarray, fluid: np.ndarray, physics: dict) -> dict:
         return {}
@@ -122,6 +130,8 @@ CLOSURES: dict[str, Callable[..., Closure]] = {
     "zero-equation": lambda physics, delta: ZeroEquation(),
     "lvel": lambda physics, delta: Lvel(),
     "k-epsilon": lambda physics, delta: KEpsilon(),
+    # RNG (Yakhot, Orszag, Thangam, Gatski & Speziale 1992)
+    "rng-k-epsilon": lambda physics, delta: KEpsilon(0.0845, 1.42, 1.68, 0.7194, 0.7194, True),
 }
 
 

@@ -9,7 +9,11 @@ iteration (steady solver), and the eddy viscosity ``nu_t = C_mu k^2 / epsilon``.
 
 ``P = nu_t |S|^2``; ``G_b = beta nu_t / Pr_t (g . grad T)`` (stable stratification
 destroys k; ``C_3`` is 1 where ``G_b > 0``, 0 where it is negative). Constants
-C_mu 0.09, C_1 1.44, C_2 1.92, s_k 1.0, s_e 1.3.
+C_mu 0.09, C_1 1.44, C_2 1.92, s_k 1.0, s_e 1.3. The RNG variant (Yakhot et al. 1992):
+C_mu 0.0845, C_1 1.42, s_k = s_e = 0.7194, and ``C_2 = 1.68 + C_mu eta^3 (1 - eta /
+4.38) / (1 + 0.012 eta^3)``, ``eta = |S| k / epsilon``: less dissipation where the
+strain is strong, more where it is weak (the term's negative part, at ``eta >
+4.38``, is a source, so that the sink stays positive).
 
 Numerics: first-order upwind advection, implicit; diffusion between fluid cells
 (zero flux through walls and open boundaries); the sources explicit and the sinks
@@ -51,7 +55,8 @@ from thermo.solver.state import Params, Settings
 from thermo.solver.viscosity import molecular_nu
 from thermo.solver.walls import wall_coordinates
 
-C_MU, C_1, C_2, SIGMA_K, SIGMA_EPS = turb.K_EPSILON_C_MU, 1.44, 1.92, 1.0, 1.3
+C_MU = turb.K_EPSILON_C_MU  # the inlets' k and epsilon from the intensity and length
+RNG_ETA_0, RNG_BETA = 4.38, 0.012
 INTENSITY, LENGTH_FRACTION = 0.05, 0.07  # inlet defaults: 5 %, 0.07 D_h
 LOG_LAYER_EDGE = 11.06  # y* of the scalable wall function's floor
 # the floors of k and epsilon, relative to the case's velocity and length scales
@@ -169,7 +174,7 @@ def _wall(k, u, T, nu, prm: Params, cfg: Settings):
     kp = prm.keps
     plus = wall_coordinates(u, T, prm, cfg)
     on, prod, eps = 0.0, 0.0, 0.0
-    ustar = C_MU ** 0.25 * jnp.sqrt(k)
+    ustar = cfg.turbulence.c_mu ** 0.25 * jnp.sqrt(k)
     for a in range(3):
         if kp.near[a] is None:
             continue
@@ -278,7 +283,8 @@ def turbulence_update(turb_state, u, T, inv_dt, prm: Params, cfg: Settings):
     fluid = prm.fluid
     nu = molecular_nu(T, prm, cfg)
     strain = _strain(u, prm, cfg)
-    nut = fluid * turb.k_epsilon_viscosity(k, eps, strain)
+    model = cfg.turbulence
+    nut = fluid * turb.k_epsilon_viscosity(k, eps, strain, model.c_mu)
     prod = nut * strain * strain
     on, p_wall, e_wall = _wall(k, u, T, nu, prm, cfg)
     prod = jnp.where(on > 0, p_wall, prod)
@@ -290,16 +296,22 @@ def turbulence_update(turb_state, u, T, inv_dt, prm: Params, cfg: Settings):
         src_k = src_k + jnp.maximum(gb, 0.0)
         sink_k = sink_k + jnp.maximum(-gb, 0.0) / jnp.maximum(k, k_min)
     kp = prm.keps
-    k_new, _ = _solve(k, kp.k_fixed, fluid, u, nu + nut / SIGMA_K, fluid * src_k, sink_k,
+    k_new, _ = _solve(k, kp.k_fixed, fluid, u, nu + nut / model.sigma_k, fluid * src_k, sink_k,
                       inv_dt, _inflow_source(k, 0, u, prm, cfg), prm, cfg)
     k_new = jnp.maximum(k_new, k_min)
     # the wall cells' epsilon from the new k; elsewhere the transport equation
     _, _, e_wall = _wall(k_new, u, T, nu, prm, cfg)
-    src_e = C_1 * rate * (prod + (0.0 if gb is None else jnp.maximum(gb, 0.0)))
+    src_e = model.c_1 * rate * (prod + (0.0 if gb is None else jnp.maximum(gb, 0.0)))
+    c_2 = model.c_2
+    if model.rng:
+        eta = strain / jnp.maximum(rate, 1e-30)
+        c_2 = c_2 + model.c_mu * eta ** 3 * (1.0 - eta / RNG_ETA_0) / (1.0 + RNG_BETA * eta ** 3)
+        src_e = src_e + jnp.maximum(-c_2, 0.0) * rate * eps
+        c_2 = jnp.maximum(c_2, 0.0)
     solve_e = fluid * (1.0 - on)
     fixed_e = jnp.where(on > 0, e_wall, kp.eps_fixed)
-    e_new, _ = _solve(eps, fixed_e, solve_e, u, nu + nut / SIGMA_EPS, solve_e * src_e,
-                      C_2 * rate, inv_dt, _inflow_source(eps, 1, u, prm, cfg), prm, cfg)
+    e_new, _ = _solve(eps, fixed_e, solve_e, u, nu + nut / model.sigma_eps, solve_e * src_e,
+                      c_2 * rate, inv_dt, _inflow_source(eps, 1, u, prm, cfg), prm, cfg)
     e_new = jnp.maximum(e_new, e_min)
     scale = jnp.maximum(jnp.max(fluid * k_new), k_min)
     return (k_new, e_new), jnp.max(fluid * jnp.abs(k_new - k)) / scale
