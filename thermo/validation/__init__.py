@@ -5,6 +5,8 @@
 family holds its cases (:mod:`~thermo.validation.flow`,
 :mod:`~thermo.validation.conduction`, :mod:`~thermo.validation.convection`,
 :mod:`~thermo.validation.liquid`, :mod:`~thermo.validation.turbulence`,
+:mod:`~thermo.validation.walls` (LVEL and the wall functions),
+:mod:`~thermo.validation.kepsilon` (the k-epsilon models),
 :mod:`~thermo.validation.immersion`, :mod:`~thermo.validation.air`,
 :mod:`~thermo.validation.two_fluids`, :mod:`~thermo.validation.default_case`);
 :mod:`~thermo.validation.registry` lists them in the table's order.

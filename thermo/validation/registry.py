@@ -31,6 +31,7 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "lvel-channel": walls.validate_lvel_channel,
     "lvel-duct": walls.validate_lvel_duct,
     "k-epsilon-channel": kepsilon.validate_k_epsilon_channel,
+    "heated-plate": kepsilon.validate_heated_plate,
     "immersion-plate": immersion.validate_immersion_plate,
     "porous": air.validate_porous,
     "porous-fins": air.validate_porous_fins,
