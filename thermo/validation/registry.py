@@ -32,6 +32,7 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "lvel-duct": walls.validate_lvel_duct,
     "k-epsilon-channel": kepsilon.validate_k_epsilon_channel,
     "heated-plate": kepsilon.validate_heated_plate,
+    "k-epsilon-duct": kepsilon.validate_k_epsilon_duct,
     "immersion-plate": immersion.validate_immersion_plate,
     "porous": air.validate_porous,
     "porous-fins": air.validate_porous_fins,

@@ -129,7 +129,7 @@ def duct_case(re: float, n: int, length: float = DUCT_LENGTH, model: str = "lvel
     walls = [{"name": f"wall{f}", "face": f, "flow": "wall", "temperature": T_WALL}
              for f in ("y-", "y+", "z-", "z+")]
     return {
-        "case": {"name": f"lvel-duct-re{re:g}-{n}"},
+        "case": {"name": f"{model}-duct-re{re:g}-{n}"},
         "domain": {"size": [length * SIDE, SIDE, SIDE], "cells": [nx, n, n],
                    "gravity": [0, 0, 0]},
         "materials": [{"name": "air", "density": RHO, "specific_heat": CP, "conductivity": K,
@@ -144,14 +144,14 @@ def duct_case(re: float, n: int, length: float = DUCT_LENGTH, model: str = "lvel
     }
 
 
-def duct_run(re: float, n: int, balance: bool = False) -> dict:
+def duct_run(re: float, n: int, balance: bool = False, model: str = "lvel") -> dict:
     """Run the duct; returns f, Nu (window means), y+ of the first cell centre, the
     steps and seconds, and with ``balance`` the summary's energy imbalance."""
     start = time.perf_counter()
-    sim = Simulation(case_from_dict(duct_case(re, n)))
+    sim = Simulation(case_from_dict(duct_case(re, n, model=model)))
     state, info = sim.run()
     if info.status != "converged":
-        raise RuntimeError(f"LVEL duct Re {re:g}, {n} x {n}, did not converge: {info}")
+        raise RuntimeError(f"{model} duct Re {re:g}, {n} x {n}, did not converge: {info}")
     u = np.asarray(state.u[0])
     uc = 0.5 * (u[1:] + u[:-1])  # cell-centred axial velocity
     T = np.asarray(state.T)
