@@ -33,6 +33,7 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "k-epsilon-channel": kepsilon.validate_k_epsilon_channel,
     "heated-plate": kepsilon.validate_heated_plate,
     "k-epsilon-duct": kepsilon.validate_k_epsilon_duct,
+    "backward-step": kepsilon.validate_backward_step,
     "immersion-plate": immersion.validate_immersion_plate,
     "porous": air.validate_porous,
     "porous-fins": air.validate_porous_fins,
