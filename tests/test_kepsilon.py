@@ -186,3 +186,31 @@ def test_restart_carries_k_and_epsilon(tmp_path):
     for a, b in zip(continued.turb, resumed.turb):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     assert not np.array_equal(k_half, np.asarray(resumed.turb[0]))
+
+
+def test_result_file_holds_nu_t_k_and_epsilon(tmp_path):
+    from thermo.io.result import read_result
+    from thermo.runner import run_case
+    d = _jet()
+    d["solver"]["max_steps"] = 50
+    d["output"] = {"fields": ["T", "U", "nu_t", "k", "epsilon"]}
+    run_case(case_from_dict(d), tmp_path, quiet=True)
+    cells = read_result(tmp_path / "result.vtkhdf")["fields"]
+    k, eps, nut = cells["k"], cells["epsilon"], cells["nu_t"]
+    assert k.shape == (40, 20, 1) and np.all(k > 0) and np.all(eps > 0)
+    # nu_t = C_mu k^2 / epsilon where the realisability bound is not active, never above
+    assert np.all(nut <= K_EPSILON_C_MU * k ** 2 / eps * (1 + 1e-9))
+    assert np.mean(np.isclose(nut, K_EPSILON_C_MU * k ** 2 / eps, rtol=1e-9)) > 0.5
+
+
+def test_k_epsilon_fields_need_the_model():
+    d = _jet(turbulence="lvel")
+    d["output"] = {"fields": ["T", "k"]}
+    with pytest.raises(CaseError) as err:
+        case_from_dict(d)
+    assert "output.fields[1]" in str(err.value) and "k-epsilon" in str(err.value)
+    d["physics"]["turbulence"] = "none"
+    d["output"] = {"fields": ["nu_t"]}
+    with pytest.raises(CaseError) as err:
+        case_from_dict(d)
+    assert "output.fields[0]" in str(err.value)

@@ -30,7 +30,8 @@ AXES = ("x", "y", "z")
 TURBULENCE = ("none", "smagorinsky", "zero-equation", "mixing-length", "lvel", "k-epsilon",
               "rng-k-epsilon")
 TURBULENCE_LATER = ("realizable-k-epsilon", "k-omega-sst")
-FIELDS = ("T", "U", "p", "material")
+FIELDS = ("T", "U", "p", "material", "nu_t", "k", "epsilon")
+K_EPSILON_MODELS = ("k-epsilon", "rng-k-epsilon")  # the closures that carry k and epsilon
 ABSOLUTE_ZERO_C = -273.15
 REL_TOL = 1e-12  # relative tolerance of "inside the domain"
 DERIVED = ("shape", "part_count")  # keys of the validated data that are not case-file keys

@@ -17,7 +17,7 @@ from thermo.case.events import events_section
 from thermo.case.gridding import grid_section
 from thermo.case.materials import LIBRARY, Material
 from thermo.case.parts import parts_section
-from thermo.case.schema import FIELDS, KEYS, SECTIONS, TURBULENCE, TURBULENCE_LATER, builder_parameters
+from thermo.case.schema import FIELDS, K_EPSILON_MODELS, KEYS, SECTIONS, TURBULENCE, TURBULENCE_LATER, builder_parameters
 
 
 def validate(raw: Any, source: str) -> tuple[dict, dict[str, Material]]:
@@ -50,7 +50,7 @@ def validate(raw: Any, source: str) -> tuple[dict, dict[str, Material]]:
         raise c.fail("domain.cells", "missing required key",
                      "a list of 3 integers >= 1 (a uniform grid), or a [grid] table (graded)")
     data["solver"] = _solver(c, raw.get("solver", {}))
-    data["output"] = _output(c, raw.get("output", {}))
+    data["output"] = _output(c, raw.get("output", {}), data["physics"]["turbulence"])
     loops = loops_section(c, raw.get("loops"), data["parts"],
                           lambda n, k: resolve(c, n, k, materials))
     if raw.get("loops") is not None:
@@ -245,7 +245,7 @@ def _solver(c: Checker, raw: Any) -> dict:
     return s
 
 
-def _output(c: Checker, raw: Any) -> dict:
+def _output(c: Checker, raw: Any, turbulence: str) -> dict:
     t = c.table(raw, "output", KEYS["output"])
     every = c.number(t.get("every", 0.0), "output.every", lo=0.0)
     fields = t.get("fields", ["T", "U", "p"])
@@ -255,4 +255,12 @@ def _output(c: Checker, raw: Any) -> dict:
     fields = [c.string(f, f"output.fields[{i}]", FIELDS) for i, f in enumerate(fields)]
     if len(set(fields)) != len(fields):
         raise c.fail("output.fields", "a field is listed twice", "each of " + ", ".join(FIELDS) + " at most once")
+    for i, f in enumerate(fields):
+        if f in ("k", "epsilon") and turbulence not in K_EPSILON_MODELS:
+            raise c.fail(f"output.fields[{i}]", f"{f!r} is a k-epsilon field and physics.turbulence "
+                         f"is {turbulence!r}", "physics.turbulence = " + " or ".join(
+                             repr(m) for m in K_EPSILON_MODELS) + f", or no {f!r}")
+        if f == "nu_t" and turbulence == "none":
+            raise c.fail(f"output.fields[{i}]", "'nu_t' needs a turbulence model",
+                         "physics.turbulence other than 'none', or no 'nu_t'")
     return {"every": every, "fields": fields}

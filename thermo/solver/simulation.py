@@ -10,6 +10,7 @@ is kinematic (p / rho, m2/s2).
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Sequence
 
 import jax
@@ -31,6 +32,12 @@ from thermo.solver.setup import build_params, build_settings
 from thermo.solver.state import (CONVERGED, DIVERGED, RUNNING, STATUS, Params, RunInfo,
                                  Settings, State)
 from thermo.solver.step import cell_velocity_compiled, compiled_advance
+from thermo.solver.viscosity import eddy_viscosity
+
+@partial(jax.jit, static_argnums=(3,))
+def _eddy_viscosity(u, T, prm, cfg, turb_state):
+    return eddy_viscosity(u, T, prm, cfg, turb_state)
+
 
 __all__ = ["Simulation", "State", "Params", "Settings", "RunInfo", "STATUS", "RUNNING",
            "CONVERGED", "DIVERGED"]
@@ -220,10 +227,18 @@ class Simulation:
         self.params = self.params._replace(parts={**self.params.parts, "air": air})
 
     def cell_fields(self, state: State) -> dict[str, np.ndarray]:
-        """Cell-centred NumPy fields: T (C), U (m/s, 3 comps), p (m2/s2), material (id)."""
-        return {
+        """Cell-centred NumPy fields: T (C), U (m/s, 3 comps), p (m2/s2), material (id);
+        with a turbulence model nu_t (m2/s, zero in solids), with k-epsilon k (m2/s2) and
+        epsilon (m2/s3)."""
+        out = {
             "T": np.asarray(state.T),
             "U": np.asarray(cell_velocity_compiled(state.u)),
             "p": np.asarray(state.p),
             "material": self.model.geometry.material_id.astype(np.int32),
         }
+        if self.settings.turbulence is not None:
+            out["nu_t"] = np.asarray(_eddy_viscosity(state.u, state.T, self.params,
+                                                     self.settings, state.turb))
+        if state.turb:
+            out["k"], out["epsilon"] = (np.asarray(x) for x in state.turb)
+        return out
