@@ -76,7 +76,7 @@ def test_jet_keeps_k_and_epsilon_positive_and_nu_t_realisable(scheme):
                                               jnp.asarray(strain)))
     assert np.all(nut <= k / (math.sqrt(6.0) * np.maximum(strain, 1e-30)) * (1 + 1e-9))
     # the jet makes turbulence: far more k than the inlet's 5 %
-    k_in, _ = inlet_values(2.0, 0.05, 0.07 * 0.02)
+    k_in, _ = inlet_values(2.0, 0.05, 0.07 * 0.2)
     assert k.max() > 3.0 * k_in
 
 
@@ -86,10 +86,11 @@ def test_inlet_turbulence_values_and_defaults():
     assert on.sum() == 4  # the region 0..0.1 m in y: four 0.025 m cells of the x- face
     assert k.max() == pytest.approx(1.5 * (0.1 * 2.0) ** 2)
     assert e.max() == pytest.approx(K_EPSILON_C_MU ** 0.75 * k.max() ** 1.5 / 0.004)
-    # defaults: 5 %, 0.07 times the hydraulic diameter of the patch (0.1 m x 0.02 m)
+    # defaults: 5 %, 0.07 times the hydraulic diameter of the patch: 0.1 m high, and z is
+    # inactive (a 2-D case: a slot of infinite span, D_h = 2 x 0.1 m)
     sim = Simulation(case_from_dict(_jet()))
     k, e, _ = (np.asarray(x) for x in sim.params.keps.inflow[0][0])
-    d_h = 2 * 0.1 * 0.02 / (0.1 + 0.02)
+    d_h = 2 * 0.1
     assert k.max() == pytest.approx(1.5 * (0.05 * 2.0) ** 2)
     assert e.max() == pytest.approx(K_EPSILON_C_MU ** 0.75 * k.max() ** 1.5 / (0.07 * d_h))
 
@@ -214,3 +215,12 @@ def test_k_epsilon_fields_need_the_model():
     with pytest.raises(CaseError) as err:
         case_from_dict(d)
     assert "output.fields[0]" in str(err.value)
+
+
+def test_hydraulic_diameter_of_a_patch():
+    from thermo.solver.kepsilon import _hydraulic_diameter
+    w = (np.full(10, 0.01), np.full(4, 0.05))
+    mask = np.zeros((10, 4), bool)
+    mask[2:8, 1:3] = True  # 0.06 m x 0.1 m
+    assert _hydraulic_diameter(mask, w, (True, True)) == pytest.approx(2 * 0.06 * 0.1 / 0.16)
+    assert _hydraulic_diameter(mask, w, (True, False)) == pytest.approx(0.12)  # a 2-D slot

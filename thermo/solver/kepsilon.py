@@ -79,14 +79,16 @@ def inlet_values(speed, intensity: float, length: float) -> tuple:
     return k, C_MU ** 0.75 * k ** 1.5 / length
 
 
-def _hydraulic_diameter(mask: np.ndarray, areas: np.ndarray, widths: tuple) -> float:
-    """4 A / P of a patch of face cells (m): its area over its bounding box's half
-    perimeter, ``2 a b / (a + b)`` for a rectangle."""
+def _hydraulic_diameter(mask: np.ndarray, widths: tuple, active: tuple) -> float:
+    """4 A / P of a patch of face cells (m) from its extent along the face's two axes,
+    ``2 a b / (a + b)`` (a rectangle); ``2 a`` where the other axis is inactive (a 2-D
+    case: a slot of infinite span)."""
     idx = [np.nonzero(mask.any(axis=1 - k))[0] for k in range(2)]
     extent = [float(np.sum(widths[k][i])) for k, i in enumerate(idx)]
-    if min(extent) <= 0:
-        return max(extent)
-    return 2.0 * extent[0] * extent[1] / (extent[0] + extent[1])
+    live = [e for e, on in zip(extent, active) if on and e > 0]
+    if len(live) == 2:
+        return 2.0 * live[0] * live[1] / (live[0] + live[1])
+    return 2.0 * (live[0] if live else max(extent))
 
 
 def host_params(sim, arr) -> KEpsParams:
@@ -139,8 +141,7 @@ def host_params(sim, arr) -> KEpsParams:
                 length = b.get("turbulence_length_scale")
                 if length is None:
                     length = LENGTH_FRACTION * _hydraulic_diameter(
-                        mask, grid.face_areas(a) if not grid.is_uniform else None,
-                        (widths[t[0]], widths[t[1]]))
+                        mask, (widths[t[0]], widths[t[1]]), (m.active[t[0]], m.active[t[1]]))
                 intensity = b.get("turbulence_intensity", INTENSITY)
                 k_in, e_in = inlet_values(np.maximum(speed, 1e-12), intensity, length)
                 kk[mask], ee[mask] = k_in, e_in

@@ -79,9 +79,11 @@ def validate_k_epsilon_channel(full: bool = False) -> list[dict]:
 # friction; Incropera & DeWitt eq. 7.36) at x = 1.5 m (Re_x 1e6), bound 15 % (the
 # issue's); the same with the first cell at y+ 150 instead of 30 within 10 %.
 # Measured (implicit steady solver, 2 cores): k-epsilon, 48 cells across (y+ 30),
-# 382 iterations, 23 s: -4.7 % (x = 0.5 m: -5.0 %, 1 m: -5.8 %); 10 cells (y+ 144):
-# +0.1 %, 11 s; RNG: -8.2 %; LVEL: +16.8 % (its eddy viscosity outside the boundary
-# layer grows with the distance from the plate).
+# 353 iterations: -0.6 %; 10 cells (y+ 144), 101 iterations: +2.9 %; RNG: -5.3 %;
+# LVEL: +16.8 % (its eddy viscosity outside the boundary layer grows with the
+# distance from the plate). The inlet's length scale is 0.07 times the slot's
+# hydraulic diameter, 2 x 0.1 m (before the 2-D slot was counted as one: -4.7 %,
+# +0.1 %).
 
 PLATE_U, PLATE_L, PLATE_H, PLATE_X = 10.0, 2.0, 0.1, 1.5
 PLATE_T_IN, PLATE_T_WALL = 20.0, 40.0
@@ -212,9 +214,8 @@ def validate_k_epsilon_duct(full: bool = False) -> list[dict]:
 # Here: H = 1, U = 1 (a plug at the inlet 4 H upstream of the step), nu = 1/44700,
 # uniform cells, the implicit steady solver; x_r is where the velocity in the
 # first cells above the lower wall turns positive. Measured: H/10 cells (first
-# cell at y+ about 90), 396 iterations, 14 s: x_r = 5.55 H (-21 %); H/20, 708
-# iterations, 56 s: 6.10 H (-13 %); H/5 does not converge (4.5 H at 4,000
-# iterations). RNG at H/10: 7.0 H with the residuals stalled at 0.3 (its bubble
+# cell at y+ about 90), 367 iterations: x_r = 5.45 H (-22 %); H/20, 713
+# iterations: 5.98 H (-15 %); H/5 does not converge (4.5 H at 4,000 iterations). RNG at H/10: 7.0 H with the residuals stalled at 0.3 (its bubble
 # sheds: not a steady answer).
 
 STEP_RE, STEP_UP, STEP_DOWN = 44700.0, 4, 30
