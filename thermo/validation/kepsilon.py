@@ -196,6 +196,11 @@ def validate_k_epsilon_duct(full: bool = False) -> list[dict]:
         rows.append(row("k-epsilon-duct", f"k-epsilon friction factor vs Petukhov, {where} "
                         "(|f/f_P - 1|)", ref, r["f"], abs(r["f"] / ref - 1.0), DUCT_F_BOUND,
                         "validation"))
+    if full:
+        grids = {n: duct_run(2e4, n, model="k-epsilon") for n in (6, 10, 14)}
+        print("  k-epsilon duct Re 2e4, Nu / f over 6, 10 and 14 cells across (y+ "
+              + ", ".join(f"{g['yplus']:.0f}" for g in grids.values()) + "): "
+              + ", ".join(f"{g['nu']:.2f} / {g['f']:.5f}" for g in grids.values()))
     return rows
 
 
