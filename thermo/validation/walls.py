@@ -97,6 +97,8 @@ from thermo.validation.turbulence import DELTA, channel_case, dean_cf
 
 # the duct's air (Pr 0.696) and temperatures
 RHO, CP, K, MU = 1.2, 1005.0, 0.026, 1.8e-5
+AIR = (RHO, CP, K, MU)  # density, specific heat, conductivity, viscosity (SI)
+WATER = (998.0, 4182.0, 0.6, 1.0e-3)  # near 20 C: Pr 7.0
 T_IN, T_WALL = 20.0, 40.0
 SIDE = 0.1  # m
 DUCT_LENGTH = 30.0  # in sides
@@ -122,9 +124,12 @@ def gnielinski_nu(re: float, pr: float) -> float:
     return (f / 8) * (re - 1000) * pr / (1 + 12.7 * math.sqrt(f / 8) * (pr ** (2 / 3) - 1))
 
 
-def duct_case(re: float, n: int, length: float = DUCT_LENGTH, model: str = "lvel") -> dict:
-    """The heated square duct at ``Re = U_b D / nu`` with ``n`` x ``n`` cells across."""
-    u = re * MU / RHO / SIDE
+def duct_case(re: float, n: int, length: float = DUCT_LENGTH, model: str = "lvel",
+              fluid: tuple = AIR) -> dict:
+    """The heated square duct at ``Re = U_b D / nu`` with ``n`` x ``n`` cells across;
+    ``fluid`` = (density, specific heat, conductivity, viscosity)."""
+    rho, cp, k, mu = fluid
+    u = re * mu / rho / SIDE
     nx = int(round(length * DUCT_CELLS_PER_SIDE))
     walls = [{"name": f"wall{f}", "face": f, "flow": "wall", "temperature": T_WALL}
              for f in ("y-", "y+", "z-", "z+")]
@@ -132,9 +137,9 @@ def duct_case(re: float, n: int, length: float = DUCT_LENGTH, model: str = "lvel
         "case": {"name": f"{model}-duct-re{re:g}-{n}"},
         "domain": {"size": [length * SIDE, SIDE, SIDE], "cells": [nx, n, n],
                    "gravity": [0, 0, 0]},
-        "materials": [{"name": "air", "density": RHO, "specific_heat": CP, "conductivity": K,
-                       "viscosity": MU, "expansion": 0.0}],
-        "fluid": {"material": "air", "initial_velocity": [u, 0, 0], "initial_temperature": T_IN},
+        "materials": [{"name": "duct-fluid", "density": rho, "specific_heat": cp,
+                       "conductivity": k, "viscosity": mu, "expansion": 0.0}],
+        "fluid": {"material": "duct-fluid", "initial_velocity": [u, 0, 0], "initial_temperature": T_IN},
         "physics": {"turbulence": model},
         "boundaries": [{"name": "in", "face": "x-", "flow": "inlet", "velocity": [u, 0, 0],
                         "temperature": T_IN},
@@ -144,11 +149,13 @@ def duct_case(re: float, n: int, length: float = DUCT_LENGTH, model: str = "lvel
     }
 
 
-def duct_run(re: float, n: int, balance: bool = False, model: str = "lvel") -> dict:
+def duct_run(re: float, n: int, balance: bool = False, model: str = "lvel",
+             fluid: tuple = AIR) -> dict:
     """Run the duct; returns f, Nu (window means), y+ of the first cell centre, the
     steps and seconds, and with ``balance`` the summary's energy imbalance."""
     start = time.perf_counter()
-    sim = Simulation(case_from_dict(duct_case(re, n, model=model)))
+    sim = Simulation(case_from_dict(duct_case(re, n, model=model, fluid=fluid)))
+    rho, cp, k, mu = fluid
     state, info = sim.run()
     if info.status != "converged":
         raise RuntimeError(f"{model} duct Re {re:g}, {n} x {n}, did not converge: {info}")
@@ -158,14 +165,14 @@ def duct_run(re: float, n: int, balance: bool = False, model: str = "lvel") -> d
     tb = (uc * T).sum((1, 2)) / uc.sum((1, 2))  # mixing-cup temperature per section
     x = sim.grid.centers(0)
     ub = uc.mean((1, 2))
-    q = RHO * CP * ub * (SIDE / 4) * np.gradient(tb, x)  # W/m2: area / perimeter = D/4
-    nu = q / (T_WALL - tb) * SIDE / K
+    q = rho * cp * ub * (SIDE / 4) * np.gradient(tb, x)  # W/m2: area / perimeter = D/4
+    nu = q / (T_WALL - tb) * SIDE / k
     i0, i1 = (int(w * len(x)) for w in WINDOW)
     p = np.asarray(state.p).mean((1, 2))  # kinematic (m2/s2)
     ubw = float(ub[i0:i1].mean())
     f = float(-np.gradient(p, x)[i0:i1].mean() * SIDE / (0.5 * ubw ** 2))
     out = {"f": f, "nu": float(nu[i0:i1].mean()), "steps": info.steps,
-           "yplus": 0.5 * SIDE / n * math.sqrt(f / 8) * ubw * RHO / MU}
+           "yplus": 0.5 * SIDE / n * math.sqrt(f / 8) * ubw * rho / mu}
     if balance:
         from thermo.diagnostics.summary import summarise
         out["imbalance"] = float(summarise(sim, state, info)["energy_imbalance"])
