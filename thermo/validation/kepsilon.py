@@ -173,13 +173,14 @@ def validate_heated_plate(full: bool = False) -> list[dict]:
 # ---------------------------------------------------------------------------
 #
 # Fully developed Nu against Gnielinski (air and water) and the friction factor
-# against Petukhov, the bounds of the LVEL rows (10 %). Measured (Re 2e4, L/D 30, implicit solver):
+# against Petukhov, the bounds of the LVEL rows (10 %). Measured (Re 2e4, L/D 30,
+# implicit solver):
 # 10 x 10 cells across (y+ 55): Nu -5.2 %, f -8.6 %, 130 iterations, 19 s; 6 x 6
 # (y+ 90): Nu -6.1 %, f -11.3 %; Re 1e4, 8 x 8 (y+ 38): Nu -1.9 %, f -8.5 %; Re 1e5,
 # 10 x 10 (y+ 227): Nu -5.5 %, f -8.6 %. Water (Pr 7.0), 10 x 10: Re 2e4 -7.6 %, Re
 # 1e4 (8 x 8) -2.8 %, Re 1e5 -10.4 % at y+ 227 and -9.8 % on 20 x 20 (y+ 114). An
-# isotropic eddy viscosity has no
-# secondary flow in the corners, which raises the measured friction of square ducts.
+# isotropic eddy viscosity has no secondary flow in the corners, which raises the
+# measured friction of square ducts.
 
 
 def validate_k_epsilon_duct(full: bool = False) -> list[dict]:
