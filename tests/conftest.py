@@ -24,6 +24,17 @@ def _x64_per_test():
     jax.config.update("jax_enable_x64", X64_AT_START)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _release_compiled_code():
+    """Drop JAX's compiled executables after each test module. Every XLA CPU
+    executable keeps memory mappings of its code; the whole suite in one process
+    compiles thousands, and past the kernel's vm.max_map_count (65,530 here) the next
+    compile segfaults (seen at test 1,149 of 1,190: an eager concatenate in
+    test_turbulence)."""
+    yield
+    jax.clear_caches()
+
+
 @pytest.fixture
 def x64(request):
     """JAX float64 for one test: ``pytestmark = pytest.mark.usefixtures("x64")`` in a
