@@ -18,7 +18,7 @@ import jax
 import numpy as np
 
 from thermo.grid.boundaries import WALL
-from thermo.kernels.turbulence import jayatilleke_p, t_plus, thermal_sublayer
+from thermo.kernels.turbulence import t_plus
 from thermo.models.turbulence import PRANDTL_TURBULENT
 from thermo.solver import Simulation, State
 from thermo.solver.walls import has_wall_functions, wall_coordinates
@@ -38,14 +38,6 @@ def _yplus(u, T, prm, cfg):
     return [None if x is None else x[1] for x in wall_coordinates(u, T, prm, cfg)]
 
 
-def _prandtl(sim: Simulation) -> np.ndarray:
-    geo, case = sim.model.geometry, sim.case
-    mats = [case.fluid] + [case.material(name) for name in geo.materials[1:]]
-    pr = np.array([x.viscosity * x.specific_heat / x.conductivity
-                   if x.is_fluid and x.conductivity > 0 else 1.0 for x in mats])
-    return np.where(geo.fluid, pr[geo.material_id], 1.0)
-
-
 def wall_summary(sim: Simulation, state: State) -> dict:
     """``{"walls": {name: {...}}, "wall_warnings": [...]}``; {} for a laminar case."""
     cfg = sim.settings
@@ -56,10 +48,9 @@ def wall_summary(sim: Simulation, state: State) -> dict:
     yplus = [None if x is None else np.asarray(x, np.float64)
              for x in _yplus(state.u, state.T, sim.params, cfg)]
     functions = has_wall_functions(cfg)
-    pr = _prandtl(sim)
-    values, index = np.unique(pr, return_inverse=True)  # a few fluids: a few values
-    p_fn = jayatilleke_p(values, PRANDTL_TURBULENT)[index].reshape(pr.shape)
-    switch = thermal_sublayer(values, PRANDTL_TURBULENT)[index].reshape(pr.shape)
+    if functions:  # the wall functions' own Prandtl numbers and Jayatilleke terms per cell
+        w = sim.params.walls
+        pr, p_fn, switch = (np.asarray(x, np.float64) for x in (w.prandtl, w.p_fn, w.y_switch))
     names = [inst["name"] for inst in geo.instances]
     bnames = [b["name"] for b in sim.case.data["boundaries"]]
     volumes = grid.cell_volumes()
