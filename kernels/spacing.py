@@ -23,7 +23,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["is_uniform", "widths", "gaps", "along_axis", "min_width"]
+__all__ = ["is_uniform", "widths", "gaps", "along_axis", "axis_widths", "min_width"]
 
 
 def is_uniform(h_a) -> bool:
@@ -61,6 +61,12 @@ def along_axis(values, axis: int, dtype) -> jnp.ndarray:
     shape = [1, 1, 1]
     shape[axis] = -1
     return jnp.asarray(np.asarray(values, dtype=np.float64).reshape(shape), dtype=dtype)
+
+
+def axis_widths(h_a, axis: int, dtype):
+    """Cell widths (m) along ``axis``: a float (uniform), or an array broadcasting
+    along ``axis`` (graded)."""
+    return h_a if is_uniform(h_a) else along_axis(widths(h_a), axis, dtype)
 
 
 def min_width(h_a) -> float:

@@ -384,6 +384,20 @@ def lvel(u: Sequence, wall_dist, nu_mol):
     return nu_mol * np.exp(-KAPPA * LOG_LAW_B) * KAPPA * (jnp.expm1(k) - k - 0.5 * k * k)
 
 
+def spalding_uplus_at(yplus, iterations: int = 8):
+    """``u+`` at ``y+`` (dimensionless, >= 0) by Spalding's law ``y+(u+)``: Newton's
+    method from the smaller of the sublayer's and the log law's ``u+`` (``y+(u+)`` is
+    convex, so the iterates approach from one side)."""
+    c = np.exp(-KAPPA * LOG_LAW_B)
+    yplus = jnp.maximum(yplus, 0.0)
+    up = jnp.minimum(yplus, jnp.log(1.0 + E_LOG * yplus) / KAPPA)
+    for _ in range(iterations):
+        k = KAPPA * up
+        f = up + c * (jnp.expm1(k) - k - 0.5 * k * k - k * k * k / 6.0) - yplus
+        up = up - f / (1.0 + c * KAPPA * (jnp.expm1(k) - k - 0.5 * k * k))
+    return up
+
+
 def wall_law(re):
     """``(u+, y+)`` of a wall-adjacent point at ``Re = U_t y / nu`` (dimensionless), by
     Spalding's law: the wall stress is ``(U_t / u+)^2`` and the wall face's
@@ -391,6 +405,21 @@ def wall_law(re):
     re = jnp.maximum(re, 1e-12)
     up = spalding_uplus(re)
     return up, re / up
+
+
+def wall_coordinates(vel, nu, half_widths):
+    """Per axis ``a`` (None where ``half_widths[a]`` is None), for a wall across ``a``
+    at the side of each cell: ``(u+, y+)`` by Spalding's law from the cell-centred
+    velocity ``vel`` (m/s, three arrays) parallel to that wall, the molecular ``nu``
+    (m2/s) and the distance ``half_widths[a]`` (m, half the cell's width)."""
+    out = []
+    for a, y in enumerate(half_widths):
+        if y is None:
+            out.append(None)
+            continue
+        ut = jnp.sqrt(sum(vel[b] ** 2 for b in range(3) if b != a))
+        out.append(wall_law(ut * y / nu))
+    return out
 
 
 def jayatilleke_p(prandtl, prandtl_t: float = 0.85):
@@ -437,3 +466,30 @@ def k_epsilon_viscosity(k, eps, strain, c_mu: float = K_EPSILON_C_MU):
     without bound (``eps`` must be positive)."""
     bound = 1.0 / (np.sqrt(6.0) * c_mu * jnp.maximum(strain, 1e-30))
     return c_mu * k * jnp.minimum(k / eps, bound)
+
+
+# The two-layer near-wall treatment of the k-epsilon models (Wolfshtein 1969's
+# length scales, as in Chen & Patel 1988 and Rodi 1991), blended into the outer
+# k-epsilon solution by Jongen's tanh function of Re_y = sqrt(k) y / nu.
+TWO_LAYER_RE_Y = 200.0  # Re_y at the edge of the viscosity-affected layer
+TWO_LAYER_WIDTH = 0.1 * TWO_LAYER_RE_Y / float(np.arctanh(0.98))  # 98 % over 10 % of it
+WOLFSHTEIN_A_MU = 70.0
+
+
+def two_layer(k, dist, nu, c_mu: float = K_EPSILON_C_MU):
+    """The inner layer's ``(lambda, nu_t, epsilon)`` (-, m2/s, m2/s3) from ``k``
+    (m2/s2), the wall distance ``dist`` (m) and the molecular ``nu`` (m2/s):
+    ``nu_t = C_mu k^1/2 l_mu``, ``epsilon = k^3/2 / l_eps``, ``l_mu = c_l y (1 -
+    exp(-Re_y / 70))``, ``l_eps = c_l y (1 - exp(-Re_y / (2 c_l)))``, ``c_l = kappa
+    C_mu^-3/4`` (Wolfshtein 1969). ``lambda`` (0 at the wall, 1 outside) is the
+    outer solution's weight, ``0.5 (1 + tanh((Re_y - 200) / A))`` (Jongen 1998).
+    Near the wall epsilon tends to ``2 nu k / y^2``, its exact limit; in the log
+    layer both formulas are the log law's equilibrium values."""
+    c_l = KAPPA * c_mu ** -0.75
+    root = jnp.sqrt(k)
+    re_y = root * dist / nu
+    lam = 0.5 * (1.0 + jnp.tanh((re_y - TWO_LAYER_RE_Y) / TWO_LAYER_WIDTH))
+    l_mu = c_l * dist * -jnp.expm1(-re_y / WOLFSHTEIN_A_MU)
+    l_eps = c_l * dist * -jnp.expm1(-re_y / (2.0 * c_l))
+    return lam, c_mu * root * l_mu, k * root / jnp.maximum(l_eps, jnp.finfo(l_eps.dtype).tiny)
+

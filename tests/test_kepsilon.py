@@ -224,3 +224,65 @@ def test_hydraulic_diameter_of_a_patch():
     mask[2:8, 1:3] = True  # 0.06 m x 0.1 m
     assert _hydraulic_diameter(mask, w, (True, True)) == pytest.approx(2 * 0.06 * 0.1 / 0.16)
     assert _hydraulic_diameter(mask, w, (True, False)) == pytest.approx(0.12)  # a 2-D slot
+
+
+def test_two_layer_length_scales_reach_their_limits():
+    """Code check (the formulas' own limits): far from the wall the two-layer epsilon
+    and nu_t are the log layer's equilibrium values, ``C_mu^3/4 k^3/2 / (kappa y)`` and
+    ``kappa C_mu^1/4 k^1/2 y``; at the wall epsilon tends to ``2 nu k / y^2``, the exact
+    limit of the dissipation (k ~ y^2 there); lambda is 0 at the wall, 1 outside."""
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    from thermo.kernels.turbulence import KAPPA, two_layer
+    c_mu, nu = K_EPSILON_C_MU, 1e-5
+    k, y = jnp.asarray([1.0, 1e-12]), jnp.asarray([1.0, 1e-4])  # Re_y 1e5 and 1e-5
+    lam, nut, eps = (np.asarray(x) for x in two_layer(k, y, nu, c_mu))
+    assert lam[0] == pytest.approx(1.0) and lam[1] == pytest.approx(0.0, abs=1e-12)
+    assert eps[0] == pytest.approx(c_mu ** 0.75 / KAPPA, rel=1e-9)
+    assert nut[0] == pytest.approx(KAPPA * c_mu ** 0.25, rel=1e-9)
+    assert eps[1] == pytest.approx(2.0 * nu * 1e-12 / 1e-8, rel=1e-4)
+
+
+def test_secant_viscosity_carries_the_law_of_the_walls_stress():
+    """A 64-cell channel whose velocity follows Spalding's law (u+(y+) by bisection
+    here) with u_tau 0.05 m/s, first centre at y+ 8.7 (the buffer layer): the wall
+    face and the first interior edge both carry the wall stress u_tau^2 (a
+    constant-stress layer), where the mean of the two cells' viscosities would carry
+    46 % more."""
+    from thermo.solver.viscosity import face_viscosity
+    from thermo.solver.walls import wall_viscosity
+    n, u_tau = 64, 0.05
+    nu = DELTA / n * u_tau / 8.7  # first centre (2 delta / n / 2 from the wall) at y+ 8.7
+    sim = Simulation(case_from_dict(channel_case(n, 1.0, nu, "k-epsilon")))
+    y = sim.grid.centers(1)
+    dist = np.minimum(y, 2.0 * DELTA - y)
+    yp = dist * u_tau / nu
+    # u+(y+) by bisection on Spalding's y+(u+), not the code's Newton
+    lo, hi = np.zeros_like(yp), np.full_like(yp, 60.0)
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        kk = 0.41 * mid
+        ypm = mid + math.exp(-0.41 * 5.2) * (np.exp(kk) - 1 - kk - kk ** 2 / 2 - kk ** 3 / 6)
+        lo, hi = np.where(ypm < yp, mid, lo), np.where(ypm < yp, hi, mid)
+    up = 0.5 * (lo + hi)
+    u = np.zeros(sim.grid.cells)
+    u[0, :, 0] = up * u_tau
+    state = sim.initial_state()
+    uu = (jnp.asarray(np.concatenate([u, u[:1]], axis=0)), state.u[1], state.u[2])
+    prm, cfg = sim.params, sim.settings
+    k = np.full(sim.grid.cells, u_tau ** 2 / math.sqrt(K_EPSILON_C_MU))
+    eps = np.full(sim.grid.cells, 1.0)
+    eps[0, :, 0] = u_tau ** 3 / (0.41 * np.maximum(dist, 1e-9))
+    nut = cfg.turbulence.eddy_viscosity(uu, nu, prm, cfg, (jnp.asarray(k), jnp.asarray(eps)))
+    coef = face_viscosity(uu, state.T, prm, cfg, prm.fluid * nut)
+    wall = wall_viscosity(coef, uu, state.T, prm, cfg)
+    h = 2.0 * DELTA / n
+    lo_face, hi_face = (np.asarray(x)[0, :, 0] for x in wall[0][1])
+    stress_wall = lo_face[0] * (u[0, 0, 0] - 0.0) / (h / 2)
+    stress_edge = hi_face[0] * (u[0, 1, 0] - u[0, 0, 0]) / h
+    mean_edge = np.asarray(coef[0][1][1])[0, 0, 0] * (u[0, 1, 0] - u[0, 0, 0]) / h
+    print(f"wall {stress_wall / u_tau ** 2:.4f}, first edge {stress_edge / u_tau ** 2:.4f}, "
+          f"with the cells' mean viscosity {mean_edge / u_tau ** 2:.4f} (of u_tau^2)")
+    assert stress_wall / u_tau ** 2 == pytest.approx(1.0, rel=1e-3)
+    assert stress_edge / u_tau ** 2 == pytest.approx(1.0, rel=1e-3)
+    assert hi_face[0] == np.asarray(wall[0][1][0])[0, 1, 0]  # one edge, one value

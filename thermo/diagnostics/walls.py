@@ -27,9 +27,9 @@ from thermo.solver.walls import has_wall_functions, wall_coordinates
 LOG_LAYER_TOP = 300.0
 #: a closure that resolves the wall needs its first cell centre in the viscous sublayer
 RESOLVED_TOP = 5.0
-#: the standard k-epsilon model has no low-Reynolds treatment: its cells in the buffer
-#: layer get the log layer's eddy viscosity (channel Cf +5 % at y+ 17, +26 % at y+ 9)
-K_EPSILON_BOTTOM = 20.0
+#: the k-epsilon models switch from the two-layer treatment (first cells below y+ 3.5)
+#: to the wall functions there; near the switch the channel's Cf is up to 5-9 % off
+K_EPSILON_SWITCH = (3.0, 5.0)
 DEFAULT_WALLS = "default walls"
 
 
@@ -116,7 +116,7 @@ def wall_summary(sim: Simulation, state: State) -> dict:
         if entry["y_plus_max"] > top:
             high.append((entry["y_plus_max"], name))
         # on average: stagnation points and corners have small y+ on any grid
-        if transported and entry["y_plus_mean"] < K_EPSILON_BOTTOM:
+        if transported and K_EPSILON_SWITCH[0] < entry["y_plus_mean"] < K_EPSILON_SWITCH[1]:
             low.append((entry["y_plus_mean"], name))
     warnings = []
     if high:
@@ -137,8 +137,9 @@ def wall_summary(sim: Simulation, state: State) -> dict:
         low.sort()
         worst = ", ".join(f"{name} (mean y+ {y:.1f})" for y, name in low[:3])
         more = f" and {len(low) - 3} more" if len(low) > 3 else ""
-        warnings.append(f"first cells inside the buffer layer (mean y+ < {K_EPSILON_BOTTOM:.0f}) at "
-                        f"{worst}{more}: the standard k-epsilon model has no low-Reynolds "
-                        "treatment and over-predicts the wall stress there (channel +5 % at y+ "
-                        "17, +26 % at y+ 9); coarsen to y+ 30-300 at those walls, or use \"lvel\"")
+        lo, hi = K_EPSILON_SWITCH
+        warnings.append(f"first cells at y+ {lo:.0f}-{hi:.0f} (mean) at {worst}{more}: the "
+                        "k-epsilon models switch there from resolving the wall's layer (two-layer "
+                        "treatment, y+ < 3.5) to the wall functions, and a run may not settle; "
+                        f"refine to y+ of about 1 or coarsen to y+ > {hi:.0f} at those walls")
     return {"walls": walls, "wall_warnings": warnings}

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from thermo.kernels.spacing import along_axis, gaps, is_uniform, widths
+from thermo.kernels.spacing import along_axis, axis_widths, gaps, is_uniform, widths
 from thermo.solver.state import Settings
 
 
 def cell_widths(cfg: Settings, a: int, dtype):
     """Cell widths (m) along axis ``a``: a float, or an array broadcasting along ``a``."""
-    h = cfg.h[a]
-    return h if is_uniform(h) else along_axis(widths(h), a, dtype)
+    return axis_widths(cfg.h[a], a, dtype)
 
 
 def face_gaps(cfg: Settings, a: int, dtype):

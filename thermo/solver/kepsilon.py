@@ -22,14 +22,21 @@ linear systems are M-matrices and k, epsilon stay positive (clipped at a floor
 after each solve in case the inner BiCGStab stops early). Each equation is one
 BiCGStab solve per step, Jacobi-preconditioned.
 
-Walls (the first fluid cell next to a solid or a wall boundary), scalable wall
-functions: ``epsilon = C_mu^3/4 k^3/2 / (kappa y*)`` held in the cell, ``y* =
-max(y, 11.06 nu / (C_mu^1/4 k^1/2))`` (the log layer's edge at least: results stay
-sane when the first cell falls into the sublayer), ``y`` half the cell's width
-across the wall; the production there is the wall stress times the log law's
-velocity gradient, ``u_tau^3 / (kappa y)`` (the viscous ``u_tau^4 / nu`` below y+
-2.4; Spalding's own gradient would be 28 % steeper at y+ 35, where his law has not
-yet joined the log line), with ``u_tau`` from the wall functions (:mod:`thermo.solver.walls`).
+Walls (the first fluid cell next to a solid or a wall boundary). Where the nearest
+wall's first cell lies in the log or buffer layer (y+ above 3.5), wall functions:
+the cell's epsilon is held at ``k^3/2 / l_eps`` (below; ``C_mu^3/4 k^3/2 / (kappa
+y)`` in the log layer) and its production is the wall stress times the log law's
+gradient, ``u_tau^3 / (kappa y)``, with ``u_tau`` from the wall functions
+(:mod:`thermo.solver.walls`, which also give the first interior edge the law of the
+wall's secant viscosity). Where it lies in the viscous sublayer (y+ below 3.5, a
+grid graded to the wall), the two-layer treatment resolves the wall's layer
+(Wolfshtein 1969; Chen & Patel 1988; Rodi 1991): below ``Re_y = k^1/2 y / nu`` of
+200 ``nu_t = C_mu k^1/2 l_mu`` and ``epsilon = k^3/2 / l_eps`` with ``l_mu = c_l y
+(1 - exp(-Re_y / 70))``, ``l_eps = c_l y (1 - exp(-Re_y / (2 c_l)))``, ``c_l =
+kappa C_mu^-3/4``, blended into the outer solution by ``lambda = (1 + tanh((Re_y -
+200) / A)) / 2`` (Jongen 1998); the cells' own strain makes the production. ``y``
+is the distance to the nearest wall (inlets are no walls); the switch goes by the
+y+ of the nearest wall cell (by cell counts).
 
 Inlets: ``k = 1.5 (I U)^2``, ``epsilon = C_mu^3/4 k^3/2 / l`` from the boundary's
 ``turbulence_intensity`` I (default 0.05) and ``turbulence_length_scale`` l (m,
@@ -43,6 +50,7 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
+from scipy.ndimage import distance_transform_edt
 
 from thermo.grid.boundaries import INLET, WALL
 from thermo.kernels import turbulence as turb
@@ -58,7 +66,6 @@ from thermo.solver.walls import wall_coordinates
 C_MU = turb.K_EPSILON_C_MU  # the inlets' k and epsilon from the intensity and length
 RNG_ETA_0, RNG_BETA = 4.38, 0.012
 INTENSITY, LENGTH_FRACTION = 0.05, 0.07  # inlet defaults: 5 %, 0.07 D_h
-LOG_LAYER_EDGE = 11.06  # y* of the scalable wall function's floor
 # the floors of k and epsilon, relative to the case's velocity and length scales
 K_FLOOR, EPS_FLOOR = 1e-10, 1e-14
 
@@ -68,6 +75,8 @@ class KEpsParams(NamedTuple):
 
     near: tuple       # per axis: 1 in fluid cells with a wall across that axis (None inactive)
     inflow: tuple     # per axis: ((k, eps, inlet) at the low face, (...) at the high), None
+    dist: jnp.ndarray       # per cell: distance to the nearest wall (m; large in solids)
+    wall_cell: jnp.ndarray  # per cell: flat index of the nearest cell next to a wall
     k_fixed: jnp.ndarray    # per cell: k of the non-fluid cells (what an exhaust carries)
     eps_fixed: jnp.ndarray  # per cell: epsilon of the non-fluid cells
 
@@ -91,8 +100,9 @@ def _hydraulic_diameter(mask: np.ndarray, widths: tuple, active: tuple) -> float
     return 2.0 * (live[0] if live else max(extent))
 
 
-def host_params(sim, arr) -> KEpsParams:
-    """Host: where the walls are, the inlets' k and epsilon, the solids' values."""
+def host_params(sim, arr, dist: np.ndarray) -> KEpsParams:
+    """Host: where the walls are, the inlets' k and epsilon, the solids' values;
+    ``dist`` (m): each cell centre's distance to the nearest wall."""
     m, grid, case = sim.model, sim.grid, sim.case
     fluid = m.geometry.fluid
     fc = m.faces
@@ -116,7 +126,17 @@ def host_params(sim, arr) -> KEpsParams:
         else:
             lo[idx(0, 1)] |= np.expand_dims(fc.kind[(a, 0)] == WALL, a)
             hi[idx(n - 1, n)] |= np.expand_dims(fc.kind[(a, 1)] == WALL, a)
-        near.append(arr(((lo | hi) & fluid).astype(float)))
+        near.append(((lo | hi) & fluid))
+    beside = np.zeros(grid.cells, bool)
+    for x in near:
+        if x is not None:
+            beside |= x
+    if beside.any():  # the nearest by cell counts (on a graded grid, near it)
+        nearest = distance_transform_edt(~beside, return_distances=False, return_indices=True)
+        wall_cell = np.ravel_multi_index(tuple(nearest), grid.cells)
+    else:
+        wall_cell = np.arange(fluid.size).reshape(grid.cells)
+    near = [None if x is None else arr(x.astype(float)) for x in near]
     inflow = []
     widths = [grid.widths(a) for a in range(3)]
     for a in range(3):
@@ -149,7 +169,9 @@ def host_params(sim, arr) -> KEpsParams:
             sides.append(tuple(arr(np.expand_dims(x, a)) for x in (kk, ee, on)))
         inflow.append(tuple(sides))
     k_s, e_s = inlet_values(cfg.u_ref, INTENSITY, LENGTH_FRACTION * cfg.l_ref)
-    return KEpsParams(tuple(near), tuple(inflow), arr(np.where(fluid, 0.0, k_s)),
+    return KEpsParams(tuple(near), tuple(inflow), arr(np.where(fluid, dist, max(grid.size))),
+                      jnp.asarray(wall_cell.ravel(), jnp.int32),
+                      arr(np.where(fluid, 0.0, k_s)),
                       arr(np.where(fluid, 0.0, e_s)))
 
 
@@ -170,27 +192,26 @@ def _strain(u, prm: Params, cfg: Settings):
     return turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
 
 
-def _wall(k, u, T, nu, prm: Params, cfg: Settings):
-    """Per cell: 1 next to a wall, the production there (m2/s3) and the epsilon held there."""
+def _wall_production(u, T, nu, prm: Params, cfg: Settings):
+    """Per cell: 1 next to a wall, and the production there (m2/s3): the wall stress
+    times the log law's velocity gradient, ``u_tau^3 / (kappa y)`` (the viscous
+    ``u_tau^4 / nu`` below y+ 2.4; Spalding's own gradient would be 28 % steeper at
+    y+ 35, where his law has not yet joined the log line), with ``u_tau`` from the
+    wall functions."""
     kp = prm.keps
     plus = wall_coordinates(u, T, prm, cfg)
-    on, prod, eps = 0.0, 0.0, 0.0
-    ustar = cfg.turbulence.c_mu ** 0.25 * jnp.sqrt(k)
+    on, prod = 0.0, 0.0
     for a in range(3):
         if kp.near[a] is None:
             continue
-        up, yp = plus[a]
-        y = 0.5 * cell_widths(cfg, a, k.dtype)
+        _, yp = plus[a]
+        y = 0.5 * cell_widths(cfg, a, u[0].dtype)
         ut = yp * nu / y
-        y_star = jnp.maximum(y, LOG_LAYER_EDGE * nu / jnp.maximum(ustar, 1e-30))
         near = kp.near[a]
         on = jnp.maximum(on, near)
-        # the wall stress times the log law's gradient u_tau / (kappa y), the viscous
-        # u_tau^2 / nu where that is smaller (y+ < 1 / kappa)
-        prod = jnp.maximum(prod, near * ut ** 3 / (turb.KAPPA * y) * jnp.minimum(turb.KAPPA * yp,
-                                                                                 1.0))
-        eps = jnp.maximum(eps, near * ustar ** 3 / (turb.KAPPA * y_star))
-    return on, prod, eps
+        prod = jnp.maximum(prod, near * ut ** 3 / (turb.KAPPA * y)
+                           * jnp.minimum(turb.KAPPA * yp, 1.0))
+    return on, prod
 
 
 def _buoyancy(T, nut, prm: Params, cfg: Settings):
@@ -285,10 +306,13 @@ def turbulence_update(turb_state, u, T, inv_dt, prm: Params, cfg: Settings):
     nu = molecular_nu(T, prm, cfg)
     strain = _strain(u, prm, cfg)
     model = cfg.turbulence
-    nut = fluid * turb.k_epsilon_viscosity(k, eps, strain, model.c_mu)
+    lam, nut_inner, _, resolved = model.near_wall(u, k, nu, prm, cfg)
+    nut = fluid * (lam * turb.k_epsilon_viscosity(k, eps, strain, model.c_mu)
+                   + (1.0 - lam) * nut_inner)
+    on, p_wall = _wall_production(u, T, nu, prm, cfg)
+    # a wall cell inside the sublayer (resolved): its own strain makes its production
     prod = nut * strain * strain
-    on, p_wall, e_wall = _wall(k, u, T, nu, prm, cfg)
-    prod = jnp.where(on > 0, p_wall, prod)
+    prod = jnp.where(on > 0, resolved * prod + (1.0 - resolved) * p_wall, prod)
     gb = _buoyancy(T, nut, prm, cfg)
     k_min, e_min = floors(cfg)
     rate = eps / jnp.maximum(k, k_min)  # 1/s, lagged
@@ -300,8 +324,9 @@ def turbulence_update(turb_state, u, T, inv_dt, prm: Params, cfg: Settings):
     k_new, _ = _solve(k, kp.k_fixed, fluid, u, nu + nut / model.sigma_k, fluid * src_k, sink_k,
                       inv_dt, _inflow_source(k, 0, u, prm, cfg), prm, cfg)
     k_new = jnp.maximum(k_new, k_min)
-    # the wall cells' epsilon from the new k; elsewhere the transport equation
-    _, _, e_wall = _wall(k_new, u, T, nu, prm, cfg)
+    # epsilon: the two-layer value from the new k held in the wall cells and in the
+    # inner layer (lambda < 1/2), the transport equation outside, the two blended
+    lam, _, e_inner, _ = model.near_wall(u, k_new, nu, prm, cfg)
     src_e = model.c_1 * rate * (prod + (0.0 if gb is None else jnp.maximum(gb, 0.0)))
     c_2 = model.c_2
     if model.rng:
@@ -309,10 +334,12 @@ def turbulence_update(turb_state, u, T, inv_dt, prm: Params, cfg: Settings):
         c_2 = c_2 + model.c_mu * eta ** 3 * (1.0 - eta / RNG_ETA_0) / (1.0 + RNG_BETA * eta ** 3)
         src_e = src_e + jnp.maximum(-c_2, 0.0) * rate * eps
         c_2 = jnp.maximum(c_2, 0.0)
-    solve_e = fluid * (1.0 - on)
-    fixed_e = jnp.where(on > 0, e_wall, kp.eps_fixed)
+    inner = jnp.maximum(on, (lam < 0.5).astype(k.dtype))
+    solve_e = fluid * (1.0 - inner)
+    fixed_e = jnp.where(fluid > 0, e_inner, kp.eps_fixed)
     e_new, _ = _solve(eps, fixed_e, solve_e, u, nu + nut / model.sigma_eps, solve_e * src_e,
                       c_2 * rate, inv_dt, _inflow_source(eps, 1, u, prm, cfg), prm, cfg)
+    e_new = jnp.where(solve_e > 0, lam * e_new + (1.0 - lam) * e_inner, e_new)
     e_new = jnp.maximum(e_new, e_min)
     scale = jnp.maximum(jnp.max(fluid * k_new), k_min)
     return (k_new, e_new), jnp.max(fluid * jnp.abs(k_new - k)) / scale

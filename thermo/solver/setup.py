@@ -182,15 +182,17 @@ def viscosity_params(sim, arr) -> dict:
         if cfg.turbulence.wall_functions:
             out["walls"] = walls.host_params(sim, arr)
         if cfg.turbulence.transported:
-            out["keps"] = kepsilon.host_params(sim, arr)
+            # the two-layer treatment's distance: to walls only (an inlet is no wall)
+            out["keps"] = kepsilon.host_params(
+                sim, arr, np.minimum(wall_distance(m, inlets=False), max(sim.grid.size)))
     return out
 
 
-def wall_distance(model) -> np.ndarray:
+def wall_distance(model, inlets: bool = True) -> np.ndarray:
     """Distance (m) from each cell centre to the nearest solid surface, wall or
-    inlet boundary face (infinite without any)."""
+    (``inlets``) inlet boundary face (infinite without any)."""
     fc = model.faces
-    walls = {key: (k == WALL) | (k == INLET) for key, k in fc.kind.items()
+    walls = {key: (k == WALL) | (inlets & (k == INLET)) for key, k in fc.kind.items()
              if not fc.periodic[key[0]] and model.active[key[0]]}
     grid = model.geometry.grid
     # a graded grid: every axis's cell widths (the exact transform on true centres)

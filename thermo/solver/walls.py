@@ -22,7 +22,8 @@ import numpy as np
 
 from thermo.grid.boundaries import WALL
 from thermo.kernels.stencils import face_to_cell, shift
-from thermo.kernels.turbulence import jayatilleke_p, t_plus, thermal_sublayer, wall_law
+from thermo.kernels import turbulence as turb
+from thermo.kernels.turbulence import jayatilleke_p, t_plus, thermal_sublayer
 from thermo.models.turbulence import PRANDTL_TURBULENT
 from thermo.solver.geometry import cell_widths
 from thermo.solver.state import Params, Settings
@@ -136,23 +137,43 @@ def wall_coordinates(u, T, prm: Params, cfg: Settings):
     each cell: ``(u+, y+)`` from the speed parallel to that wall at the cell centre
     and half the cell's width along ``a``, by Spalding's law."""
     vel = [face_to_cell(u[b], b) for b in range(3)]
-    nu = molecular_nu(T, prm, cfg)
-    out = []
-    for a in range(3):
-        if not cfg.active[a]:
-            out.append(None)
-            continue
-        ut = jnp.sqrt(sum(vel[b] ** 2 for b in range(3) if b != a))
-        y = 0.5 * cell_widths(cfg, a, T.dtype)
-        out.append(wall_law(ut * y / nu))
-    return out
+    half = [0.5 * cell_widths(cfg, a, T.dtype) if cfg.active[a] else None for a in range(3)]
+    return turb.wall_coordinates(vel, molecular_nu(T, prm, cfg), half)
+
+
+# y+ of the second point below which the first interior edge takes the law of the
+# wall's secant viscosity in full, and above which not at all (linear between)
+SECANT_FULL, SECANT_NONE = 50.0, 100.0
+
+
+def _on_c_faces(x, c: int):
+    """Cell values on the faces of axis ``c`` (n -> n + 1): the mean of the two cells
+    beside each face, the end cell's own on the domain's faces."""
+    n = x.shape[c]
+    ext = jnp.concatenate([shift(x, c, 0, 1), x, shift(x, c, n - 1, 1)], axis=c)
+    return 0.5 * (shift(ext, c, 0, n + 1) + shift(ext, c, 1, n + 1))
+
+
+def _step(x, a: int, by: int):
+    """``x`` moved one place up (``by`` 1) or down (-1) along ``a``, zero filled."""
+    n = x.shape[a]
+    pad = [(0, 0)] * 3
+    pad[a] = (1, 0) if by > 0 else (0, 1)
+    return jnp.pad(shift(x, a, 0 if by > 0 else 1, n - 1), pad)
 
 
 def wall_viscosity(coef, u, T, prm: Params, cfg: Settings):
     """The face viscosities ``coef[c][a] = (lo, hi)`` (m2/s) with each wall face's
-    replaced by ``nu y+ / u+``: the molecular value the wall face holds times the
-    factor of the cells on either side of the c face (their mean)."""
+    replaced by ``nu y+ / u+`` (the molecular value the wall face holds times the
+    factor of the cells on either side of the c face, their mean), and the next edge
+    away from the wall by the secant of Spalding's law between the first two points,
+    ``nu (y2+ - y1+) / (u+(y2+) - u+(y1+))``, where the second lies in the inner layer
+    (y2+ < 50; none above 100): two coarse cells across the buffer layer cannot
+    carry the stress with the mean of their eddy viscosities, which varies there as
+    the cube of the distance (the log layer's secant is the logarithmic mean of
+    ``kappa y``, which the k-epsilon models reproduce without it)."""
     plus = wall_coordinates(u, T, prm, cfg)
+    nu = molecular_nu(T, prm, cfg)
     out = []
     for c in range(3):
         row = []
@@ -162,14 +183,32 @@ def wall_viscosity(coef, u, T, prm: Params, cfg: Settings):
                 row.append(coef[c][a])
                 continue
             up, yp = plus[a]
-            factor = yp / up
-            n = factor.shape[c]
-            ext = jnp.concatenate([shift(factor, c, 0, 1), factor, shift(factor, c, n - 1, 1)],
-                                  axis=c)
-            on_face = 0.5 * (shift(ext, c, 0, n + 1) + shift(ext, c, 1, n + 1))
             lo, hi = coef[c][a]
-            row.append((jnp.where(masks[0] > 0, lo * on_face, lo),
-                        jnp.where(masks[1] > 0, hi * on_face, hi)))
+            on_face = _on_c_faces(yp / up, c)
+            lo = jnp.where(masks[0] > 0, lo * on_face, lo)
+            hi = jnp.where(masks[1] > 0, hi * on_face, hi)
+            w = cell_widths(cfg, a, T.dtype)
+            w = jnp.broadcast_to(jnp.asarray(w, T.dtype), T.shape)
+            y1p = _on_c_faces(yp, c)
+            nu_f = _on_c_faces(nu, c)
+            u1p = turb.spalding_uplus_at(y1p)
+            for side, mask in enumerate(masks):
+                by = 1 if side == 0 else -1  # towards the flow from a low / high wall
+                w_next = _on_c_faces(_step(w, a, -by), c)  # the next cell's width
+                w_own = _on_c_faces(w, c)
+                y2p = y1p * (2.0 + w_next / w_own)  # (w + w_next / 2) / (w / 2)
+                u2p = turb.spalding_uplus_at(y2p)
+                ratio = jnp.maximum((y2p - y1p) / jnp.maximum(u2p - u1p, 1e-30), 1.0)
+                weight = jnp.clip((SECANT_NONE - y2p) / (SECANT_NONE - SECANT_FULL), 0.0, 1.0)
+                # only where the edge is no wall itself
+                on = mask * (1.0 - (masks[1] if side == 0 else masks[0])) * weight * (w_next > 0)
+                if side == 0:  # the wall below: this face's high edge, the next one's low edge
+                    hi = hi + on * (nu_f * ratio - hi)
+                    lo = lo + _step(on * (nu_f * ratio - _step(lo, a, -1)), a, 1)
+                else:
+                    lo = lo + on * (nu_f * ratio - lo)
+                    hi = hi + _step(on * (nu_f * ratio - _step(hi, a, 1)), a, -1)
+            row.append((lo, hi))
         out.append(tuple(row))
     return tuple(out)
 
