@@ -15,8 +15,8 @@ from thermo.case.checker import Checker, describe, fmt, known_materials, resolve
 from thermo.case.coldplates import part_keys
 from thermo.case.errors import CaseError
 from thermo.case.materials import LIBRARY, Material
-from thermo.case.schema import (AXES, DIRECTIONS, KEYS, KIND_KEYS, PART_KINDS, PART_KINDS_LATER,
-                                THROUGHFLOW_KINDS)
+from thermo.case.schema import (AXES, DIRECTIONS, EXHAUST_TURBULENCE_KEYS, KEYS, KIND_KEYS,
+                                PART_KINDS, PART_KINDS_LATER, THROUGHFLOW_KINDS)
 from thermo.case.shapes import part_shape
 
 
@@ -97,6 +97,10 @@ def _kind_keys(c: Checker, t: dict, key: str, kind: str, p: dict) -> None:
         if t.get(k) is not None and k not in own:
             raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k}",
                          (", ".join(own) or "no kind-specific keys") + f" on a {kind} part")
+    for k in EXHAUST_TURBULENCE_KEYS:
+        if t.get(k) is not None and k not in own:
+            raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k} (it has no exhaust)",
+                         f"{k} on {', '.join(THROUGHFLOW_KINDS)} parts only")
     if kind in ("fan", "crah", "porous"):
         if p["power"]:
             raise c.fail(f"{key}.power", f"a {kind} part gives no heat",
@@ -125,12 +129,35 @@ def _kind_keys(c: Checker, t: dict, key: str, kind: str, p: dict) -> None:
             p["flow_per_kw"] = c.number(t["flow_per_kw"], f"{key}.flow_per_kw", lo=0.0, lo_open=True)
         else:
             p["curve"] = _curve(c, t["curve"], f"{key}.curve")
+        p.update(_exhaust_turbulence(c, t, key))
         if kind == "crah":
             p["supply_temperature"] = c.temperature(
                 c.required(t, "supply_temperature", key, "a temperature in C"),
                 f"{key}.supply_temperature")
     if kind == "porous":
         _porous_keys(c, t, key, p)
+
+
+def _exhaust_turbulence(c: Checker, t: dict, key: str) -> dict:
+    """A throughflow part's exhaust turbulence for the k-epsilon closures: intensity (a
+    fraction of the exhaust speed, default 0.05) and length scale (m, default 0.07 times
+    the exhaust face's hydraulic diameter); present in the data only when given, like
+    an inlet's (thermo/case/boundaries.py), and taken without effect by other closures.
+    A fan given by a curve is open cells, through which k and epsilon are transported
+    (no held exhaust values): refused there."""
+    out = {}
+    for k in EXHAUST_TURBULENCE_KEYS:
+        if t.get(k) is None:
+            continue
+        if t.get("curve") is not None:
+            raise c.fail(f"{key}.{k}", f"a fan given by a curve takes no {k}: its cells are "
+                         "open, and k and epsilon are transported through them",
+                         f"{k} on server, crah and fixed-flow (volume_flow) fan parts")
+        if k == "turbulence_intensity":
+            out[k] = c.number(t[k], f"{key}.{k}", lo=0.0, hi=1.0)
+        else:
+            out[k] = c.number(t[k], f"{key}.{k}", lo=0.0, lo_open=True)
+    return out
 
 
 def _curve(c: Checker, value: Any, key: str) -> list[list[float]]:

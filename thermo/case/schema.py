@@ -50,7 +50,8 @@ KEYS = {
               "power", "direction", "intake", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
               "permeability", "inertial_coefficient", "loss_coefficient", "open_area",
               "flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
-              "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c"),  # cold plates: PLATE_KEYS
+              "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c",  # PLATE_KEYS
+              "turbulence_intensity", "turbulence_length_scale"),
     "box": ("min", "max"),
     "cylinder": ("center", "radius", "length", "axis"),
     "repeat": ("count", "step"),
@@ -73,14 +74,16 @@ KEYS = {
 ARRAYS = ("materials", "parts", "boundaries", "loops", "events")
 NESTED = {"parts": {"box": "box", "cylinder": "cylinder", "repeat": "repeat"},
           "boundaries": {"region": "box"}}
+# a throughflow part's exhaust turbulence for the k-epsilon closures (thermo/solver/kepsilon.py)
+EXHAUST_TURBULENCE_KEYS = ("turbulence_intensity", "turbulence_length_scale")
 # the part keys that only some kinds take (thermo/case/parts.py, thermo/case/coldplates.py)
 KIND_KEYS = {
     "solid": (),
     "fluid": (),
     "cold_plate": ("volume_flow",),
-    "server": ("direction", "intake", "volume_flow", "flow_per_kw"),
-    "fan": ("direction", "intake", "volume_flow", "curve"),
-    "crah": ("direction", "intake", "volume_flow", "supply_temperature"),
+    "server": ("direction", "intake", "volume_flow", "flow_per_kw") + EXHAUST_TURBULENCE_KEYS,
+    "fan": ("direction", "intake", "volume_flow", "curve") + EXHAUST_TURBULENCE_KEYS,
+    "crah": ("direction", "intake", "volume_flow", "supply_temperature") + EXHAUST_TURBULENCE_KEYS,
     "porous": ("permeability", "inertial_coefficient", "loss_coefficient", "open_area", "direction"),
 }
 PLATE_KEYS = ("flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",

@@ -40,9 +40,12 @@ y+ of the nearest wall cell (by cell counts).
 
 Inlets: ``k = 1.5 (I U)^2``, ``epsilon = C_mu^3/4 k^3/2 / l`` from the boundary's
 ``turbulence_intensity`` I (default 0.05) and ``turbulence_length_scale`` l (m,
-default 0.07 times the inlet's hydraulic diameter). Solid cells hold the same
-kind of values from the case's velocity scale (I 0.05, l 0.07 times the length
-scale): what a server's or a fan's exhaust blows in.
+default 0.07 times the inlet's hydraulic diameter). Throughflow parts (servers,
+fixed-flow fans, CRAHs) hold the same in their cells at their exhaust speed, from
+the part's own ``turbulence_intensity`` and ``turbulence_length_scale`` (same
+defaults, the exhaust's hydraulic diameter; :func:`exhaust_values`): what the
+exhaust blows in. Other solid cells hold values from the case's velocity scale (I
+0.05, l 0.07 times the length scale), which no flow carries out.
 """
 from __future__ import annotations
 
@@ -168,11 +171,50 @@ def host_params(sim, arr, dist: np.ndarray) -> KEpsParams:
             on = (kind == INLET).astype(float)
             sides.append(tuple(arr(np.expand_dims(x, a)) for x in (kk, ee, on)))
         inflow.append(tuple(sides))
+    # solids: values from the case's scales; throughflow parts: their exhaust's own
     k_s, e_s = inlet_values(cfg.u_ref, INTENSITY, LENGTH_FRACTION * cfg.l_ref)
+    k_fixed, e_fixed = np.where(fluid, 0.0, k_s), np.where(fluid, 0.0, e_s)
+    for ex in exhaust_values(sim):
+        k_fixed[ex["cells"]], e_fixed[ex["cells"]] = ex["k"], ex["epsilon"]
     return KEpsParams(tuple(near), tuple(inflow), arr(np.where(fluid, dist, max(grid.size))),
                       jnp.asarray(wall_cell.ravel(), jnp.int32),
-                      arr(np.where(fluid, 0.0, k_s)),
-                      arr(np.where(fluid, 0.0, e_s)))
+                      arr(k_fixed), arr(e_fixed))
+
+
+def exhaust_values(sim) -> list[dict]:
+    """Host: the k and epsilon each throughflow part (server, fixed-flow fan, CRAH)
+    holds in its cells, which its exhaust blows into the air: ``inlet_values`` at the
+    exhaust speed ``U = Q / A`` (``Q`` the part's rated volume flow as the air model
+    sets it up: ``volume_flow``, or ``flow_per_kw`` times the copy's power in kW; ``A``
+    the open exhaust faces' area, so ``U`` is the speed the solver imposes there), the
+    part's ``turbulence_intensity`` (default 0.05) and ``turbulence_length_scale``
+    (default 0.07 times ``2 a b / (a + b)``, the hydraulic diameter of the part's
+    cells' cross-section normal to its ``direction``; ``2 a`` in a 2-D case). The
+    values stay those of the rated flow when an event scales or stops it. A fan given
+    by a curve is no throughflow part: its cells are open and k and epsilon are solved
+    in them. One dict per copy: name, cells (mask), speed, intensity, length, k,
+    epsilon."""
+    m, grid, case = sim.model, sim.grid, sim.case
+    geo, ap = m.geometry, sim.air.params
+    widths = [grid.widths(a) for a in range(3)]
+    out = []
+    for k, tf in enumerate(sim.air.throughflow):
+        part = case.data["parts"][geo.instances[tf["instance"]]["part"]]
+        axis = "xyz".index(part["direction"][1])
+        exhaust = (np.asarray(ap.tf_index[axis]) == k) & (np.asarray(ap.tf_role[axis]) == 1)
+        area = 1.0 / float(np.abs(np.asarray(ap.tf_coef[axis])[exhaust]).max())
+        speed = tf["flow"] / area
+        cells = np.asarray(ap.tf_cell) == k
+        length = part.get("turbulence_length_scale")
+        if length is None:
+            t = [b for b in range(3) if b != axis]
+            length = LENGTH_FRACTION * _hydraulic_diameter(
+                cells.any(axis=axis), (widths[t[0]], widths[t[1]]), (m.active[t[0]], m.active[t[1]]))
+        intensity = part.get("turbulence_intensity", INTENSITY)
+        k_p, e_p = inlet_values(max(speed, 1e-12), intensity, length)
+        out.append({"name": tf["name"], "cells": cells, "speed": speed, "intensity": intensity,
+                    "length": length, "k": k_p, "epsilon": e_p})
+    return out
 
 
 def initial_fields(sim) -> tuple:
