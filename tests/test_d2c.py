@@ -235,13 +235,13 @@ def test_flow_drop_makes_the_chip_cross_its_limit(tmp_path):
 
 def test_bundled_d2c_examples_set_up():
     """Both D2C examples load and set up (no run): 120 kW, plates with chip limits on
-    one loop, fans, zero-equation air; the flow-drop case halves the loop at 10 s."""
+    one loop, fans, k-epsilon air; the flow-drop case halves the loop at 10 s."""
     from thermo.case import load_case
     from thermo.cli import example_path
 
     steady = load_case(example_path("d2c-rack-120kw"))
     drop = load_case(example_path("d2c-rack-120kw-flow-drop"))
-    assert steady.data["physics"]["turbulence"] == "zero-equation"
+    assert steady.data["physics"]["turbulence"] == "k-epsilon"
     assert drop.data["solver"]["mode"] == "transient" and drop.data["solver"]["end_time"] == 30.0
     assert drop.data["events"] == [{"at": 10.0, "part": None, "action": "scale", "value": 0.5,
                                     "loop": "cdu"}]
