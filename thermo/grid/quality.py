@@ -9,10 +9,11 @@ from thermo.meshes import Grid, shapes_of
 from thermo.meshes.lines import grid_quality
 
 AXES = "xyz"
-MIN_CELLS_ACROSS = 2
+MIN_CELLS_ACROSS = 2  # a part fewer cells across than this is a one-cell feature
 # bytes per cell of the compiled step, float32 and float64: measured for the default
-# rack with `thermo info --cells 3e5` (benchmarks/RESULTS.md, session 2)
-BYTES_PER_CELL = (764, 1467)  # a part fewer cells across than this is a one-cell feature
+# rack with k-epsilon (solver.memory.bytes_per_cell, 2026-12-01; with zero-equation
+# 793 B/cell in float32: the two transported fields and their solves double it)
+BYTES_PER_CELL = (1530, 2936)
 
 
 def cells_across(grid: Grid, lo, hi) -> list[int]:
