@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from thermo.case import load_case
@@ -36,6 +36,26 @@ def cells_between(x, lo, hi, tol):
     return int(np.sum((x[:-1] >= lo - tol) & (x[1:] <= hi + tol)))
 
 
+def merged_lines(points, length, gap) -> dict:
+    """Each point's line under the documented merge rule: in increasing order, a point
+    closer than ``gap`` to the last kept line joins it, and the axis end always stays
+    (the kept line before it, when the end joins it, moves to the end). Nearest-line
+    matching is not enough: a break merged into the axis end can lie nearer another line."""
+    pts = sorted(set(float(p) for p in points))
+    kept, owner = [pts[0]], {pts[0]: 0}
+    for p in pts[1:]:
+        if p - kept[-1] >= gap:
+            kept.append(p)
+        owner[p] = len(kept) - 1
+    if kept[-1] != length:
+        if len(kept) == 1:
+            kept.append(length)
+            owner[length] = 1
+        else:
+            kept[-1] = length
+    return {p: kept[i] for p, i in owner.items()}
+
+
 def check_axis(x, length, breaks, max_cell, min_cell, ratio, zones=(), spans=(), min_cells=2):
     """Every property axis_lines promises; returns what was measured."""
     x = np.asarray(x)
@@ -54,9 +74,10 @@ def check_axis(x, length, breaks, max_cell, min_cell, ratio, zones=(), spans=(),
     for lo, hi, h in zones:
         over = (x[:-1] < hi - tol) & (x[1:] > lo + tol)
         assert np.all(d[over] <= h * (1 + 1e-9)), f"zone ({lo}, {hi}) cap {h}: largest {d[over].max()}"
-    on_breaks = np.unique([x[np.argmin(np.abs(x - p))] for p in every])
+    line_of = merged_lines(every, length, gap)
+    on_breaks = np.unique([x[np.argmin(np.abs(x - line_of[p]))] for p in every])
     for lo, hi in spans:
-        a, b = (x[np.argmin(np.abs(x - v))] for v in (lo, hi))
+        a, b = (x[np.argmin(np.abs(x - line_of[v]))] for v in (lo, hi))
         inner = on_breaks[(on_breaks >= a) & (on_breaks <= b)]
         for s0, s1 in zip(inner[:-1], inner[1:]):
             room = int((s1 - s0) / min_cell * (1 + 1e-12)) if min_cell > 0 else min_cells
@@ -192,6 +213,9 @@ def axis_inputs(draw):
 
 @settings(max_examples=300, deadline=None)
 @given(axis_inputs())
+# a span's end merged into the axis end, nearer another line than the end (found by
+# hypothesis, 2026-12-01: the check, not the generator, was wrong)
+@example((1.0, [], 0.21875, 0.021875, 2.0, [], [(0.890625, 0.98046875)], 3))
 def test_random_axes_keep_every_promise(inputs):
     length, breaks, max_cell, min_cell, ratio, zones, spans, min_cells = inputs
     x = axis_lines(length, breaks, max_cell=max_cell, min_cell=min_cell, max_ratio=ratio,
