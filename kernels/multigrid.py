@@ -30,9 +30,13 @@ face is ``c * area / gap`` and the level's ``volume`` is kept, so that the solve
 can weight right-hand sides and shifts. Coarse grids are re-discretised on the
 coarse geometry (each coarse width the sum of its two fine widths), prolongation
 interpolates linearly by distance and restriction is its plain transpose (a sum,
-as the integrated form needs). Any axis of 3 or more cells coarsens there: on an odd
-count the widest cell (at an even index) stays unpaired, its coarse cell that one cell,
-injected by prolongation. A weighted level with two axes of more than one cell whose
+as the integrated form needs). There the pairing is per cell rather than per axis: along
+each axis of 3 or more cells the cells no wider than THIN_PAIRS times the level's thinnest
+cell pair up (on an odd run of them the widest at an even offset stays alone), wider
+cells stay single (a coarse cell of one fine cell, injected by prolongation), so that a
+grid stretched along different axes in different places (clustered at all six walls)
+coarsens each region across its thin direction only, and the coarse grids tend to cubic
+cells. A weighted level with two axes of more than one cell whose
 couplings are anisotropic (walls clustered along either axis) relaxes by zebra lines
 (exact tridiagonal solves along each strong axis, the adjoint order after the coarse
 correction, one sweep each side); 3-D weighted levels keep red-black Gauss-Seidel.
@@ -76,9 +80,9 @@ class Level:
     coarsen: tuple = field(metadata=dict(static=True))  # axes halved to reach the next level
     # the level's cell widths per axis (tuples) on a weighted level, else None
     widths: tuple | None = field(default=None, metadata=dict(static=True))
-    # weighted level, per axis coarsened with an odd count: the coarse index of the fine
-    # cell left unpaired (its coarse cell is that one cell); -1 when every cell is paired
-    single: tuple = field(default=(-1, -1, -1), metadata=dict(static=True))
+    # weighted level, per coarsened axis: the first fine cell of each coarse cell and the
+    # count (a coarse cell is a pair of fine cells or one fine cell); () on other axes
+    starts: tuple = field(default=((), (), ()), metadata=dict(static=True))
     # weighted level: the axes its smoother relaxes by lines (zebra line Gauss-Seidel)
     lines: tuple = field(default=(), metadata=dict(static=True))
     # uniform level, per axis coarsened with an odd count: True where the coarse grid pairs
@@ -249,13 +253,56 @@ def _starts(n: int, k: int) -> np.ndarray:
     return np.concatenate([np.arange(0, k + 1, 2), np.arange(k + 1, n + 1, 2)])
 
 
-def _semicoarsen_axes(shape, widths) -> tuple:
+def _thin_pairs(w: np.ndarray, limit: float) -> np.ndarray:
+    """Group starts (and ``len(w)``) along one axis that pair up the cells no wider than
+    ``limit``, each run of such cells in pairs (on an odd run its widest cell at an even
+    offset alone, as :func:`_single` picks), every wider cell alone."""
+    thin = w <= limit * (1 + 1e-12)
+    starts, i, n = [], 0, w.size
+    while i < n:
+        if not thin[i]:
+            starts.append(i)
+            i += 1
+            continue
+        j = i
+        while j < n and thin[j]:
+            j += 1
+        starts.extend(i + _starts(j - i, _single(w[i:j]))[:-1])
+        i = j
+    return np.asarray(starts + [n])
+
+
+# weighted levels pair the cells no wider than this times the level's thinnest cell
+# (MG-PCG iterations, random rhs to 1e-8, against 7 on a uniform 32^3 box; 2 / 2.5 / 3 /
+# 4): 33x31x29 clustered at all six walls, aspect 3: 7 / 7 / 9 / 11, aspect 10 and 30:
+# 6 / 7 / 7 / 8; z growing by 1.15 from cubic to aspect 10: 7 / 8 / 10 / 12;
+# d2c-rack-120kw-graded 45 / 42 / 41 / 40 iterations at 22 / 18 / 14 / 14 ms each (the
+# smaller factors leave its fine x axis uncoarsened on the second and third levels).
+# Pairing whole axes by their thinnest cell (before): 11, 18, 18; 45; 45 at 14 ms.
+THIN_PAIRS = 3.0
+
+
+def _semicoarsen_starts(shape, widths) -> list:
+    """Per axis the group starts of the next level, or None where nothing pairs: the
+    cells no wider than twice the level's thinnest cell (over the axes of 3 or more
+    cells) pair up along each such axis, wider ones stay, so that thin cells coarsen
+    across their thin direction only until they are about as wide as the rest, the
+    coarse grids tending to cubic cells wherever the fine grid is stretched (pairing
+    whole axes cannot: a box clustered at all six walls has thin cells on every axis)."""
     able = [_graded_coarsenable(n) for n in shape]
     if not any(able):
-        return (False, False, False)
-    smallest = min(float(np.min(widths[a])) for a in range(3) if able[a])
-    return tuple(able[a] and float(np.min(widths[a])) <= 2.0 * smallest * (1 + 1e-12)
-                 for a in range(3))
+        return [None] * 3
+    limit = THIN_PAIRS * min(float(np.min(widths[a])) for a in range(3) if able[a])
+    widest = max(float(np.max(widths[a])) for a in range(3) if able[a])
+    while True:
+        out = []
+        for a in range(3):
+            st = _thin_pairs(np.asarray(widths[a]), limit) if able[a] else None
+            out.append(st if st is not None and st.size - 1 < shape[a] else None)
+        # thin cells with no thin neighbour pair nowhere: widen the limit until some do
+        if any(st is not None for st in out) or limit > widest:
+            return out
+        limit *= 1.5
 
 
 def _group_coeff(c: np.ndarray, axis: int, coarsen, starts, widths) -> np.ndarray:
@@ -339,13 +386,13 @@ def _build_weighted(coeffs, h, periodic, min_cells, semicoarsen, dev) -> list[Le
     while True:
         shape = tuple(c.shape[a] - 1 for a, c in enumerate(coeffs))
         if semicoarsen:
-            coarsen = _semicoarsen_axes(shape, widths)
+            starts = _semicoarsen_starts(shape, widths)
         else:
-            coarsen = tuple(_graded_coarsenable(n) for n in shape)
-        if int(np.prod(shape)) <= min_cells or not any(coarsen):
-            coarsen = (False, False, False)
-        single = tuple(_single(widths[a]) if coarsen[a] else -1 for a in range(3))
-        starts = [_starts(shape[a], single[a]) if coarsen[a] else None for a in range(3)]
+            starts = [_starts(n, _single(widths[a])) if _graded_coarsenable(n) else None
+                      for a, n in enumerate(shape)]
+        if int(np.prod(shape)) <= min_cells:
+            starts = [None] * 3
+        coarsen = tuple(st is not None for st in starts)
         ceff = weighted_coefficients(coeffs, widths, periodic)
         volume = _broadcast(widths[0], 0) * _broadcast(widths[1], 1) * _broadcast(widths[2], 2)
         diag = laplacian_diagonal(ceff, unit, periodic)
@@ -360,13 +407,14 @@ def _build_weighted(coeffs, h, periodic, min_cells, semicoarsen, dev) -> list[Le
         lines = _line_axes(ceff, shape, periodic) if inv is None else ()
         pw = None
         if any(coarsen):
-            geo = [_graded_weights(widths[a], periodic[a], single[a] // 2 if single[a] >= 0 else -1)
-                   if coarsen[a] else None for a in range(3)]
+            geo = [_graded_weights(widths[a], periodic[a], starts[a]) if coarsen[a] else None
+                   for a in range(3)]
             pw = _prolong_weights(coeffs, shape, coarsen, starts, geo, widths, dev)
         levels.append(Level(tuple(dev(c) for c in ceff), dev(diag), dev(iso),
                             dev(np.zeros_like(diag)), inv, dev(np.broadcast_to(volume, shape)),
                             unit, periodic, coarsen, tuple(tuple(float(x) for x in w) for w in widths),
-                            tuple(s // 2 if s >= 0 else -1 for s in single), lines, pw=pw,
+                            tuple(tuple(int(i) for i in st) if st is not None else ()
+                                  for st in starts), lines, pw=pw,
                             plain=_plain(coeffs, shape, iso)))
         if not any(coarsen):
             return levels
@@ -456,7 +504,7 @@ def with_shift(levels: Sequence[Level], shift) -> list[Level]:
         for a in range(3):
             if lev.coarsen[a]:
                 if lev.weighted:
-                    shift = _pair_sum(shift, a, lev.single[a])
+                    shift = _group_sum(shift, a, lev.starts[a])
                 else:
                     if lev.pad[a]:  # the phantom cell: no shift
                         shift = jnp.concatenate([shift, jnp.zeros_like(shift[(slice(None),) * a
@@ -467,19 +515,21 @@ def with_shift(levels: Sequence[Level], shift) -> list[Level]:
     return out
 
 
-def _pair_sum(x, axis: int, single: int):
-    """Sums of ``x`` over the coarse groups along ``axis``: pairs, the fine cell of
-    coarse index ``single`` (>= 0) alone."""
-    def pairs(y):
-        n = y.shape[axis]
-        return lax.slice_in_dim(y, 0, n, 2, axis=axis) + lax.slice_in_dim(y, 1, n, 2, axis=axis)
-    if single < 0:
-        return pairs(x)
-    k, n = 2 * single, x.shape[axis]
-    parts = [pairs(lax.slice_in_dim(x, 0, k, axis=axis)) if k else None,
-             lax.slice_in_dim(x, k, k + 1, axis=axis),
-             pairs(lax.slice_in_dim(x, k + 1, n, axis=axis)) if k + 1 < n else None]
-    return jnp.concatenate([q for q in parts if q is not None], axis=axis)
+def _all_pairs(starts) -> bool:
+    return len(starts) > 1 and all(b - a == 2 for a, b in zip(starts, starts[1:]))
+
+
+def _group_sum(x, axis: int, starts):
+    """Sums of ``x`` over the coarse groups along ``axis`` (``starts``: each group's
+    first fine cell, then the count; a group is one or two cells)."""
+    n = x.shape[axis]
+    if _all_pairs(starts):
+        return lax.slice_in_dim(x, 0, n, 2, axis=axis) + lax.slice_in_dim(x, 1, n, 2, axis=axis)
+    st = np.asarray(starts)
+    pair = np.diff(st) == 2
+    first = jnp.take(x, st[:-1], axis=axis)
+    second = jnp.take(x, np.minimum(st[:-1] + 1, n - 1), axis=axis)
+    return first + _broadcast(pair.astype(np.float64), axis).astype(x.dtype) * second
 
 
 def apply(level: Level, p):
@@ -488,28 +538,27 @@ def apply(level: Level, p):
     return level.diag * p - neighbour_sum(p, level.coeffs, level.h, level.periodic)
 
 
-def _graded_weights(fine, periodic: bool, single: int):
+def _graded_weights(fine, periodic: bool, starts):
     """Per coarse cell the weights of the previous (left child) and next (right child)
-    coarse value in the distance interpolation onto its fine cells; the unpaired cell's
+    coarse value in the distance interpolation onto its fine cells; an unpaired cell's
     centre is its coarse cell's, weight 0."""
     fine = np.asarray(fine, dtype=np.float64)
-    n = fine.size
-    starts = _starts(n, 2 * single if single >= 0 else -1)
     coarse = np.add.reduceat(fine, starts[:-1])
     g = sp.gaps(tuple(coarse), periodic, coarse.size)
     first, last = fine[starts[:-1]], fine[starts[1:] - 1]
     # a fine centre's distance to its coarse centre: half the other child's width
     lo_w, hi_w = 0.5 * last / g[:-1], 0.5 * first / g[1:]
-    if single >= 0:
-        lo_w[single] = hi_w[single] = 0.0
+    alone = np.diff(starts) == 1
+    lo_w[alone] = hi_w[alone] = 0.0
     return lo_w, hi_w
 
 
-def _prolong_axis_weighted(x, axis: int, periodic: bool, lo_w, hi_w, single: int = -1):
+def _prolong_axis_weighted(x, axis: int, periodic: bool, lo_w, hi_w, starts=()):
     """Interpolation onto the fine cells along ``axis`` with the weights ``lo_w`` and
     ``hi_w`` (arrays shaped like ``x``) of the previous and next coarse value for the
-    left and right child (a mirrored ghost at a non-periodic end: the same value); the
-    unpaired cell (coarse index ``single``) has one child, which takes its coarse value."""
+    left and right child (a mirrored ghost at a non-periodic end: the same value); with
+    ``starts`` (a weighted level's groups, see ``Level.starts``) an unpaired cell has one
+    child, which takes its coarse value."""
     n = x.shape[axis]
     if periodic:
         lo, hi = shift(x, axis, n - 1, 1), shift(x, axis, 0, 1)
@@ -518,15 +567,15 @@ def _prolong_axis_weighted(x, axis: int, periodic: bool, lo_w, hi_w, single: int
     q = jnp.concatenate([lo, x, hi], axis=axis)
     left = x + lo_w * (shift(q, axis, 0, n) - x)
     right = x + hi_w * (shift(q, axis, 2, n) - x)
+    if starts and not _all_pairs(starts):  # fine cell j: its group's left or right child
+        st = np.asarray(starts)
+        parent = np.repeat(np.arange(n), np.diff(st))
+        second = np.arange(st[-1]) > st[parent]
+        return jnp.take(jnp.concatenate([left, right], axis=axis), parent + n * second, axis=axis)
     out = jnp.stack([left, right], axis=axis + 1)
     shape = list(x.shape)
     shape[axis] = 2 * n
-    out = out.reshape(shape)
-    if single >= 0:  # drop the unpaired cell's second child
-        k = 2 * single + 1
-        out = jnp.concatenate([shift(out, axis, 0, k), shift(out, axis, k + 1, 2 * n - k - 1)],
-                              axis=axis)
-    return out
+    return out.reshape(shape)
 
 
 def prolong(level: Level, x):
@@ -536,7 +585,7 @@ def prolong(level: Level, x):
         if level.coarsen[a]:
             lo_w, hi_w = level.pw[a]
             x = _prolong_axis_weighted(x, a, level.periodic[a], lo_w, hi_w,
-                                       level.single[a] if level.weighted else -1)
+                                       level.starts[a] if level.weighted else ())
             if level.pad[a]:  # drop the phantom cell
                 x = shift(x, a, 0, x.shape[a] - 1)
     return x
@@ -544,7 +593,7 @@ def prolong(level: Level, x):
 
 def _coarse_shape(level: Level, shape):
     if level.weighted:
-        return tuple((n + 1) // 2 if k else n for n, k in zip(shape, level.coarsen))
+        return tuple(len(st) - 1 if k else n for n, k, st in zip(shape, level.coarsen, level.starts))
     return tuple((n + 1) // 2 if k else n for n, k in zip(shape, level.coarsen))
 
 

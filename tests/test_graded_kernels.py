@@ -481,7 +481,7 @@ def test_weighted_levels_symmetric_and_consistent(periodic):
     b_mat = dense_operator([np.asarray(c) for c in cs], laplacian_diagonal([np.asarray(c) for c in cs], h, periodic),
                            h, periodic)
     assert np.abs(b_mat @ np.asarray(x).ravel() + np.asarray(lap).ravel()).max() < 1e-10 * np.abs(b_mat).max()
-    coarse = tuple(n // 2 if k else n for n, k in zip(shape, fine.coarsen))
+    coarse = levels[1].lapdiag.shape
     xc = jnp.asarray(rng.standard_normal(coarse))
     np.testing.assert_allclose(jnp.vdot(prolong(fine, xc), x), jnp.vdot(xc, restrict(fine, x)), rtol=1e-12)
     # prolongation keeps constants
@@ -674,7 +674,7 @@ def test_odd_axes_coarsen_symmetric_and_exact_transpose():
         h = tuple(_walls(n, 10.0) if n > 1 else 1.0 for n in shape)
         cs = [jnp.asarray(c) for c in _random_coeffs(rng, shape, periodic)]
         levels = build_hierarchy(cs, h, periodic, min_cells=1)
-        assert len(levels) >= 4 and any(s >= 0 for lev in levels for s in lev.single)
+        assert len(levels) >= 4 and any(1 in np.diff(st) for lev in levels for st in lev.starts if st)
         for lev, nxt in zip(levels, levels[1:]):
             s = lev.lapdiag.shape
             x, y = (jnp.asarray(rng.standard_normal(s)) for _ in range(2))
@@ -712,14 +712,14 @@ def test_multigrid_iterations_wall_clustered_odd_grids():
 
 
 def test_multigrid_iterations_wall_clustered_3d_odd():
-    """33x31x29 clustered at all six walls (aspect 10) against a uniform 32^3. The 3-D
-    levels keep point Gauss-Seidel (line sweeps along three axes took 11 iterations but
-    cost 4-5x per iteration on the CPU): measured 18 against 7, 2.6x, NOT within the 1.5x
-    of issue #15; held to what was measured (before: 30, one level)."""
+    """33x31x29 clustered at all six walls (aspect 10) against a uniform 32^3, within
+    the 1.5x of issue #15. Measured 7 against 7, the cells paired where they are thin
+    (before: 18 with whole axes paired by their thinnest cell, 30 with one level; line
+    sweeps along three axes took 11 at 4-5x the cost per iteration)."""
     uniform, _ = _closed_box_iterations((1 / 32,) * 3, (32, 32, 32))
     its, levels = _closed_box_iterations((_walls(33, 10.0), _walls(31, 10.0), _walls(29, 10.0)),
                                          (33, 31, 29))
     print(f"\nuniform 32^3: {uniform}; graded 33x31x29 aspect 10: {its} iterations, "
           f"levels {[lev.lapdiag.shape for lev in levels]}")
     assert len(levels) > 2
-    assert its <= 2.7 * uniform  # measured 18 / 7; the issue's 1.5x is not met in 3-D
+    assert its <= 1.5 * uniform

@@ -85,7 +85,8 @@ def _clustered(n, ratio):
 
 def test_stretched_box_iterations_flat():
     """Measured: cubic 7; aspect 30 on uniform spacing 7 (before: 10 and 84: no
-    semi-coarsening on uniform spacing), z clustered at both walls 5 (before: 12)."""
+    semi-coarsening on uniform spacing), z clustered at both walls 5 (before: 12), z
+    growing from the floor to aspect 10: 10."""
     n = 24
     fluid = np.ones((n, n, n))
     fluid[n // 4:n // 2, n // 4:3 * n // 4, : n // 2] = 0.0
@@ -100,3 +101,10 @@ def test_stretched_box_iterations_flat():
         print(f"aspect {aspect:g}: uniform spacing {uniform} iterations ({nu} levels), "
               f"z clustered {graded} ({ng} levels)")
         assert uniform <= 1.5 * cubic and graded <= 1.5 * cubic
+    # z growing by 1.15 from cubic cells at the floor to aspect 10 (measured 10; 45 when
+    # whole axes were paired by their thinnest cell: the tall cells never coarsened in z)
+    w = np.minimum(1.15 ** np.arange(n), 10.0)
+    w = w / w.sum()
+    growing, ng = _iterations(fluid, (w.min(), w.min(), tuple(w)))
+    print(f"z growing from cubic to aspect 10: {growing} iterations ({ng} levels)")
+    assert growing <= 1.5 * cubic

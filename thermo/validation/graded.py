@@ -272,9 +272,11 @@ def validate_graded_multigrid(full: bool = False) -> list[dict]:
     rows = []
     for name, graded, uniform, bound, kind in (
             ("dVD", case_from_dict(devahldavis_graded_case()).grid, (64, 64, 1), 1.5, "check"),
-            # 3-D levels smooth by points (lines cost more than they save on a CPU): fine
-            # at this rack's aspect 3; at aspect 10 it takes 2.6x (tests/test_graded_kernels.py)
             ("air rack", load_case(example_path("air-rack-60kw-graded")).grid, (24, 16, 40), 1.5,
+             "check"),
+            # stretched along a different axis at each wall: whole axes paired by their
+            # thinnest cell took 18 against 7 here (session 7)
+            ("box clustered at all six walls", _walled_box((33, 31, 29), 10.0), (32, 32, 32), 1.5,
              "check")):
         u = Grid(graded.size, uniform)
         it_g, it_u = mg_iterations(graded), mg_iterations(u)
@@ -284,6 +286,19 @@ def validate_graded_multigrid(full: bool = False) -> list[dict]:
                         f"{'x'.join(str(c) for c in uniform)}: {it_u} (bound: 1.5x)", 1.0,
                         it_g / it_u, it_g / it_u, bound, kind))
     return rows
+
+
+def _walled_box(cells, aspect: float, ratio: float = 1.15):
+    """A unit box whose cells grow by ``ratio`` from every wall until ``aspect`` times
+    the wall cell's width."""
+    from thermo.meshes import Grid
+
+    lines = []
+    for n in cells:
+        k = np.minimum(np.arange(n), n - 1 - np.arange(n))
+        w = np.minimum(ratio ** k, aspect)
+        lines.append(tuple(np.concatenate([[0.0], np.cumsum(w / w.sum())])))
+    return Grid.from_lines(*lines)
 
 
 def _aspect(grid) -> float:
