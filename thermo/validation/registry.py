@@ -10,8 +10,8 @@ import fnmatch
 from typing import Callable
 
 from thermo.validation import (air, conduction, convection, default_case, flow, graded,
-                               immersion, kepsilon, liquid, steady, turbulence, two_fluids,
-                               walls)
+                               immersion, kepsilon, liquid, network, steady, turbulence,
+                               two_fluids, walls)
 
 VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "poiseuille": flow.validate_poiseuille,
@@ -40,6 +40,7 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "fan": air.validate_fan,
     "fan-fins": air.validate_fan_fins,
     "two-fluids": two_fluids.validate_two_fluids,
+    "networks": network.validate_networks,
     "poiseuille-graded": graded.validate_graded_poiseuille,
     "slab-graded": graded.validate_graded_slab,
     "composite-wall-graded": graded.validate_graded_composite_wall,
