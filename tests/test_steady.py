@@ -180,3 +180,25 @@ def test_a_blown_up_implicit_run_names_the_iteration_and_what_to_change():
     print(msg)
     assert "iteration 42 of the implicit steady scheme" in msg and "velocity U" in msg
     assert "solver.pseudo_cfl (now 7.0)" in msg and 'solver.scheme = "march"' in msg
+
+
+def test_implicit_monitors_see_several_records_per_window():
+    """An implicit iteration advances the largest pseudo-time step, so 200 iterations per
+    device call spanned 2.6 monitor windows on the air rack and its monitors never
+    judged (4,000 iterations unsettled; with 5 records per window it settles at 225).
+    The run makes at most window / (5 dtau_max) iterations per call."""
+    from thermo.case import example_path, load_case
+    from thermo.solver.callbacks import Callback
+    from thermo.solver.simulation import MONITOR_RECORDS
+
+    case = load_case(example_path("cavity2d"), overrides=[
+        'solver.scheme="implicit"', "domain.cells=[16,16,1]", "solver.max_steps=40",
+        "solver.steps_per_call=200", "solver.monitor_window=10.0"])
+    sim = Simulation(case)
+    steps = []
+    sim.run(callbacks=[Callback("steps", lambda s, wall: steps.append(int(s.step)))])
+    per_call = np.diff([0] + steps)
+    window = 10.0 / sim.settings.dtau_max  # iterations per monitor window
+    print(f"\n{window:.1f} iterations per window, per call {sorted(set(per_call.tolist()))}")
+    assert steps[-1] == 40 and window > 2 * MONITOR_RECORDS
+    assert per_call.max() <= window / MONITOR_RECORDS and per_call.max() >= window / MONITOR_RECORDS - 1

@@ -34,6 +34,10 @@ from thermo.solver.state import (CONVERGED, DIVERGED, RUNNING, STATUS, Params, R
 from thermo.solver.step import cell_velocity_compiled, compiled_advance
 from thermo.solver.viscosity import eddy_viscosity
 
+# device calls per monitor window in an implicit steady run (see Simulation.run)
+MONITOR_RECORDS = 5
+
+
 @partial(jax.jit, static_argnums=(3,))
 def _eddy_viscosity(u, T, prm, cfg, turb_state):
     return eddy_viscosity(u, T, prm, cfg, turb_state)
@@ -167,13 +171,20 @@ class Simulation:
         each = [c for c in callbacks if isinstance(c.schedule, EachCall)]
         timed = [c for c in callbacks if not isinstance(c.schedule, EachCall)]
         advance = compiled_advance(self.settings)
+        per_call = s_cfg["steps_per_call"]
+        if self.settings.implicit and s_cfg["mode"] == "steady" and s_cfg["monitor_window"] > 0:
+            # each implicit iteration advances dtau_max of pseudo-time (0.13 s on the air
+            # rack): 200 of them would span 2.6 monitor windows of 10 s, one record each,
+            # and the monitors could never judge; MONITOR_RECORDS per window instead
+            per_call = max(1, min(per_call, int(s_cfg["monitor_window"]
+                                                / (MONITOR_RECORDS * self.settings.dtau_max))))
         t0 = time.perf_counter()
         compile_time = 0.0
         while True:
             t = float(state.t)
             due = [(c, c.schedule.next_time(t)) for c in timed]
             t_stop = min([end] + [x for _, x in due])
-            last = min(int(state.step) + s_cfg["steps_per_call"], s_cfg["max_steps"])
+            last = min(int(state.step) + per_call, s_cfg["max_steps"])
             tc = time.perf_counter()
             state = advance(self.params, state, jnp.int32(last), jnp.asarray(t_stop, self.dtype))
             jax.block_until_ready(state)
