@@ -6,7 +6,8 @@ from thermo.case import example_path, load_case
 from thermo.solver import Simulation
 from thermo.sweep import run_batch, run_one_by_one, summarise_variant, variant_params
 
-OVERRIDES = ["domain.cells=[12,8,12]", "solver.max_steps=30", "solver.steps_per_call=10"]
+OVERRIDES = ["domain.cells=[12,8,12]", "solver.max_steps=30", "solver.steps_per_call=10",
+             'solver.scheme="march"']
 
 
 @pytest.fixture

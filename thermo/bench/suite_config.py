@@ -68,7 +68,7 @@ def make_case(name: str, size: float, precision: str, steps: int) -> Case:
     """One case of the set, run for exactly ``steps`` steps (one device call)."""
     from thermo.case import default_case_path, load_case
     folder = default_case_path().parent
-    fixed = ['solver.mode="steady"', f"solver.tolerance={UNREACHABLE_TOLERANCE!r}",
+    fixed = ['solver.mode="steady"', 'solver.scheme="march"', f"solver.tolerance={UNREACHABLE_TOLERANCE!r}",
              f"solver.max_steps={steps}", f"solver.steps_per_call={steps}",
              f'solver.precision="{precision}"', "output.every=0"]
     if name == "cavity3d":
