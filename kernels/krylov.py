@@ -71,7 +71,12 @@ def bicgstab(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_ite
     on a breakdown (``rho`` or ``omega`` zero), keeping the last iterate. Each
     iteration applies ``A`` and the preconditioner twice; ``iterations`` counts
     iterations. ``precond`` must be a fixed linear operator (e.g. Jacobi, or a
-    V-cycle from a zero guess)."""
+    V-cycle from a zero guess).
+
+    The loop runs half-iterations, each one ``A (M y)``: with ``y = p`` first, then
+    ``y = s``. So the preconditioner and ``A`` appear once in the traced program, not
+    twice: a multigrid V-cycle is most of the compiled code, and compile time is
+    most of a small steady run's wall time (de Vahl Davis 128^2: 9.4 of 19.7 s)."""
     r = _axpy(-1.0, apply_a(x0), b)
     r_hat = r
     bnorm = jnp.sqrt(_dot(b, b))
@@ -82,30 +87,46 @@ def bicgstab(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_ite
     zeros = jax.tree_util.tree_map(jnp.zeros_like, b)
     one = jnp.ones((), dtype)
 
-    def cond(s):
-        x, r, p, v, rho, alpha, omega, it, ok = s
-        return (jnp.sqrt(_dot(r, r)) > target) & (it < max_iter) & ok
+    def cond(c):
+        rr, it, ok, second = c[-4:]
+        return second | ((jnp.sqrt(rr) > target) & (it < max_iter) & ok)
 
-    def body(s):
-        x, r, p, v, rho_old, alpha, omega, it, ok = s
+    def first_half(c):  # p = r + beta (p - omega v), to precondition
+        x, r, p, v, s_vec, p_hat, rho_old, alpha, omega, rr, it, ok, second = c
         rho = _dot(r_hat, r)
         beta = (rho / jnp.where(rho_old == 0, tiny, rho_old)) * (alpha / jnp.where(omega == 0, tiny, omega))
-        # p = r + beta (p - omega v)
         p = _axpy(beta, _axpy(-omega, v, p), r)
-        p_hat = precond(p)
-        v = apply_a(p_hat)
-        rv = _dot(r_hat, v)
-        alpha = rho / jnp.where(rv == 0, tiny, rv)
-        s_vec = _axpy(-alpha, v, r)
-        s_hat = precond(s_vec)
-        t = apply_a(s_hat)
-        tt = _dot(t, t)
-        omega = _dot(t, s_vec) / jnp.where(tt == 0, tiny, tt)
-        x = _axpy(omega, s_hat, _axpy(alpha, p_hat, x))
-        r = _axpy(-omega, t, s_vec)
-        ok = (rho != 0) & (rv != 0) & (omega != 0) & jnp.isfinite(omega)
-        return x, r, p, v, rho, alpha, omega, it + 1, ok
+        return (x, r, p, v, s_vec, p_hat, rho, alpha, omega, rr, it, ok, second), p
 
-    x, r, *_, it, _ = lax.while_loop(
-        cond, body, (x0, r, zeros, zeros, one, one, one, jnp.int32(0), jnp.bool_(True)))
+    def second_half(c):  # s, to precondition
+        return c, c[4]
+
+    def after_first(c, y_hat, q):
+        x, r, p, v, s_vec, p_hat, rho, alpha, omega, rr, it, ok, second = c
+        rv = _dot(r_hat, q)
+        alpha = rho / jnp.where(rv == 0, tiny, rv)
+        s_vec = _axpy(-alpha, q, r)
+        ok = (rho != 0) & (rv != 0)
+        return x, r, p, q, s_vec, y_hat, rho, alpha, omega, rr, it, ok, jnp.bool_(True)
+
+    def after_second(c, y_hat, q):
+        x, r, p, v, s_vec, p_hat, rho, alpha, omega, rr, it, ok, second = c
+        tt = _dot(q, q)
+        omega = _dot(q, s_vec) / jnp.where(tt == 0, tiny, tt)
+        x = _axpy(omega, y_hat, _axpy(alpha, p_hat, x))
+        r = _axpy(-omega, q, s_vec)
+        ok = ok & (omega != 0) & jnp.isfinite(omega)
+        return x, r, p, v, s_vec, p_hat, rho, alpha, omega, _dot(r, r), it + 1, ok, jnp.bool_(False)
+
+    def body(c):
+        second = c[-1]
+        c, y = lax.cond(second, second_half, first_half, c)
+        y_hat = precond(y)
+        q = apply_a(y_hat)
+        return lax.cond(second, after_second, after_first, c, y_hat, q)
+
+    out = lax.while_loop(
+        cond, body, (x0, r, zeros, zeros, zeros, zeros, one, one, one, _dot(r, r), jnp.int32(0),
+                     jnp.bool_(True), jnp.bool_(False)))
+    x, r, it = out[0], out[1], out[-3]
     return x, SolveInfo(it, jnp.sqrt(_dot(r, r)) / safe)
