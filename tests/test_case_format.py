@@ -33,7 +33,7 @@ from thermo.case import CaseError, accepted_keys, case_from_dict
 
 DOC = pathlib.Path(__file__).resolve().parents[1] / "docs" / "case-format.md"
 COLUMNS = ["key", "type", "unit", "default", "example", "accepted; refused; meaning"]
-ARRAYS = ("materials", "parts", "boundaries", "loops", "events")
+ARRAYS = ("materials", "parts", "boundaries", "loops", "networks", "events")
 UNKNOWN = "not_a_key_of_any_table"
 
 
@@ -132,6 +132,14 @@ PLATE = {"name": "cp", "kind": "cold_plate", "material": "copper", "box": BOX,
          "flow_direction": "+x", "thermal_resistance": 0.01, "pressure_drop": 1.0e4,
          "rated_flow": 1.0e-5}
 LOOP = {"name": "cdu", "supply_temperature": 30.0, "volume_flow": 1.0e-4, "plates": ["cp"]}
+# a plate of its own for a [[networks]] entry: pump, plate, CDU heat exchanger
+NET_PLATE = dict(PLATE, name="cp2", box={"min": [0.2, 0.6, 0.2], "max": [0.4, 0.8, 0.4]})
+NETWORK = {"name": "net", "branches": [
+    {"name": "pump", "kind": "pump", "from": "a", "to": "b", "curve": [[0.0, 5.0e4], [2.0e-5, 2.0e4]]},
+    {"name": "plate", "kind": "cold_plate", "from": "b", "to": "c", "plates": ["cp2"]},
+    {"name": "cdu", "kind": "heat_exchanger", "from": "c", "to": "a", "ua": 100.0,
+     "facility_flow": 1.0e-4, "facility_temperature": 25.0, "pressure_drop": 5.0e3,
+     "rated_flow": 1.0e-5}]}
 FAN = {"name": "fan1", "kind": "fan", "direction": "+x", "volume_flow": 0.01,
        "box": {"min": [0.6, 0.6, 0.6], "max": [0.8, 0.8, 0.8]},
        "repeat": {"count": 2, "step": [0.0, 0.0, 0.1]}}
@@ -140,7 +148,7 @@ BUILDER_PARAMETERS = {"server": {}, "rack": {"servers": 2}, "aisle_row": {"racks
 # keys of one entry that stand for one another: setting one drops the others from the base
 ALTERNATIVES = [{"box", "cylinder", "stl"}, {"volume_flow", "flow_per_kw", "curve"},
                 {"permeability", "inertial_coefficient", "loss_coefficient", "open_area"},
-                {"thermal_resistance", "htc", "area"}, {"part", "loop"}]
+                {"thermal_resistance", "htc", "area"}, {"part", "loop", "network"}]
 
 
 def base_case(spot: Spot) -> tuple[dict, dict]:
@@ -170,9 +178,14 @@ def base_case(spot: Spot) -> tuple[dict, dict]:
     elif s == "loops":
         d["parts"] = [copy.deepcopy(PLATE), copy.deepcopy(CHIP)]
         d["loops"] = [copy.deepcopy(LOOP)]
+    elif s == "networks":
+        d["parts"] = [copy.deepcopy(NET_PLATE), copy.deepcopy(CHIP)]
+        d["networks"] = [copy.deepcopy(NETWORK)]
     elif s == "events":
-        d["parts"] = [copy.deepcopy(FAN), copy.deepcopy(PLATE), copy.deepcopy(CHIP)]
+        d["parts"] = [copy.deepcopy(FAN), copy.deepcopy(PLATE), copy.deepcopy(NET_PLATE),
+                      copy.deepcopy(CHIP)]
         d["loops"] = [copy.deepcopy(LOOP)]
+        d["networks"] = [copy.deepcopy(NETWORK)]
         d["solver"] = {"mode": "transient", "end_time": 10.0}
         d["events"] = [{"at": 1.0, "part": "fan1", "action": "off"}]
     else:

@@ -64,7 +64,7 @@ def test_loop_event_round_trip():
 @pytest.mark.parametrize("event, key, words", [
     ({"at": 1.0, "loop": "cdx", "action": "off"}, "events[0].loop", "did you mean 'cdu'"),
     ({"at": 1.0, "loop": "cdu", "part": "cp_a", "action": "off"}, "events[0].loop", "exclusive"),
-    ({"at": 1.0, "action": "off"}, "events[0].part", "exactly one of part and loop"),
+    ({"at": 1.0, "action": "off"}, "events[0].part", "exactly one of part, loop and network"),
     ({"at": 1.0, "loop": "cdu", "action": "scale"}, "events[0].value", "missing"),
     ({"at": 1.0, "loop": "cdu", "action": "off", "value": 2.0}, "events[0].value", "no value"),
     ({"at": 1.0, "loop": "cdu", "action": "stop"}, "events[0].action", "unknown"),

@@ -105,9 +105,13 @@ def match_plates(pattern: str, parts: list[dict]) -> list[str]:
 
 
 def loops_section(c: Checker, raw: Any, parts: list[dict],
-                  resolve: Callable[[Any, str], Material]) -> list[dict]:
+                  resolve: Callable[[Any, str], Material],
+                  networked: dict[str, str] | None = None) -> list[dict]:
     """The ``[[loops]]`` section, and the plates' coolant supply: every cold
-    plate belongs to one loop or gives its own volume_flow and inlet_temperature."""
+    plate belongs to one loop, or to one ``[[networks]]`` entry (``networked``:
+    plate copy -> network, checked by :mod:`thermo.case.networks`), or gives its
+    own volume_flow and inlet_temperature."""
+    networked = networked or {}
     plates = [p for p in parts if p["kind"] == "cold_plate"]
     kinds = {n: p["kind"] for p in parts for n in instance_names(p)}
     owner: dict[str, str] = {}
@@ -151,6 +155,9 @@ def loops_section(c: Checker, raw: Any, parts: list[dict],
                         continue  # a glob may sweep other parts along: keep the plates
                     raise c.fail(f"{key}.plates[{j}]", f"{n!r} is a {kinds[n]} part, not a "
                                  "cold plate", pacc)
+                if n in networked:
+                    raise c.fail(f"{key}.plates[{j}]", f"plate {n!r} is in network "
+                                 f"{networked[n]!r}", "each plate in one loop or one network")
                 if n in owner and owner[n] != name:
                     raise c.fail(f"{key}.plates[{j}]", f"plate {n!r} is already in loop "
                                  f"{owner[n]!r}", "each plate in one loop at most")
@@ -174,6 +181,13 @@ def loops_section(c: Checker, raw: Any, parts: list[dict],
         names = instance_names(p)
         looped = [n for n in names if n in owner]
         where = f"part {p['name']!r}"
+        netted = [n for n in names if n in networked]
+        if netted:
+            if len(netted) != len(names):
+                raise c.fail("networks", f"{where}: copies {', '.join(sorted(set(names) - set(netted)))}"
+                             f" are in no network while {netted[0]} is",
+                             "all copies of a plate in networks")
+            continue
         if looped:
             if len(looped) != len(names):
                 raise c.fail("loops", f"{where}: copies {', '.join(sorted(set(names) - set(looped)))}"
@@ -190,8 +204,8 @@ def loops_section(c: Checker, raw: Any, parts: list[dict],
         elif p.get("volume_flow") is None or p.get("inlet_temperature") is None:
             raise c.fail("loops", f"{where} is a cold plate in no loop and without its own "
                          "volume_flow and inlet_temperature",
-                         "a [[loops]] entry whose plates select it, or volume_flow (m3/s) and "
-                         "inlet_temperature (C) on the plate")
+                         "a [[loops]] entry whose plates select it, a [[networks]] cold_plate "
+                         "branch, or volume_flow (m3/s) and inlet_temperature (C) on the plate")
     every = {n for p in parts for n in instance_names(p)} | {p["name"] for p in parts}
     for p in plates:
         if p.get("chip") is not None and p["chip"] not in every:

@@ -20,7 +20,9 @@ PART_KINDS_LATER = ("tank",)
 # kinds the air moves through (a fixed flow between an intake face and an exhaust face)
 THROUGHFLOW_KINDS = ("server", "fan", "crah")
 DIRECTIONS = ("+x", "-x", "+y", "-y", "+z", "-z")
-EVENT_ACTIONS = ("off", "on", "scale")
+EVENT_ACTIONS = ("off", "on", "scale", "speed", "opening", "facility_temperature", "facility_flow")
+# the actions a part or a [[loops]] entry takes (the others are a network branch's)
+PART_EVENT_ACTIONS = ("off", "on", "scale")
 SHAPES = ("box", "cylinder", "stl")
 AXES = ("x", "y", "z")
 # "zero-equation": Chen & Xu (1998), nu_t = 0.03874 |V| l; "smagorinsky": nu_t =
@@ -37,7 +39,7 @@ REL_TOL = 1e-12  # relative tolerance of "inside the domain"
 DERIVED = ("shape", "part_count")  # keys of the validated data that are not case-file keys
 
 SECTIONS = ("case", "domain", "grid", "fluid", "materials", "geometry", "parts", "boundaries",
-            "loops", "physics", "solver", "output", "events")
+            "loops", "networks", "physics", "solver", "output", "events")
 KEYS = {
     "case": ("name", "description"),
     "domain": ("size", "cells", "gravity"),
@@ -66,12 +68,13 @@ KEYS = {
                "energy_max_iterations", "dt", "monitor_window", "monitor_tolerance", "scheme",
                "pseudo_cfl"),
     "output": ("every", "fields"),
-    "events": ("at", "part", "loop", "action", "value"),
+    "events": ("at", "part", "loop", "network", "branch", "action", "value"),
     "loops": ("name", "coolant", "supply_temperature", "volume_flow", "flow_per_kw", "plates",
               "split", "pump_efficiency"),
+    "networks": ("name", "coolant", "ua_flow_exponent", "branches"),
 }
 # [[section]] arrays of tables, and the tables nested in their entries (keys: KEYS[...])
-ARRAYS = ("materials", "parts", "boundaries", "loops", "events")
+ARRAYS = ("materials", "parts", "boundaries", "loops", "networks", "events")
 NESTED = {"parts": {"box": "box", "cylinder": "cylinder", "repeat": "repeat"},
           "boundaries": {"region": "box"}}
 # a throughflow part's exhaust turbulence for the k-epsilon closures (thermo/solver/kepsilon.py)
@@ -85,6 +88,21 @@ KIND_KEYS = {
     "fan": ("direction", "intake", "volume_flow", "curve") + EXHAUST_TURBULENCE_KEYS,
     "crah": ("direction", "intake", "volume_flow", "supply_temperature") + EXHAUST_TURBULENCE_KEYS,
     "porous": ("permeability", "inertial_coefficient", "loss_coefficient", "open_area", "direction"),
+}
+# a [[networks]] entry's branches (thermo/case/networks.py): the keys every branch takes,
+# and each kind's own (documented in their own table of docs/case-format.md)
+BRANCH_KINDS = ("pump", "pipe", "resistance", "valve", "quick_disconnect", "cold_plate",
+                "heat_exchanger")
+BRANCH_KEYS = {
+    "common": ("name", "kind", "from", "to"),
+    "pump": ("curve", "speed", "check_valve"),
+    "pipe": ("length", "diameter", "roughness", "minor_loss"),
+    "resistance": ("pressure_drop", "rated_flow", "k", "area"),
+    "valve": ("pressure_drop", "rated_flow", "k", "area", "opening"),
+    "quick_disconnect": ("pressure_drop", "rated_flow", "k", "area"),
+    "cold_plate": ("plates",),
+    "heat_exchanger": ("ua", "facility_flow", "facility_temperature", "facility_coolant",
+                       "pressure_drop", "rated_flow"),
 }
 PLATE_KEYS = ("flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
               "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c")

@@ -14,6 +14,7 @@ from thermo.case.builders import BUILDERS, BuilderError
 from thermo.case.checker import Checker, describe, hint, resolve
 from thermo.case.coldplates import loops_section
 from thermo.case.events import events_section
+from thermo.case.networks import networked_plates, networks_section
 from thermo.case.gridding import grid_section
 from thermo.case.materials import LIBRARY, Material
 from thermo.case.parts import parts_section
@@ -51,13 +52,19 @@ def validate(raw: Any, source: str) -> tuple[dict, dict[str, Material]]:
                      "a list of 3 integers >= 1 (a uniform grid), or a [grid] table (graded)")
     data["solver"] = _solver(c, raw.get("solver", {}))
     data["output"] = _output(c, raw.get("output", {}), data["physics"]["turbulence"])
+    networks = networks_section(c, raw.get("networks"), data["parts"],
+                                lambda n, k: resolve(c, n, k, materials))
     loops = loops_section(c, raw.get("loops"), data["parts"],
-                          lambda n, k: resolve(c, n, k, materials))
+                          lambda n, k: resolve(c, n, k, materials),
+                          networked_plates(networks, data["parts"]))
     if raw.get("loops") is not None:
         data["loops"] = loops
+    if raw.get("networks") is not None:
+        data["networks"] = networks
     if raw.get("events") is not None:
         data["events"] = events_section(c, raw["events"], data["parts"],
-                                        data["solver"]["mode"] == "transient", data.get("loops", []))
+                                        data["solver"]["mode"] == "transient", data.get("loops", []),
+                                        networks)
     return {s: data[s] for s in SECTIONS if s in data}, materials
 
 

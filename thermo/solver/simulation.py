@@ -105,8 +105,8 @@ class Simulation:
     def _check_events(self) -> None:
         movable = {t["name"] for t in self.air.throughflow} | {f["name"] for f in self.air.fans}
         for i, ev in enumerate(self.case.data.get("events", [])):
-            if ev.get("loop") is not None:  # a coolant loop (names checked with the case)
-                continue
+            if ev.get("loop") is not None or ev.get("network") is not None:
+                continue  # a coolant loop or network branch (names checked with the case)
             if not any(n == ev["part"] or n.startswith(ev["part"] + "[") for n in movable):
                 raise CaseError(self.case.path.name if self.case.path else "<dict>",
                                 f"events[{i}].part", f"part {ev['part']!r} has no flow to switch",
