@@ -146,7 +146,7 @@ FAN = {"name": "fan1", "kind": "fan", "direction": "+x", "volume_flow": 0.01,
 BUILDER_PARAMETERS = {"server": {}, "rack": {"servers": 2}, "aisle_row": {"racks": 1, "servers": 2},
                       "immersion_tank": {}}
 # keys of one entry that stand for one another: setting one drops the others from the base
-ALTERNATIVES = [{"box", "cylinder", "stl"}, {"volume_flow", "flow_per_kw", "curve"},
+ALTERNATIVES = [{"box", "cylinder", "stl"}, {"volume_flow", "flow_per_kw", "curve", "fan_curve"},
                 {"permeability", "inertial_coefficient", "loss_coefficient", "open_area"},
                 {"thermal_resistance", "htc", "area"}, {"part", "loop", "network"}]
 

@@ -71,15 +71,22 @@ def _part(c: Checker, key: str, item: Any, names: set[str], user: dict[str, Mate
     p.update(part_shape(c, t, key, name, size))
     p["power"] = c.number(t.get("power", 0.0), f"{key}.power", lo=0.0)
     _kind_keys(c, t, key, kind, p)
-    part_keys(c, t, key, kind, material, p, lambda n, k: resolve(c, n, k, user))
+    # a server's pressure_drop and rated_flow are its internal loss (checked above),
+    # not a cold plate's hydraulic keys
+    plate_t = {k: v for k, v in t.items() if k not in SERVER_FAN_KEYS} if kind == "server" else t
+    part_keys(c, plate_t, key, kind, material, p, lambda n, k: resolve(c, n, k, user))
     p["shape"] = p.pop("shape")  # derived, last; to_toml leaves it out
     return p
 
 
+# a server's own fans (a curve) against its internal loss (pressure_drop at rated_flow)
+SERVER_FAN_KEYS = ("fan_curve", "pressure_drop", "rated_flow")
 _DEFAULT_MATERIAL = {"server": "steel", "fan": "steel", "crah": "steel", "porous": "steel"}
 _KIND_DOC = {
-    "server": "direction = '+x' (the way air crosses it) and one of volume_flow (m3/s) or "
-              "flow_per_kw (m3/s per kW of power)",
+    "server": "direction = '+x' (the way air crosses it) and one of volume_flow (m3/s), "
+              "flow_per_kw (m3/s per kW of power) or fan_curve = [[flow m3/s, pressure rise Pa], "
+              "...] (its own fans; optionally with pressure_drop (Pa) at rated_flow (m3/s), its "
+              "internal loss)",
     "fan": "direction = '+x' and one of volume_flow (m3/s, fixed) or curve = [[flow m3/s, "
            "pressure rise Pa], ...] (flows increasing)",
     "crah": "direction = '+x' (the supply face), volume_flow (m3/s) and supply_temperature (C); "
@@ -101,6 +108,12 @@ def _kind_keys(c: Checker, t: dict, key: str, kind: str, p: dict) -> None:
         if t.get(k) is not None and k not in own:
             raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k} (it has no exhaust)",
                          f"{k} on {', '.join(THROUGHFLOW_KINDS)} parts only")
+    # a cold plate's pressure_drop and rated_flow are its own (thermo/case/coldplates.py)
+    for k in ("fan_curve", "heat_capacity") + (SERVER_FAN_KEYS[1:] if kind != "cold_plate" else ()):
+        if t.get(k) is not None and k not in own:
+            raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k}", f"{k} on server parts"
+                         + (" (and pressure_drop, rated_flow on cold_plate parts)"
+                            if k in SERVER_FAN_KEYS[1:] else ""))
     if kind in ("fan", "crah", "porous"):
         if p["power"]:
             raise c.fail(f"{key}.power", f"a {kind} part gives no heat",
@@ -117,17 +130,20 @@ def _kind_keys(c: Checker, t: dict, key: str, kind: str, p: dict) -> None:
                 raise c.fail(f"{key}.intake", "the intake must be another face of the box than the "
                              "exhaust (`direction`), and a fan curve takes no intake",
                              "a face such as '+z' (the box's top) other than `direction`")
-        flows = [k for k in ("volume_flow", "flow_per_kw", "curve") if t.get(k) is not None]
+        flows = [k for k in ("volume_flow", "flow_per_kw", "curve", "fan_curve")
+                 if t.get(k) is not None]
         if len(flows) != 1:
             raise c.fail(f"{key}.{flows[1] if flows else 'volume_flow'}",
                          "needs exactly one way to set its flow" if not flows else
                          f"{flows[0]} and {flows[1]} are exclusive", _KIND_DOC[kind])
         p["volume_flow"] = p["flow_per_kw"] = p["curve"] = None
+        if kind == "server":
+            _server_keys(c, t, key, flows[0], p)
         if flows[0] == "volume_flow":
             p["volume_flow"] = c.number(t["volume_flow"], f"{key}.volume_flow", lo=0.0)
         elif flows[0] == "flow_per_kw":
             p["flow_per_kw"] = c.number(t["flow_per_kw"], f"{key}.flow_per_kw", lo=0.0, lo_open=True)
-        else:
+        elif flows[0] == "curve":
             p["curve"] = _curve(c, t["curve"], f"{key}.curve")
         p.update(_exhaust_turbulence(c, t, key))
         if kind == "crah":
@@ -136,6 +152,44 @@ def _kind_keys(c: Checker, t: dict, key: str, kind: str, p: dict) -> None:
                 f"{key}.supply_temperature")
     if kind == "porous":
         _porous_keys(c, t, key, p)
+
+
+def _server_keys(c: Checker, t: dict, key: str, flow: str, p: dict) -> None:
+    """A server's own fans and thermal mass, filled into ``p``: ``fan_curve`` (pairs
+    [m3/s, Pa], flows increasing from 0, pressure rises not increasing and falling on
+    the last segment, so that the operating point is unique), its internal loss
+    ``pressure_drop`` (Pa) at ``rated_flow`` (m3/s), both > 0, together and only with
+    ``fan_curve`` (default: no internal loss); ``heat_capacity`` (J/K, > 0, lumped;
+    default None: no thermal mass)."""
+    p["fan_curve"] = p["pressure_drop"] = p["rated_flow"] = p["heat_capacity"] = None
+    if t.get("heat_capacity") is not None:
+        p["heat_capacity"] = c.number(t["heat_capacity"], f"{key}.heat_capacity", lo=0.0,
+                                      lo_open=True)
+    dp, rated = t.get("pressure_drop"), t.get("rated_flow")
+    if flow != "fan_curve":
+        for k in SERVER_FAN_KEYS[1:]:
+            if t.get(k) is not None:
+                raise c.fail(f"{key}.{k}", f"{k} is a server's internal loss against its own "
+                             f"fans: it goes with fan_curve, and this server's flow is fixed by "
+                             f"{flow}", "pressure_drop (Pa) at rated_flow (m3/s) with fan_curve")
+        return
+    acc = ("a list of at least 2 [flow m3/s, pressure rise Pa] pairs: flows increasing from 0, "
+           "pressure rises not increasing, the last lower than the one before")
+    curve = _curve(c, t["fan_curve"], f"{key}.fan_curve", acc)
+    for i in range(1, len(curve)):
+        if curve[i][1] > curve[i - 1][1] or (i == len(curve) - 1 and curve[i][1] == curve[i - 1][1]):
+            raise c.fail(f"{key}.fan_curve[{i}]", f"pressure rise {fmt(curve[i][1])} Pa after "
+                         f"{fmt(curve[i - 1][1])} Pa: a server's operating point must be unique",
+                         acc)
+    p["fan_curve"] = curve
+    if (dp is None) != (rated is None):
+        raise c.fail(f"{key}.{'rated_flow' if rated is None else 'pressure_drop'}",
+                     "pressure_drop and rated_flow go together",
+                     "pressure_drop (Pa) at rated_flow (m3/s), both > 0: the server's internal "
+                     "loss, quadratic in the flow")
+    if dp is not None:
+        p["pressure_drop"] = c.number(dp, f"{key}.pressure_drop", lo=0.0, lo_open=True)
+        p["rated_flow"] = c.number(rated, f"{key}.rated_flow", lo=0.0, lo_open=True)
 
 
 def _exhaust_turbulence(c: Checker, t: dict, key: str) -> dict:
@@ -160,8 +214,8 @@ def _exhaust_turbulence(c: Checker, t: dict, key: str) -> dict:
     return out
 
 
-def _curve(c: Checker, value: Any, key: str) -> list[list[float]]:
-    acc = "a list of at least 2 [flow m3/s, pressure rise Pa] pairs, flows increasing from 0"
+def _curve(c: Checker, value: Any, key: str, acc: str = "") -> list[list[float]]:
+    acc = acc or "a list of at least 2 [flow m3/s, pressure rise Pa] pairs, flows increasing from 0"
     if not isinstance(value, (list, tuple)) or len(value) < 2:
         raise c.fail(key, f"expected a fan curve, got {describe(value)}", acc)
     pts = [c.vector(v, f"{key}[{i}]", 2, lo=0.0) for i, v in enumerate(value)]

@@ -53,7 +53,8 @@ KEYS = {
               "permeability", "inertial_coefficient", "loss_coefficient", "open_area",
               "flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
               "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c",  # PLATE_KEYS
-              "turbulence_intensity", "turbulence_length_scale"),
+              "turbulence_intensity", "turbulence_length_scale",
+              "fan_curve", "heat_capacity"),  # a server's own fans and thermal mass
     "box": ("min", "max"),
     "cylinder": ("center", "radius", "length", "axis"),
     "repeat": ("count", "step"),
@@ -84,7 +85,8 @@ KIND_KEYS = {
     "solid": (),
     "fluid": (),
     "cold_plate": ("volume_flow",),
-    "server": ("direction", "intake", "volume_flow", "flow_per_kw") + EXHAUST_TURBULENCE_KEYS,
+    "server": ("direction", "intake", "volume_flow", "flow_per_kw", "fan_curve", "pressure_drop",
+               "rated_flow", "heat_capacity") + EXHAUST_TURBULENCE_KEYS,
     "fan": ("direction", "intake", "volume_flow", "curve") + EXHAUST_TURBULENCE_KEYS,
     "crah": ("direction", "intake", "volume_flow", "supply_temperature") + EXHAUST_TURBULENCE_KEYS,
     "porous": ("permeability", "inertial_coefficient", "loss_coefficient", "open_area", "direction"),

@@ -77,7 +77,10 @@ FAN_EFFICIENCY = 0.5  # fan-and-motor efficiency of the cooling-power estimate
 def air_summary(sim, state) -> dict:
     """summary.json sections for the air-side parts: ``servers`` (inlet temperatures,
     ASHRAE class), ``air`` (RCI, RTI, SHI, flows, fan power), ``cooling_units`` and
-    ``fans``; and ``heat_w``, what the parts add to the air (W; CRAHs negative) for the
+    ``fans``; ``server_fans`` (servers with their own fans: flow m3/s, the fans' rise,
+    internal loss, net rise and the measured external pressure difference, Pa) and
+    ``server_mass`` (servers with thermal mass in a transient run: lumped temperature
+    C, heat capacity J/K, heat stored now W); and ``heat_w``, what the parts add to the air (W; CRAHs negative) for the
     energy balance. Empty dict without such parts."""
     air = sim.air
     if not air.throughflow and not air.fans:
@@ -134,6 +137,18 @@ def air_summary(sim, state) -> dict:
                 s["measured_delta_t_k"] = r["exhaust_air_c"] - r["intake_air_c"]
         out["servers"] = m.pop("servers")
         out["air"] = m
+    eq = sim.equipment
+    if eq is not None and eq.fan.size:
+        # servers with their own fans: where each works on its curve
+        out["server_fans"] = eq.operating_points(sim, state)
+    if eq is not None and eq.mass.size:
+        # servers with thermal mass: the lumped temperature and the heat it stores now
+        temps = eq.lumped_temperatures(sim)
+        power = np.asarray(prm.parts["air"].tf_power, dtype=float)  # now (events)
+        out["server_mass"] = {n: {"lumped_temperature_c": tc,
+                                  "heat_capacity_j_k": float(eq.capacity[i]),
+                                  "stored_w": float(power[k]) - rows[k]["heat_w"]}
+                              for i, (k, (n, tc)) in enumerate(zip(eq.mass, temps.items()))}
     out.setdefault("air", {})
     out["air"]["fan_power_w"] = fan_power  # W, against the resolved room only
     out["air"]["fan_efficiency"] = FAN_EFFICIENCY

@@ -39,6 +39,7 @@ import numpy as np
 from thermo.case import THROUGHFLOW_KINDS, Case, CaseError
 from thermo.kernels.spacing import along_axis, is_uniform, widths
 from thermo.models.protocol import PartModel
+from thermo.solver.numerics import next_multiple
 
 TRANSVERSE = 100.0  # drag across a directional porous part, relative to along it
 NO_FLOW = 1e-30     # m3/s: divides by a part's flow, which an event may set to zero
@@ -76,6 +77,10 @@ class AirParams(NamedTuple):
     # (m2) of the face's velocity in its curve fan's flow, share * area * extent /
     # thickness, so that the flow is ``sum(fan_flux * u)`` over the fan's faces
     fan_flux: tuple = None
+    # servers with thermal mass in transient runs (None without): per instance, the
+    # lumped temperature (C) their exhaust leaves at during a device call, NaN for
+    # the others; set between calls by :class:`ServerEquipment`
+    tf_hold: jnp.ndarray = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,7 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
     throughflow, fans, porous, curves = [], [], [], []
     fl = case.fluid
     nu = fl.viscosity / fl.density
+    transient = d["solver"]["mode"] == "transient"
     for j, inst in enumerate(geo.instances):
         part = d["parts"][inst["part"]]
         cells = geo.owner == j
@@ -182,7 +188,17 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
             tf_cell[cells] = k
             power = inst["power"] if part["kind"] == "server" else 0.0
             flow = part.get("volume_flow")
-            if flow is None:
+            fan_curve = part.get("fan_curve")
+            resistance = 0.0
+            if fan_curve is not None:
+                # the server's own fans: the first flow is their free delivery through the
+                # server's internal loss (no back-pressure); ServerEquipment moves it
+                fan_curve = np.asarray(fan_curve, dtype=float)
+                if part.get("pressure_drop") is not None:
+                    resistance = part["pressure_drop"] / part["rated_flow"] ** 2
+                flow = float(server_flow(*_server_curve([fan_curve]), np.array([resistance]),
+                                         np.zeros(1), np.ones(1))[0])
+            elif flow is None:
                 flow = part["flow_per_kw"] * power / 1000.0
             supply = part.get("supply_temperature") if part["kind"] == "crah" else None
             throughflow.append({"name": inst["name"], "kind": part["kind"], "instance": j,
@@ -192,7 +208,13 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
                                 # graded grids: the faces' areas (m2) in front of those
                                 # cells, the weights of area means (None: equal faces)
                                 "intake_areas": sides[-1][2], "exhaust_areas": sides[1][2],
-                                "supply": np.nan if supply is None else float(supply)})
+                                "supply": np.nan if supply is None else float(supply),
+                                # a server's own fans (None: a fixed flow): curve [m3/s, Pa]
+                                # and internal loss R (Pa s2/m6), dp = R Q |Q|
+                                "fan_curve": fan_curve, "resistance": resistance,
+                                # lumped heat capacity (J/K), transient runs only (None)
+                                "heat_capacity": part.get("heat_capacity") if transient else None,
+                                "cells": np.flatnonzero(cells)})
         elif part["kind"] == "fan":  # a curve: open cells with a pressure rise
             axis = "xyz".index(part["direction"][1])
             sign = 1.0 if part["direction"][0] == "+" else -1.0
@@ -255,7 +277,10 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
         fan_scale=np.array([f["scale"] for f in fans] or [1.0]),
         drag_lin=tuple(_face_drag(lin[a], a, grid) for a in range(3)),
         drag_quad=tuple(_face_drag(quad[a], a, grid) for a in range(3)),
-        fan_flux=None if uniform else tuple(fan_flux))
+        fan_flux=None if uniform else tuple(fan_flux),
+        tf_hold=None if not any(t["heat_capacity"] for t in throughflow) else np.array(
+            [d["fluid"]["initial_temperature"] if t["heat_capacity"] else np.nan
+             for t in throughflow]))
     return AirModel(throughflow, fans, porous, params)
 
 
@@ -303,6 +328,296 @@ def _extend_curve(curve: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarra
         q.append(q[-1] + step)
         dp.append(dp[-1] + slope * step)
     return np.asarray(q), np.asarray(dp)
+
+
+# ------------------------------------------------------------------ servers' own fans
+
+FLOW_SETTLED = 1e-4  # a steady run's server flows settled: changes below this x free delivery
+MAX_SYSTEM_RATIO = 20.0  # the secant's system slope at most this x the server's own
+MASS_STEPS = 100  # device calls per time constant of a server with thermal mass (at least)
+
+
+def _server_curve(curves: list) -> tuple[np.ndarray, np.ndarray]:
+    """Fan curves (pairs [m3/s, Pa]) padded to one length along their last segments:
+    ``(flows, rises)``, each (servers, points)."""
+    pts = max(len(cv) for cv in curves) + 1
+    q, dp = np.zeros((len(curves), pts)), np.zeros((len(curves), pts))
+    for i, cv in enumerate(curves):
+        q[i], dp[i] = _extend_curve(np.asarray(cv, dtype=float), pts)
+    return q, dp
+
+
+def server_rise(cq: np.ndarray, cdp: np.ndarray, resistance: np.ndarray, q: np.ndarray,
+                speed: np.ndarray) -> np.ndarray:
+    """The static pressure rise (Pa) from intake to exhaust of servers with their own
+    fans at flows ``q`` (m3/s): the fans' curve by the fan laws at speed factor ``s``,
+    ``s**2 curve(Q / s)`` (linear between its points, its first rise below its first
+    flow, continued along its last segment past its last), less the internal loss
+    ``R Q |Q|`` (``resistance`` R in Pa s2/m6). Stopped fans (s = 0) give no rise."""
+    s = np.where(speed > 0, speed, 1.0)
+    x = q / s
+    n, pts = cq.shape
+    i = np.clip((cq <= x[:, None]).sum(axis=1) - 1, 0, pts - 2)
+    r = np.arange(n)
+    q0, q1, d0, d1 = cq[r, i], cq[r, i + 1], cdp[r, i], cdp[r, i + 1]
+    curve = np.where(x < cq[:, 0], cdp[:, 0], d0 + (d1 - d0) * (x - q0) / (q1 - q0))
+    return np.where(speed > 0, s * s * curve, 0.0) - resistance * q * np.abs(q)
+
+
+def server_flow(cq: np.ndarray, cdp: np.ndarray, resistance: np.ndarray, dp_ext: np.ndarray,
+                speed: np.ndarray) -> np.ndarray:
+    """The flows (m3/s) at which servers' rises (:func:`server_rise`) equal the static
+    pressure differences ``dp_ext`` (Pa, exhaust side minus intake side), by bisection
+    (the rise falls with the flow: unique). A server whose shut-off rise does not reach
+    ``dp_ext``, or whose fans are stopped, passes no air (back-flow through a server is
+    not modelled)."""
+    n = len(dp_ext)
+    ok = (speed > 0) & (server_rise(cq, cdp, resistance, np.zeros(n), speed) > dp_ext)
+    hi = np.maximum(speed, 1e-3) * cq[:, -1]
+    for _ in range(200):  # the rise falls without bound (the last segment, R Q**2)
+        up = ok & (server_rise(cq, cdp, resistance, hi, speed) > dp_ext)
+        if not up.any():
+            break
+        hi = np.where(up, 2.0 * hi, hi)
+    lo = np.zeros(n)
+    for _ in range(80):  # 2**-80 of the bracket: below float64's resolution of Q
+        mid = 0.5 * (lo + hi)
+        above = server_rise(cq, cdp, resistance, mid, speed) > dp_ext
+        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+    return np.where(ok, 0.5 * (lo + hi), 0.0)
+
+
+@jax.jit
+def _gather(p, T, cells_p, cells_T):
+    """The pressure and temperature of a few cells (flat indices), in one compiled call."""
+    return p.ravel()[cells_p], T.ravel()[cells_T]
+
+
+@jax.jit
+def _put(T, cells, values):
+    """``T`` with a few cells (flat indices) set to ``values``."""
+    return T.ravel().at[cells].set(values).reshape(T.shape)
+
+
+class ServerEquipment:
+    """Servers' own fans and thermal mass, updated on the host between device calls
+    (the compiled step holds each server's flow and exhaust temperature fixed over a
+    call; the hooks in :meth:`thermo.solver.Simulation.run` call this).
+
+    * A server with ``fan_curve`` passes the flow Q at which its fans' rise less its
+      internal loss equals the static pressure difference the room puts across it,
+      ``curve(Q) - R Q|Q| = p_exhaust - p_intake`` (the mean pressures of the fluid
+      cells facing its exhaust and intake faces, measured after each call). The
+      update is relaxed: the new flow is a secant (Newton) step on ``F(Q) =
+      rise(Q) - dp_ext(Q)`` with the room's slope ``d dp_ext / dQ`` estimated from
+      the last two calls. Taking the root of ``rise(Q) = dp_ext`` at once (a fixed-
+      point step) amplifies an error by ``-k_room / k_server`` per call (the two
+      slopes), which diverges, oscillating, when the room's resistance rises more
+      steeply than the server's characteristic falls; the secant step converges for
+      any ratio. The room's slope is kept between 0 and ``MAX_SYSTEM_RATIO`` times
+      the server's, so that the noise of an unsteady flow cannot stall or reverse the
+      step. In a steady run the run is not converged while a flow still moves by more
+      than ``FLOW_SETTLED`` of its free delivery per call.
+    * A server with ``heat_capacity`` C (transient runs) holds a lumped temperature
+      T_s, at which its exhaust leaves: ``C dT_s/dt = P - rho cp Q (T_s - T_in)``.
+      Over each call it is integrated exactly for the call's power, flow and
+      intake temperature (the intake measured at the call's end):
+      ``T_s = T_eq + (T_s - T_eq) exp(-dt / tau)``, ``T_eq = T_in + P / (rho cp Q)``,
+      ``tau = C / (rho cp Q)``. The exhaust holds the call's starting value, so calls
+      are cut to at most ``tau / MASS_STEPS``: the exhaust then lags the exact
+      response by at most about 1 % of the step. T_s lives in the state: the server's
+      cells are set to it after each update (they hold their exhaust temperature), so
+      a checkpoint keeps it and a resumed run reads it back (:meth:`start`) and goes on
+      bit for bit. A resumed run's fan servers start from the flows in the state (the
+      velocities on their faces), but the secant's memory of the last call is lost.
+    """
+
+    def __init__(self, sim) -> None:
+        tf = sim.air.throughflow
+        self.fan = np.array([k for k, t in enumerate(tf) if t["fan_curve"] is not None], int)
+        self.mass = np.array([k for k, t in enumerate(tf) if t["heat_capacity"]], int)
+        self.rho = sim.case.fluid.density
+        self.rho_cp = float(sim.settings.rho_cp)
+        self.steady = sim.case.data["solver"]["mode"] == "steady"
+        if self.fan.size:
+            self.cq, self.cdp = _server_curve([tf[k]["fan_curve"] for k in self.fan])
+            self.resistance = np.array([tf[k]["resistance"] for k in self.fan])
+            self.speed = np.ones(self.fan.size)
+            self.free = np.array([tf[k]["flow"] for k in self.fan])  # free delivery, m3/s
+        self.capacity = np.array([tf[k]["heat_capacity"] for k in self.mass], float)
+        # the cells each measurement averages: (flat cells, weights, server) per side
+        cells_p, w_p, seg_p = [], [], []
+        for i, k in enumerate(self.fan):
+            for sign, side in ((1.0, "exhaust"), (-1.0, "intake")):
+                c, a = tf[k][f"{side}_cells"], tf[k][f"{side}_areas"]
+                w = np.full(len(c), 1.0 / len(c)) if a is None else a / a.sum()
+                cells_p.append(c), w_p.append(sign * w), seg_p.append(np.full(len(c), i))
+        cells_t, w_t, seg_t = [], [], []
+        for i, k in enumerate(self.mass):
+            c, a = tf[k]["intake_cells"], tf[k]["intake_areas"]
+            cells_t.append(c), seg_t.append(np.full(len(c), i))
+            w_t.append(np.full(len(c), 1.0 / len(c)) if a is None else a / a.sum())
+        cat = lambda x, dt: np.concatenate(x).astype(dt) if x else np.zeros(0, dt)  # noqa: E731
+        self.w_p, self.seg_p = cat(w_p, float), cat(seg_p, int)
+        self.w_t, self.seg_t = cat(w_t, float), cat(seg_t, int)
+        own = [tf[k]["cells"][0] for k in self.mass]  # one cell of each: it holds T_s
+        # all their cells, which take T_s after each update (so a checkpoint holds it)
+        self.own_cells = jnp.asarray(cat([tf[k]["cells"] for k in self.mass], np.int32))
+        self.own_seg = cat([np.full(len(tf[k]["cells"]), i) for i, k in enumerate(self.mass)],
+                           int)
+        self.cells_p = jnp.asarray(cat(cells_p, np.int32))
+        self.cells_t = jnp.asarray(np.concatenate([cat(cells_t, np.int32),
+                                                   np.asarray(own, np.int32)]))
+        self.dp_prev = self.q_prev = None  # the secant's memory: the last call's point
+        self.moving = False  # a steady run's server flows moved in the last update
+
+    @staticmethod
+    def needed(air: "AirModel") -> bool:
+        """Whether any server has its own fans or (in a transient run) thermal mass."""
+        return any(t["fan_curve"] is not None or t["heat_capacity"] for t in air.throughflow)
+
+    def _measure(self, state) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """External pressure difference (Pa) per fan server; intake mean and lumped
+        temperatures (C) per server with thermal mass."""
+        p, T = (np.asarray(x, dtype=float) for x in _gather(state.p, state.T, self.cells_p,
+                                                            self.cells_t))
+        dp = self.rho * np.bincount(self.seg_p, p * self.w_p, minlength=self.fan.size)
+        n = self.mass.size
+        t_in = np.bincount(self.seg_t, T[:len(T) - n] * self.w_t, minlength=n)
+        return dp, t_in, T[len(T) - n:]
+
+    def start(self, sim, state) -> None:
+        """Before a run's first call: flows and lumped temperatures from ``state`` (a
+        resumed run's checkpoint: the fixed velocities on the servers' faces, the
+        temperature their cells hold)."""
+        ap = sim.params.parts["air"]
+        if self.mass.size:
+            _, _, t_s = self._measure(state)
+            hold = np.asarray(ap.tf_hold).copy()
+            hold[self.mass] = t_s
+            self._set(sim, tf_hold=hold)
+        if self.fan.size and int(state.step) > 0:
+            flow = np.asarray(ap.tf_flow).copy()
+            for i, k in enumerate(self.fan):  # u = Q coef on its faces: Q back
+                for a in range(3):
+                    faces = np.asarray(ap.tf_index[a]) == k
+                    if faces.any():
+                        j = np.flatnonzero(faces)[0]
+                        flow[k] = (np.asarray(state.u[a]).ravel()[j]
+                                   / np.asarray(ap.tf_coef[a]).ravel()[j])
+                        break
+            self._set(sim, tf_flow=flow)
+
+    def next_time(self, sim, t: float) -> float:
+        """The latest end (s) of the next call: the next multiple of ``tau / MASS_STEPS``
+        of the fastest server with thermal mass and air through it (inf: no limit)."""
+        if not self.mass.size or self.steady:
+            return np.inf
+        g = self.rho_cp * np.asarray(sim.params.parts["air"].tf_flow)[self.mass]
+        tau = np.where(g > 0, self.capacity / np.maximum(g, NO_FLOW), np.inf)
+        if not np.isfinite(tau.min()):
+            return np.inf
+        # multiples of the period: the times depend on t alone (a resumed run's too)
+        return next_multiple(t, float(tau.min()) / MASS_STEPS)
+
+    def after_call(self, sim, state, t0: float):
+        """After a device call that began at ``t0`` (s): the lumped temperatures over the
+        call, then the fan servers' flows for the next one, into ``sim.params``; returns
+        the state with the servers' cells at their new lumped temperatures."""
+        dp, t_in, t_s = self._measure(state)
+        ap = sim.params.parts["air"]
+        if self.mass.size:
+            flow = np.asarray(ap.tf_flow, dtype=float)[self.mass]
+            power = np.asarray(ap.tf_power, dtype=float)[self.mass]
+            g = self.rho_cp * flow
+            span = float(state.t) - t0
+            safe = np.maximum(g, NO_FLOW)
+            t_eq = t_in + power / safe
+            decay = np.exp(-span * safe / self.capacity)
+            new = np.where(g > 0, t_eq + (t_s - t_eq) * decay, t_s + power * span / self.capacity)
+            hold = np.asarray(ap.tf_hold).copy()
+            hold[self.mass] = new
+            self._set(sim, tf_hold=hold)
+            values = jnp.asarray(new[self.own_seg], dtype=state.T.dtype)
+            state = state._replace(T=_put(state.T, self.own_cells, values))
+        if self.fan.size:
+            flow = np.asarray(sim.params.parts["air"].tf_flow, dtype=float).copy()
+            q = flow[self.fan]
+            rise = server_rise(self.cq, self.cdp, self.resistance, q, self.speed)
+            target = server_flow(self.cq, self.cdp, self.resistance, dp, self.speed)
+            gap = target - q
+            # the server's chord slope between q and the root (> 0: its rise falls)
+            k_srv = np.where(np.abs(gap) > 0, (rise - dp) / np.where(gap == 0, 1.0, gap), 1.0)
+            k_srv = np.maximum(k_srv, 0.0)
+            k_sys = k_srv.copy()  # no memory yet: half the step to the root
+            if self.q_prev is not None:
+                dq = q - self.q_prev
+                known = np.abs(dq) > 1e-6 * self.free
+                k_sys = np.where(known, (dp - self.dp_prev) / np.where(known, dq, 1.0),
+                                 self.k_sys)
+            k_sys = np.clip(k_sys, 0.0, MAX_SYSTEM_RATIO * k_srv)
+            step = np.where(k_srv + k_sys > 0, gap * k_srv / np.maximum(k_srv + k_sys, 1e-300),
+                            gap)
+            new = np.maximum(q + step, 0.0)
+            self.q_prev, self.dp_prev, self.k_sys = q, dp, k_sys
+            self.moving = bool(np.any(np.abs(new - q) > FLOW_SETTLED * self.free))
+            flow[self.fan] = new
+            self._set(sim, tf_flow=flow)
+        return state
+
+    def hold_running(self, state):
+        """``state`` with a steady run kept running while its server flows still move."""
+        from thermo.solver.state import CONVERGED, RUNNING
+        if self.steady and self.moving and int(state.status) == CONVERGED:
+            return state._replace(status=jnp.int32(RUNNING))
+        return state
+
+    def event(self, sim, k: int, action: str, factor: float) -> None:
+        """An event on throughflow part ``k``: a fan server's fans stop (off), run at
+        rated speed (on) or at ``factor`` of it (scale: the fan laws); its flow is
+        re-solved at once against the last measured pressure difference."""
+        i = np.flatnonzero(self.fan == k)
+        if not i.size:
+            return
+        i = int(i[0])
+        self.speed[i] = factor
+        dp = 0.0 if self.dp_prev is None else self.dp_prev[i]
+        q = server_flow(self.cq[i:i + 1], self.cdp[i:i + 1], self.resistance[i:i + 1],
+                        np.array([dp]), self.speed[i:i + 1])[0]
+        flow = np.asarray(sim.params.parts["air"].tf_flow, dtype=float).copy()
+        flow[k] = q
+        self._set(sim, tf_flow=flow)
+        self.q_prev = None  # the secant's memory belongs to the old speed
+
+    def operating_points(self, sim, state) -> dict:
+        """Per fan server: flow (m3/s), its fans' rise and internal loss at that flow,
+        their difference and the measured external pressure difference (Pa), and its
+        speed factor."""
+        dp, _, _ = self._measure(state)
+        q = np.asarray(sim.params.parts["air"].tf_flow, dtype=float)[self.fan]
+        zero = np.zeros(self.fan.size)
+        fans = server_rise(self.cq, self.cdp, zero, q, self.speed)
+        loss = self.resistance * q * np.abs(q)
+        tf = sim.air.throughflow
+        return {tf[k]["name"]: {"volume_flow_m3_s": float(q[i]), "fan_rise_pa": float(fans[i]),
+                                "internal_loss_pa": float(loss[i]),
+                                "pressure_rise_pa": float(fans[i] - loss[i]),
+                                "external_pressure_pa": float(dp[i]),
+                                "speed": float(self.speed[i])}
+                for i, k in enumerate(self.fan)}
+
+    def lumped_temperatures(self, sim) -> dict:
+        """Per server with thermal mass: its lumped temperature (C) now."""
+        hold = np.asarray(sim.params.parts["air"].tf_hold, dtype=float)
+        return {sim.air.throughflow[k]["name"]: float(hold[k]) for k in self.mass}
+
+    @staticmethod
+    def _set(sim, **arrays) -> None:
+        """New values of AirParams arrays in ``sim.params`` (same dtype and device)."""
+        air = sim.params.parts["air"]
+        new = {k: jnp.asarray(np.asarray(v), dtype=getattr(air, k).dtype) for k, v in arrays.items()}
+        new = jax.device_put(new, sim.device)
+        sim.params = sim.params._replace(parts={**sim.params.parts, "air": air._replace(**new)})
 
 
 # ------------------------------------------------------------------ compiled step
@@ -391,6 +706,8 @@ def throughflow_exchange(flux, ap: AirParams, n: int, rho_cp: float, h):
     t_in = heat / jnp.maximum(qn, NO_FLOW)
     rise = jnp.where(qn > 0, ap.tf_power / (rho_cp * jnp.maximum(qn, NO_FLOW)), 0.0)
     t_out = jnp.where(jnp.isnan(ap.tf_supply), t_in + rise, ap.tf_supply)
+    if ap.tf_hold is not None:  # a server with thermal mass: its exhaust leaves at T_s
+        t_out = jnp.where(jnp.isnan(ap.tf_hold), t_out, ap.tf_hold)
     out = []
     for a in range(3):
         idx = jnp.maximum(ap.tf_index[a], 0)

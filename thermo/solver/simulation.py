@@ -22,7 +22,7 @@ from thermo.devices import device_for
 from thermo.grid.model import FlowModel, build_flow_model
 from thermo.grid.thermal import build_thermal_model
 from thermo.models import air as airflow
-from thermo.models import coldplate
+from thermo.models import coldplate, plate_network
 from thermo.models.turbulence import closure_for
 from thermo.solver.capacity import check_fits
 from thermo.solver.callbacks import AtTimes, Callback, EachCall, is_due
@@ -101,6 +101,11 @@ class Simulation:
         self.settings, body, gravity = build_settings(self, parts)
         # committed to the run's device: the compiled step runs where its inputs are
         self.params = jax.device_put(build_params(self, body, gravity), self.device)
+        # [[networks]]: plate flows and inlet temperatures solved between device calls
+        self.networks = plate_network.build(self)
+        # servers with their own fans or thermal mass: updated between device calls
+        self.equipment = (airflow.ServerEquipment(self)
+                          if airflow.ServerEquipment.needed(self.air) else None)
 
     def _check_events(self) -> None:
         movable = {t["name"] for t in self.air.throughflow} | {f["name"] for f in self.air.fans}
@@ -164,10 +169,15 @@ class Simulation:
         end = s_cfg["end_time"] if s_cfg["mode"] == "transient" else float("inf")
         state = self.initial_state() if state is None else state
         callbacks = list(callbacks)
+        equipment = self.equipment
+        if equipment is not None:
+            equipment.start(self, state)
         events = self.events_callback()
         if events is not None:
             callbacks.append(events)
             events.func(state, 0.0)  # those at or before the start
+        if self.networks is not None:  # the plates' flows and inlet temperatures at the start
+            self.networks.update(self, state)
         each = [c for c in callbacks if isinstance(c.schedule, EachCall)]
         timed = [c for c in callbacks if not isinstance(c.schedule, EachCall)]
         advance = compiled_advance(self.settings)
@@ -183,11 +193,14 @@ class Simulation:
         while True:
             t = float(state.t)
             due = [(c, c.schedule.next_time(t)) for c in timed]
-            t_stop = min([end] + [x for _, x in due])
+            t_stop = min([end] + [x for _, x in due]
+                         + ([equipment.next_time(self, t)] if equipment is not None else []))
             last = min(int(state.step) + per_call, s_cfg["max_steps"])
             tc = time.perf_counter()
             state = advance(self.params, state, jnp.int32(last), jnp.asarray(t_stop, self.dtype))
             jax.block_until_ready(state)
+            if equipment is not None:  # before events change the parts for the next call
+                state = equipment.after_call(self, state, t)
             if compile_time == 0.0:
                 compile_time = time.perf_counter() - tc  # first call: compile + first chunk
             wall = time.perf_counter() - t0
@@ -199,6 +212,12 @@ class Simulation:
                 for c, x in due:
                     if reached(float(state.t), x):
                         c.func(state, wall)
+                if self.networks is not None:  # after the events: their flows for the next call
+                    moved = self.networks.update(self, state)
+                    if moved > plate_network.SETTLED_K and int(state.status) == CONVERGED:
+                        state = state._replace(status=jnp.int32(RUNNING))  # not settled yet
+            if equipment is not None:  # a steady run is not settled while server flows move
+                state = equipment.hold_running(state)
             if int(state.status) != RUNNING or int(state.step) >= s_cfg["max_steps"]:
                 break
         wall = time.perf_counter() - t0
@@ -220,6 +239,9 @@ class Simulation:
         or a curve fan's speed (fan laws). An event with ``loop`` sets that coolant
         loop's flow to 0 (off), its case value (on) or ``value`` times it (scale),
         through :func:`thermo.models.coldplate.set_loop_flow`."""
+        if event.get("network") is not None:  # re-solved before the next device call
+            self.networks.apply_event(event)
+            return
         factor = {"off": 0.0, "on": 1.0}.get(event["action"], event.get("value"))
         if event.get("loop") is not None:
             coldplate.set_loop_flow(self, event["loop"], factor)
@@ -236,6 +258,10 @@ class Simulation:
             if f["name"] == event["part"] or f["name"].startswith(event["part"] + "["):
                 air = air._replace(fan_speed=air.fan_speed.at[k].set(factor))
         self.params = self.params._replace(parts={**self.params.parts, "air": air})
+        if self.equipment is not None:  # servers' own fans: their speed; flow re-solved
+            for k, t in enumerate(self.air.throughflow):
+                if t["name"] == event["part"] or t["name"].startswith(event["part"] + "["):
+                    self.equipment.event(self, k, event["action"], factor)
 
     def cell_fields(self, state: State) -> dict[str, np.ndarray]:
         """Cell-centred NumPy fields: T (C), U (m/s, 3 comps), p (m2/s2), material (id);

@@ -39,6 +39,8 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "porous-fins": air.validate_porous_fins,
     "fan": air.validate_fan,
     "fan-fins": air.validate_fan_fins,
+    "server-fan": air.validate_server_fan,
+    "server-mass": air.validate_server_mass,
     "two-fluids": two_fluids.validate_two_fluids,
     "networks": network.validate_networks,
     "poiseuille-graded": graded.validate_graded_poiseuille,
