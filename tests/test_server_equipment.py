@@ -210,3 +210,25 @@ def test_server_mass_resumes_bit_for_bit():
     resumed, _ = sim.run(half._replace(status=jnp.int32(RUNNING)))
     assert float(resumed.t) == float(full.t)
     assert np.array_equal(np.asarray(resumed.T), np.asarray(full.T))
+
+
+def test_server_fan_speed_event_follows_the_fan_laws():
+    """An event scales a fan server's speed to 0.5 at t = 0 (transient): its flow settles
+    at the root of s^2 dp0 - s dp0/qmax Q - (R_int + R_slab) Q^2 (fan laws, by hand,
+    0.5 %); an event switching it off stops its flow."""
+    from thermo.solver import Simulation
+
+    d = va.server_fan_case()
+    d["solver"] = {"mode": "transient", "end_time": 8.0, "steps_per_call": 50}
+    d["events"] = [{"at": 0.0, "part": "server", "action": "scale", "value": 0.5}]
+    sim = Simulation(case_from_dict(d))
+    state, _ = sim.run()
+    q = sim.equipment.operating_points(sim, state)["server"]["volume_flow_m3_s"]
+    s, dp0, qmax = 0.5, va.SERVER_FAN_CURVE[0][1], va.SERVER_FAN_CURVE[-1][0]
+    a = va.SERVER_LOSS[0] / va.SERVER_LOSS[1] ** 2 + 0.5 * 1.205 * 300.0 * 0.2 / 0.01 ** 2
+    b = s * dp0 / qmax
+    exact = (-b + (b * b + 4.0 * a * s * s * dp0) ** 0.5) / (2.0 * a)
+    print(q, exact)
+    assert abs(q / exact - 1.0) < 0.005
+    sim.apply_event({"at": 8.0, "part": "server", "action": "off", "value": None})
+    assert float(sim.params.parts["air"].tf_flow[0]) == 0.0
