@@ -11,7 +11,7 @@ from thermo.models.coldplate import march
 
 def plates_summary(sim, state, air_w: float | None = None) -> dict:
     """summary.json keys for the plates and loops (empty without plates):
-    ``cold_plates``, ``loops`` and ``liquid`` (totals); ``liquid.heat_w`` is the
+    ``cold_plates``, ``loops``, ``networks`` (with ``[[networks]]``) and ``liquid`` (totals); ``liquid.heat_w`` is the
     heat the coolant takes out of the domain (a sink in the energy balance);
     ``air_w``, the heat the boundaries take out, gives the liquid/air split."""
     setup_ = getattr(sim, "coldplates", None)
@@ -30,6 +30,7 @@ def plates_summary(sim, state, air_w: float | None = None) -> dict:
         chip = max(chip_t, key=chip_t.get) if chip_t else None
         entry = {
             "loop": setup_.loops[p.loop]["name"] if p.loop >= 0 else None,
+            "network": sim.case.data["networks"][p.network]["name"] if p.network >= 0 else None,
             "coolant": p.coolant,
             "inlet_temperature_c": float(np.asarray(liq.t_in)[i]),
             "outlet_temperature_c": float(t_out[i]),
@@ -75,7 +76,10 @@ def plates_summary(sim, state, air_w: float | None = None) -> dict:
         block["air_heat_w"] = float(air_w)
         removed = total + air_w
         block["liquid_fraction"] = total / removed if removed > 0 else None
-    return {"cold_plates": plates, "loops": loops, "liquid": block}
+    out = {"cold_plates": plates, "loops": loops, "liquid": block}
+    if getattr(sim, "networks", None) is not None:  # [[networks]]: per branch, pump and CDU
+        out["networks"] = sim.networks.summary(sim, state)
+    return out
 
 
 # ----------------------------------------------------------------------------- chip limits

@@ -40,6 +40,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from thermo.case.coldplates import DEFAULT_COOLANT, match_plates
+from thermo.case.networks import networked_plates
 from thermo.models.protocol import PartModel
 
 NO_FLOW = 1e-30  # W/K: divides by a plate's m_dot cp, which an event may set to zero
@@ -83,6 +84,8 @@ class Plate:
     chips: list           # candidate chip instances (named or neighbouring)
     named_chip: bool
     resistance: float | None  # quadratic hydraulic coefficient (Pa s2/m6)
+    network: int = -1     # index into case.data["networks"]; -1: in no network
+    rated_flow: float | None = None  # m3/s, the plate's rated_flow (UA scaling in a network)
 
 
 @dataclass
@@ -137,6 +140,9 @@ def setup(case, geometry) -> LiquidSetup | None:
     owner = geometry.owner
     loops = [dict(o, members=[]) for o in d.get("loops", [])]
     by_name = {inst["name"]: j for j, inst in enumerate(geometry.instances)}
+    networks = d.get("networks", [])
+    net_of = networked_plates(networks, parts)
+    net_index = {n["name"]: i for i, n in enumerate(networks)}
     loop_of = {}
     for li, o in enumerate(loops):
         for pat in o["plates"]:
@@ -161,8 +167,12 @@ def setup(case, geometry) -> LiquidSetup | None:
         if sign < 0:
             rank = len(layers) - 1 - rank
         li = loop_of.get(inst["name"], -1)
+        ni = net_index[net_of[inst["name"]]] if inst["name"] in net_of else -1
         coolant = loops[li]["coolant"] if li >= 0 else (part["coolant"] or DEFAULT_COOLANT)
         t_in = loops[li]["supply_temperature"] if li >= 0 else part["inlet_temperature"]
+        if ni >= 0:  # flow and inlet temperature from the network (thermo.models.plate_network)
+            coolant = networks[ni]["coolant"]
+            t_in = network_temperature(networks[ni])
         mat = case.material(coolant).at(t_in)
         ua = 1.0 / part["thermal_resistance"] if part["thermal_resistance"] else part["htc"] * part["area"]
         res = None
@@ -174,7 +184,7 @@ def setup(case, geometry) -> LiquidSetup | None:
             cells=cells, rank=rank, slices=len(layers), ua=ua, coolant=coolant,
             rho_cp=mat.density * mat.specific_heat, density=mat.density,
             flow=part["volume_flow"] or 0.0, t_in=t_in, chips=chips, named_chip=named,
-            resistance=res))
+            resistance=res, network=ni, rated_flow=part["rated_flow"]))
         if li >= 0:
             loops[li]["members"].append(len(plates) - 1)
     for o in loops:
@@ -192,6 +202,14 @@ def setup(case, geometry) -> LiquidSetup | None:
         for p, f in zip(members, split_flows(total, [p.resistance for p in members], o["split"])):
             p.flow = f
     return LiquidSetup(plates, loops, grid.cell_volume if grid.is_uniform else grid.cell_volumes())
+
+
+def network_temperature(network: dict) -> float:
+    """C: where a network's coolant properties are taken, and its plates' inlet
+    temperature before the first network solve: the first heat exchanger's
+    facility-water temperature."""
+    return next(b["facility_temperature"] for b in network["branches"]
+                if b["kind"] == "heat_exchanger")
 
 
 def split_flows(total: float, resistances: list, split: str) -> list[float]:

@@ -1,7 +1,8 @@
 """Coolant loops as flow networks: a hydraulic and thermal network solver (issue #18).
 
 Host-side, float64 NumPy: a loop has tens of nodes, so nothing here is compiled.
-It is not yet coupled to the CFD.
+:mod:`thermo.models.plate_network` couples it to the CFD's cold plates
+(``[[networks]]`` in a case).
 
 A :class:`Network` is a set of :class:`Branch` es between named nodes, one or
 more nodes held at a fixed pressure (the reference), a :class:`Fluid`, and the
@@ -281,12 +282,16 @@ Element = Resistance | Pipe | Pump | HeatExchanger
 @dataclass(frozen=True)
 class Branch:
     """One branch from node ``inlet`` to node ``outlet`` (names); ``element`` its
-    law; ``heat`` (W) put into the fluid along it (not for ``hx`` branches)."""
+    law; ``heat`` (W) put into the fluid along it (not for ``hx`` branches); or
+    ``line = (gain, add)``: the outlet temperature ``gain * T_in + add`` (C) along
+    the flow, for a branch whose exchange is set from outside (a cold plate at
+    the CFD's temperatures: ``gain = prod(1 - eps_s)`` over its slices)."""
     name: str
     inlet: str
     outlet: str
     element: Element
     heat: float = 0.0
+    line: tuple[float, float] | None = None
 
     def __post_init__(self):
         if not isinstance(self.element, (Resistance, Pipe, Pump, HeatExchanger)):
@@ -299,6 +304,10 @@ class Branch:
             raise ValueError(f"branch {self.name!r}: heat must be finite")
         if self.heat != 0 and isinstance(self.element, HeatExchanger):
             raise ValueError(f"branch {self.name!r}: heat must be 0 on an hx branch")
+        if self.line is not None and (self.heat != 0 or isinstance(self.element, HeatExchanger)
+                                      or not all(math.isfinite(x) for x in self.line)):
+            raise ValueError(f"branch {self.name!r}: line (gain, add) must be finite, and "
+                             "excludes heat and hx elements")
 
     @property
     def kind(self) -> str:
@@ -539,7 +548,9 @@ def solve_temperatures(network: Network, q: np.ndarray) -> tuple[np.ndarray, np.
         if b.heat != 0 and abs(q[j]) <= 1e-9 * qmax:
             raise ValueError(f"branch {b.name!r}: heat {b.heat} W on a branch with (almost) no "
                              f"flow ({q[j]:.3e} m3/s)")
-        if isinstance(b.element, HeatExchanger):
+        if b.line is not None:
+            gain[j], add[j] = b.line
+        elif isinstance(b.element, HeatExchanger):
             eps, cmin = b.element.effectiveness(c[j])
             k = eps * cmin / c[j]
             gain[j], add[j] = 1.0 - k, k * b.element.t_secondary_in
