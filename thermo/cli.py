@@ -91,6 +91,26 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("outdir", help="an output folder of `thermo run` (summary.json, result.vtkhdf)")
     report.add_argument("--size", default="1000x700", metavar="WxH", help="picture size in pixels")
 
+    study = sub.add_parser("study", help="grid convergence: run a case on refined grids and "
+                           "report each headline number's order, extrapolate and GCI",
+                           description="Run a case on GRIDS systematically refined grids (the case "
+                                       "as given is the coarsest; each next one divides every cell "
+                                       "size by RATIO) and write OUTDIR/study.json, study.md and "
+                                       "study.png: per headline number of summary.json its observed "
+                                       "order, Richardson extrapolate and grid convergence index "
+                                       "(Celik et al. 2008). A killed study resumes: grids already "
+                                       "run are not rerun.")
+    study.add_argument("case", nargs="?", help="case file (default: the bundled air-rack-60kw)")
+    study.add_argument("--example", metavar="NAME", help="a bundled example case instead of a file")
+    study.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    study.add_argument("--grids", type=int, default=3, metavar="N", help="grids (default 3, at least 3)")
+    study.add_argument("--ratio", type=float, default=1.5, metavar="R",
+                       help="refinement ratio between grids (default 1.5; 1.3 or more advised)")
+    study.add_argument("--quantity", action="append", default=[], metavar="PATTERN",
+                       help="a summary.json path to report (dotted, * for any name, e.g. "
+                            "'parts.gpu*.max_temperature_c'); repeatable; default: the headline numbers")
+    study.add_argument("-o", "--outdir", help="output folder (default: out/<case name>-study)")
+
     bench = sub.add_parser("bench", help="run the benchmark suite (thermo.bench): "
                            "`thermo bench --quick [-o DIR]` (a few minutes on a CPU; JSON + PNG "
                            "into DIR, default benchmarks/out in the repository root, else "
@@ -227,6 +247,29 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet and not args.log_json:
         _print_summary(summary, outdir)
     return 0
+
+
+def _cmd_study(args: argparse.Namespace) -> int:
+    from thermo.study import HEADLINE, run_study
+
+    try:
+        case = _load(args)
+    except CaseError as exc:
+        return _error(str(exc))
+    if args.grids < 3 or not args.ratio > 1.0:
+        return _error(f"--grids {args.grids} --ratio {args.ratio}: accepted: --grids 3 or more and "
+                      "--ratio above 1 (1.3 or more advised)")
+    use_compilation_cache()
+    outdir = pathlib.Path(args.outdir) if args.outdir else pathlib.Path("out") / f"{case.name}-study"
+    try:
+        study = run_study(case.path, outdir, grids=args.grids, ratio=args.ratio,
+                          overrides=args.overrides, patterns=tuple(args.quantity) or HEADLINE,
+                          quiet=False)
+    except CaseError as exc:
+        return _error(str(exc))
+    print((outdir / "study.md").read_text())
+    print(f"wrote {outdir / 'study.json'}, {outdir / 'study.md'}, {outdir / 'study.png'}")
+    return 0 if study["quantities"] else _error("no headline number was found on every grid")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -383,7 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     commands = {"run": _cmd_run, "check": _cmd_check, "validate": _cmd_validate,
-                "view": _cmd_view, "report": _cmd_report, "info": _cmd_info}
+                "view": _cmd_view, "report": _cmd_report, "info": _cmd_info, "study": _cmd_study}
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2

@@ -1,0 +1,154 @@
+"""Grid-convergence studies (`thermo study`): the GCI arithmetic against Celik et
+al.'s published worked example, and a study of a case with an analytic answer."""
+from __future__ import annotations
+
+import json
+
+from thermo.case.overrides import parse_value
+from thermo.cli import main
+from thermo.study import convergence, grid_overrides, observed_order
+
+
+def test_celik_worked_example_monotonic():
+    """Celik et al. (2008), Table 1, first column (dimensionless reattachment length,
+    N = 18,000 / 8,000 / 4,500 cells in 2-D): p = 1.53, phi_ext = 6.1685, e_a = 1.5 %,
+    e_ext = 1.7 %, GCI_fine = 2.2 %."""
+    h = [(1.0 / n) ** 0.5 for n in (18000, 8000, 4500)]
+    r = convergence([6.063, 5.972, 5.863], h)
+    print({k: r[k] for k in ("order", "extrapolated", "approx_error_pct", "extrapolated_error_pct",
+                             "gci_pct")})
+    assert round(r["order"], 2) == 1.53
+    assert round(r["extrapolated"], 4) == 6.1685
+    assert round(r["approx_error_pct"], 1) == 1.5
+    assert round(r["extrapolated_error_pct"], 1) == 1.7
+    assert round(r["gci_pct"], 1) == 2.2
+    assert not r["oscillatory"] and "warning" not in r
+
+
+def test_celik_worked_example_low_order():
+    """Table 1, second column (N = 18,000 / 4,500 / 980: r21 = 2, r32 = 2.14): p = 0.75,
+    phi_ext = 10.8801, GCI_fine = 1.1 %."""
+    h = [(1.0 / n) ** 0.5 for n in (18000, 4500, 980)]
+    r = convergence([10.7880, 10.7250, 10.6050], h)
+    assert round(r["order"], 2) == 0.75
+    assert round(r["extrapolated"], 4) == 10.8801
+    assert round(r["gci_pct"], 1) == 1.1
+
+
+def test_manufactured_second_order_unequal_ratios():
+    """phi = 3 + 0.4 h^2 on grids refined by 1.5 then 1.3: order 2 and the exact limit."""
+    h = [0.1, 0.13, 0.195]
+    r = convergence([3.0 + 0.4 * x * x for x in h], h)
+    assert abs(r["order"] - 2.0) < 1e-8
+    assert abs(r["extrapolated"] - 3.0) < 1e-12
+
+
+def test_oscillatory_and_stalled_are_flagged():
+    r = convergence([1.0, 1.1, 0.95], [1.0, 1.5, 2.25])
+    assert r["oscillatory"] and "oscillatory" in r["warning"]
+    assert observed_order([1.0, 1.0, 1.2], [1.0, 1.5, 2.25]) is None
+    r = convergence([1.0, 1.1, 1.15], [1.0, 1.5, 2.25])  # changes grow on refinement
+    assert r["order"] is None and r["extrapolated"] is None and "do not shrink" in r["warning"]
+    # unequal ratios at a low order: the finer change is the larger, yet it converges
+    h = [1.0, 1.5, 2.0]
+    r = convergence([2.0 + x ** 0.5 for x in h], h)
+    assert abs(r["order"] - 0.5) < 1e-8 and abs(r["extrapolated"] - 2.0) < 1e-10
+
+
+def test_grid_overrides_uniform_and_graded():
+    uniform = {"domain": {"cells": [24, 8, 1]}}
+    assert grid_overrides(uniform, 2, 1.5) == ["domain.cells=[54,18,1]"]
+    graded = {"domain": {}, "grid": {"max_cell": [0.3, 0.3, 0.2], "min_cell": [0.0, 0.0, 0.0],
+                                     "min_cells_across": 2,
+                                     "refine": [{"max_cell": [0.3, 0.3, 0.1]}]}}
+    out = grid_overrides(graded, 1, 1.5)
+    assert "grid.min_cells_across=3" in out
+    zone = [o for o in out if o.startswith("grid.refine[0].max_cell=")]
+    assert len(zone) == 1
+    got = parse_value(zone[0].split("=", 1)[1])
+    assert all(abs(a - b) < 1e-12 for a, b in zip(got, [0.2, 0.2, 0.1 / 1.5]))
+
+
+SLAB = """
+[case]
+name = "heated-slab"
+
+[domain]
+size = [1.0, 0.1, 0.1]
+cells = [8, 1, 1]
+
+[[materials]]
+name = "unit-solid"
+density = 1.0
+specific_heat = 1.0
+conductivity = 1.0
+
+[fluid]
+initial_temperature = 0.0
+reference_temperature = 0.0
+
+[[parts]]
+name = "slab"
+kind = "solid"
+material = "unit-solid"
+power = 0.08
+box = { min = [0.0, 0.0, 0.0], max = [1.0, 0.1, 0.1] }
+
+[[boundaries]]
+name = "left"
+face = "x-"
+temperature = 0.0
+
+[[boundaries]]
+name = "right"
+face = "x+"
+temperature = 0.0
+
+[solver]
+mode = "steady"
+tolerance = 1.0e-10
+max_steps = 200000
+steps_per_call = 20000
+precision = "float64"
+"""
+
+
+def test_study_of_a_heated_slab(tmp_path):
+    """A slab heating 8 W/m3 between two faces at 0 C (k = 1, L = 1 m): its mean
+    temperature is q L^2 / (12 k) = 2/3 C. The cell-centred grid's mean converges at
+    second order (the half cell at each face); the study's extrapolate must land on
+    the analytic mean far closer than the finest grid does, and the GCI must cover
+    the finest grid's true error."""
+    case = tmp_path / "slab.toml"
+    case.write_text(SLAB)
+    out = tmp_path / "study"
+    assert main(["study", str(case), "--grids", "3", "--ratio", "1.5", "-o", str(out),
+                 "--quantity", "parts.*.mean_temperature_c"]) == 0
+    study = json.loads((out / "study.json").read_text())
+    assert [g["cells"] for g in study["grids"]] == [8, 12, 18]
+    (row,) = study["quantities"]
+    exact = 2.0 / 3.0
+    fine_error = abs(row["values"][0] - exact)
+    ext_error = abs(row["extrapolated"] - exact)
+    print(f"mean on 8/12/18 cells {row['all_grids']}, order {row['order']:.3f}, extrapolate "
+          f"{row['extrapolated']:.6f} (error {ext_error:.2e}), finest error {fine_error:.2e}, "
+          f"GCI {row['gci']:.2e}")
+    assert abs(row["order"] - 2.0) < 0.1
+    assert ext_error < 1e-9  # the error is (4/3) h^2 exactly: Richardson removes it
+    assert row["gci"] >= fine_error
+    assert (out / "study.md").read_text().count("parts.slab.mean_temperature_c") == 1
+    assert (out / "study.png").stat().st_size > 1000
+    # resumed: nothing reruns, the same answer
+    mtime = (out / "grid-2" / "summary.json").stat().st_mtime
+    assert main(["study", str(case), "-o", str(out), "--quantity", "parts.*.mean_temperature_c"]) == 0
+    assert (out / "grid-2" / "summary.json").stat().st_mtime == mtime
+
+
+def test_study_refuses_bad_arguments(tmp_path, capsys):
+    case = tmp_path / "slab.toml"
+    case.write_text(SLAB)
+    assert main(["study", str(case), "--grids", "2", "-o", str(tmp_path / "x")]) == 2
+    assert "--grids 3 or more" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+    assert main(["study", str(case), "--set", "domain.cells=[0,1,1]", "-o", str(tmp_path / "y")]) == 2
+    assert "domain.cells" in capsys.readouterr().err

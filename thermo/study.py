@@ -1,0 +1,316 @@
+"""Grid-convergence studies: a case on systematically refined grids, and the
+discretisation uncertainty of each headline number (`thermo study`).
+
+The case as given is the coarsest grid; grid ``k`` (0, 1, ...) divides every cell
+size by ``ratio**k``: a uniform grid's ``domain.cells`` are multiplied by it on every
+axis that has more than one cell (rounded), a graded grid's ``grid.max_cell``, each
+refinement zone's ``max_cell`` and ``grid.min_cell`` divided by it and
+``grid.min_cells_across`` multiplied by it (rounded up), so that thin parts refine
+with the rest. Snapped graded grids do not refine by exactly ``ratio``; the
+representative cell size ``h = (V / N)**(1/d)`` of each grid (``d`` the axes with more
+than one cell) gives the ratios actually reached.
+
+For every headline number ``phi`` of ``summary.json`` (:data:`HEADLINE`), the three
+finest grids give, after Celik et al., "Procedure for estimation and reporting of
+uncertainty due to discretization in CFD applications", J. Fluids Eng. 130 (2008)
+078001 (the ASME procedure, Roache's GCI with safety factor 1.25):
+
+* the observed order ``p`` (fixed-point iteration for unequal ratios),
+* the Richardson extrapolate ``phi_ext``,
+* the fine-grid convergence index ``GCI = 1.25 |phi_1 - phi_2| / (r21**p - 1)``, in
+  the quantity's unit and relative: to ``|phi_1|``, or for a temperature (C) to its
+  rise above the coldest fluid of the finest grid (a GCI relative to a Celsius
+  value would mean nothing),
+* a warning where convergence is oscillatory, the order lies outside (0.5, 3), or a
+  grid's run did not converge.
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+import pathlib
+from typing import Any, Callable, Sequence
+
+SAFETY = 1.25  # Roache's factor of safety for three or more grids
+ORDER_RANGE = (0.5, 3.0)  # outside it the extrapolation is not trusted (warned)
+
+#: summary.json paths (dotted, ``*`` any name) whose numbers a study reports
+HEADLINE = (
+    "air.inlet_max_c", "air.inlet_mean_c", "air.exhaust_mean_c", "air.return_c",
+    "air.rci_hi_pct", "air.rti_pct", "air.bypass_fraction", "air.fan_power_w",
+    "servers.*.inlet_max_c", "cooling_units.*.return_c",
+    "parts.*.max_temperature_c",
+    "cold_plates.*.chip_max_temperature_c", "loops.*.return_temperature_c",
+    "loops.*.pressure_drop_pa", "liquid.liquid_fraction", "liquid.air_heat_w",
+    "coolant_flow.outlet_temperature_c", "coolant_flow.pressure_drop_pa",
+    "coolant_flow.source_max_temperature_c.*",
+    "boundaries.*.heat_w", "fluid.max_temperature_c",
+)
+
+
+def flatten(tree: Any, prefix: str = "") -> dict[str, float]:
+    """The finite numbers of a JSON tree by dotted path (booleans left out)."""
+    out: dict[str, float] = {}
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            out.update(flatten(v, f"{prefix}{k}."))
+    elif isinstance(tree, (int, float)) and not isinstance(tree, bool):
+        if math.isfinite(tree):
+            out[prefix[:-1]] = float(tree)
+    return out
+
+
+def headline(summary: dict, patterns: Sequence[str] = HEADLINE) -> dict[str, float]:
+    """The numbers of ``summary`` whose dotted paths match ``patterns`` (a part's
+    ``max_temperature_c`` only for powered parts: the chips and sources)."""
+    flat = flatten(summary)
+    parts = summary.get("parts") or {}
+    out = {}
+    for path, value in flat.items():
+        if not any(fnmatch.fnmatchcase(path, p) for p in patterns):
+            continue
+        bits = path.split(".")
+        if bits[0] == "parts" and not (parts.get(bits[1]) or {}).get("power_w"):
+            continue
+        out[path] = value
+    return out
+
+
+def observed_order(phi: Sequence[float], h: Sequence[float], tol: float = 1e-10,
+                   max_iter: int = 200) -> float | None:
+    """Celik et al.'s observed order from three grids, finest first (``h[0] < h[1] <
+    h[2]``): ``p = |ln|e32/e21| + q(p)| / ln r21``, ``q = ln((r21^p - s)/(r32^p - s))``,
+    ``s = sign(e32/e21)``, by fixed-point iteration. None when a difference is zero
+    (the number does not change between two grids), when monotone changes do not
+    shrink on refinement (no positive order: ``|e32/e21| <= ln r32 / ln r21``, the
+    limit of ``r21^p (r32^p - 1) / (r21^p - 1)`` at p -> 0; Celik's absolute value
+    would hide that) or when the iteration fails."""
+    e21, e32 = phi[1] - phi[0], phi[2] - phi[1]
+    if e21 == 0.0 or e32 == 0.0:
+        return None
+    r21, r32 = h[1] / h[0], h[2] / h[1]
+    s = math.copysign(1.0, e32 / e21)
+    if s > 0 and abs(e32 / e21) <= math.log(r32) / math.log(r21):
+        return None
+    p = abs(math.log(abs(e32 / e21))) / math.log(r21)
+    for _ in range(max_iter):
+        a, b = r21 ** p - s, r32 ** p - s
+        if a <= 0.0 or b <= 0.0:
+            return None
+        new = abs(math.log(abs(e32 / e21)) + math.log(a / b)) / math.log(r21)
+        if abs(new - p) < tol:
+            return new
+        p = new
+    return p
+
+
+def convergence(phi: Sequence[float], h: Sequence[float], scale: float | None = None) -> dict:
+    """The discretisation uncertainty of one number from three grids, finest first.
+    ``scale``: what the relative errors divide by (default ``|phi_1|``)."""
+    p = observed_order(phi, h)
+    e21, e32 = phi[1] - phi[0], phi[2] - phi[1]
+    oscillatory = e21 * e32 < 0.0
+    relative_to_value = scale is None
+    scale = abs(phi[0]) if scale is None else abs(scale)
+    out: dict[str, Any] = {"values": list(phi), "h": list(h), "order": p,
+                           "oscillatory": oscillatory, "extrapolated": None,
+                           "gci": None, "gci_pct": None, "approx_error_pct": None,
+                           "extrapolated_error_pct": None}
+    rel = (lambda x: 100.0 * abs(x) / scale) if scale > 0 else (lambda x: None)
+    out["approx_error_pct"] = rel(e21)
+    if e21 == 0.0 and e32 == 0.0:
+        out.update(extrapolated=phi[0], gci=0.0, gci_pct=rel(0.0), extrapolated_error_pct=rel(0.0))
+        return out
+    if p is None or p <= 0.0:
+        out["warning"] = "the changes do not shrink: no order, no extrapolation"
+        return out
+    r21p = (h[1] / h[0]) ** p
+    ext = (r21p * phi[0] - phi[1]) / (r21p - 1.0)
+    gci = SAFETY * abs(e21) / (r21p - 1.0)
+    # Celik's e_ext is relative to the extrapolate; a temperature's to its rise
+    e_ext = (100.0 * abs((ext - phi[0]) / ext) if ext != 0.0 else None) if relative_to_value \
+        else rel(ext - phi[0])
+    out.update(extrapolated=ext, gci=gci, gci_pct=rel(gci), extrapolated_error_pct=e_ext)
+    notes = []
+    if oscillatory:
+        notes.append("oscillatory convergence")
+    if not ORDER_RANGE[0] < p < ORDER_RANGE[1]:
+        notes.append(f"observed order {p:.2f} outside ({ORDER_RANGE[0]:g}, {ORDER_RANGE[1]:g})")
+    if notes:
+        out["warning"] = "; ".join(notes)
+    return out
+
+
+def grid_overrides(data: dict, level: int, ratio: float) -> list[str]:
+    """``--set`` overrides that refine a checked case's grid ``level`` times by ``ratio``."""
+    f = ratio ** level
+    if data.get("grid") is None:
+        cells = [n if n == 1 else max(1, round(n * f)) for n in data["domain"]["cells"]]
+        return [f"domain.cells=[{cells[0]},{cells[1]},{cells[2]}]"]
+    g = data["grid"]
+    vec = lambda v: "[" + ",".join(repr(x / f) for x in v) + "]"
+    out = [f"grid.max_cell={vec(g['max_cell'])}", f"grid.min_cell={vec(g['min_cell'])}",
+           f"grid.min_cells_across={math.ceil(g['min_cells_across'] * f - 1e-9)}"]
+    out += [f"grid.refine[{i}].max_cell={vec(z['max_cell'])}" for i, z in enumerate(g.get("refine", []))]
+    return out
+
+
+def cell_size(size: Sequence[float], cells: Sequence[int]) -> float:
+    """Representative cell size (m): ``(V / N)**(1/d)`` over the ``d`` axes with more
+    than one cell."""
+    axes = [a for a in range(3) if cells[a] > 1] or [0]
+    return (math.prod(size[a] for a in axes) / math.prod(cells[a] for a in axes)) ** (1.0 / len(axes))
+
+
+def _rise_reference(summary: dict) -> float | None:
+    fluid = summary.get("fluid") or {}
+    return fluid.get("min_temperature_c")
+
+
+def study_table(summaries: Sequence[dict], h: Sequence[float],
+                patterns: Sequence[str] = HEADLINE) -> list[dict]:
+    """One row per headline number present on every grid: its convergence from the
+    three finest grids (``summaries`` and ``h`` coarsest first)."""
+    if len(summaries) < 3:
+        raise ValueError("a grid-convergence study needs at least three grids")
+    values = [headline(s, patterns) for s in summaries]
+    fine = summaries[-1]
+    t_ref = _rise_reference(fine)
+    rows = []
+    for path in values[-1]:
+        if not all(path in v for v in values):
+            continue
+        phi = [values[-1][path], values[-2][path], values[-3][path]]
+        hh = [h[-1], h[-2], h[-3]]
+        temperature = path.endswith("_c") or ".source_max_temperature_c." in path
+        scale = None
+        if temperature and t_ref is not None:
+            scale = phi[0] - t_ref
+        row = {"quantity": path, "unit": _unit(path),
+               "relative_to": "rise above the coldest fluid" if scale is not None else "value",
+               "all_grids": [v[path] for v in values], **convergence(phi, hh, scale)}
+        rows.append(row)
+    return rows
+
+
+def _unit(path: str) -> str:
+    last = path.split(".")[-1] if ".source_max_temperature_c." not in path else "_c"
+    for suffix, unit in (("_c", "C"), ("_w", "W"), ("_pa", "Pa"), ("_pct", "%"),
+                         ("_m3_s", "m3/s"), ("_kg_s", "kg/s")):
+        if last.endswith(suffix):
+            return unit
+    return "-"
+
+
+def _fmt(x: Any, spec: str = ".4g") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def markdown(study: dict) -> str:
+    """The study as a Markdown report: the grids, then one line per number."""
+    lines = [f"# Grid convergence: {study['case']}", "",
+             f"Refinement ratio {study['ratio']:g} per grid; GCI of the finest grid after Celik "
+             "et al. (2008), safety factor 1.25. Temperatures' relative errors are of their rise "
+             "above the coldest fluid.", "",
+             "| grid | cells | h (m) | status | steps | wall s |", "|---|---:|---:|---|---:|---:|"]
+    for g in study["grids"]:
+        lines.append(f"| {g['level']} | {g['cells']:,} | {g['h']:.4g} | {g['status']} | "
+                     f"{g['steps']} | {_fmt(g['wall_time_s'], '.1f')} |")
+    lines += ["", "| quantity | unit | coarse .. fine | order | extrapolated | GCI | GCI % | note |",
+              "|---|---|---|---:|---:|---:|---:|---|"]
+    for r in study["quantities"]:
+        vals = ", ".join(_fmt(v, ".5g") for v in r["all_grids"])
+        lines.append(f"| {r['quantity']} | {r['unit']} | {vals} | {_fmt(r['order'], '.2f')} | "
+                     f"{_fmt(r['extrapolated'], '.5g')} | {_fmt(r['gci'], '.3g')} | "
+                     f"{_fmt(r['gci_pct'], '.2f')} | {r.get('warning', '')} |")
+    for w in study["warnings"]:
+        lines.append(f"\nwarning: {w}")
+    return "\n".join(lines) + "\n"
+
+
+def picture(study: dict, path: pathlib.Path, most: int = 12) -> pathlib.Path:
+    """Each number against the cell size, with its extrapolate at h = 0 (PNG)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = study["quantities"][:most]
+    cols = min(4, max(1, len(rows)))
+    nrows = max(1, math.ceil(len(rows) / cols))
+    fig, axes = plt.subplots(nrows, cols, figsize=(3.6 * cols, 2.8 * nrows), squeeze=False)
+    h = [g["h"] for g in study["grids"]]
+    for ax, r in zip(axes.flat, rows):
+        ax.plot(h, r["all_grids"], "o-")
+        if r["extrapolated"] is not None:
+            ax.plot([0.0], [r["extrapolated"]], "k*")
+            ax.axhline(r["extrapolated"], color="k", lw=0.5, ls="--")
+        ax.set_title(r["quantity"], fontsize=7)
+        ax.set_xlabel("h (m)", fontsize=7)
+        ax.set_xlim(left=0.0)
+        ax.tick_params(labelsize=6)
+    for ax in list(axes.flat)[len(rows):]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def run_study(case_path: str | pathlib.Path, outdir: str | pathlib.Path, *, grids: int = 3,
+              ratio: float = 1.5, overrides: Sequence[str] = (),
+              patterns: Sequence[str] = HEADLINE, quiet: bool = True,
+              runner: Callable | None = None) -> dict:
+    """Run ``case_path`` on ``grids`` grids refined by ``ratio`` into ``OUTDIR/grid-K``
+    and write ``OUTDIR/study.json``, ``study.md`` and ``study.png``; returns the study.
+    A grid whose ``summary.json`` is already there from the same overrides is not
+    rerun (a killed study resumes). Every grid is checked before the first runs."""
+    from thermo.case import load_case
+
+    if grids < 3:
+        raise ValueError(f"--grids {grids}: a study needs at least 3 grids")
+    if not ratio > 1.0:
+        raise ValueError(f"--ratio {ratio}: the refinement ratio must be > 1 (1.3 or more advised)")
+    if runner is None:
+        from thermo.runner import run_case as runner
+    outdir = pathlib.Path(outdir)
+    base = load_case(case_path, overrides)
+    cases = []
+    for k in range(grids):  # all checked before anything runs
+        extra = grid_overrides(base.data, k, ratio)
+        cases.append((k, extra, load_case(case_path, [*overrides, *extra])))
+    outdir.mkdir(parents=True, exist_ok=True)
+    table, summaries, warnings = [], [], []
+    for k, extra, case in cases:
+        gdir = outdir / f"grid-{k}"
+        done = gdir / "summary.json"
+        marker = gdir / "study-overrides.json"
+        wanted = [*overrides, *extra]
+        if done.exists() and marker.exists() and json.loads(marker.read_text()) == wanted:
+            summary = json.loads(done.read_text())
+        else:
+            if gdir.exists():
+                for f in ("summary.json", "result.vtkhdf"):
+                    (gdir / f).unlink(missing_ok=True)
+            summary = runner(case, gdir, quiet=quiet)
+            marker.write_text(json.dumps(wanted))
+        cells = list(case.grid.cells)
+        h = cell_size(base.data["domain"]["size"], cells)
+        if not summary.get("converged", False):
+            warnings.append(f"grid {k} ({math.prod(cells):,} cells) did not converge "
+                            f"(status {summary.get('status')}): its numbers carry iteration error")
+        summaries.append(summary)
+        table.append({"level": k, "cells": math.prod(cells), "shape": cells, "h": h,
+                      "overrides": extra, "status": summary.get("status"),
+                      "steps": summary.get("steps"), "wall_time_s": summary.get("wall_time_s")})
+    study = {"case": base.name, "ratio": ratio, "grids": table,
+             "quantities": study_table(summaries, [g["h"] for g in table], patterns),
+             "warnings": warnings, "method": "Celik et al. 2008 (ASME J. Fluids Eng. 130 078001), "
+                                             "GCI safety factor 1.25, three finest grids"}
+    for r in study["quantities"]:
+        if r.get("warning"):
+            warnings.append(f"{r['quantity']}: {r['warning']}")
+    (outdir / "study.json").write_text(json.dumps(study, indent=2) + "\n")
+    (outdir / "study.md").write_text(markdown(study))
+    picture(study, outdir / "study.png")
+    return study
