@@ -52,6 +52,7 @@ _COLUMNS = [  # (header, key, format, width)
     ("Mcell-upd/s", "mcell_updates_per_s", "{:.3f}", 11),
     ("p-tol", "pressure_tolerance", "{:.0e}", 5),
     ("p-iter/step", "pressure_iterations", "{:.2f}", 11),
+    ("ns/cell-upd", "ns_per_cell_update", "{:.0f}", 11),
     ("B/cell", "bytes_per_cell", "{:.1f}", 6),
 ]
 
@@ -72,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pressure-tolerance", type=float, default=None, metavar="TOL",
                    help="pressure solver tolerance for every run (default: the case's for "
                         f"float64, {FLOAT32_PRESSURE_TOLERANCE:g} for float32)")
+    p.add_argument("--scheme", choices=("march", "implicit"), default="march",
+                   help="the steady scheme: time steps of the march (default) or iterations of "
+                        "the implicit steady solver (each one momentum, pressure and energy "
+                        "solves: the cost per iteration against grid size)")
     p.add_argument("--repeat", type=int, default=1, metavar="R",
                    help="timed runs per grid; the fastest is reported (default 1)")
     p.add_argument("--quick", action="store_true",
@@ -83,9 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _overrides(n: int, steps: int, precision: str, p_tol: float | None = None) -> list[str]:
+def _overrides(n: int, steps: int, precision: str, p_tol: float | None = None,
+               scheme: str = "march") -> list[str]:
     extra = [] if p_tol is None else [f"solver.pressure_tolerance={p_tol!r}"]
     return extra + [
+        f'solver.scheme="{scheme}"',
         f"domain.cells=[{n},{n},{n}]",
         'solver.mode="steady"',
         f"solver.tolerance={UNREACHABLE_TOLERANCE!r}",   # every run takes exactly `steps` steps
@@ -119,8 +126,10 @@ class _CompileCounter:
 
 
 def run_one(n: int, steps: int, precision: str, repeat: int = 1,
-            counter: _CompileCounter | None = None, pressure_tolerance: float | None = None) -> dict:
-    """Warm up, then time ``steps`` steps of the N^3 cavity; return one result row."""
+            counter: _CompileCounter | None = None, pressure_tolerance: float | None = None,
+            scheme: str = "march") -> dict:
+    """Warm up, then time ``steps`` steps (implicit: iterations) of the N^3 cavity;
+    return one result row."""
     import jax
 
     from thermo.case import example_path, load_case
@@ -130,10 +139,10 @@ def run_one(n: int, steps: int, precision: str, repeat: int = 1,
     p_tol = pressure_tolerance
     if p_tol is None and precision == "float32":
         p_tol = FLOAT32_PRESSURE_TOLERANCE
-    warm_case = load_case(path, _overrides(n, min(WARMUP_STEPS, steps), precision, p_tol))
+    warm_case = load_case(path, _overrides(n, min(WARMUP_STEPS, steps), precision, p_tol, scheme))
     _, warm = Simulation(warm_case).run()
 
-    case = load_case(path, _overrides(n, steps, precision, p_tol))
+    case = load_case(path, _overrides(n, steps, precision, p_tol, scheme))
     best = None
     compilations = 0
     for _ in range(max(repeat, 1)):
@@ -154,6 +163,7 @@ def run_one(n: int, steps: int, precision: str, repeat: int = 1,
     dev = jax.devices()[0]
     return {
         "case": "cavity3d",
+        "scheme": scheme,
         "backend": jax.default_backend(),
         "device_kind": dev.device_kind,
         "device_count": jax.device_count(),
@@ -171,6 +181,7 @@ def run_one(n: int, steps: int, precision: str, repeat: int = 1,
         "timed_compilations": compilations if counter is not None else None,
         "cell_updates_per_s": rate,
         "mcell_updates_per_s": rate / 1e6,
+        "ns_per_cell_update": 1e9 / rate if rate > 0 else float("nan"),
         "pressure_tolerance": case.data["solver"]["pressure_tolerance"],
         "pressure_iterations": info.pressure_iterations,
         "state_bytes": state_bytes,
@@ -224,16 +235,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     for precision in precisions:
         for n in sizes:
             row = run_one(n, steps, precision, repeat=args.repeat, counter=counter,
-                          pressure_tolerance=args.pressure_tolerance)
+                          pressure_tolerance=args.pressure_tolerance, scheme=args.scheme)
             rows.append(row)
             print(format_table([row]).splitlines()[-1], flush=True)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "cavity.json"
+    path = out_dir / ("cavity.json" if args.scheme == "march" else f"cavity-{args.scheme}.json")
     doc = {
         "benchmark": "cavity3d",
         "description": "3-D lid-driven cavity, Re 100, fixed step count per run; "
                        "compile time excluded from wall_s",
+        "scheme": args.scheme,
         "steps": steps,
         "sizes": list(sizes),
         "rows": rows,
