@@ -43,6 +43,7 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "server-mass": air.validate_server_mass,
     "two-fluids": two_fluids.validate_two_fluids,
     "networks": network.validate_networks,
+    "networks-coupled": network.validate_networks_coupled,
     "poiseuille-graded": graded.validate_graded_poiseuille,
     "slab-graded": graded.validate_graded_slab,
     "composite-wall-graded": graded.validate_graded_composite_wall,
