@@ -99,24 +99,36 @@ def _viscous_diagonal(c: int, prm: Params, cfg: Settings, nu, shape, dtype):
     return out
 
 
-def normalised(residual, apply_steady, x, mask, weight=1.0):
+# a normalised residual's denominator is at least this fraction of the summed sizes
+# of the equation's terms: OpenFOAM's normaliser vanishes for a field without variation
+# (plug flow along a duct: u uniform, A (u - mean) = 0), and its residual reads
+# |r| / |r| = 1 even when r is round-off
+TERMS_FLOOR = 1e-3
+
+
+def normalised(residual, apply_steady, x, mask, weight=1.0, terms=None):
     """OpenFOAM's normalised residual of one equation: ``sum |r| / (sum |A (x - xm)| +
     |A (x - xm) + r| )`` over the cells ``mask``, with ``r = b - A x`` the (volume-
     integrated) residual, ``A`` the steady operator and ``xm`` the mean of ``x``: a
     uniform field's error is not counted, and the measure is 1 for a field off by
-    its own variation. Dimensionless; 0 at the solution."""
+    its own variation. ``terms``: the sum of the sizes of the equation's terms per
+    cell (as ``r``), whose ``TERMS_FLOOR`` bounds the denominator from below.
+    Dimensionless; 0 at the solution."""
     mean = jnp.sum(mask * x) / jnp.maximum(jnp.sum(mask), 1.0)
     ay = mask * apply_steady(mask * (x - mean))
     r = mask * residual
     norm = jnp.sum(weight * (jnp.abs(ay) + jnp.abs(ay + r)))
+    if terms is not None:
+        norm = jnp.maximum(norm, TERMS_FLOOR * jnp.sum(weight * mask * terms))
     return jnp.sum(weight * jnp.abs(r)) / jnp.maximum(norm, jnp.finfo(x.dtype).tiny)
 
 
-def momentum_increment(rate, u, prm: Params, cfg: Settings, nu):
+def momentum_increment(rate, u, prm: Params, cfg: Settings, nu, terms=None):
     """The velocity increment (m/s) on the faces the momentum equation updates: the
     solution of ``(1 + dtau (drag + A_upwind - div(nu grad))) du = dtau rate`` by
     Jacobi-preconditioned BiCGStab (homogeneous boundary ghosts, mirrored at solids);
-    its info; and the largest of the three components' normalised residuals."""
+    its info; and the largest of the three components' normalised residuals
+    (``terms``: per component the summed sizes of the terms in ``rate``)."""
     mask, dtau, drag = prm.implicit, prm.dtau, prm.drag
     adv, adv_diag = staggered_upwind(u, cfg.h, cfg.periodic, cfg.active)
     scale = 1.0 if nu is not None else cfg.nu
@@ -144,7 +156,8 @@ def momentum_increment(rate, u, prm: Params, cfg: Settings, nu):
         one = lambda y, c=c: steady_a(tuple(y if k == c else jnp.zeros_like(u[k])
                                             for k in range(3)))[c]
         weight = 1.0 if not is_graded(cfg) else control_volumes(cfg, c, u[c].shape, u[c].dtype)
-        res.append(normalised(rate[c], one, u[c], mask[c], weight))
+        res.append(normalised(rate[c], one, u[c], mask[c], weight,
+                              None if terms is None else terms[c]))
     return tuple(m * v for m, v in zip(mask, du)), info, jnp.max(jnp.stack(res))
 
 
@@ -208,7 +221,9 @@ def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     prm, nut, nu, f, visc, fixed = momentum_terms(s, prm, cfg)
     grad_p = tuple(diff_faces(s.p, c, cfg.h[c], periodic=cfg.periodic[c]) for c in range(3))
     rate = tuple(prm.free[c] * (f[c] + visc[c] - grad_p[c]) for c in range(3))
-    du, vinfo, res_mom = momentum_increment(rate, u, prm, cfg, nu)
+    terms = tuple(prm.free[c] * (jnp.abs(f[c]) + jnp.abs(visc[c]) + jnp.abs(grad_p[c]))
+                  for c in range(3))
+    du, vinfo, res_mom = momentum_increment(rate, u, prm, cfg, nu, terms)
     ustar = tuple(prm.free[c] * (u[c] + du[c]) + fixed[c] for c in range(3))
     rhs = divergence(ustar, cfg.h)
     phi, info = solve_poisson(prm.levels, rhs, jnp.zeros_like(s.p),
