@@ -1,0 +1,62 @@
+"""The bundled coolant-network examples (issue #18): set up and one network solve at
+the initial field, no CFD run (the runs themselves are measured in the case headers
+and benchmarks/RESULTS.md). Mass at every node, the pump's rise against the drops
+around a path of the circuit, the standby pump held by its check valve, the flow
+falling along the U manifold, heat in = heat out."""
+import numpy as np
+import pytest
+
+from thermo.case import load_case
+from thermo.cli import example_path
+from thermo.solver import Simulation
+
+
+@pytest.fixture(scope="module")
+def network_example():
+    sim = Simulation(load_case(example_path("d2c-rack-120kw-network")))
+    state = sim.initial_state()
+    return sim, state, sim.networks.summary(sim, state)["cdu"]
+
+
+def test_network_example_hydraulics(network_example):
+    sim, state, net = network_example
+    b = net["branches"]
+    assert net["mass_residual"] < 1e-12
+    # mass at every node, from the per-branch flows of the summary
+    nodes: dict[str, float] = {}
+    for d in sim.case.data["networks"][0]["branches"]:
+        names = [k for k in b if k == d["name"] or k.startswith(d["name"] + ":")]
+        q = sum(b[k]["volume_flow_m3_s"] for k in names)
+        nodes[d["from"]] = nodes.get(d["from"], 0.0) - q
+        nodes[d["to"]] = nodes.get(d["to"], 0.0) + q
+    total = net["pumps"]["pump_a"]["volume_flow_m3_s"]
+    assert max(abs(v) for v in nodes.values()) < 1e-12 * total
+    # one pump runs, the standby's check valve holds it (reverse flow < 1e-6 of the total)
+    assert abs(net["pumps"]["pump_b"]["volume_flow_m3_s"]) < 1e-6 * total
+    pa = net["pumps"]["pump_a"]
+    assert pa["rise_pa"] == pytest.approx(pa["curve_rise_pa"], rel=1e-12)
+    # the rise equals the drops around the path through the top server
+    path = ["hx", "supply_hose"] + [f"supply{i}" for i in range(10)] + ["qd9_in",
+            "server9:gpu0_plate[9]", "qd9_out"] + [f"return{i}" for i in range(10)] + ["return_hose"]
+    assert sum(b[k]["pressure_drop_pa"] for k in path) == pytest.approx(pa["rise_pa"], rel=1e-10)
+    # a U manifold starves the far (top) servers: each server's flow below the one beneath
+    srv = [sum(v["volume_flow_m3_s"] for k, v in b.items() if k.startswith(f"server{s}:"))
+           for s in range(10)]
+    assert np.all(np.diff(srv) < 0)
+    assert sum(srv) == pytest.approx(total + net["pumps"]["pump_b"]["volume_flow_m3_s"], rel=1e-12)
+    # the solved flows are the plates' flows in the compiled step's params
+    liq = sim.params.parts["liquid"]
+    k = [p.name for p in sim.coldplates.plates].index("gpu0_plate[9]")
+    assert float(liq.flow[k]) == pytest.approx(b["server9:gpu0_plate[9]"]["volume_flow_m3_s"],
+                                               rel=1e-12)
+
+
+def test_network_example_heat_balance(network_example):
+    """Whatever the field (here the initial one), the CDU hands the facility water what
+    the plates put in, and the facility side's C (T_out - T_in) matches it."""
+    sim, state, net = network_example
+    hx = net["heat_exchangers"]["hx"]
+    assert hx["heat_w"] == pytest.approx(net["plates_heat_w"], rel=1e-9)
+    assert hx["approach_k"] == pytest.approx(hx["supply_temperature_c"] - 27.0, abs=1e-12)
+    inlets = {v["inlet_temperature_c"] for k, v in net["branches"].items() if ":" in k}
+    assert max(inlets) - min(inlets) < 1e-9  # parallel plates all fed at the supply temperature
