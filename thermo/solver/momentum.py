@@ -171,10 +171,10 @@ def implicit_viscous(rhs, dt, prm: Params, cfg: Settings, nu=None):
     du, info = pcg(apply_a, rhs, rhs, precond,
                    tol=reachable_tolerance(cfg.viscous.tolerance, rhs[0]),
                    max_iter=cfg.viscous.max_iterations)
-    return _periodic_copies(du, cfg), info
+    return periodic_copies(du, cfg), info
 
 
-def _periodic_copies(du, cfg: Settings):
+def periodic_copies(du, cfg: Settings):
     out = []
     for c in range(3):
         if cfg.periodic[c]:  # the last face repeats the first
@@ -223,7 +223,7 @@ def _implicit_viscous_graded(rhs, dt, prm: Params, cfg: Settings, nu=None):
     du, info = pcg(apply_a, b, rhs, precond,
                    tol=reachable_tolerance(cfg.viscous.tolerance, b[0]),
                    max_iter=cfg.viscous.max_iterations)
-    return _periodic_copies(du, cfg), info
+    return periodic_copies(du, cfg), info
 
 
 def momentum_terms(s, prm: Params, cfg: Settings):

@@ -41,8 +41,8 @@ from thermo.kernels.upwind import scalar_upwind, staggered_upwind
 from thermo.models.turbulence import PRANDTL_TURBULENT
 from thermo.solver.energy import eddy_conduction, energy_terms, finish
 from thermo.solver.kepsilon import turbulence_update
-from thermo.solver.momentum import (continuity_residual, control_volumes, is_graded,
-                                    momentum_terms, vector_laplacian)
+from thermo.solver.momentum import (periodic_copies, continuity_residual, control_volumes,
+                                    is_graded, momentum_terms, vector_laplacian)
 from thermo.solver.numerics import reachable_tolerance
 from thermo.solver.state import CONVERGED, DIVERGED, RUNNING, Params, Settings, State
 
@@ -158,7 +158,10 @@ def momentum_increment(rate, u, prm: Params, cfg: Settings, nu, terms=None):
         weight = 1.0 if not is_graded(cfg) else control_volumes(cfg, c, u[c].shape, u[c].dtype)
         res.append(normalised(rate[c], one, u[c], mask[c], weight,
                               None if terms is None else terms[c]))
-    return tuple(m * v for m, v in zip(mask, du)), info, jnp.max(jnp.stack(res))
+    # on a periodic axis the last face is the first: the solve treats them as two
+    # unknowns, and a stale copy breaks continuity around the loop
+    return periodic_copies(tuple(m * v for m, v in zip(mask, du)), cfg), info, \
+        jnp.max(jnp.stack(res))
 
 
 def _eddy_diagonal(nut, rho_cp, cfg: Settings, dtype):
