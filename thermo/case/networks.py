@@ -9,6 +9,9 @@ a quick disconnect, cold plates (parts of the case, by name or glob; their
 hydraulic curve from the plate's ``pressure_drop`` at ``rated_flow``) and the
 CDU's heat exchanger (UA, facility-water flow and temperature). Branches
 between the same two nodes are in parallel, a chain of branches in series.
+Any branch may give the coolant it holds, ``volume`` (m3) or ``heat_capacity``
+(J/K; a pipe's default is its bore, pi D^2/4 L; other kinds hold none by
+default): the network's thermal mass in transient runs (:func:`branch_capacity`).
 
 :func:`networks_section` checks all of it before any compilation and returns
 the validated entries; the solver and its coupling to the CFD are in
@@ -96,6 +99,19 @@ def branch_plates(branch: dict, parts: list[dict]) -> list[str]:
     return out
 
 
+def branch_capacity(branch: dict, rho_cp: float) -> float:
+    """The heat capacity (J/K) of the coolant a validated branch holds, at the
+    coolant's ``rho_cp`` (J/(m3 K)): ``heat_capacity``, else ``volume * rho_cp``,
+    else a pipe's bore ``pi D^2 / 4 * L * rho_cp``, else 0."""
+    if branch.get("heat_capacity") is not None:
+        return float(branch["heat_capacity"])
+    if branch.get("volume") is not None:
+        return float(branch["volume"]) * rho_cp
+    if branch["kind"] == "pipe":
+        return float(np.pi * branch["diameter"] ** 2 / 4.0 * branch["length"]) * rho_cp
+    return 0.0
+
+
 def networked_plates(networks: list[dict], parts: list[dict]) -> dict[str, str]:
     """Plate copy name -> the network that feeds it."""
     return {n: net["name"] for net in networks for b in net["branches"]
@@ -128,6 +144,12 @@ def _branch(c: Checker, raw: Any, key: str, net: str, parts: list[dict], plates:
         raise c.fail(f"{key}.to", f"from and to are the same node {b['to']!r}",
                      "two different nodes")
     num = lambda k, **kw: c.number(raw[k], f"{key}.{k}", **kw)  # noqa: E731
+    if raw.get("volume") is not None and raw.get("heat_capacity") is not None:
+        raise c.fail(f"{key}.heat_capacity", "volume and heat_capacity are exclusive",
+                     "volume (m3 of coolant) or heat_capacity (J/K), not both")
+    for k in ("volume", "heat_capacity"):  # kept only where given (the examples write back)
+        if raw.get(k) is not None:
+            b[k] = num(k, lo=0.0)
     if kind == "pump":
         b["curve"] = _curve(c, c.required(raw, "curve", key, _CURVE), f"{key}.curve")
         a0, a1, a2 = pump_coefficients(b["curve"])

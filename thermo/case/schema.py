@@ -96,7 +96,7 @@ KIND_KEYS = {
 BRANCH_KINDS = ("pump", "pipe", "resistance", "valve", "quick_disconnect", "cold_plate",
                 "heat_exchanger")
 BRANCH_KEYS = {
-    "common": ("name", "kind", "from", "to"),
+    "common": ("name", "kind", "from", "to", "volume", "heat_capacity"),
     "pump": ("curve", "speed", "check_valve"),
     "pipe": ("length", "diameter", "roughness", "minor_loss"),
     "resistance": ("pressure_drop", "rated_flow", "k", "area"),

@@ -589,6 +589,120 @@ def solve_temperatures(network: Network, q: np.ndarray) -> tuple[np.ndarray, np.
     return t, t_in, t_out, heat
 
 
+def advance_temperatures(network: Network, q: np.ndarray, t_branch: np.ndarray,
+                         capacity: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray,
+                                                                   np.ndarray, np.ndarray,
+                                                                   np.ndarray]:
+    """Temperatures with the coolant's thermal mass, over ``dt`` (s) at fixed flows ``q``.
+
+    Each branch ``b`` holds a well-mixed volume of heat capacity ``capacity[b]``
+    (J/K, >= 0) at its outlet temperature ``T_b`` (C; ``t_branch`` at the start,
+    branch order). What enters it has passed the branch's exchange at the inlet
+    node's temperature ``T_in`` (its steady outlet ``gain T_in + add``: the line, the
+    exchanger's effectiveness law, or ``heat / (m cp)``), so with ``c = rho cp |Q|``::
+
+        C_b dT_b/dt = c_b (gain_b T_in + add_b) - c_b T_b
+
+    and a node's temperature is the capacity-rate-weighted mean of the ``T_b``
+    flowing into it (fixed nodes keep ``network.temperatures``). Branches with no
+    capacity are algebraic (``T_b`` the steady outlet) and are eliminated; the
+    rest is a linear system ``T' = A T + b``, integrated exactly over ``dt`` by the
+    matrix exponential of ``[[A, b], [0, 0]] dt`` (stable and exact for any
+    ``dt``; ``dt = inf`` gives the steady state, as :func:`solve_temperatures`).
+    A branch with neither flow nor capacity keeps its ``t_branch`` (a NaN there,
+    never filled, takes the mean of the others).
+
+    Returns ``(t_node, t_in, t_out, heat, t_branch)`` at the end: node
+    temperatures (C, ``network.nodes`` order), each branch's inlet temperature
+    along its flow and outlet (= ``T_b``), the heat (W) its exchange puts into the
+    fluid at that inlet temperature (an hx branch's is minus what it hands the
+    secondary stream), and the new ``T_b``."""
+    from scipy.linalg import expm
+
+    fluid = network.fluid
+    nodes = network.nodes
+    idx = {n: i for i, n in enumerate(nodes)}
+    nb, nn = len(network.branches), len(nodes)
+    q = np.asarray(q, dtype=float)
+    cap = np.asarray(capacity, dtype=float)
+    tb = np.asarray(t_branch, dtype=float).copy()
+    if np.any(~np.isfinite(tb)):  # never filled (no flow yet): the mean of the others
+        tb[~np.isfinite(tb)] = np.mean(tb[np.isfinite(tb)]) if np.isfinite(tb).any() else 0.0
+    if cap.shape != (nb,) or np.any(~np.isfinite(cap)) or np.any(cap < 0):
+        raise ValueError(f"capacity: {nb} finite numbers >= 0 (J/K) expected")
+    if not dt >= 0:
+        raise ValueError(f"dt must be >= 0 (got {dt!r})")
+    c = fluid.density * fluid.specific_heat * np.abs(q)
+    src = np.empty(nb, dtype=int)
+    dst = np.empty(nb, dtype=int)
+    cg = np.zeros(nb)      # c * gain
+    e = np.zeros(nb)       # c * add (W); a plain heat branch's heat
+    for j, b in enumerate(network.branches):
+        fwd = q[j] >= 0
+        src[j], dst[j] = (idx[b.inlet], idx[b.outlet]) if fwd else (idx[b.outlet], idx[b.inlet])
+        if c[j] == 0:
+            e[j] = b.heat
+            if b.heat != 0 and cap[j] == 0:
+                raise ValueError(f"branch {b.name!r}: heat {b.heat} W on a branch with no flow "
+                                 "and no heat capacity")
+            continue
+        if b.line is not None:
+            cg[j], e[j] = c[j] * b.line[0], c[j] * b.line[1]
+        elif isinstance(b.element, HeatExchanger):
+            eps, cmin = b.element.effectiveness(c[j])
+            cg[j], e[j] = c[j] - eps * cmin, eps * cmin * b.element.t_secondary_in
+        else:
+            cg[j], e[j] = c[j], b.heat
+    # node temperatures T_n = W T_b + f
+    w = np.zeros((nn, nb))
+    f = np.zeros(nn)
+    cin = np.zeros(nn)
+    cout = np.zeros(nn)
+    np.add.at(cin, dst, c)
+    np.add.at(cout, src, c)
+    for i, n in enumerate(nodes):
+        if n in network.temperatures:
+            f[i] = network.temperatures[n]
+        elif cin[i] > 0:
+            into = np.nonzero((dst == i) & (c > 0))[0]
+            w[i, into] = c[into] / cin[i]
+        elif cout[i] > 0:
+            raise ValueError(f"temperatures: fluid enters the network at node {n!r}; give it a "
+                             "temperature")
+    k = cg[:, None] * w[src] - np.diag(c)
+    rhs = cg * f[src] + e
+    p = cap > 0
+    z = (cap == 0) & (c > 0)
+    frz = ~p & ~z
+    rhs = rhs + k[:, frz] @ tb[frz]
+    try:
+        kzz_inv_kzp = np.linalg.solve(k[np.ix_(z, z)], k[np.ix_(z, p)]) if z.any() else \
+            np.zeros((0, int(p.sum())))
+        kzz_inv_e = np.linalg.solve(k[np.ix_(z, z)], rhs[z]) if z.any() else np.zeros(0)
+        a = k[np.ix_(p, p)] - k[np.ix_(p, z)] @ kzz_inv_kzp
+        bvec = rhs[p] - k[np.ix_(p, z)] @ kzz_inv_e
+        if p.any():
+            if math.isinf(dt):
+                tb[p] = np.linalg.solve(a, -bvec)
+            elif dt > 0:
+                m = np.zeros((int(p.sum()) + 1,) * 2)
+                m[:-1, :-1] = a / cap[p][:, None]
+                m[:-1, -1] = bvec / cap[p]
+                tb[p] = (expm(m * dt) @ np.append(tb[p], 1.0))[:-1]
+        if z.any():
+            tb[z] = -(kzz_inv_kzp @ tb[p] + kzz_inv_e)
+    except np.linalg.LinAlgError:
+        raise ValueError("temperatures: undetermined; a closed loop needs an hx branch or a "
+                         "node of fixed temperature") from None
+    t_node = w @ tb + f
+    stagnant = (cin == 0) & np.array([n not in network.temperatures for n in nodes])
+    t_node[stagnant] = np.nan
+    t_in = t_node[src]
+    heat = np.where(c > 0, cg * t_in + e - c * t_in, e)
+    t_in = np.where(c > 0, t_in, np.nan)
+    return t_node, t_in, tb.copy(), heat, tb
+
+
 # ---------------------------------------------------------------- result
 
 @dataclass
