@@ -60,3 +60,35 @@ def test_network_example_heat_balance(network_example):
     assert hx["approach_k"] == pytest.approx(hx["supply_temperature_c"] - 27.0, abs=1e-12)
     inlets = {v["inlet_temperature_c"] for k, v in net["branches"].items() if ":" in k}
     assert max(inlets) - min(inlets) < 1e-9  # parallel plates all fed at the supply temperature
+
+
+def test_pump_failure_example_sets_up_and_its_events_move_the_flows():
+    """The failure example: transient, its three events on the network, the coolant's
+    heat capacity the sum of the branch volumes by hand (61.3 L); the duty pump's trip
+    stops the flow, the standby's start restores it (same curve) with mass conserved;
+    no CFD run (host updates at the initial field)."""
+    import math
+
+    sim = Simulation(load_case(example_path("d2c-rack-120kw-pump-failure")))
+    d = sim.case.data
+    assert d["solver"]["mode"] == "transient" and d["solver"]["end_time"] == 90.0
+    assert [(e["at"], e["branch"], e["action"]) for e in d["events"]] == [
+        (10.0, "pump_a", "off"), (15.0, "pump_b", "speed"), (60.0, "hx", "facility_temperature")]
+    pn = sim.networks
+    net = pn.nets[0]
+    litres = 40 + 2 * 2 + 10 * 0.5 + 1e3 * math.pi * 0.02 ** 2 * (2 * 3.0 + 2 * (0.3 + 9 * 0.1778))
+    rho_cp = net.fluid.density * net.fluid.specific_heat
+    assert net.capacity.sum() == pytest.approx(litres * 1e-3 * rho_cp, rel=1e-12)
+    state = sim.initial_state()
+    pn.update(sim, state)
+    q0 = net.flow.q.copy()
+    for ev in d["events"][:1]:
+        pn.apply_event(ev)
+    pn.update(sim, state)
+    assert np.max(np.abs(net.flow.q)) < 1e-9 * np.max(np.abs(q0))   # both pumps stopped
+    pn.apply_event(d["events"][1])
+    pn.update(sim, state)
+    names = net.branches
+    qa, qb = (net.flow.q[names.index(n)] for n in ("pump_a", "pump_b"))
+    assert qb == pytest.approx(q0[names.index("pump_a")], rel=1e-9) and abs(qa) < 1e-6 * qb
+    assert net.flow.residual < 1e-12
