@@ -99,27 +99,25 @@ def _viscous_diagonal(c: int, prm: Params, cfg: Settings, nu, shape, dtype):
     return out
 
 
-# a normalised residual's denominator is at least this fraction of the summed sizes
-# of the equation's terms: OpenFOAM's normaliser vanishes for a field without variation
-# (plug flow along a duct: u uniform, A (u - mean) = 0), and its residual reads
-# |r| / |r| = 1 even when r is round-off
+# a normalised momentum residual's denominator is at least this fraction of the summed
+# sizes of the momentum terms (all components): OpenFOAM's normaliser vanishes for a
+# field without variation (plug flow along a duct: u uniform, A (u - mean) = 0; or a
+# component that is round-off everywhere), and its residual reads |r| / |r| = 1 even
+# when r is round-off
 TERMS_FLOOR = 1e-3
 
 
-def normalised(residual, apply_steady, x, mask, weight=1.0, terms=None):
+def normalised(residual, apply_steady, x, mask, weight=1.0, floor=0.0):
     """OpenFOAM's normalised residual of one equation: ``sum |r| / (sum |A (x - xm)| +
     |A (x - xm) + r| )`` over the cells ``mask``, with ``r = b - A x`` the (volume-
     integrated) residual, ``A`` the steady operator and ``xm`` the mean of ``x``: a
     uniform field's error is not counted, and the measure is 1 for a field off by
-    its own variation. ``terms``: the sum of the sizes of the equation's terms per
-    cell (as ``r``), whose ``TERMS_FLOOR`` bounds the denominator from below.
+    its own variation. ``floor``: a least denominator (as ``sum |r|``).
     Dimensionless; 0 at the solution."""
     mean = jnp.sum(mask * x) / jnp.maximum(jnp.sum(mask), 1.0)
     ay = mask * apply_steady(mask * (x - mean))
     r = mask * residual
-    norm = jnp.sum(weight * (jnp.abs(ay) + jnp.abs(ay + r)))
-    if terms is not None:
-        norm = jnp.maximum(norm, TERMS_FLOOR * jnp.sum(weight * mask * terms))
+    norm = jnp.maximum(jnp.sum(weight * (jnp.abs(ay) + jnp.abs(ay + r))), floor)
     return jnp.sum(weight * jnp.abs(r)) / jnp.maximum(norm, jnp.finfo(x.dtype).tiny)
 
 
@@ -149,15 +147,17 @@ def momentum_increment(rate, u, prm: Params, cfg: Settings, nu, terms=None):
                         lambda r: tuple(v / d for v, d in zip(r, diag)),
                         tol=reachable_tolerance(cfg.viscous.tolerance, b[0]),
                         max_iter=cfg.viscous.max_iterations)
-    res = []
+    res, weights = [], []
+    for c in range(3):
+        weights.append(1.0 if not is_graded(cfg) else control_volumes(cfg, c, u[c].shape, u[c].dtype))
+    floor = 0.0 if terms is None else TERMS_FLOOR * sum(
+        jnp.sum(weights[c] * mask[c] * terms[c]) for c in range(3) if cfg.active[c])
     for c in range(3):
         if not cfg.active[c]:
             continue
         one = lambda y, c=c: steady_a(tuple(y if k == c else jnp.zeros_like(u[k])
                                             for k in range(3)))[c]
-        weight = 1.0 if not is_graded(cfg) else control_volumes(cfg, c, u[c].shape, u[c].dtype)
-        res.append(normalised(rate[c], one, u[c], mask[c], weight,
-                              None if terms is None else terms[c]))
+        res.append(normalised(rate[c], one, u[c], mask[c], weights[c], floor))
     # on a periodic axis the last face is the first: the solve treats them as two
     # unknowns, and a stale copy breaks continuity around the loop
     return periodic_copies(tuple(m * v for m, v in zip(mask, du)), cfg), info, \
