@@ -124,6 +124,8 @@ PARTS = {
     "crah": {"name": "p", "kind": "crah", "box": BOX, "direction": "+x", "volume_flow": 0.01,
              "supply_temperature": 18.0},
     "porous": {"name": "p", "kind": "porous", "box": BOX, "permeability": 1.0e-8},
+    "heat_sink": {"name": "p", "kind": "heat_sink", "box": BOX, "direction": "x", "base": "-z",
+                  "fins": 4, "fin_thickness": 0.01},
     "cold_plate": {"name": "p", "kind": "cold_plate", "material": "copper", "box": BOX,
                    "flow_direction": "+x", "thermal_resistance": 0.01, "volume_flow": 1.0e-5,
                    "inlet_temperature": 30.0},

@@ -13,6 +13,8 @@ from typing import Any
 
 from thermo.case.checker import Checker, describe, fmt, known_materials, resolve
 from thermo.case.coldplates import part_keys
+from thermo.case.heatsinks import HEAT_SINK_KEYS
+from thermo.case.heatsinks import part_keys as heat_sink_keys
 from thermo.case.errors import CaseError
 from thermo.case.materials import LIBRARY, Material
 from thermo.case.schema import (AXES, DIRECTIONS, EXHAUST_TURBULENCE_KEYS, KEYS, KIND_KEYS,
@@ -81,7 +83,8 @@ def _part(c: Checker, key: str, item: Any, names: set[str], user: dict[str, Mate
 
 # a server's own fans (a curve) against its internal loss (pressure_drop at rated_flow)
 SERVER_FAN_KEYS = ("fan_curve", "pressure_drop", "rated_flow")
-_DEFAULT_MATERIAL = {"server": "steel", "fan": "steel", "crah": "steel", "porous": "steel"}
+_DEFAULT_MATERIAL = {"server": "steel", "fan": "steel", "crah": "steel", "porous": "steel",
+                     "heat_sink": "aluminium"}
 _KIND_DOC = {
     "server": "direction = '+x' (the way air crosses it) and one of volume_flow (m3/s), "
               "flow_per_kw (m3/s per kW of power) or fan_curve = [[flow m3/s, pressure rise Pa], "
@@ -100,7 +103,8 @@ def _kind_keys(c: Checker, t: dict, key: str, kind: str, p: dict) -> None:
     """The keys that belong to one kind of part, checked and filled into ``p``."""
     own = KIND_KEYS.get(kind, ())
     for k in ("direction", "intake", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
-              "permeability", "inertial_coefficient", "loss_coefficient", "open_area"):
+              "permeability", "inertial_coefficient", "loss_coefficient", "open_area",
+              *HEAT_SINK_KEYS):
         if t.get(k) is not None and k not in own:
             raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k}",
                          (", ".join(own) or "no kind-specific keys") + f" on a {kind} part")
@@ -152,6 +156,8 @@ def _kind_keys(c: Checker, t: dict, key: str, kind: str, p: dict) -> None:
                 f"{key}.supply_temperature")
     if kind == "porous":
         _porous_keys(c, t, key, p)
+    if kind == "heat_sink":
+        heat_sink_keys(c, t, key, p)
 
 
 def _server_keys(c: Checker, t: dict, key: str, flow: str, p: dict) -> None:

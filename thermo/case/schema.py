@@ -15,7 +15,7 @@ from thermo.case.builders import BUILDERS
 
 FACES = ("x-", "x+", "y-", "y+", "z-", "z+")
 FLOWS = ("wall", "slip", "inlet", "outlet", "periodic")
-PART_KINDS = ("solid", "server", "fan", "crah", "porous", "cold_plate", "fluid")
+PART_KINDS = ("solid", "server", "fan", "crah", "porous", "cold_plate", "fluid", "heat_sink")
 PART_KINDS_LATER = ("tank",)
 # kinds the air moves through (a fixed flow between an intake face and an exhaust face)
 THROUGHFLOW_KINDS = ("server", "fan", "crah")
@@ -54,7 +54,8 @@ KEYS = {
               "flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
               "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c",  # PLATE_KEYS
               "turbulence_intensity", "turbulence_length_scale",
-              "fan_curve", "heat_capacity"),  # a server's own fans and thermal mass
+              "fan_curve", "heat_capacity",  # a server's own fans and thermal mass
+              "base", "fins", "fin_thickness"),  # a heat sink's fins (thermo/case/heatsinks.py)
     "box": ("min", "max"),
     "cylinder": ("center", "radius", "length", "axis"),
     "repeat": ("count", "step"),
@@ -90,6 +91,7 @@ KIND_KEYS = {
     "fan": ("direction", "intake", "volume_flow", "curve") + EXHAUST_TURBULENCE_KEYS,
     "crah": ("direction", "intake", "volume_flow", "supply_temperature") + EXHAUST_TURBULENCE_KEYS,
     "porous": ("permeability", "inertial_coefficient", "loss_coefficient", "open_area", "direction"),
+    "heat_sink": ("direction", "base", "fins", "fin_thickness"),
 }
 # a [[networks]] entry's branches (thermo/case/networks.py): the keys every branch takes,
 # and each kind's own (documented in their own table of docs/case-format.md)

@@ -14,6 +14,7 @@ from thermo.kernels.spacing import is_uniform
 from thermo.kernels.stencils import pad, shift
 from thermo.diagnostics.air import air_summary
 from thermo.diagnostics.coldplates import plates_summary
+from thermo.diagnostics.heatsinks import heat_sink_summary
 from thermo.diagnostics.walls import wall_summary
 from thermo.models.liquid import coolant_flow
 from thermo.solver import Simulation, State
@@ -79,6 +80,8 @@ def summarise(sim: Simulation, state: State, info) -> dict:
             else float("nan"),  # a graded grid: by volume
         }
     speed = np.linalg.norm(U, axis=-1)
+    sinks = heat_sink_summary(sim, state)
+    sinks = {"heat_sinks": sinks} if sinks else {}
     return {
         "case": sim.case.name,
         "converged": info.status in ("converged", "finished"),
@@ -109,7 +112,7 @@ def summarise(sim: Simulation, state: State, info) -> dict:
             "min_temperature_c": float(T[fluid].min()) if fluid.any() else float("nan"),
             "max_speed_m_s": float(speed[fluid].max()) if fluid.any() else 0.0,
         },
-    } | liquid | air | coolant_flow(sim, state) | wall_summary(sim, state)
+    } | liquid | air | coolant_flow(sim, state) | wall_summary(sim, state) | sinks
 
 
 def _face_sum(per_area: np.ndarray, owned: np.ndarray, grid, a: int) -> float:

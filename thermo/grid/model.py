@@ -96,7 +96,7 @@ def is_open(part: dict) -> bool:
     """Whether a fluid flows through the part's cells (porous media, a fan given by its
     curve, a fluid part) rather than around them (solids) or by a fixed flow (servers,
     fixed fans, CRAHs)."""
-    return part["kind"] in ("porous", "fluid") or (part["kind"] == "fan"
+    return part["kind"] in ("porous", "fluid", "heat_sink") or (part["kind"] == "fan"
                                                    and part.get("curve") is not None)
 
 

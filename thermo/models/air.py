@@ -242,7 +242,7 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
                          "speed": float(part["curve"][-1][0]) / float(cross),
                          "scale": float(scale)})
             curves.append(np.asarray(part["curve"], dtype=float))
-        elif part["kind"] == "porous":
+        elif part["kind"] in ("porous", "heat_sink"):  # a heat sink: its channels' drag
             porous.append(inst["name"])
             if part.get("permeability") is not None or part.get("inertial_coefficient") is not None:
                 perm = part.get("permeability")
