@@ -17,8 +17,9 @@ from thermo.case.heatsinks import HEAT_SINK_KEYS
 from thermo.case.heatsinks import part_keys as heat_sink_keys
 from thermo.case.errors import CaseError
 from thermo.case.materials import LIBRARY, Material
-from thermo.case.schema import (AXES, DIRECTIONS, EXHAUST_TURBULENCE_KEYS, KEYS, KIND_KEYS,
-                                PART_KINDS, PART_KINDS_LATER, THROUGHFLOW_KINDS)
+from thermo.case.schema import (AXES, CRAH_CONTROLS, CRAH_KEYS, DIRECTIONS,
+                                EXHAUST_TURBULENCE_KEYS, KEYS, KIND_KEYS, PART_KINDS,
+                                PART_KINDS_LATER, THROUGHFLOW_KINDS)
 from thermo.case.shapes import part_shape
 
 
@@ -93,7 +94,9 @@ _KIND_DOC = {
     "fan": "direction = '+x' and one of volume_flow (m3/s, fixed) or curve = [[flow m3/s, "
            "pressure rise Pa], ...] (flows increasing)",
     "crah": "direction = '+x' (the supply face), volume_flow (m3/s) and supply_temperature (C); "
-            "optionally intake = '+z' (the return face; default opposite the supply)",
+            "optionally intake = '+z' (the return face; default opposite the supply), capacity "
+            "(W) and control = 'return_temperature' or 'pressure' with control_set_point, "
+            "control_gain, control_integral_time, min_speed and max_speed",
     "porous": "permeability (m2) and/or inertial_coefficient (1/m), each a number or [x, y, z]; "
               "or loss_coefficient (velocity heads) or open_area (0-1) with direction = 'x'",
 }
@@ -104,10 +107,12 @@ def _kind_keys(c: Checker, t: dict, key: str, kind: str, p: dict) -> None:
     own = KIND_KEYS.get(kind, ())
     for k in ("direction", "intake", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
               "permeability", "inertial_coefficient", "loss_coefficient", "open_area",
-              *HEAT_SINK_KEYS):
+              *CRAH_KEYS, "leakage", *HEAT_SINK_KEYS):
         if t.get(k) is not None and k not in own:
+            takers = [n for n, keys in KIND_KEYS.items() if k in keys]
             raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k}",
-                         (", ".join(own) or "no kind-specific keys") + f" on a {kind} part")
+                         (", ".join(own) or "no kind-specific keys") + f" on a {kind} part; "
+                         f"{k} on {', '.join(takers)} parts")
     for k in EXHAUST_TURBULENCE_KEYS:
         if t.get(k) is not None and k not in own:
             raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k} (it has no exhaust)",
@@ -154,6 +159,7 @@ def _kind_keys(c: Checker, t: dict, key: str, kind: str, p: dict) -> None:
             p["supply_temperature"] = c.temperature(
                 c.required(t, "supply_temperature", key, "a temperature in C"),
                 f"{key}.supply_temperature")
+            _crah_keys(c, t, key, p)
     if kind == "porous":
         _porous_keys(c, t, key, p)
     if kind == "heat_sink":
@@ -196,6 +202,55 @@ def _server_keys(c: Checker, t: dict, key: str, flow: str, p: dict) -> None:
     if dp is not None:
         p["pressure_drop"] = c.number(dp, f"{key}.pressure_drop", lo=0.0, lo_open=True)
         p["rated_flow"] = c.number(rated, f"{key}.rated_flow", lo=0.0, lo_open=True)
+
+
+def _crah_keys(c: Checker, t: dict, key: str, p: dict) -> None:
+    """A CRAH's coil capacity and fan-speed control, filled into ``p``: ``capacity``
+    (W, > 0; default None: unlimited), the most heat its coil removes, so that the
+    supply rises above ``supply_temperature`` (then its set point) when the return
+    load exceeds it; ``control`` (``"return_temperature"``: the return air's mean
+    temperature, C, or ``"pressure"``: the static pressure on its supply side less
+    that on its return side, Pa) held at ``control_set_point`` by the fans' speed
+    (a fraction of ``volume_flow``, the flow at speed 1), ``control_gain`` (> 0:
+    speed per K or per Pa of error), ``control_integral_time`` (s, > 0; default
+    None: a proportional law), between ``min_speed`` (default 0.2) and
+    ``max_speed`` (default 1), 0 <= min_speed <= max_speed."""
+    for k in CRAH_KEYS:
+        p[k] = None
+    if t.get("capacity") is not None:
+        p["capacity"] = c.number(t["capacity"], f"{key}.capacity", lo=0.0, lo_open=True)
+    law = ("control_set_point", "control_gain", "control_integral_time", "min_speed", "max_speed")
+    if t.get("control") is None:
+        for k in law:
+            if t.get(k) is not None:
+                raise c.fail(f"{key}.{k}", f"{k} belongs to a fan-speed control, and this CRAH "
+                             "has none", "control = 'return_temperature' or 'pressure' with "
+                             f"{k}")
+        return
+    what = c.string(t["control"], f"{key}.control", CRAH_CONTROLS)
+    unit = "C" if what == "return_temperature" else "Pa"
+    acc = ("a return temperature in C" if what == "return_temperature" else
+           "a pressure difference in Pa (supply side less return side)")
+    if what == "return_temperature":
+        set_point = c.temperature(c.required(t, "control_set_point", key, acc),
+                                  f"{key}.control_set_point")
+    else:
+        set_point = c.number(c.required(t, "control_set_point", key, acc),
+                             f"{key}.control_set_point", accepted=acc)
+    gain = c.number(c.required(t, "control_gain", key, f"a number > 0 (speed per {unit})"),
+                    f"{key}.control_gain", lo=0.0, lo_open=True)
+    ti = None
+    if t.get("control_integral_time") is not None:
+        ti = c.number(t["control_integral_time"], f"{key}.control_integral_time", lo=0.0,
+                      lo_open=True)
+    lo = c.number(t.get("min_speed", 0.2), f"{key}.min_speed", lo=0.0)
+    hi = c.number(t.get("max_speed", 1.0), f"{key}.max_speed", lo=0.0, lo_open=True)
+    if lo > hi:
+        raise c.fail(f"{key}.min_speed", f"min_speed {fmt(lo)} is above max_speed {fmt(hi)}",
+                     "0 <= min_speed <= max_speed (fractions of volume_flow)")
+    # flat, as in the case file (the data is written back as TOML with the results)
+    p.update({"control": what, "control_set_point": set_point, "control_gain": gain,
+              "control_integral_time": ti, "min_speed": lo, "max_speed": hi})
 
 
 def _exhaust_turbulence(c: Checker, t: dict, key: str) -> dict:
@@ -247,6 +302,13 @@ def _porous_keys(c: Checker, t: dict, key: str, p: dict) -> None:
                      "loss coefficient (not both, not neither)", _KIND_DOC["porous"])
     p["permeability"] = p["inertial_coefficient"] = None
     p["loss_coefficient"] = p["open_area"] = p["direction"] = None
+    p["leakage"] = False
+    if t.get("leakage") is not None:
+        p["leakage"] = c.boolean(t["leakage"], f"{key}.leakage")
+        if p["leakage"] and darcy:
+            raise c.fail(f"{key}.leakage", "a leakage path is an opening with a loss "
+                         "coefficient along one direction",
+                         "leakage = true with open_area (or loss_coefficient) and direction")
     if darcy:
         if t.get("direction") is not None:
             raise c.fail(f"{key}.direction", "direction goes with loss_coefficient or open_area",

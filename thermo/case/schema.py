@@ -55,6 +55,9 @@ KEYS = {
               "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c",  # PLATE_KEYS
               "turbulence_intensity", "turbulence_length_scale",
               "fan_curve", "heat_capacity",  # a server's own fans and thermal mass
+              "capacity", "control", "control_set_point", "control_gain",  # a CRAH's coil
+              "control_integral_time", "min_speed", "max_speed",  # and its fans' control
+              "leakage",  # a porous part that is a leakage path
               "base", "fins", "fin_thickness"),  # a heat sink's fins (thermo/case/heatsinks.py)
     "box": ("min", "max"),
     "cylinder": ("center", "radius", "length", "axis"),
@@ -81,6 +84,10 @@ NESTED = {"parts": {"box": "box", "cylinder": "cylinder", "repeat": "repeat"},
           "boundaries": {"region": "box"}}
 # a throughflow part's exhaust turbulence for the k-epsilon closures (thermo/solver/kepsilon.py)
 EXHAUST_TURBULENCE_KEYS = ("turbulence_intensity", "turbulence_length_scale")
+# a CRAH's coil capacity and fan-speed control (thermo/case/parts.py, thermo/models/air.py)
+CRAH_KEYS = ("capacity", "control", "control_set_point", "control_gain", "control_integral_time",
+             "min_speed", "max_speed")
+CRAH_CONTROLS = ("return_temperature", "pressure")
 # the part keys that only some kinds take (thermo/case/parts.py, thermo/case/coldplates.py)
 KIND_KEYS = {
     "solid": (),
@@ -89,8 +96,10 @@ KIND_KEYS = {
     "server": ("direction", "intake", "volume_flow", "flow_per_kw", "fan_curve", "pressure_drop",
                "rated_flow", "heat_capacity") + EXHAUST_TURBULENCE_KEYS,
     "fan": ("direction", "intake", "volume_flow", "curve") + EXHAUST_TURBULENCE_KEYS,
-    "crah": ("direction", "intake", "volume_flow", "supply_temperature") + EXHAUST_TURBULENCE_KEYS,
-    "porous": ("permeability", "inertial_coefficient", "loss_coefficient", "open_area", "direction"),
+    "crah": ("direction", "intake", "volume_flow", "supply_temperature") + EXHAUST_TURBULENCE_KEYS
+    + CRAH_KEYS,
+    "porous": ("permeability", "inertial_coefficient", "loss_coefficient", "open_area", "direction",
+               "leakage"),
     "heat_sink": ("direction", "base", "fins", "fin_thickness"),
 }
 # a [[networks]] entry's branches (thermo/case/networks.py): the keys every branch takes,

@@ -1,6 +1,7 @@
 """``summary.json`` sections of the air-side parts and the server-inlet recorder:
 per throughflow part its flow, intake and exhaust temperatures and heat; servers'
-ASHRAE classes; RCI, RTI, SHI; cooling units; fans and their power."""
+ASHRAE classes; RCI, RTI, SHI; cooling units (their coil capacity and fan
+control); leakage paths; fans and their power."""
 from __future__ import annotations
 
 from functools import partial
@@ -84,7 +85,8 @@ def air_summary(sim, state) -> dict:
     energy balance. Empty dict without such parts."""
     air = sim.air
     if not air.throughflow and not air.fans:
-        return {}
+        return ({"heat_terms_w": [], "leakage": leakage_report(air, state, sim.case.fluid.density)}
+                if air.leaks else {})
     fl = sim.case.fluid
     cfg, prm = sim.settings, sim.params
     pads = temperature_pads(state.T, prm.t_ghosts, cfg.periodic)
@@ -102,6 +104,7 @@ def air_summary(sim, state) -> dict:
             "return_max_c": r["intake_max_c"], "supply_c": r["exhaust_mean_c"],
             "heat_removed_w": 0.0 - r["heat_w"], "pressure_rise_pa": r["pressure_rise_pa"]}
             for r in crahs}
+        _cooling_unit_state(sim, out["cooling_units"], cfg.rho_cp)
     fans = {}
     for r in rows:
         if r["kind"] == "fan":
@@ -149,10 +152,54 @@ def air_summary(sim, state) -> dict:
                                   "heat_capacity_j_k": float(eq.capacity[i]),
                                   "stored_w": float(power[k]) - rows[k]["heat_w"]}
                               for i, (k, (n, tc)) in enumerate(zip(eq.mass, temps.items()))}
+    if air.leaks:
+        out["leakage"] = leakage_report(air, state, fl.density)
     out.setdefault("air", {})
     out["air"]["fan_power_w"] = fan_power  # W, against the resolved room only
     out["air"]["fan_efficiency"] = FAN_EFFICIENCY
     return out
+
+
+def leakage_report(air: AirModel, state, rho: float) -> dict:
+    """Per leakage path (a porous part with ``leakage = true``): ``volume_flow_m3_s``
+    through it along its axis (signed: + along the axis; u A summed over the faces by
+    which air enters it), ``pressure_drop_pa`` (the mean static pressure of the fluid
+    cells just before it less that of those just after it), ``axis``, ``open_area``
+    and ``loss_coefficient`` (velocity heads)."""
+    p = np.asarray(state.p).ravel() * rho
+    out = {}
+    for leak in air.leaks:
+        u = np.asarray(state.u[leak["axis"]]).ravel()
+        up, down = leak["up_cells"], leak["down_cells"]
+        out[leak["name"]] = {
+            "volume_flow_m3_s": float(np.sum(u[leak["faces"]] * leak["areas"])),
+            "pressure_drop_pa": (float(p[up].mean() - p[down].mean()) if up.size and down.size
+                                 else None),
+            "axis": "xyz"[leak["axis"]], "open_area": leak["open_area"],
+            "loss_coefficient": float(leak["loss_coefficient"])}
+    return out
+
+
+def _cooling_unit_state(sim, units: dict, rho_cp: float) -> None:
+    """Add to each CRAH's row: ``supply_set_point_c`` (C), ``capacity_w`` (W, None:
+    unlimited), ``at_capacity`` (its return load rho cp Q (T_return - set point)
+    reaches the capacity, so the supply is above its set point), ``speed`` (the flow
+    over its ``volume_flow``) and, for a controlled CRAH, ``control`` (what it holds,
+    its set point, the measured value and error in C or Pa, the law's speed command,
+    the limits, whether it runs)."""
+    ctl = sim.cooling.report() if sim.cooling is not None else {}
+    for k, t in enumerate(sim.air.throughflow):
+        if t["kind"] != "crah":
+            continue
+        u = units[t["name"]]
+        q, cap = u["volume_flow_m3_s"], t["capacity"]
+        u["supply_set_point_c"] = float(t["supply"])
+        u["capacity_w"] = cap
+        u["at_capacity"] = bool(cap is not None and q > 0 and u["return_c"] is not None
+                                and rho_cp * q * (u["return_c"] - t["supply"]) >= cap)
+        u["speed"] = q / t["rated_flow"] if t["rated_flow"] > 0 else 0.0
+        if k in ctl:
+            u["control"] = ctl[k]
 
 
 INLET_LIMITS_C = (27.0, 32.0)  # ASHRAE A1: top of the recommended and of the allowable range

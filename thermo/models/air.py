@@ -81,6 +81,10 @@ class AirParams(NamedTuple):
     # lumped temperature (C) their exhaust leaves at during a device call, NaN for
     # the others; set between calls by :class:`ServerEquipment`
     tf_hold: jnp.ndarray = None
+    # CRAHs with a coil capacity (None without): per instance, the most heat (W) the coil
+    # removes, inf for the others; the supply is max(set point, T_return - capacity /
+    # (rho cp Q))
+    tf_capacity: jnp.ndarray = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,10 @@ class AirModel:
     fans: list          # dicts: name, instance, axis
     porous: list        # instance names
     params: AirParams   # NumPy arrays; Simulation converts them to its dtype
+    # porous parts with ``leakage = true``: dicts name, axis, faces (flat indices of the
+    # faces by which air enters the part along +axis), areas (m2, theirs), up_cells and
+    # down_cells (flat indices of the fluid cells before and after it along the axis)
+    leaks: tuple = ()
 
     @property
     def speed(self) -> float:
@@ -137,7 +145,7 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
     fan_flux = None if uniform else [np.zeros(s) for s in face_shape]
     lin = [np.zeros(grid.cells) for _ in range(3)]
     quad = [np.zeros(grid.cells) for _ in range(3)]
-    throughflow, fans, porous, curves = [], [], [], []
+    throughflow, fans, porous, curves, leaks = [], [], [], [], []
     fl = case.fluid
     nu = fl.viscosity / fl.density
     transient = d["solver"]["mode"] == "transient"
@@ -201,6 +209,14 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
             elif flow is None:
                 flow = part["flow_per_kw"] * power / 1000.0
             supply = part.get("supply_temperature") if part["kind"] == "crah" else None
+            rated = float(flow)
+            control = None
+            if part["kind"] == "crah" and part.get("control") is not None:
+                control = {k: part[k] for k in ("control", "control_set_point", "control_gain",
+                                                "control_integral_time", "min_speed",
+                                                "max_speed")}
+                # the fans start at rated speed, within the control's limits
+                flow = rated * min(max(1.0, control["min_speed"]), control["max_speed"])
             throughflow.append({"name": inst["name"], "kind": part["kind"], "instance": j,
                                 "flow": float(flow), "power": float(power),
                                 "speed": float(flow) / min(sides[-1][0], sides[1][0]),
@@ -214,6 +230,10 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
                                 "fan_curve": fan_curve, "resistance": resistance,
                                 # lumped heat capacity (J/K), transient runs only (None)
                                 "heat_capacity": part.get("heat_capacity") if transient else None,
+                                # a CRAH's coil capacity (W, None: unlimited), its flow at
+                                # speed 1 (m3/s) and its fan-speed control (None: fixed)
+                                "capacity": part.get("capacity"), "rated_flow": rated,
+                                "control": control,
                                 "cells": np.flatnonzero(cells)})
         elif part["kind"] == "fan":  # a curve: open cells with a pressure rise
             axis = "xyz".index(part["direction"][1])
@@ -244,6 +264,8 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
             curves.append(np.asarray(part["curve"], dtype=float))
         elif part["kind"] in ("porous", "heat_sink"):  # a heat sink: its channels' drag
             porous.append(inst["name"])
+            if part.get("leakage"):
+                leaks.append(_leak_faces(inst["name"], part, cells, fluid_cells, grid))
             if part.get("permeability") is not None or part.get("inertial_coefficient") is not None:
                 perm = part.get("permeability")
                 c2 = part.get("inertial_coefficient")
@@ -280,8 +302,32 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
         fan_flux=None if uniform else tuple(fan_flux),
         tf_hold=None if not any(t["heat_capacity"] for t in throughflow) else np.array(
             [d["fluid"]["initial_temperature"] if t["heat_capacity"] else np.nan
-             for t in throughflow]))
-    return AirModel(throughflow, fans, porous, params)
+             for t in throughflow]),
+        tf_capacity=None if not any(t["capacity"] for t in throughflow) else np.array(
+            [t["capacity"] if t["capacity"] else np.inf for t in throughflow]))
+    return AirModel(throughflow, fans, porous, params, tuple(leaks))
+
+
+def _leak_faces(name: str, part: dict, cells: np.ndarray, fluid_cells: np.ndarray,
+                grid) -> dict:
+    """Where a leakage path's flow and pressure drop are measured: the faces by which
+    air crosses into the part from below along its axis (the flow through it is the
+    sum of u A over them), and the fluid cells just before and just after it."""
+    a = "xyz".index(part["direction"])
+    n = grid.cells[a]
+    outside = fluid_cells & ~cells
+    entry = _faces_between(outside, cells, a)
+    exit_ = _faces_between(cells, outside, a)
+    if grid.is_uniform:
+        h = grid.spacing
+        areas = np.full(int(entry.sum()), h[(a + 1) % 3] * h[(a + 2) % 3])
+    else:
+        areas = np.broadcast_to(np.expand_dims(grid.face_areas(a), a), entry.shape)[entry]
+    return {"name": name, "axis": a, "faces": np.flatnonzero(entry), "areas": np.asarray(areas),
+            "up_cells": np.flatnonzero(np.take(entry, range(1, n + 1), axis=a)),
+            "down_cells": np.flatnonzero(np.take(exit_, range(0, n), axis=a)),
+            "open_area": part.get("open_area"),
+            "loss_coefficient": part.get("loss_coefficient") or idelchik_loss(part["open_area"])}
 
 
 def _along_np(values: np.ndarray, axis: int) -> np.ndarray:
@@ -620,6 +666,171 @@ class ServerEquipment:
         sim.params = sim.params._replace(parts={**sim.params.parts, "air": air._replace(**new)})
 
 
+# ------------------------------------------------------------------ CRAH fan control
+
+FAN_LAG_S = 5.0  # s: a controlled CRAH's fan speed follows its command with this time constant
+SPEED_SETTLED = 1e-4  # a steady run's CRAH speeds settled: changes below this per call
+CONTROL_STEPS = 10  # transient runs: device calls per FAN_LAG_S (at least)
+
+
+class CoolingUnits:
+    """CRAHs whose fan speed is controlled, updated on the host between device calls
+    (the compiled step holds each CRAH's flow over a call; :meth:`thermo.solver.
+    Simulation.run` calls these hooks as it calls :class:`ServerEquipment`'s).
+
+    The controlled variable is measured after each call: the return air's mean
+    temperature (C; the fluid cells facing the return faces, which is the flow-weighted
+    mean the coil sees) or the static pressure on the supply side less that on the
+    return side (Pa). Its error ``e`` is signed so that a positive error asks for more
+    air: ``T_return - set point``, or ``set point - dp``. The law gives the speed
+    command (a fraction of ``volume_flow``) ``s_c = min_speed + K (e + I / T_i)``, ``I``
+    the integral of ``e`` over time (PI; without ``control_integral_time`` a
+    proportional law, ``s_c = min_speed + K e``: a proportional band from the set
+    point up), limited to ``[min_speed, max_speed]``; the integral stops growing while
+    the command is held at a limit (anti-windup).
+
+    The speed follows the command through a first-order lag of ``FAN_LAG_S``,
+    integrated exactly over each call: ``s += (s_c - s) (1 - exp(-dt / FAN_LAG_S))``.
+    Why relaxed: the measurement is a call old, and the return air answers a speed
+    change only after the room's air has turned over (seconds to minutes); a speed
+    set at once from a gain acting on that late measurement overshoots and, with a
+    stiff gain, rings or limit-cycles between ``min_speed`` and ``max_speed``. The lag
+    (an EC or VFD fan ramps over seconds, too) makes the loop a P or PI law on two
+    first-order lags, which does not oscillate for a proportional law and damps for a
+    moderate integral time. In a steady run the times are the run's own (pseudo-)time,
+    and the run is not converged while a speed moves by more than ``SPEED_SETTLED``
+    per call.
+
+    Events: ``off`` (a failure) stops the fans at once (speed 0, no air, no cooling)
+    and freezes the law; ``on`` (a restart) lets them ramp up from rest through the
+    lag towards the law's command; ``scale v`` caps the speed at ``v`` (a degraded
+    fan: at most ``v`` of ``volume_flow``), the control acting below the cap.
+    """
+
+    def __init__(self, sim) -> None:
+        tf = sim.air.throughflow
+        self.units = np.array([k for k, t in enumerate(tf) if t["control"] is not None], int)
+        ctl = [tf[k]["control"] for k in self.units]
+        self.rho = sim.case.fluid.density
+        self.steady = sim.case.data["solver"]["mode"] == "steady"
+        self.pressure = np.array([c["control"] == "pressure" for c in ctl], bool)
+        self.set_point = np.array([c["control_set_point"] for c in ctl], float)
+        self.gain = np.array([c["control_gain"] for c in ctl], float)
+        self.ti = np.array([c["control_integral_time"] or np.inf for c in ctl], float)
+        self.lo = np.array([c["min_speed"] for c in ctl], float)
+        self.hi = np.array([c["max_speed"] for c in ctl], float)
+        self.cap = self.hi.copy()  # the most speed now (a scale event lowers it)
+        self.rated = np.array([tf[k]["rated_flow"] for k in self.units], float)
+        self.speed = np.array([tf[k]["flow"] for k in self.units], float) / np.maximum(
+            self.rated, NO_FLOW)
+        self.integral = np.zeros(self.units.size)
+        self.running = np.ones(self.units.size, bool)
+        self.command = self.speed.copy()
+        self.measured = np.full(self.units.size, np.nan)
+        self.moving = False
+        # the cells each measurement averages: return side (+1 weight for T, -1 for p)
+        # and supply side (+1 for p)
+        cells, w, seg = [], [], []
+        for i, k in enumerate(self.units):
+            sides = (("intake", -1.0), ("exhaust", 1.0)) if self.pressure[i] else (("intake", 1.0),)
+            for side, sign in sides:
+                c, a = tf[k][f"{side}_cells"], tf[k][f"{side}_areas"]
+                cells.append(c), seg.append(np.full(len(c), i))
+                w.append(sign * (np.full(len(c), 1.0 / len(c)) if a is None else a / a.sum()))
+        self.cells = jnp.asarray(np.concatenate(cells).astype(np.int32))
+        self.w, self.seg = np.concatenate(w), np.concatenate(seg)
+
+    @staticmethod
+    def needed(air: "AirModel") -> bool:
+        """Whether any CRAH has a fan-speed control."""
+        return any(t.get("control") is not None for t in air.throughflow)
+
+    def measure(self, state) -> np.ndarray:
+        """The controlled variable per unit: return temperature (C) or supply-side less
+        return-side static pressure (Pa)."""
+        p, T = (np.asarray(x, dtype=float) for x in _gather(state.p, state.T, self.cells,
+                                                            self.cells))
+        values = np.where(self.pressure[self.seg], self.rho * p, T)
+        return np.bincount(self.seg, values * self.w, minlength=self.units.size)
+
+    def error(self, measured: np.ndarray) -> np.ndarray:
+        """The error, positive when the unit should move more air (K or Pa)."""
+        return np.where(self.pressure, self.set_point - measured, measured - self.set_point)
+
+    def start(self, sim, state) -> None:
+        """Before a run's first call: the measurement at the start (a resumed run's fans
+        start at the flows of the case, the law's integral at zero)."""
+        self.measured = self.measure(state)
+
+    def after_call(self, sim, state, t0: float) -> None:
+        """After a device call that began at ``t0`` (s): measure, step the law and the
+        fans' lag over the call, and set the flows for the next call."""
+        span = max(float(state.t) - t0, 0.0)
+        self.measured = self.measure(state)
+        e = self.error(self.measured)
+        hi = np.minimum(self.hi, self.cap)
+        lo = np.minimum(self.lo, hi)
+        raw = self.lo + self.gain * (e + self.integral / self.ti)
+        # anti-windup: integrate unless the command is held at a limit and e pushes past it
+        wind = ((raw >= hi) & (e > 0)) | ((raw <= lo) & (e < 0))
+        self.integral = np.where(self.running & ~wind & np.isfinite(self.ti),
+                                 self.integral + e * span, self.integral)
+        self.command = np.clip(self.lo + self.gain * (e + self.integral / self.ti), lo, hi)
+        relax = 1.0 - np.exp(-span / FAN_LAG_S)
+        new = np.where(self.running, self.speed + (self.command - self.speed) * relax, 0.0)
+        self.moving = bool(np.any(np.abs(new - self.speed) > SPEED_SETTLED))
+        self.speed = new
+        self._flows(sim)
+
+    def next_time(self, sim, t: float) -> float:
+        """The latest end (s) of the next call in a transient run: the next multiple of
+        ``FAN_LAG_S / CONTROL_STEPS``, so that the law and the lag are stepped at least
+        that often (a call with still air could otherwise span the whole run)."""
+        if self.steady:
+            return np.inf
+        return next_multiple(t, FAN_LAG_S / CONTROL_STEPS)
+
+    def hold_running(self, state):
+        """``state`` with a steady run kept running while a CRAH's speed still moves."""
+        from thermo.solver.state import CONVERGED, RUNNING
+        if self.steady and self.moving and int(state.status) == CONVERGED:
+            return state._replace(status=jnp.int32(RUNNING))
+        return state
+
+    def event(self, sim, k: int, action: str, factor: float) -> None:
+        """An event on throughflow part ``k`` (a controlled CRAH): off, on or a speed cap
+        (scale); the flow for the next call is set here, over the event's own."""
+        i = np.flatnonzero(self.units == k)
+        if not i.size:
+            return
+        i = int(i[0])
+        if action == "off":
+            self.running[i], self.speed[i] = False, 0.0
+        elif action == "on":
+            self.running[i], self.cap[i] = True, self.hi[i]
+        else:
+            self.cap[i] = factor
+            self.running[i] = factor > 0
+            self.speed[i] = min(self.speed[i], factor)
+        self._flows(sim)
+
+    def _flows(self, sim) -> None:
+        flow = np.asarray(sim.params.parts["air"].tf_flow, dtype=float).copy()
+        flow[self.units] = self.speed * self.rated
+        ServerEquipment._set(sim, tf_flow=flow)
+
+    def report(self) -> dict:
+        """Per controlled CRAH: what it controls, the set point, the measured value and
+        the error (C or Pa), its speed now and the law's command, and its limits."""
+        return {i: {"control": "pressure" if self.pressure[j] else "return_temperature",
+                    "set_point": float(self.set_point[j]), "measured": float(self.measured[j]),
+                    "error": float(self.error(self.measured)[j]), "speed": float(self.speed[j]),
+                    "command": float(self.command[j]), "min_speed": float(self.lo[j]),
+                    "max_speed": float(min(self.hi[j], self.cap[j])),
+                    "running": bool(self.running[j])}
+                for j, i in enumerate(self.units)}
+
+
 # ------------------------------------------------------------------ compiled step
 
 
@@ -705,7 +916,10 @@ def throughflow_exchange(flux, ap: AirParams, n: int, rho_cp: float, h):
     qn = ap.tf_flow * flow  # = tf_flow when the part has open intake faces
     t_in = heat / jnp.maximum(qn, NO_FLOW)
     rise = jnp.where(qn > 0, ap.tf_power / (rho_cp * jnp.maximum(qn, NO_FLOW)), 0.0)
-    t_out = jnp.where(jnp.isnan(ap.tf_supply), t_in + rise, ap.tf_supply)
+    supply = ap.tf_supply
+    if ap.tf_capacity is not None:  # a coil at its capacity: the supply rises above its set point
+        supply = jnp.maximum(supply, t_in - ap.tf_capacity / (rho_cp * jnp.maximum(qn, NO_FLOW)))
+    t_out = jnp.where(jnp.isnan(ap.tf_supply), t_in + rise, supply)
     if ap.tf_hold is not None:  # a server with thermal mass: its exhaust leaves at T_s
         t_out = jnp.where(jnp.isnan(ap.tf_hold), t_out, ap.tf_hold)
     out = []

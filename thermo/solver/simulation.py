@@ -106,6 +106,9 @@ class Simulation:
         # servers with their own fans or thermal mass: updated between device calls
         self.equipment = (airflow.ServerEquipment(self)
                           if airflow.ServerEquipment.needed(self.air) else None)
+        # CRAHs whose fan speed is controlled: their flows set between device calls
+        self.cooling = (airflow.CoolingUnits(self)
+                        if airflow.CoolingUnits.needed(self.air) else None)
 
     def _check_events(self) -> None:
         movable = {t["name"] for t in self.air.throughflow} | {f["name"] for f in self.air.fans}
@@ -172,6 +175,8 @@ class Simulation:
         equipment = self.equipment
         if equipment is not None:
             equipment.start(self, state)
+        if self.cooling is not None:
+            self.cooling.start(self, state)
         events = self.events_callback()
         if events is not None:
             callbacks.append(events)
@@ -194,13 +199,16 @@ class Simulation:
             t = float(state.t)
             due = [(c, c.schedule.next_time(t)) for c in timed]
             t_stop = min([end] + [x for _, x in due]
-                         + ([equipment.next_time(self, t)] if equipment is not None else []))
+                         + ([equipment.next_time(self, t)] if equipment is not None else [])
+                         + ([self.cooling.next_time(self, t)] if self.cooling is not None else []))
             last = min(int(state.step) + per_call, s_cfg["max_steps"])
             tc = time.perf_counter()
             state = advance(self.params, state, jnp.int32(last), jnp.asarray(t_stop, self.dtype))
             jax.block_until_ready(state)
             if equipment is not None:  # before events change the parts for the next call
                 state = equipment.after_call(self, state, t)
+            if self.cooling is not None:
+                self.cooling.after_call(self, state, t)
             if compile_time == 0.0:
                 compile_time = time.perf_counter() - tc  # first call: compile + first chunk
             wall = time.perf_counter() - t0
@@ -218,6 +226,8 @@ class Simulation:
                         state = state._replace(status=jnp.int32(RUNNING))  # not settled yet
             if equipment is not None:  # a steady run is not settled while server flows move
                 state = equipment.hold_running(state)
+            if self.cooling is not None:  # nor while a controlled CRAH's speed moves
+                state = self.cooling.hold_running(state)
             if int(state.status) != RUNNING or int(state.step) >= s_cfg["max_steps"]:
                 break
         wall = time.perf_counter() - t0
@@ -262,6 +272,10 @@ class Simulation:
             for k, t in enumerate(self.air.throughflow):
                 if t["name"] == event["part"] or t["name"].startswith(event["part"] + "["):
                     self.equipment.event(self, k, event["action"], factor)
+        if self.cooling is not None:  # controlled CRAHs: off, on, or a speed cap
+            for k, t in enumerate(self.air.throughflow):
+                if t["name"] == event["part"] or t["name"].startswith(event["part"] + "["):
+                    self.cooling.event(self, k, event["action"], factor)
 
     def cell_fields(self, state: State) -> dict[str, np.ndarray]:
         """Cell-centred NumPy fields: T (C), U (m/s, 3 comps), p (m2/s2), material (id);

@@ -45,6 +45,15 @@ analytic solution that the compact models know nothing of):
   100, so it lags by up to ``1 - exp(-0.01)`` = 1.0 % of the rise (measured
   0.995 %, at the first call).
 
+* ``crah-capacity``: a CRAH whose coil capacity (1 kW) is below the server's
+  load (1.5 kW) in a closed adiabatic room: its supply, max(set point, return -
+  C / (rho cp Q)), rises at the rate of the room's energy balance, (P - C) / (rho
+  cp V), fitted over the second half of 30 s (measured +0.30 %, bound 1 %).
+* ``crah-control``: a CRAH's fan speed on a pressure set point (PI) in the duct
+  of ``server-fan``: the settled speed against sqrt(dp_set / R_slab) / Q_rated by
+  hand (measured +0.24 %, bound 1 %: the pressure is measured in the cells facing
+  its faces, as for ``server-fan``).
+
 ``server``: servers and a CRAH in a closed room (``tests/test_airflow.py``):
 each server's exhaust air, measured in the fluid cells behind it, is hotter
 than the air in front of it by ``P / (rho cp Q)``; the CRAH removes the IT
@@ -411,3 +420,120 @@ def validate_server_mass(full: bool = False) -> list[dict]:
                 f"difference over the {r['rise']:.4g} K rise, over 3 tau ({r['calls']} calls, "
                 f"{r['steps']} steps; at t = {r['at']:.3g} s)", 0.0, r["error"], r["error"],
                 SERVER_MASS_BOUND, "check")]
+
+
+# ------------------------------------------------ CRAHs with a coil capacity and control
+
+CRAH_LOAD = 1500.0      # W, the server's power in crah_room_case
+CRAH_CAPACITY = 1000.0  # W, the CRAH's coil: below the load, so it stays at capacity
+CRAH_CAPACITY_BOUND = 0.01
+CRAH_CONTROL_BOUND = 0.01
+
+
+def crah_room_case(capacity: float = CRAH_CAPACITY, end: float = 30.0) -> dict:
+    """A closed 1.2 x 0.6 x 0.9 m room (adiabatic walls, no buoyancy) from rest at 22 C: a
+    ``CRAH_LOAD`` W server blowing +x at 0.1 m3/s and a CRAH returning from its top and
+    supplying -x at 0.12 m3/s, set point 22 C, coil ``capacity`` (W); ``end`` s."""
+    return {
+        "case": {"name": "crah-room"},
+        "domain": {"size": [1.2, 0.6, 0.9], "cells": [8, 4, 6]},
+        "fluid": {"material": "air", "reference_temperature": 22.0},
+        "parts": [{"name": "srv", "kind": "server", "direction": "+x", "power": CRAH_LOAD,
+                   "volume_flow": 0.1, "box": {"min": [0.3, 0.15, 0.15], "max": [0.6, 0.45, 0.45]}},
+                  {"name": "crah", "kind": "crah", "direction": "-x", "intake": "+z",
+                   "volume_flow": 0.12, "supply_temperature": 22.0, "capacity": capacity,
+                   "box": {"min": [0.9, 0.0, 0.0], "max": [1.2, 0.6, 0.6]}}],
+        "solver": {"mode": "transient", "end_time": end, "steps_per_call": 20},
+    }
+
+
+def crah_capacity_response(end: float = 30.0) -> dict:
+    """The CRAH's supply temperature at every device call of :func:`crah_room_case`,
+    and the hand energy balance of the closed room: with the coil at its capacity C
+    the air (volume V, the fluid cells') warms at ``(P - C) / (rho cp V)``, and once
+    the temperature field's shape has settled (after a few turnovers, V / Q ~ 4 s)
+    every temperature, the supply's too, rises at that rate. The supply's rate is
+    fitted (least squares) over the second half of the run."""
+    from thermo.diagnostics.air import intake_exhaust, temperature_pads
+    from thermo.solver.callbacks import Callback
+
+    case = case_from_dict(crah_room_case(end=end))
+    sim = Simulation(case)
+    times, supply, ret = [], [], []
+    cfg = sim.settings
+
+    def probe(state, wall):
+        pads = temperature_pads(state.T, sim.params.t_ghosts, cfg.periodic)
+        t_in, t_out = intake_exhaust(sim.params.parts["air"], state.u, pads, 2,
+                                     float(cfg.rho_cp), tuple(cfg.h))
+        times.append(float(state.t))
+        supply.append(float(t_out[1]))
+        ret.append(float(t_in[1]))
+
+    state, info = sim.run(callbacks=[Callback("supply", probe)])
+    fl = case.fluid
+    rho_cp = fl.density * fl.specific_heat
+    volume = float(sim.model.geometry.fluid.sum()) * float(np.prod(sim.grid.spacing))
+    t, s = np.asarray(times), np.asarray(supply)
+    late = t >= 0.5 * end
+    rate = float(np.polyfit(t[late], s[late], 1)[0])
+    # the coil's law at every call: supply = return - C / (rho cp Q), above the set point
+    law = np.max(np.abs(s - np.maximum(22.0, np.asarray(ret) - CRAH_CAPACITY / (rho_cp * 0.12))))
+    return {"rate": rate, "rate_exact": (CRAH_LOAD - CRAH_CAPACITY) / (rho_cp * volume),
+            "law_error": float(law), "calls": len(t), "steps": info.steps,
+            "supply_final": float(s[-1]), "volume": volume}
+
+
+def validate_crah_capacity(full: bool = False) -> list[dict]:
+    r = crah_capacity_response(60.0 if full else 30.0)
+    return [_row("CRAH at its coil capacity in a closed room",
+                 f"supply temperature's rate of rise (K/s) vs the energy balance (P - C) / "
+                 f"(rho cp V) = ({CRAH_LOAD:g} - {CRAH_CAPACITY:g}) W / (rho cp "
+                 f"{r['volume']:.4g} m3), fitted over the run's second half ({r['calls']} calls, "
+                 f"{r['steps']} steps; supply vs return - C/(rho cp Q) within "
+                 f"{r['law_error']:.2g} K)", r["rate_exact"], r["rate"], CRAH_CAPACITY_BOUND,
+                 "check")]
+
+
+CRAH_DP_SET = 20.0  # Pa, the pressure set point of crah_duct_case
+
+
+def crah_duct_case(n: int = 40, gain: float = 0.05, integral_time: float | None = 0.5,
+                   set_point: float = CRAH_DP_SET) -> dict:
+    """The duct of :func:`server_fan_case` (open at both ends, a porous slab with a
+    quadratic loss, c2 = 300 1/m) with a CRAH instead of the server: rated 0.02 m3/s,
+    its fan speed controlled on the static pressure on its supply side less that on its
+    return side, set point ``set_point`` Pa."""
+    d = server_fan_case(n)
+    d["case"]["name"] = "crah-pressure-control"
+    d["parts"][1] = {"name": "crah", "kind": "crah", "direction": "+x", "volume_flow": 0.02,
+                     "supply_temperature": 20.0, "control": "pressure",
+                     "control_set_point": set_point, "control_gain": gain,
+                     "min_speed": 0.1, "max_speed": 1.0,
+                     "box": {"min": [0.1, 0.0, 0.0], "max": [0.15, 0.1, 0.1]}}
+    if integral_time is not None:
+        d["parts"][1]["control_integral_time"] = integral_time
+    return d
+
+
+def crah_control_point(n: int = 40, **keys) -> dict:
+    """The controlled CRAH's settled speed and measured pressure difference in
+    :func:`crah_duct_case`, and the hand answer: the slab's loss R Q^2, ``R = rho c2 t /
+    (2 A^2)``, equals the set point at ``Q = sqrt(dp_set / R)``, speed Q / 0.02."""
+    d = crah_duct_case(n, **keys)
+    case = case_from_dict(d)
+    sim = Simulation(case)
+    state, info = sim.run()
+    rep = sim.cooling.report()[0]
+    r_sys = 0.5 * case.fluid.density * 300.0 * 0.2 / 0.01 ** 2
+    q = math.sqrt(d["parts"][1]["control_set_point"] / r_sys)
+    return {"speed": rep["speed"], "speed_exact": q / 0.02, "measured": rep["measured"],
+            "status": info.status, "steps": info.steps}
+
+
+def validate_crah_control(full: bool = False) -> list[dict]:
+    r = crah_control_point()
+    return [_row("CRAH fan speed on a pressure set point (PI)",
+                 f"settled speed vs sqrt(dp_set / R_slab) / Q_rated by hand (1-D duct, set point "
+                 f"{CRAH_DP_SET:g} Pa, measured {r['measured']:.5g} Pa; {r['steps']} steps, "
+                 f"{r['status']})", r["speed_exact"], r["speed"], CRAH_CONTROL_BOUND, "check")]

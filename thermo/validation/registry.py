@@ -41,6 +41,8 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "fan-fins": air.validate_fan_fins,
     "server-fan": air.validate_server_fan,
     "server-mass": air.validate_server_mass,
+    "crah-capacity": air.validate_crah_capacity,
+    "crah-control": air.validate_crah_control,
     "two-fluids": two_fluids.validate_two_fluids,
     "networks": network.validate_networks,
     "networks-coupled": network.validate_networks_coupled,
