@@ -11,8 +11,10 @@ def heat_sink_summary(sim, state) -> dict:
     layer upstream of its box), ``superficial_velocity_m_s`` (its cells' mean along the
     channels), ``channel_velocity_m_s``, ``reynolds_gap``, ``htc_w_m2k``,
     ``fin_efficiency``, ``thermal_resistance_k_w`` and ``base_temperature_c``
-    (:func:`thermo.models.heatsink.base_temperature`), ``pressure_drop_pa`` (the
-    static pressure upstream less downstream). Empty without heat sinks."""
+    (:func:`thermo.models.heatsink.base_temperature`), ``pressure_drop_pa`` (the static
+    pressure of the open-air layer upstream of its box less that downstream; a side
+    whose neighbour layer is not all open air, such as a fan's box, uses the box's own
+    end layer). Empty without heat sinks."""
     geo = sim.model.geometry
     parts = sim.case.data["parts"]
     sinks = [(j, inst) for j, inst in enumerate(geo.instances) if inst["kind"] == "heat_sink"]
@@ -22,6 +24,8 @@ def heat_sink_summary(sim, state) -> dict:
     T = np.asarray(state.T)
     p = np.asarray(state.p) * fl.density
     vol = sim.grid.cell_volumes()
+    # open air: fluid cells that no throughflow part (a fan's, a server's box) owns
+    air = geo.fluid & (np.asarray(sim.air.params.tf_cell) < 0)
     out = {}
     for j, inst in sinks:
         part = parts[inst["part"]]
@@ -39,21 +43,26 @@ def heat_sink_summary(sim, state) -> dict:
         lo, hi = int(idx[a].min()), int(idx[a].max())
         up = lo - 1 if speed >= 0 else hi + 1
         down = hi + 1 if speed >= 0 else lo - 1
-        up_c = min(max(up, 0), T.shape[a] - 1)
-        down_c = min(max(down, 0), T.shape[a] - 1)
 
         def layer(field, at):
             sel = list(idx)
             sel[a] = np.full_like(idx[a], at)
             return field[tuple(sel)]
 
+        def open_layer(at, inside):
+            ok = 0 <= at < T.shape[a] and bool(np.all(layer(air, at)))
+            return at if ok else inside
+
+        up_c = min(max(up, 0), T.shape[a] - 1)
         t_in = float(np.mean(layer(T, up_c)))
+        first, last = (lo, hi) if speed >= 0 else (hi, lo)
+        up_p, down_p = open_layer(up, first), open_layer(down, last)
         point = base_temperature(g, sim.case.material(part["material"]).conductivity,
                                  float(inst["power"]), t_in, speed, fl.density, fl.specific_heat,
                                  fl.conductivity, fl.viscosity)
         out[inst["name"]] = {
             "power_w": float(inst["power"]), "inlet_temperature_c": t_in,
             "superficial_velocity_m_s": speed, **point,
-            "pressure_drop_pa": float(np.mean(layer(p, up_c)) - np.mean(layer(p, down_c))),
+            "pressure_drop_pa": float(np.mean(layer(p, up_p)) - np.mean(layer(p, down_p))),
         }
     return out
