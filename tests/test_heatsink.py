@@ -9,7 +9,7 @@ import pytest
 from thermo.case import CaseError, case_from_dict
 from thermo.diagnostics.summary import summarise
 from thermo.models.heatsink import (FinGeometry, base_temperature, channel_nusselt,
-                                    fin_efficiency, porous_coefficients)
+                                    fin_efficiency, fin_geometry, porous_coefficients)
 from thermo.solver import Simulation
 
 AIR = {"density": 1.16, "cp": 1007.0, "k": 0.0263, "mu": 1.85e-5}  # near 27 C
@@ -88,7 +88,8 @@ def test_heat_sink_in_a_duct():
     sink = s["heat_sinks"]["sink"]
     part = case.data["parts"][0]
     fl = case.fluid
-    k, c2 = part["permeability"][0], part["inertial_coefficient"][0]
+    perm, inertial = porous_coefficients(fin_geometry(part))
+    k, c2 = perm[0], inertial[0]
     exact = (fl.viscosity / k * 2.0 + 0.5 * fl.density * c2 * 4.0) * 0.1
     print(f"{info.steps} iterations; drop {sink['pressure_drop_pa']:.4f} Pa against {exact:.4f}; "
           f"base {sink['base_temperature_c']:.2f} C, R {sink['thermal_resistance_k_w']:.4f} K/W, "

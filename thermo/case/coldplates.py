@@ -52,7 +52,7 @@ def part_keys(c: Checker, t: dict, key: str, kind: str, material: Material, p: d
             p[name] = c.number(value, f"{key}.{name}", lo=0.0, lo_open=True)
     p["coolant"] = None
     if t.get("coolant") is not None:
-        p["coolant"] = _coolant(c, t["coolant"], f"{key}.coolant", resolve)
+        p["coolant"] = coolant_material(c, t["coolant"], f"{key}.coolant", resolve)
     p["chip"] = None if t.get("chip") is None else c.name(t["chip"], f"{key}.chip")
     dp, rated = t.get("pressure_drop"), t.get("rated_flow")
     if (dp is None) != (rated is None):
@@ -74,7 +74,7 @@ def part_keys(c: Checker, t: dict, key: str, kind: str, material: Material, p: d
         t["chip_limit_c"], f"{key}.chip_limit_c")
 
 
-def _coolant(c: Checker, name: Any, key: str, resolve: Callable[[Any, str], Material]) -> str:
+def coolant_material(c: Checker, name: Any, key: str, resolve: Callable[[Any, str], Material]) -> str:
     mat = resolve(name, key)
     if not mat.is_fluid:
         raise c.fail(key, f"{name!r} is a solid, not a coolant",
@@ -123,7 +123,7 @@ def loops_section(c: Checker, raw: Any, parts: list[dict],
         if any(o["name"] == name for o in out):
             raise c.fail(f"{key}.name", f"duplicate loop name {name!r}", "unique names")
         loop: dict[str, Any] = {"name": name}
-        loop["coolant"] = _coolant(c, t.get("coolant", DEFAULT_COOLANT), f"{key}.coolant", resolve)
+        loop["coolant"] = coolant_material(c, t.get("coolant", DEFAULT_COOLANT), f"{key}.coolant", resolve)
         loop["supply_temperature"] = c.temperature(
             c.required(t, "supply_temperature", key, "a temperature in C (the CDU's supply)"),
             f"{key}.supply_temperature")

@@ -1,8 +1,8 @@
 """The case-file keys of compact plate-fin heat sinks (``kind = "heat_sink"``).
 
-:func:`part_keys` checks them and fills the part with its fin geometry and the
-Darcy-Forchheimer coefficients of its channels (:mod:`thermo.models.heatsink`), so
-that the air-side porous model loads the air with the fins' drag.
+:func:`part_keys` checks them and fills the part with its fin geometry; the air-side
+model (:mod:`thermo.models.air`) turns it into the Darcy-Forchheimer drag of its
+channels (:mod:`thermo.models.heatsink`).
 """
 from __future__ import annotations
 
@@ -17,10 +17,7 @@ DOC = ("box = {min, max} (the fins' envelope), direction = 'x' | 'y' | 'z' (the 
 
 def part_keys(c: Checker, t: dict, key: str, p: dict) -> None:
     """Check a heat sink's keys and fill ``p``: ``direction``, ``base``, ``fins``,
-    ``fin_thickness`` and, for the porous model, ``permeability`` and
-    ``inertial_coefficient`` per axis."""
-    from thermo.models.heatsink import fin_geometry, porous_coefficients
-
+    ``fin_thickness``."""
     if p.get("box") is None:
         raise c.fail(f"{key}.box", "a heat sink must be a box (its fins' envelope)", DOC)
     p["direction"] = c.string(c.required(t, "direction", key, DOC), f"{key}.direction", AXES)
@@ -39,7 +36,6 @@ def part_keys(c: Checker, t: dict, key: str, p: dict) -> None:
         raise c.fail(f"{key}.fin_thickness", f"{p['fins']} fins of {fmt(p['fin_thickness'])} m "
                      f"fill the box's {fmt(width)} m along {AXES[across]}: no gap between them",
                      "fins x fin_thickness below the box's width across the channels")
-    perm, inertial = porous_coefficients(fin_geometry(p))
-    p["permeability"], p["inertial_coefficient"] = perm, inertial
+    p["permeability"] = p["inertial_coefficient"] = None
     p["loss_coefficient"] = p["open_area"] = None
     p["leakage"] = False

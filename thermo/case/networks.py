@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from thermo.case.checker import Checker, describe, hint
-from thermo.case.coldplates import DEFAULT_COOLANT, _coolant, instance_names, match_plates
+from thermo.case.coldplates import DEFAULT_COOLANT, coolant_material, instance_names, match_plates
 from thermo.case.materials import Material
 from thermo.case.schema import BRANCH_KEYS, BRANCH_KINDS, KEYS
 
@@ -69,7 +69,7 @@ def networks_section(c: Checker, raw: Any, parts: list[dict],
         if any(o["name"] == name for o in out):
             raise c.fail(f"{key}.name", f"duplicate network name {name!r}", "unique names")
         net: dict[str, Any] = {"name": name}
-        net["coolant"] = _coolant(c, t.get("coolant", DEFAULT_COOLANT), f"{key}.coolant", resolve)
+        net["coolant"] = coolant_material(c, t.get("coolant", DEFAULT_COOLANT), f"{key}.coolant", resolve)
         net["ua_flow_exponent"] = c.number(t.get("ua_flow_exponent", DEFAULT_UA_FLOW_EXPONENT),
                                            f"{key}.ua_flow_exponent", lo=0.0, hi=2.0)
         raw_branches = c.required(t, "branches", key, "a list of branch tables "
@@ -176,7 +176,7 @@ def _branch(c: Checker, raw: Any, key: str, net: str, parts: list[dict], plates:
         b["facility_temperature"] = c.temperature(
             c.required(raw, "facility_temperature", key, "a temperature in C"),
             f"{key}.facility_temperature")
-        b["facility_coolant"] = _coolant(c, raw.get("facility_coolant", DEFAULT_COOLANT),
+        b["facility_coolant"] = coolant_material(c, raw.get("facility_coolant", DEFAULT_COOLANT),
                                          f"{key}.facility_coolant", resolve)
         _hydraulic(c, raw, key, b, allow_k=False)
     else:  # cold_plate

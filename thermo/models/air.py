@@ -38,8 +38,9 @@ import numpy as np
 
 from thermo.case import THROUGHFLOW_KINDS, Case, CaseError
 from thermo.kernels.spacing import along_axis, is_uniform, widths
+from thermo.models.heatsink import fin_geometry, porous_coefficients
 from thermo.models.protocol import PartModel
-from thermo.solver.numerics import next_multiple
+from thermo.kernels.clock import next_multiple
 
 TRANSVERSE = 100.0  # drag across a directional porous part, relative to along it
 NO_FLOW = 1e-30     # m3/s: divides by a part's flow, which an event may set to zero
@@ -266,9 +267,10 @@ def build_air_model(case: Case, geo, fluid_cells: np.ndarray) -> AirModel:
             porous.append(inst["name"])
             if part.get("leakage"):
                 leaks.append(_leak_faces(inst["name"], part, cells, fluid_cells, grid))
-            if part.get("permeability") is not None or part.get("inertial_coefficient") is not None:
-                perm = part.get("permeability")
-                c2 = part.get("inertial_coefficient")
+            perm, c2 = part.get("permeability"), part.get("inertial_coefficient")
+            if part["kind"] == "heat_sink":
+                perm, c2 = porous_coefficients(fin_geometry(part))
+            if perm is not None or c2 is not None:
                 for a in range(3):
                     if perm is not None:
                         lin[a][cells] = nu / perm[a]
@@ -611,12 +613,9 @@ class ServerEquipment:
             self._set(sim, tf_flow=flow)
         return state
 
-    def hold_running(self, state):
-        """``state`` with a steady run kept running while its server flows still move."""
-        from thermo.solver.state import CONVERGED, RUNNING
-        if self.steady and self.moving and int(state.status) == CONVERGED:
-            return state._replace(status=jnp.int32(RUNNING))
-        return state
+    def holds(self) -> bool:
+        """Whether a steady run must keep running: its server flows still move."""
+        return bool(self.steady and self.moving)
 
     def event(self, sim, k: int, action: str, factor: float) -> None:
         """An event on throughflow part ``k``: a fan server's fans stop (off), run at
@@ -790,12 +789,9 @@ class CoolingUnits:
             return np.inf
         return next_multiple(t, FAN_LAG_S / CONTROL_STEPS)
 
-    def hold_running(self, state):
-        """``state`` with a steady run kept running while a CRAH's speed still moves."""
-        from thermo.solver.state import CONVERGED, RUNNING
-        if self.steady and self.moving and int(state.status) == CONVERGED:
-            return state._replace(status=jnp.int32(RUNNING))
-        return state
+    def holds(self) -> bool:
+        """Whether a steady run must keep running: a CRAH's speed still moves."""
+        return bool(self.steady and self.moving)
 
     def event(self, sim, k: int, action: str, factor: float) -> None:
         """An event on throughflow part ``k`` (a controlled CRAH): off, on or a speed cap

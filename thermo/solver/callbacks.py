@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
-from thermo.solver.numerics import TIME_ROUND_OFF, next_multiple
+from thermo.kernels.clock import TIME_ROUND_OFF, next_multiple
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from thermo.models.turbulence import closure_for
 from thermo.solver.capacity import check_fits
 from thermo.solver.callbacks import AtTimes, Callback, EachCall, is_due
 from thermo.solver import kepsilon
-from thermo.solver.numerics import reached
+from thermo.kernels.clock import reached
 from thermo.solver.setup import build_params, build_settings
 from thermo.solver.state import (CONVERGED, DIVERGED, RUNNING, STATUS, Params, RunInfo,
                                  Settings, State)
@@ -224,10 +224,10 @@ class Simulation:
                     moved = self.networks.update(self, state)
                     if moved > plate_network.SETTLED_K and int(state.status) == CONVERGED:
                         state = state._replace(status=jnp.int32(RUNNING))  # not settled yet
-            if equipment is not None:  # a steady run is not settled while server flows move
-                state = equipment.hold_running(state)
-            if self.cooling is not None:  # nor while a controlled CRAH's speed moves
-                state = self.cooling.hold_running(state)
+            # a steady run is not settled while server flows or a controlled CRAH's speed move
+            if int(state.status) == CONVERGED and any(
+                    x is not None and x.holds() for x in (equipment, self.cooling)):
+                state = state._replace(status=jnp.int32(RUNNING))
             if int(state.status) != RUNNING or int(state.step) >= s_cfg["max_steps"]:
                 break
         wall = time.perf_counter() - t0
