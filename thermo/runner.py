@@ -23,6 +23,7 @@ from thermo.io.checkpoint import (CHECKPOINT_NAME, discard_frames, load_checkpoi
 from thermo.io.result import RESULT_NAME, read_result, write_result, write_summary
 from thermo.solver import Simulation, State
 from thermo.solver.callbacks import Callback, Every
+from thermo.solver.initial import solve_initial
 
 SUMMARY_NAME = "summary.json"
 
@@ -138,6 +139,11 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
                         records={k: m.export() for k, m in watched.items() if m.on})
         discard_frames(outdir, keep=run_id)  # another run's checkpoint may just have been replaced
 
+    initial = None
+    if state is None and case.data["solver"]["initial"] == "steady":
+        # the steady state at t = 0 first (a resumed run's checkpoint holds its start)
+        state, _, initial = solve_initial(sim, reporter=lambda pre: make_reporter(
+            pre, quiet=quiet, log_json=log_json))
     start = state if state is not None else sim.initial_state()
     watched["inlets"](start)
     watched["chips"](start)
@@ -170,6 +176,8 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
     summary.update(watched["inlets"].summary())
     summary.update(watched["steady"].summary(summary))
     summary.update(watched["chips"].summary())  # crossings, chip_history: chip limits
+    if initial is not None:
+        summary["initial_state"] = initial
     write_summary(outdir / SUMMARY_NAME, summary)
     for w in summary.get("wall_warnings", []):
         print(f"warning: {w}", file=sys.stderr)

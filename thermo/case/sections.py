@@ -245,7 +245,15 @@ def _solver(c: Checker, raw: Any) -> dict:
         # "march", the explicit time march to the steady state
         "scheme": scheme,
         "pseudo_cfl": c.number(t.get("pseudo_cfl", 5.0), k + "pseudo_cfl", lo=0.0, lo_open=True),
+        # a transient run's start: the fluid's initial values, or the case's steady state
+        # solved first with the implicit scheme (thermo/solver/initial.py)
+        "initial": c.string(t.get("initial", "case"), k + "initial", ("case", "steady")),
+        "initial_tolerance": c.number(t.get("initial_tolerance", 1e-4), k + "initial_tolerance",
+                                      lo=0.0, lo_open=True),
     }
+    if s["initial"] == "steady" and s["mode"] != "transient":
+        raise c.fail(k + "initial", "a steady run starts from the fluid's initial values",
+                     "initial = 'steady' only with mode = 'transient'")
     if s["mode"] == "transient" and s["end_time"] <= 0.0:
         raise c.fail(k + "end_time", "a transient run needs an end time",
                      "a number > 0 (s) with mode = 'transient'")
