@@ -146,7 +146,7 @@ FAN = {"name": "fan1", "kind": "fan", "direction": "+x", "volume_flow": 0.01,
        "box": {"min": [0.6, 0.6, 0.6], "max": [0.8, 0.8, 0.8]},
        "repeat": {"count": 2, "step": [0.0, 0.0, 0.1]}}
 BUILDER_PARAMETERS = {"server": {}, "rack": {"servers": 2}, "aisle_row": {"racks": 1, "servers": 2},
-                      "immersion_tank": {}}
+                      "immersion_tank": {}, "data_hall": {}}
 # keys of one entry that stand for one another: setting one drops the others from the base
 ALTERNATIVES = [{"box", "cylinder", "stl"}, {"volume_flow", "flow_per_kw", "curve", "fan_curve"},
                 {"permeability", "inertial_coefficient", "loss_coefficient", "open_area"},

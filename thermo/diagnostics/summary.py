@@ -15,6 +15,7 @@ from thermo.kernels.stencils import pad, shift
 from thermo.diagnostics.air import air_summary
 from thermo.diagnostics.coldplates import plates_summary
 from thermo.diagnostics.heatsinks import heat_sink_summary
+from thermo.diagnostics.metrics import recirculation_summary
 from thermo.diagnostics.walls import wall_summary
 from thermo.models.liquid import coolant_flow
 from thermo.solver import Simulation, State
@@ -82,6 +83,9 @@ def summarise(sim: Simulation, state: State, info) -> dict:
     speed = np.linalg.norm(U, axis=-1)
     sinks = heat_sink_summary(sim, state)
     sinks = {"heat_sinks": sinks} if sinks else {}
+    # racks (servers) and CRAHs: the recirculation index, RTI against all the units
+    recirculation = recirculation_summary(air.get("servers", {}), air.get("cooling_units", {}))
+    recirculation = {"recirculation": recirculation} if recirculation else {}
     return {
         "case": sim.case.name,
         "converged": info.status in ("converged", "finished"),
@@ -112,7 +116,7 @@ def summarise(sim: Simulation, state: State, info) -> dict:
             "min_temperature_c": float(T[fluid].min()) if fluid.any() else float("nan"),
             "max_speed_m_s": float(speed[fluid].max()) if fluid.any() else 0.0,
         },
-    } | liquid | air | coolant_flow(sim, state) | wall_summary(sim, state) | sinks
+    } | liquid | air | coolant_flow(sim, state) | wall_summary(sim, state) | sinks | recirculation
 
 
 def _face_sum(per_area: np.ndarray, owned: np.ndarray, grid, a: int) -> float:

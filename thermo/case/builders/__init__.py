@@ -31,7 +31,8 @@ The ``*_case`` helpers return complete case dicts (see ``docs/case-format.md``) 
 The modules: :mod:`~thermo.case.builders.checks` (the parameter checks and
 `BuilderError`), :mod:`~thermo.case.builders.parts` (part dicts, `total_power`,
 `volume_flow_for`), :mod:`~thermo.case.builders.air` (`server`, `rack`,
-`aisle_row`), :mod:`~thermo.case.builders.immersion` (`immersion_tank`,
+`aisle_row`), :mod:`~thermo.case.builders.data_hall` (`data_hall`, `hall_size`: a
+raised-floor hall of racks, tiles and CRAHs), :mod:`~thermo.case.builders.immersion` (`immersion_tank`,
 `tank_interior`) and :mod:`~thermo.case.builders.cases` (`rack_case`,
 `immersion_case`); this package holds the registry `BUILDERS` of the builders a
 case file's ``[geometry]`` section may name.
@@ -46,11 +47,13 @@ from thermo.case.builders.air import (BOARD_MARGIN, BOARD_STANDOFF, BOARD_THICKN
                                       rack, server)
 from thermo.case.builders.cases import immersion_case, rack_case
 from thermo.case.builders.checks import BuilderError
+from thermo.case.builders.data_hall import data_hall, hall_size
 from thermo.case.builders.immersion import (BLADE_CLEARANCE, BLADE_MIN_GAP, BLADE_THICKNESS, CHIP_SIZE,
                                             CHIP_THICKNESS, immersion_tank, tank_interior)
 from thermo.case.builders.parts import total_power, volume_flow_for
 
-__all__ = ["BUILDERS", "BuilderError", "RACK_UNITS", "U", "aisle_row", "immersion_case",
+__all__ = ["BUILDERS", "BuilderError", "RACK_UNITS", "U", "aisle_row", "data_hall", "hall_size",
+           "immersion_case",
            "immersion_tank", "rack", "rack_case", "server", "tank_interior", "total_power",
            "volume_flow_for",
            # the sizes the builders draw (m)
@@ -65,4 +68,5 @@ BUILDERS: dict[str, Callable[..., list[dict]]] = {
     "server": server,
     "aisle_row": aisle_row,
     "immersion_tank": immersion_tank,
+    "data_hall": data_hall,
 }

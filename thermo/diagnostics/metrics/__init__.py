@@ -12,6 +12,9 @@ The metrics and where they are defined:
 * :func:`recirculation_bypass` -- Supply/Return Heat Index (SHI/RHI) of Sharma,
   Bash and Patel (2002), and a bypass fraction from a two-stream mixing balance.
 * :func:`fan_power` -- shaft/electric power of a fan, V * dp / efficiency.
+* :func:`recirculation_index` -- the share of each rack's intake that is exhaust
+  come back, (T_in - T_supply) / (T_out - T_supply), and its flow-weighted hall
+  mean; :func:`recirculation_summary` gives summary.json's ``recirculation``.
 * :func:`first_crossing` -- when a transient series first reaches a threshold.
 * :func:`server_metrics` -- all of the above for a table of servers, as a
   JSON-ready dict for ``summary.json``; :func:`format_server_table` prints it.
@@ -38,7 +41,8 @@ References
 
 The modules: :mod:`~thermo.diagnostics.metrics.indices` (ASHRAE class, RCI, RTI,
 SHI/RHI and bypass, fan power), :mod:`~thermo.diagnostics.metrics.crossing`
-(:func:`first_crossing`), :mod:`~thermo.diagnostics.metrics.servers` (the server
+(:func:`first_crossing`), :mod:`~thermo.diagnostics.metrics.recirculation` (the
+recirculation index), :mod:`~thermo.diagnostics.metrics.servers` (the server
 table and its text form) and :mod:`~thermo.diagnostics.metrics.checks` (the input
 checks and `ZERO_DIFFERENCE_K`); everything is importable from here.
 """
@@ -48,10 +52,11 @@ from thermo.diagnostics.metrics.checks import ZERO_DIFFERENCE_K
 from thermo.diagnostics.metrics.crossing import first_crossing
 from thermo.diagnostics.metrics.indices import (ALLOWABLE, ASHRAE_ENVELOPES, OUTSIDE, RECOMMENDED, ashrae_class,
                                                 fan_power, rci, recirculation_bypass, rti)
+from thermo.diagnostics.metrics.recirculation import recirculation_index, recirculation_summary
 from thermo.diagnostics.metrics.servers import SERVER_FIELDS, format_server_table, server_metrics
 
 __all__ = [
     "ASHRAE_ENVELOPES", "RECOMMENDED", "ALLOWABLE", "OUTSIDE", "SERVER_FIELDS",
     "ashrae_class", "rci", "rti", "recirculation_bypass", "fan_power",
-    "first_crossing", "server_metrics", "format_server_table", "ZERO_DIFFERENCE_K",
+    "first_crossing", "recirculation_index", "recirculation_summary", "server_metrics", "format_server_table", "ZERO_DIFFERENCE_K",
 ]

@@ -1,0 +1,178 @@
+"""A raised-floor data hall: two rows of racks facing a common cold aisle, four
+CRAHs blowing into the floor plenum, perforated tiles in the cold aisle and cable
+cut-outs behind the racks, with or without cold-aisle containment.
+
+The builder `data_hall` follows the conventions of :mod:`thermo.case.builders`
+(SI units, z up, dotted part names); `hall_size` is the domain it fills. Each
+rack is one ``server`` part (a throughflow box: the air crosses it front to back
+at the flow that carries its power at ``rack_delta_t``), not resolved inside.
+
+Layout (m), the hall filling the domain from the origin::
+
+    y: 0    CRAH row a (0.9 deep) | hot aisle a (1.2) | row a (1.2, faces +y)
+            | cold aisle (1.8 = 3 tiles) | row b (1.2, faces -y) | hot aisle b (1.2)
+            | CRAH row b (0.9)
+    x: 1.2 m clear | racks, 0.6 m each, rack k at 1.2 + 0.6 k | 1.2 m clear
+    z: plenum (``plenum_depth``) | floor 0.05 | room 3.0 to the ceiling
+
+Tiles: 0.6 m squares covering the cold aisle (3 across, one row per rack),
+porous parts with ``open_area = tile_open_area`` (Idelchik's loss) listed in
+summary.json's ``leakage`` with their flows. Cut-outs: a 0.6 m floor patch
+behind each rack with ``open_area = cutout_open_area`` (cable openings: the
+plenum's bypass into the hot aisles). CRAHs: 2.4 m long, on the two long
+walls, centred on each half of the rows, returning from the room through
+their tops and supplying downwards into the plenum.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from thermo.case.builders.checks import (BuilderError, check_boolean, check_name, check_number,
+                                         number_text)
+from thermo.case.builders.parts import solid_box, volume_flow_for
+
+__all__ = ["CEILING", "COLD_AISLE", "CRAH_DEPTH", "CRAH_HEIGHT", "CRAH_LENGTH", "END_CLEARANCE",
+           "FLOOR_THICKNESS", "HOT_AISLE", "RACK_DEPTH", "RACK_HEIGHT", "RACK_WIDTH", "ROOF_THICKNESS",
+           "TILE", "data_hall", "hall_size"]
+
+# the hall's sizes (m)
+RACK_WIDTH = 0.6
+RACK_DEPTH = 1.2
+RACK_HEIGHT = 2.0        # 42 U and a plinth
+TILE = 0.6               # a floor tile's side
+COLD_AISLE = 3 * TILE
+HOT_AISLE = 1.2          # rack backs to the CRAHs' fronts
+CRAH_DEPTH = 0.9
+CRAH_LENGTH = 2.4
+CRAH_HEIGHT = 1.9        # above the floor
+END_CLEARANCE = 1.2      # row ends to the end walls
+FLOOR_THICKNESS = 0.05
+ROOF_THICKNESS = 0.05    # the containment's roof and doors
+CEILING = 3.0            # floor top to ceiling
+CRAHS = 4
+
+#: the rack powers (W) of the two rows by default: 15-80 kW, 510 kW in all
+ROW_A = (15e3, 20e3, 15e3, 40e3, 80e3, 25e3, 15e3, 30e3, 15e3, 20e3)
+ROW_B = (20e3, 15e3, 60e3, 15e3, 25e3, 15e3, 35e3, 15e3, 20e3, 15e3)
+
+
+def hall_size(racks: int = 10, plenum_depth: float = 0.6) -> list[float]:
+    """The domain (m, x y z) the hall of ``racks`` racks per row fills."""
+    return [round(x, 9) for x in (2 * END_CLEARANCE + racks * RACK_WIDTH,
+                                  2 * (CRAH_DEPTH + HOT_AISLE + RACK_DEPTH) + COLD_AISLE,
+                                  plenum_depth + FLOOR_THICKNESS + CEILING)]
+
+
+def _powers(name: str, value: object) -> list[float]:
+    acc = "a list of 1 to 40 rack powers (W), each >= 0"
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or not 1 <= len(value) <= 40:
+        raise BuilderError(name, f"expected a list of rack powers, got {value!r}", acc)
+    return [check_number(f"{name}[{k}]", v, 0.0, unit="W") for k, v in enumerate(value)]
+
+
+def data_hall(*, row_a: Sequence[float] = ROW_A, row_b: Sequence[float] = ROW_B,
+              containment: bool = False, rack_delta_t: float = 15.0,
+              supply_temperature: float = 20.0, oversupply: float = 1.1,
+              capacity_margin: float = 1.2, plenum_pressure: float = 0.0,
+              tile_open_area: float = 0.25, cutout_open_area: float = 0.05,
+              plenum_depth: float = 0.6, name: str = "hall") -> list[dict]:
+    """The parts of a raised-floor hall (layout: see the module), filling
+    `hall_size` ``(len(row_a), plenum_depth)`` from the origin.
+
+    ``row_a``/``row_b``: the racks' powers (W), rack k of each row at
+    x = 1.2 + 0.6 k m (the two rows equally long). Each rack is a ``server``
+    part moving ``P / (rho cp rack_delta_t)`` (m3/s, air at
+    ``supply_temperature`` C) from its cold-aisle face to its back. The four
+    CRAHs together are rated at ``oversupply`` times the racks' flow, supply at
+    ``supply_temperature`` C, and each coil removes at most ``capacity_margin``
+    times a quarter of the racks' power (W). ``plenum_pressure`` > 0 (Pa) puts
+    their fans under a pressure PI law holding the plenum that much above the
+    room (speed 0.5-1.3 of rated); 0 leaves them at their rated flow.
+    ``containment`` closes the cold aisle with a steel roof on the racks' tops
+    and a door at each end of the aisle (0.05 m thick).
+
+    Parts: ``{name}.floor`` (steel), ``{name}.a.rack{k}`` and ``{name}.b.rack{k}``,
+    ``{name}.tile{k}.{j}`` (rack k's tiles, j = 0..2 from row a), ``{name}.a.cutout{k}``,
+    ``{name}.b.cutout{k}``, ``{name}.crah{i}`` (i = 0, 1 on the y = 0 wall, 2, 3
+    opposite), and with containment ``{name}.roof``, ``{name}.door0``, ``{name}.door1``.
+    """
+    a, b = _powers("row_a", row_a), _powers("row_b", row_b)
+    if len(a) != len(b):
+        raise BuilderError("row_b", f"{len(b)} racks against row_a's {len(a)}",
+                           f"a list of {len(a)} rack powers (W), as many as row_a")
+    if sum(a) + sum(b) <= 0:
+        raise BuilderError("row_a", "no rack has power", "at least one rack power > 0 (W)")
+    containment = check_boolean("containment", containment)
+    delta_t = check_number("rack_delta_t", rack_delta_t, 0.0, 100.0, lo_open=True, unit="K")
+    supply = check_number("supply_temperature", supply_temperature, 0.0, 40.0, unit="C")
+    over = check_number("oversupply", oversupply, 0.0, 3.0, lo_open=True)
+    margin = check_number("capacity_margin", capacity_margin, 0.0, 10.0, lo_open=True)
+    set_point = check_number("plenum_pressure", plenum_pressure, 0.0, 2000.0, unit="Pa")
+    tile_f = check_number("tile_open_area", tile_open_area, 0.0, 1.0, lo_open=True)
+    cut_f = check_number("cutout_open_area", cutout_open_area, 0.0, 1.0, lo_open=True)
+    plenum = check_number("plenum_depth", plenum_depth, 0.2, 2.0, unit="m")
+    name = check_name("name", name)
+    racks = len(a)
+    size = hall_size(racks, plenum)
+    floor_top = plenum + FLOOR_THICKNESS
+    y_ha = CRAH_DEPTH                         # hot aisle a starts
+    y_a = y_ha + HOT_AISLE                    # row a's back
+    y_cold = y_a + RACK_DEPTH                 # cold aisle starts
+    y_b = y_cold + COLD_AISLE                 # row b's front
+    y_hb = y_b + RACK_DEPTH                   # hot aisle b starts
+    x0 = END_CLEARANCE
+    x1 = x0 + racks * RACK_WIDTH
+    top = floor_top + RACK_HEIGHT
+    flow = [volume_flow_for(p, delta_t, "air", supply) for p in a + b]
+    crah_flow = over * sum(flow) / CRAHS
+    capacity = margin * (sum(a) + sum(b)) / CRAHS
+    if x1 - x0 < 2 * CRAH_LENGTH:
+        raise BuilderError("row_a", f"{racks} racks make a {number_text(x1 - x0)} m row, shorter than "
+                           f"two {number_text(CRAH_LENGTH)} m CRAHs",
+                           f"at least {int(2 * CRAH_LENGTH / RACK_WIDTH)} racks per row")
+    parts = [solid_box(f"{name}.floor", "steel", [0.0, 0.0, plenum], [size[0], size[1], floor_top])]
+    for row, powers, y_lo, direction in (("a", a, y_a, "-y"), ("b", b, y_b, "+y")):
+        for k, p in enumerate(powers):
+            xs = x0 + k * RACK_WIDTH
+            parts.append({"name": f"{name}.{row}.rack{k}", "kind": "server", "direction": direction,
+                          "power": p, "volume_flow": volume_flow_for(p, delta_t, "air", supply),
+                          "box": {"min": [xs, y_lo, floor_top],
+                                  "max": [xs + RACK_WIDTH, y_lo + RACK_DEPTH, top]}})
+    for k in range(racks):
+        xs = x0 + k * RACK_WIDTH
+        for j in range(3):
+            ys = y_cold + j * TILE
+            parts.append(_patch(f"{name}.tile{k}.{j}", [xs, ys, plenum],
+                                [xs + TILE, ys + TILE, floor_top], tile_f))
+        parts.append(_patch(f"{name}.a.cutout{k}", [xs, y_a - TILE, plenum],
+                            [xs + TILE, y_a, floor_top], cut_f))
+        parts.append(_patch(f"{name}.b.cutout{k}", [xs, y_hb, plenum],
+                            [xs + TILE, y_hb + TILE, floor_top], cut_f))
+    length = x1 - x0
+    for i in range(CRAHS):
+        xc = x0 + length * (0.25 if i % 2 == 0 else 0.75)
+        y_lo = 0.0 if i < 2 else size[1] - CRAH_DEPTH
+        unit = {"name": f"{name}.crah{i}", "kind": "crah", "direction": "-z", "intake": "+z",
+                "volume_flow": crah_flow, "supply_temperature": supply, "capacity": capacity,
+                "box": {"min": [xc - CRAH_LENGTH / 2, y_lo, plenum],
+                        "max": [xc + CRAH_LENGTH / 2, y_lo + CRAH_DEPTH, floor_top + CRAH_HEIGHT]}}
+        if set_point > 0:
+            # a PI law on the plenum's pressure over the room, as under-floor units run
+            unit |= {"control": "pressure", "control_set_point": set_point,
+                     "control_gain": 0.5 / set_point, "control_integral_time": 10.0,
+                     "min_speed": 0.5, "max_speed": 1.3}
+        parts.append(unit)
+    if containment:
+        t = ROOF_THICKNESS
+        parts += [solid_box(f"{name}.roof", "steel", [x0 - t, y_cold, top], [x1 + t, y_b, top + t]),
+                  solid_box(f"{name}.door0", "steel", [x0 - t, y_cold, floor_top], [x0, y_b, top]),
+                  solid_box(f"{name}.door1", "steel", [x1, y_cold, floor_top], [x1 + t, y_b, top])]
+    for part in parts:  # sums of sizes: 1.5000000000000002 would leave a sliver of a cell
+        part["box"] = {k: [round(x, 9) for x in v] for k, v in part["box"].items()}
+    return parts
+
+
+def _patch(name: str, lo: list[float], hi: list[float], open_area: float) -> dict:
+    """A perforated floor patch: a porous part across z, reported with its flow."""
+    return {"name": name, "kind": "porous", "open_area": open_area, "direction": "z",
+            "leakage": True, "box": {"min": lo, "max": hi}}
