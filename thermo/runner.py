@@ -142,6 +142,9 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
     initial = None
     if state is None and case.data["solver"]["initial"] == "steady":
         # the steady state at t = 0 first (a resumed run's checkpoint holds its start)
+        if not quiet and not log_json:
+            print("solver.initial = \"steady\": solving the case steady (implicit scheme, no "
+                  "events) for the start", file=sys.stderr)
         state, _, initial = solve_initial(sim, reporter=lambda pre: make_reporter(
             pre, quiet=quiet, log_json=log_json))
     start = state if state is not None else sim.initial_state()
