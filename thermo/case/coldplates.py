@@ -19,6 +19,8 @@ from thermo.case.schema import DIRECTIONS, KEYS, PLATE_KEYS
 SPLITS = ("equal", "hydraulic")
 DEFAULT_COOLANT = "water"
 DEFAULT_PUMP_EFFICIENCY = 0.5
+_TIM_DOC = ("one of tim_resistance (K/W, >= 0, the whole interface) and tim_impedance (K m2/W, "
+            ">= 0, over the area where the plate touches its chip)")
 _PLATE_DOC = ("flow_direction = '+x' | '-x' | '+y' | ... and either thermal_resistance (K/W, plate "
               "to coolant, 1/UA) or htc (W/m2K) with area (m2, wetted)")
 
@@ -72,6 +74,14 @@ def part_keys(c: Checker, t: dict, key: str, kind: str, material: Material, p: d
     # C, the chip's limit (throttling): transient runs report when the chip first reaches it
     p["chip_limit_c"] = None if t.get("chip_limit_c") is None else c.temperature(
         t["chip_limit_c"], f"{key}.chip_limit_c")
+    # the thermal interface between chip and plate, in series with the plate's link
+    # to its coolant (thermo.models.coldplate): K/W, or K m2/W over the contact area
+    tr, ti = t.get("tim_resistance"), t.get("tim_impedance")
+    if tr is not None and ti is not None:
+        raise c.fail(f"{key}.tim_impedance", "tim_resistance (K/W) and tim_impedance (K m2/W) "
+                     "are exclusive: give one", _TIM_DOC)
+    p["tim_resistance"] = None if tr is None else c.number(tr, f"{key}.tim_resistance", lo=0.0)
+    p["tim_impedance"] = None if ti is None else c.number(ti, f"{key}.tim_impedance", lo=0.0)
 
 
 def coolant_material(c: Checker, name: Any, key: str, resolve: Callable[[Any, str], Material]) -> str:

@@ -53,6 +53,7 @@ KEYS = {
               "permeability", "inertial_coefficient", "loss_coefficient", "open_area",
               "flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
               "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c",  # PLATE_KEYS
+              "tim_resistance", "tim_impedance",  # PLATE_KEYS: the chip-plate interface
               "turbulence_intensity", "turbulence_length_scale",
               "fan_curve", "heat_capacity",  # a server's own fans and thermal mass
               "capacity", "control", "control_set_point", "control_gain",  # a CRAH's coil
@@ -118,7 +119,8 @@ BRANCH_KEYS = {
                        "pressure_drop", "rated_flow"),
 }
 PLATE_KEYS = ("flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
-              "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c")
+              "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c",
+              "tim_resistance", "tim_impedance")
 
 
 def builder_parameters(build: Callable) -> list[str]:

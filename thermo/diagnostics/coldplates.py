@@ -41,6 +41,7 @@ def plates_summary(sim, state, air_w: float | None = None) -> dict:
             "chip": geo.instances[chip]["name"] if chip is not None else None,
             "chip_max_temperature_c": chip_t[chip] if chip is not None else None,
             "pressure_drop_pa": None if p.resistance is None else p.resistance * flow ** 2,
+            "tim_resistance_k_w": p.tim if p.tim > 0 else None,
         }
         plates[p.name] = entry
     loops = {}

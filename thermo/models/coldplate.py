@@ -13,7 +13,21 @@ temperature::
     Tc_in_{s+1} = Tc_in_s + Q_s / (m_dot cp)
 
 so that the whole plate is an effectiveness-NTU exchanger (eps = 1 - exp(-NTU)
-for an isothermal plate) and the coolant warms along its path. Inside the
+for an isothermal plate) and the coolant warms along its path.
+
+A thermal interface between chip and plate (``tim_resistance`` R, K/W, or
+``tim_impedance`` R'' over the area where the plate touches its chip,
+:func:`contact_area`) is a resistance in series with that link, shared among the
+slices as UA is (``R_s = R V / V_s``, conductances in parallel)::
+
+    Q_s = (Tbar_s - Tc_in_s) / (1 / (eps_s m_dot cp) + R_s),  i.e.  eps_s -> eps_s / (1 + eps_s m_dot cp R_s)
+
+The grid's chip-plate faces hold no contact resistance (the conduction solve is
+not this model's), so the interface's drop sits between the plate's cells and its
+coolant: where all the chip's heat P crosses the plate (a one-slice plate, or an
+isothermal one) the chip and the plate's cells both rise by exactly P R; the
+plate's coolant side is ``plate - P R``. Without either key the step is today's
+(no operation added). Inside the
 compiled step the coolant temperatures come from the temperature at the start
 of the step (a march over the slices, one step lagged); the exchange with the
 plate is implicit: each plate cell gets ``G = eps_s m_dot cp / V_s`` (W/m3K)
@@ -62,6 +76,7 @@ class Liquid(NamedTuple):
     scale: Any     # (L + 1,) flow factor of each loop (1 as set in the case)
     t_in: Any      # (P,) coolant inlet temperature (C)
     weight: Any = None  # (Nc,) graded grids: each plate cell's volume (m3), None: equal cells
+    tim: Any = None     # (P, K) K/W: each slice's share of the chip-plate interface, None: none
 
 
 @dataclass
@@ -86,6 +101,7 @@ class Plate:
     resistance: float | None  # quadratic hydraulic coefficient (Pa s2/m6)
     network: int = -1     # index into case.data["networks"]; -1: in no network
     rated_flow: float | None = None  # m3/s, the plate's rated_flow (UA scaling in a network)
+    tim: float = 0.0      # K/W, the chip-plate interface in series with UA
 
 
 @dataclass
@@ -100,6 +116,7 @@ class LiquidSetup:
         P = len(self.plates)
         K = max(p.slices for p in self.plates)
         ua = np.zeros((P, K))
+        tim = np.zeros((P, K))
         vol = np.ones((P, K))
         cells, slot = [], []
         graded = np.ndim(self.cell_volume) > 0
@@ -108,11 +125,14 @@ class LiquidSetup:
                 v = np.bincount(p.rank, weights=np.ravel(self.cell_volume)[p.cells],
                                 minlength=p.slices)
                 ua[i, :p.slices] = p.ua * v / v.sum()
+                share = v / v.sum()
                 vol[i, :p.slices] = v
             else:
                 counts = np.bincount(p.rank, minlength=p.slices)
                 ua[i, :p.slices] = p.ua * counts / counts.sum()
+                share = counts / counts.sum()
                 vol[i, :p.slices] = counts * self.cell_volume
+            tim[i, :p.slices] = p.tim / share  # a slice's share of the interface, in parallel
             cells.append(p.cells)
             slot.append(i * K + p.rank)
         arr = lambda x: jnp.asarray(np.asarray(x, float), dtype)
@@ -124,7 +144,8 @@ class LiquidSetup:
             flow=arr([p.flow for p in self.plates]),
             loop=jnp.asarray([p.loop if p.loop >= 0 else nl for p in self.plates], jnp.int32),
             scale=arr(np.ones(nl + 1)), t_in=arr([p.t_in for p in self.plates]),
-            weight=arr(np.ravel(self.cell_volume)[np.concatenate(cells)]) if graded else None)
+            weight=arr(np.ravel(self.cell_volume)[np.concatenate(cells)]) if graded else None,
+            tim=arr(tim) if any(p.tim > 0 for p in self.plates) else None)
 
 
 def setup(case, geometry) -> LiquidSetup | None:
@@ -179,12 +200,22 @@ def setup(case, geometry) -> LiquidSetup | None:
         if part["pressure_drop"] is not None:
             res = part["pressure_drop"] / part["rated_flow"] ** 2
         chips, named = _chips(part, inst, j, geometry, parts)
+        tim = part.get("tim_resistance") or 0.0
+        if part.get("tim_impedance"):
+            area = contact_area(geometry, j, chips if named else
+                                [c for c in chips if geometry.instances[c]["power"]])
+            if area <= 0:
+                raise CaseError(src, f"parts[{inst['part']}].tim_impedance",
+                                f"cold plate {inst['name']!r} touches no chip cell on the grid, so "
+                                "an impedance (K m2/W) has no area", "tim_resistance (K/W) "
+                                "instead, or a chip part that shares faces with the plate")
+            tim = part["tim_impedance"] / area
         plates.append(Plate(
             name=inst["name"], instance=j, part=inst["part"], loop=li, axis=axis, sign=sign,
             cells=cells, rank=rank, slices=len(layers), ua=ua, coolant=coolant,
             rho_cp=mat.density * mat.specific_heat, density=mat.density,
             flow=part["volume_flow"] or 0.0, t_in=t_in, chips=chips, named_chip=named,
-            resistance=res, network=ni, rated_flow=part["rated_flow"]))
+            resistance=res, network=ni, rated_flow=part["rated_flow"], tim=float(tim)))
         if li >= 0:
             loops[li]["members"].append(len(plates) - 1)
     for o in loops:
@@ -202,6 +233,26 @@ def setup(case, geometry) -> LiquidSetup | None:
         for p, f in zip(members, split_flows(total, [p.resistance for p in members], o["split"])):
             p.flow = f
     return LiquidSetup(plates, loops, grid.cell_volume if grid.is_uniform else grid.cell_volumes())
+
+
+def contact_area(geometry, plate: int, chips: list[int]) -> float:
+    """m2: the area of the grid faces between the cells of instance ``plate`` and those
+    of the instances ``chips`` (where a chip-plate interface sits)."""
+    owner = geometry.owner
+    grid = geometry.grid
+    mine = owner == plate
+    theirs = np.isin(owner, chips)
+    total = 0.0
+    for a in range(3):
+        n = owner.shape[a]
+        if n == 1:
+            continue
+        lo = [slice(None)] * 3
+        hi = [slice(None)] * 3
+        lo[a], hi[a] = slice(0, n - 1), slice(1, n)
+        meet = (mine[tuple(lo)] & theirs[tuple(hi)]) | (theirs[tuple(lo)] & mine[tuple(hi)])
+        total += float(np.sum(meet * np.expand_dims(grid.face_areas(a), a)))
+    return total
 
 
 def network_temperature(network: dict) -> float:
@@ -283,6 +334,8 @@ def march(T, liq: Liquid):
     mcp = liq.rho_cp * liq.flow * liq.scale[liq.loop]
     safe = jnp.maximum(mcp, NO_FLOW)
     eff = -jnp.expm1(-liq.ua / safe[:, None])
+    if liq.tim is not None:  # the chip-plate interface in series: 1/(eps m cp) + R_s
+        eff = eff / (1.0 + eff * safe[:, None] * liq.tim)
 
     def body(tc, x):
         e, tb = x
