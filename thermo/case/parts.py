@@ -15,6 +15,7 @@ from thermo.case.checker import Checker, describe, fmt, known_materials, resolve
 from thermo.case.coldplates import part_keys
 from thermo.case.heatsinks import HEAT_SINK_KEYS
 from thermo.case.heatsinks import part_keys as heat_sink_keys
+from thermo.case.junctions import junction_key
 from thermo.case.errors import CaseError
 from thermo.case.materials import LIBRARY, Material
 from thermo.case.schema import (AXES, CRAH_CONTROLS, CRAH_KEYS, DIRECTIONS,
@@ -74,6 +75,8 @@ def _part(c: Checker, key: str, item: Any, names: set[str], user: dict[str, Mate
     p.update(part_shape(c, t, key, name, size))
     p["power"] = c.number(t.get("power", 0.0), f"{key}.power", lo=0.0)
     _kind_keys(c, t, key, kind, p)
+    if kind == "solid":  # a chip's compact junction model (thermo/case/junctions.py)
+        junction_key(c, t, key, p, size)
     # a server's pressure_drop and rated_flow are its internal loss (checked above),
     # not a cold plate's hydraulic keys
     plate_t = {k: v for k, v in t.items() if k not in SERVER_FAN_KEYS} if kind == "server" else t
@@ -107,7 +110,7 @@ def _kind_keys(c: Checker, t: dict, key: str, kind: str, p: dict) -> None:
     own = KIND_KEYS.get(kind, ())
     for k in ("direction", "intake", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
               "permeability", "inertial_coefficient", "loss_coefficient", "open_area",
-              *CRAH_KEYS, "leakage", *HEAT_SINK_KEYS):
+              *CRAH_KEYS, "leakage", *HEAT_SINK_KEYS, "junction"):
         if t.get(k) is not None and k not in own:
             takers = [n for n, keys in KIND_KEYS.items() if k in keys]
             raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k}",

@@ -17,6 +17,7 @@ from thermo.diagnostics.coldplates import plates_summary
 from thermo.diagnostics.heatsinks import heat_sink_summary
 from thermo.diagnostics.metrics import recirculation_summary
 from thermo.diagnostics.walls import wall_summary
+from thermo.models.junction import junction_summary
 from thermo.models.liquid import coolant_flow
 from thermo.solver import Simulation, State
 from thermo.solver.walls import has_wall_functions, heat_conductance
@@ -116,7 +117,8 @@ def summarise(sim: Simulation, state: State, info) -> dict:
             "min_temperature_c": float(T[fluid].min()) if fluid.any() else float("nan"),
             "max_speed_m_s": float(speed[fluid].max()) if fluid.any() else 0.0,
         },
-    } | liquid | air | coolant_flow(sim, state) | wall_summary(sim, state) | sinks | recirculation
+    } | liquid | air | coolant_flow(sim, state) | wall_summary(sim, state) | sinks | recirculation \
+        | junction_summary(sim, state)
 
 
 def _face_sum(per_area: np.ndarray, owned: np.ndarray, grid, a: int) -> float:
