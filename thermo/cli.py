@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="cells of the case to size (default 1e6)")
     info.add_argument("--no-memory", action="store_true",
                       help="skip the memory measurement (it compiles the case's step 4 times)")
+    info.add_argument("--fit", metavar="SIZE",
+                      help="print the largest grid (cells, and a cube n^3) whose compiled step fits "
+                           "SIZE of device memory, per precision: e.g. 141GB, 80GiB, 512MB")
 
     view = sub.add_parser("view", help="render a picture of a result (PNG, off-screen)",
                           description="Render a slice (--slice) or, without --slice, a 3-D view "
@@ -110,6 +113,28 @@ def _parser() -> argparse.ArgumentParser:
                        help="a summary.json path to report (dotted, * for any name, e.g. "
                             "'parts.gpu*.max_temperature_c'); repeatable; default: the headline numbers")
     study.add_argument("-o", "--outdir", help="output folder (default: out/<case name>-study)")
+
+    sweep = sub.add_parser("sweep", help="run the grid of variants of a case (--vary) and write "
+                           "a table with a row per variant",
+                           description="Run every combination of the --vary values (keys in the "
+                                       "--set syntax; a name may stand for a list index, e.g. "
+                                       "parts.gpu.power) and write OUTDIR/sweep.csv and sweep.json, "
+                                       "a row per variant with its headline numbers, and each "
+                                       "variant's summary.json and result.vtkhdf in "
+                                       "OUTDIR/variants/NNN. Variants that only change the compiled "
+                                       "step's arrays run together (vmap, chunks of --batch, split "
+                                       "over the devices); the others one by one. A killed sweep "
+                                       "rerun with the same command skips the finished variants.")
+    sweep.add_argument("case", nargs="?", help="case file (default: the bundled air-rack-60kw)")
+    sweep.add_argument("--example", metavar="NAME", help="a bundled example case instead of a file")
+    sweep.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="change the case for every variant (as for run)")
+    sweep.add_argument("--vary", action="append", default=[], metavar="KEY=START:STOP:N|KEY=v1,v2",
+                       help="a varied key: N values from START to STOP, or a list of TOML values; "
+                            "repeatable (the grid is every combination)")
+    sweep.add_argument("-o", "--outdir", help="output folder (default: out/<case name>-sweep)")
+    sweep.add_argument("--batch", type=int, default=8, metavar="N",
+                       help="variants per vmapped device call (default 8)")
 
     bench = sub.add_parser("bench", help="run the benchmark suite (thermo.bench): "
                            "`thermo bench --quick [-o DIR]` (a few minutes on a CPU; JSON + PNG "
@@ -272,6 +297,38 @@ def _cmd_study(args: argparse.Namespace) -> int:
     return 0 if study["quantities"] else _error("no headline number was found on every grid")
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from thermo.sweep import sweep
+    from thermo.sweep_table import HEADLINE
+
+    if not args.vary:
+        return _error("thermo sweep needs at least one --vary KEY=START:STOP:N or --vary KEY=v1,v2,...")
+    try:
+        if args.example is not None and args.case:
+            raise CaseError("--example", args.example, f"both a case file ({args.case}) and --example "
+                            "given", "either a case file or --example NAME")
+        path = (example_path(args.example) if args.example is not None
+                else pathlib.Path(args.case) if args.case else default_case_path())
+        name = load_case(path, args.overrides).name
+        outdir = pathlib.Path(args.outdir) if args.outdir else pathlib.Path("out") / f"{name}-sweep"
+        use_compilation_cache()
+        shown = ("status", "steps", "hottest_source_c", "server_inlet_max_c", "coolant_outlet_c",
+                 "energy_imbalance")
+
+        def line(row: dict) -> None:
+            values = " ".join(f"{k}={v}" for k, v in row.items() if k not in HEADLINE
+                              and k not in ("variant", "batch"))
+            print(f"variant {row['variant']:>3} {values}: " + ", ".join(
+                f"{k} {_fmt(row[k])}" for k in shown if row.get(k) is not None), flush=True)
+        rows = sweep(path, args.vary, outdir, overrides=args.overrides, batch=args.batch,
+                     on_variant=line)
+    except CaseError as exc:
+        return _error(str(exc))
+    print(f"{len(rows)} variants; wrote {outdir / 'sweep.csv'}, {outdir / 'sweep.json'} and "
+          f"{outdir / 'variants'}")
+    return 0
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     try:
         case = _load(args)
@@ -349,10 +406,13 @@ def _gib(n: float | None) -> str:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
+    from thermo.solver.memory import largest_grid, parse_memory
+
     try:
         case = _load(args)
         device = device_for(case)
-    except CaseError as exc:
+        fit = None if args.fit is None else parse_memory(args.fit)
+    except (CaseError, ValueError) as exc:
         return _error(str(exc))
     import jax
 
@@ -382,6 +442,10 @@ def _cmd_info(args: argparse.Namespace) -> int:
         largest = "" if total is None else f"; at most {max(total - fixed, 0) / per_cell:.3g} cells fit"
         print(f"  {precision}: {per_cell:.0f} bytes per cell; {args.cells:.3g} cells need "
               f"{_gib(need)}{fits}{largest}")
+        if fit is not None:
+            cells, n = largest_grid(fit, per_cell, fixed)
+            print(f"    in {args.fit} ({fit:,} bytes): at most {cells:,} cells ({fixed:,.0f} bytes "
+                  f"fixed), a cube of {n}^3 = {n ** 3:,} cells")
     return 0
 
 
@@ -426,7 +490,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     commands = {"run": _cmd_run, "check": _cmd_check, "validate": _cmd_validate,
-                "view": _cmd_view, "report": _cmd_report, "info": _cmd_info, "study": _cmd_study}
+                "view": _cmd_view, "report": _cmd_report, "info": _cmd_info, "study": _cmd_study,
+                "sweep": _cmd_sweep}
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2

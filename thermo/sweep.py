@@ -1,5 +1,18 @@
 """Design sweeps: many variants of one case, of equal shape, in one compiled call.
 
+:func:`sweep` (``thermo sweep``) runs the cartesian grid of ``--vary`` values of a
+case file: each variant is the case with ``--set`` overrides; variants that build
+the same compiled step (equal ``Settings`` and array shapes, so only ``Params``
+values differ) run together in chunks under ``jax.vmap``, the chunk's variant axis
+split over the devices JAX sees; the others, and cases whose runs need the host
+between device calls (``[[events]]``, ``[[networks]]``, servers' own fans or
+thermal mass, controlled CRAHs), run alone through :meth:`Simulation.run`.
+The table (``sweep.csv``, ``sweep.json``) has a row per variant; each variant's
+``summary.json`` and ``result.vtkhdf`` go into ``variants/NNN``; a killed sweep
+rerun with the same arguments skips the variants already written.
+
+Below it, variants as ``Params`` changes of one simulation:
+
 A *variant* changes only the arrays the compiled step reads (``Params``), never
 the grid, the boundary set or the compile-time ``Settings``, so every variant
 runs through the same compiled while loop, vectorised with ``jax.vmap``:
@@ -35,6 +48,9 @@ slowest variant's iteration counts times the batch size. Runs stop at
 from __future__ import annotations
 
 import fnmatch
+import json
+import pathlib
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -43,12 +59,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from thermo.case import Case
+from thermo.case import Case, CaseError, load_case
 from thermo.solver import RUNNING, STATUS, Params, Settings, Simulation, State
 from thermo.solver.step import advance, compiled_advance
 
 __all__ = ["BatchInfo", "variant_params", "run_batch", "run_one_by_one", "batched_advance",
-           "variant_state", "summarise_variant"]
+           "variant_state", "summarise_variant", "sweep"]
 
 
 @dataclass
@@ -264,3 +280,264 @@ def run_one_by_one(case: Case, variants: Sequence[Mapping[str, Any]], *,
                 break
         out.append((state, _info(state)))
     return out
+
+
+# --- thermo sweep: the grid of --vary values, grouped by compiled step ----------------
+
+def sweep(case: Case | str | pathlib.Path, vary: Sequence[str] | Mapping[str, Any],
+          outdir: str | pathlib.Path | None = None, *, overrides: Sequence[str] = (),
+          batch: int = 8, devices: Sequence | None = None, dataframe: bool = False,
+          on_variant: Callable[[dict], None] | None = None):
+    """Run every variant of the grid ``vary`` of ``case`` and return the table, a row
+    (dict) per variant: ``variant`` (its index), its varied values by key, then
+    :data:`thermo.sweep_table.HEADLINE` (status, steps, hottest part, hottest server
+    inlet, coolant outlet, energy balance, ...) and ``batch`` (how many variants
+    shared its device calls; 1: it ran alone). ``wall_time_s`` is the variant's share
+    of its chunk's seconds.
+
+    ``case``: a case file (with ``overrides``, the ``--set`` options) or a
+    :class:`Case` loaded from one. ``vary``: ``--vary`` strings (``"KEY=START:STOP:N"``,
+    ``"KEY=v1,v2"``) or ``{KEY: [values]}``; the grid is their cartesian product, the
+    last key varying fastest. Every variant is loaded and checked before anything
+    runs. ``batch``: variants per vmapped chunk; ``devices``: where chunks are split
+    (default: every device of the platform the case runs on). With ``outdir`` the
+    table goes to ``OUTDIR/sweep.csv`` and ``sweep.json`` and each variant's results
+    to ``OUTDIR/variants/NNN``; variants found there finished are not rerun, and a
+    folder of another case or ``--vary`` set is refused. ``on_variant(row)`` is
+    called as each variant finishes. ``dataframe``: a pandas DataFrame instead of
+    the list (pandas must be installed)."""
+    from thermo import sweep_table as tbl
+
+    path, base = _case_file(case, overrides)
+    if isinstance(vary, Mapping):
+        parsed = [(k, list(v) if isinstance(v, (list, tuple)) else [v]) for k, v in vary.items()]
+    else:
+        parsed = [tbl.parse_vary(v) for v in vary]
+    if not parsed:
+        raise CaseError("--vary", "(none)", "a sweep needs at least one --vary",
+                        "--vary KEY=START:STOP:N or --vary KEY=v1,v2,...")
+    if batch < 1:
+        raise CaseError("--batch", str(batch), "must be a whole number >= 1", "--batch 8, say")
+    base_case = load_case(path, base)
+    keys, grid = tbl.variant_overrides(path.read_text(encoding="utf-8"), base, parsed, str(path))
+    cases = [load_case(path, [*base, *(tbl.as_override(k, v) for k, v in values.items())])
+             for values in grid]  # every variant checked before anything compiles
+    manifest = {"case": base_case.name, "case_file": str(path), "overrides": list(base),
+                "case_text": base_case.text, "keys": keys, "values": [v for _, v in parsed],
+                "variants": len(grid)}
+    width = max(3, len(str(len(grid) - 1)))
+    rows: dict[int, dict] = {}
+    folder = None
+    if outdir is not None:
+        outdir = pathlib.Path(outdir)
+        tbl.check_resumable(outdir, manifest)
+        folder = outdir / tbl.VARIANTS
+        folder.mkdir(parents=True, exist_ok=True)
+        for i in range(len(grid)):
+            row = _finished_row(folder / f"{i:0{width}d}", i, grid[i])
+            if row is not None:
+                rows[i] = row
+
+    def table() -> None:
+        if outdir is not None:
+            tbl.write_table(outdir, manifest, [rows[i] for i in sorted(rows)])
+
+    def finish(i: int, sim: Simulation, state: State, info, n_batch: int) -> None:
+        from thermo.io.result import RESULT_NAME, jsonable, write_result, write_summary
+        from thermo.diagnostics.summary import summarise
+
+        summary = jsonable(summarise(sim, state, info))
+        row = {"variant": i, **grid[i], **tbl.headline(summary), "batch": n_batch}
+        if folder is not None:
+            vdir = folder / f"{i:0{width}d}"
+            vdir.mkdir(exist_ok=True)
+            keep = set(sim.case.data["output"]["fields"]) | {"material"}
+            write_result(vdir / RESULT_NAME, sim.grid,
+                         {k: v for k, v in sim.cell_fields(state).items() if k in keep},
+                         case_text=sim.case.text, attrs={"steps": info.steps, "status": info.status,
+                                                         "simulated_time_s": info.simulated_time})
+            write_summary(vdir / "summary.json", summary)
+            # last: a variant is finished once this file is there
+            tbl.write_atomic(vdir / "variant.json", json.dumps(
+                {"variant": i, "values": grid[i], "batch": n_batch}) + "\n")
+        rows[i] = row
+        table()
+        if on_variant is not None:
+            on_variant(row)
+
+    table()
+    pending: dict[Any, list[tuple[int, Simulation]]] = {}
+
+    def flush(key) -> None:
+        _run_group(pending.pop(key), batch, devices, finish)
+
+    for i in range(len(grid)):
+        if i in rows:
+            continue
+        sim = Simulation(cases[i])
+        if _needs_host(sim):
+            _run_alone(i, sim, finish)
+            continue
+        key = _group_key(sim)
+        pending.setdefault(key, []).append((i, sim))
+        if len(pending[key]) >= batch:
+            flush(key)
+        elif sum(len(g) for g in pending.values()) > 2 * batch:
+            # bound the simulations held (each keeps its params on the device) while
+            # variants of other compiled steps interleave: run the fullest group
+            flush(max(pending, key=lambda k: len(pending[k])))
+    for key in list(pending):
+        flush(key)
+    out = [rows[i] for i in sorted(rows)]
+    if dataframe:
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("sweep(..., dataframe=True) needs pandas (pip install pandas); "
+                              "without it sweep returns a list of dicts") from None
+        return pandas.DataFrame(out)
+    return out
+
+
+def _case_file(case: Case | str | pathlib.Path, overrides: Sequence[str]) -> tuple[pathlib.Path, list[str]]:
+    """The case file and the ``--set`` overrides of ``case``."""
+    if not isinstance(case, Case):
+        return pathlib.Path(case), list(overrides)
+    if case.path is None:
+        raise CaseError("<dict>", "(case)", "a sweep reloads its case file with each variant's "
+                        "overrides", "a case file, or a Case loaded from one with load_case")
+    text = case.path.read_text(encoding="utf-8")
+    if case.text == text:
+        return case.path, list(overrides)
+    # load_case appended its overrides to the text: recover them, checked by rebuilding it
+    head, _, tail = case.text.rpartition("\n# overrides: ")
+    found = [o for o in (tail.rstrip("\n") + " ").split("--set ") if o.strip()]
+    found = [o[:-1] if o.endswith(" ") else o for o in found]
+    if load_case(case.path, found).text != case.text:
+        raise CaseError(str(case.path), "(case)", "the case's overrides cannot be recovered",
+                        "the case file and overrides=[...] instead of a loaded Case")
+    return case.path, [*found, *overrides]
+
+
+def _finished_row(vdir: pathlib.Path, i: int, values: dict) -> dict | None:
+    """The row of a variant a previous run finished (None if it did not)."""
+    from thermo.sweep_table import headline
+
+    try:
+        meta = json.loads((vdir / "variant.json").read_text())
+        summary = json.loads((vdir / "summary.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    if meta.get("values") != values:
+        return None
+    return {"variant": i, **values, **headline(summary), "batch": meta.get("batch")}
+
+
+def _needs_host(sim: Simulation) -> bool:
+    """Whether the runs of ``sim`` need the host between device calls (events,
+    networks, servers' own fans or thermal mass, controlled CRAHs): those run alone."""
+    return bool(sim.case.data.get("events")) or any(
+        x is not None for x in (sim.networks, sim.equipment, sim.cooling))
+
+
+def _group_key(sim: Simulation) -> tuple:
+    """Variants with equal keys share a compiled step: the same settings, and params
+    and states of the same structure, shapes and dtypes."""
+    def shapes(tree):
+        leaves, treedef = jax.tree_util.tree_flatten(tree)
+        return treedef, tuple((np.shape(x), np.dtype(getattr(x, "dtype", type(x))).str)
+                                for x in leaves)
+    return (sim.settings, sim.device.platform, shapes(sim.params), shapes(sim.initial_state()))
+
+
+def _run_alone(i: int, sim: Simulation, finish: Callable) -> None:
+    state, info = sim.run()
+    finish(i, sim, state, info, 1)
+
+
+def _run_group(items: list[tuple[int, Simulation]], batch: int, devices, finish: Callable) -> None:
+    """Run variants of one compiled step in vmapped chunks of ``batch``."""
+    from types import SimpleNamespace
+
+    for c in range(0, len(items), batch):
+        chunk = items[c:c + batch]
+        if len(chunk) == 1:
+            _run_alone(*chunk[0], finish)
+            continue
+        sims = [s for _, s in chunk]
+        t0 = time.perf_counter()
+        state = run_sims(sims, devices)
+        share = (time.perf_counter() - t0) / len(chunk)
+        for j, (i, sim) in enumerate(chunk):
+            one = variant_state(state, j)
+            b = _info(one)
+            info = SimpleNamespace(**vars(b), wall_time=share, compile_time=0.0,
+                                   res_div=float(one.res_div))
+            finish(i, sim, one, info, len(chunk))
+
+
+_SHARED: dict = {}
+
+
+def run_sims(sims: Sequence[Simulation], devices: Sequence | None = None) -> State:
+    """Run simulations that share one compiled step (equal ``Settings``, params of one
+    structure and shape) together: the params that differ and the states stacked
+    along a leading variant axis, vmapped, and that axis split over ``devices``
+    (default: every device of the first simulation's platform; padded with copies of
+    the last variant to a multiple of their number) with ``shard_map``, each device
+    running its own while loop. Stops as :func:`run_batch`. Returns the batched final
+    state of the given simulations."""
+    sim = sims[0]
+    n = len(sims)
+    devs = list(devices) if devices is not None else jax.devices(sim.device.platform)
+    devs = devs[:n] if n < len(devs) else devs
+    padded = list(sims) + [sims[-1]] * (-n % len(devs))
+    leaves, treedef = jax.tree_util.tree_flatten(sim.params)
+    each = [jax.tree_util.tree_leaves(s.params) for s in padded]
+    mask = tuple(not all(np.array_equal(np.asarray(e[k]), np.asarray(leaves[k])) for e in each[1:])
+                 for k in range(len(leaves)))
+    prm = treedef.unflatten([jnp.stack([jnp.asarray(e[k]) for e in each]) if mask[k] else leaves[k]
+                             for k in range(len(leaves))])
+    state = jax.tree_util.tree_map(lambda *a: jnp.stack(a), *[s.initial_state() for s in padded])
+    fn, place = _shared_advance(sim.settings, treedef, mask, tuple(devs))
+    prm, state = place(prm, state)
+    s_cfg = sim.case.data["solver"]
+    t_stop = jnp.asarray(_end_time(sim), sim.dtype)
+    while True:
+        last = min(int(jnp.max(state.step)) + s_cfg["steps_per_call"], s_cfg["max_steps"])
+        state = fn(prm, state, jnp.int32(last), t_stop)
+        status = np.asarray(state.status)
+        if not (status == RUNNING).any() or int(jnp.max(state.step)) >= s_cfg["max_steps"]:
+            break
+        if (np.asarray(state.step)[status == RUNNING] < last).all():
+            break   # every running variant stopped at the time limit (transient end)
+    return jax.tree_util.tree_map(lambda a: a[:n], state)
+
+
+def _shared_advance(cfg: Settings, treedef, mask: tuple, devs: tuple):
+    """The compiled vmapped step for params ``treedef`` with the leaves in ``mask``
+    batched, split over ``devs`` (one device: plain jit), and a function placing the
+    batched params and state on the devices; cached."""
+    key = (cfg, treedef, mask, devs)
+    if key not in _SHARED:
+        from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+
+        axes = treedef.unflatten([0 if m else None for m in mask])
+        inner = jax.vmap(lambda prm, s, last, t_stop: advance(prm, s, last, t_stop, cfg),
+                         in_axes=(axes, 0, None, None))
+        if len(devs) == 1:
+            put = lambda prm, s: (jax.device_put(prm, devs[0]), jax.device_put(s, devs[0]))  # noqa: E731
+            _SHARED[key] = (jax.jit(inner, donate_argnums=(1,)), put)
+        else:
+            mesh = Mesh(np.array(devs), ("variant",))
+            specs = treedef.unflatten([P("variant") if m else P() for m in mask])
+            fn = jax.shard_map(inner, mesh=mesh, in_specs=(specs, P("variant"), P(), P()),
+                               out_specs=P("variant"), check_vma=False)
+
+            def put(prm, s):
+                shard = lambda spec: NamedSharding(mesh, spec)  # noqa: E731
+                prm = jax.tree_util.tree_map(lambda x, sp: jax.device_put(x, shard(sp)), prm, specs,
+                                             is_leaf=lambda x: isinstance(x, P))
+                return prm, jax.device_put(s, shard(P("variant")))
+            _SHARED[key] = (jax.jit(fn, donate_argnums=(1,)), put)
+    return _SHARED[key]
