@@ -231,7 +231,13 @@ def _set(x, index, value):
         x = x.copy()
         x[index] = value
         return x
-    return x.at[index].set(value)
+    # a dynamic-update-slice, not x.at[index].set: XLA's SPMD partitioner (jax 0.10) puts
+    # the scatter of a static slice into the wrong shard of an array split along that axis
+    starts = [0 if i.start is None else i.start for i in index] + [0] * (x.ndim - len(index))
+    shape = [(x.shape[a] if i.stop is None else i.stop) - starts[a] for a, i in enumerate(index)]
+    shape += list(x.shape[len(index):])
+    return lax.dynamic_update_slice(x, jnp.broadcast_to(jnp.asarray(value, x.dtype), shape),
+                                    starts)
 
 
 def face_average(f, axis: int, *, periodic: bool, h_a=None):

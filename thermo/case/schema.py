@@ -70,6 +70,7 @@ KEYS = {
     "physics": ("buoyancy", "turbulence", "smagorinsky_constant", "mixing_length_cap",
                 "body_force"),
     "solver": ("mode", "end_time", "max_steps", "tolerance", "cfl", "precision", "backend",
+               "devices",  # thermo/solver/sharding.py
                "checkpoint_every", "steps_per_call", "pressure_tolerance", "viscous_tolerance",
                "energy_tolerance", "pressure_max_iterations", "viscous_max_iterations",
                "energy_max_iterations", "dt", "monitor_window", "monitor_tolerance", "scheme",

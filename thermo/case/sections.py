@@ -217,6 +217,9 @@ def _solver(c: Checker, raw: Any) -> dict:
         "cfl": c.number(t.get("cfl", 0.5), k + "cfl", lo=0.0, hi=1.0, lo_open=True),
         "precision": c.string(t.get("precision", "float64"), k + "precision", ("float32", "float64")),
         "backend": c.string(t.get("backend", "auto"), k + "backend", ("auto", "cpu", "gpu", "tpu")),
+        # devices the grid is split over (thermo/solver/sharding.py): a count or "all"
+        "devices": (c.string(t["devices"], k + "devices", ("all",)) if isinstance(t.get("devices"), str)
+                    else c.integer(t.get("devices", 1), k + "devices", lo=1)),
         "checkpoint_every": c.number(t.get("checkpoint_every", 0.0), k + "checkpoint_every", lo=0.0),
         "steps_per_call": c.integer(t.get("steps_per_call", 200), k + "steps_per_call", lo=1),
         # relative residuals and iteration caps of the linear solves of each step

@@ -25,6 +25,7 @@ from thermo.models import air as airflow
 from thermo.models import coldplate, plate_network
 from thermo.models.turbulence import closure_for
 from thermo.solver.capacity import check_fits
+from thermo.solver import sharding
 from thermo.solver.callbacks import AtTimes, Callback, EachCall, is_due
 from thermo.solver import kepsilon
 from thermo.kernels.clock import reached
@@ -82,6 +83,8 @@ class Simulation:
         check_fits(case, model.geometry.grid if model is not None else case.grid, self.device)
         self.model = m = model or build_flow_model(case)
         self.grid = m.geometry.grid
+        # solver.devices > 1: the grid split over a device mesh (None: one device)
+        self.mesh = sharding.mesh_for(case, self.grid, self.device)
         if not self.grid.is_uniform:
             _refuse_on_graded(case)
         self.dtype = jnp.float64 if d["solver"]["precision"] == "float64" else jnp.float32
@@ -100,7 +103,7 @@ class Simulation:
             () if self.coldplates is None else (coldplate.ColdPlates(),))
         self.settings, body, gravity = build_settings(self, parts)
         # committed to the run's device: the compiled step runs where its inputs are
-        self.params = jax.device_put(build_params(self, body, gravity), self.device)
+        self.params = self.place(build_params(self, body, gravity))
         # [[networks]]: plate flows and inlet temperatures solved between device calls
         self.networks = plate_network.build(self)
         # servers with their own fans or thermal mass: updated between device calls
@@ -120,6 +123,12 @@ class Simulation:
                                 f"events[{i}].part", f"part {ev['part']!r} has no flow to switch",
                                 "a server, fan or crah part (or one of its copies)")
 
+    def place(self, tree):
+        """``tree``'s arrays on the run's device, or laid out over its mesh."""
+        if self.mesh is None:
+            return jax.device_put(tree, self.device)
+        return sharding.place(tree, self.mesh)
+
     def initial_state(self) -> State:
         d = self.case.data
         dt = self.dtype
@@ -135,7 +144,7 @@ class Simulation:
                 self.model.free[c] * u0[c] + self.model.fixed[c] + imposed, dtype=dt)))
         u = tuple(u)
         zero = jnp.zeros((), dt)
-        return jax.device_put(State(
+        return self.place(State(
             u=u, p=jnp.zeros(self.grid.cells, dt),
             T=jnp.full(self.grid.cells, d["fluid"]["initial_temperature"], dt),
             tend=tuple(jnp.zeros_like(x) for x in u), dt=zero + 1.0, t=zero, step=jnp.int32(0),
@@ -143,7 +152,7 @@ class Simulation:
             p_iters=jnp.int32(0), p_iters_sum=jnp.int32(0), t_iters_sum=jnp.int32(0),
             v_iters_sum=jnp.int32(0), status=jnp.int32(RUNNING),
             turb=tuple(jnp.asarray(x, dt) for x in kepsilon.initial_fields(self))
-            if self.closure is not None and self.closure.transported else ()), self.device)
+            if self.closure is not None and self.closure.transported else ()))
 
     def events_callback(self) -> Callback | None:
         """The case's ``[[events]]`` as a callback at their times (None without)."""
@@ -185,7 +194,8 @@ class Simulation:
             self.networks.update(self, state)
         each = [c for c in callbacks if isinstance(c.schedule, EachCall)]
         timed = [c for c in callbacks if not isinstance(c.schedule, EachCall)]
-        advance = compiled_advance(self.settings)
+        advance = compiled_advance(self.settings) if self.mesh is None else \
+            sharding.compiled_sharded_advance(self.settings, self.mesh, self.params, state)
         per_call = s_cfg["steps_per_call"]
         if self.settings.implicit and s_cfg["mode"] == "steady" and s_cfg["monitor_window"] > 0:
             # each implicit iteration advances dtau_max of pseudo-time (0.13 s on the air

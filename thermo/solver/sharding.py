@@ -1,0 +1,210 @@
+"""One case's grid split over several devices (``solver.devices``, ``thermo run --devices``).
+
+The state, the geometry and the models' fields are laid out over a device
+:class:`jax.sharding.Mesh` whose axes are the grid's (``"x"``, ``"y"``, ``"z"``):
+a 3-D (or 2-D) block split, not slabs only. The compiled loops of
+:mod:`thermo.solver.step` run under ``jit`` with those input and output
+shardings, and XLA's SPMD partitioner inserts the halo exchanges of the
+stencils, the reductions of the Krylov solvers and the gathers of the coarse
+multigrid levels. Nothing in the step knows it is sharded, so a sharded run
+takes the same arithmetic as a single-device one (measured: 1e-12 of each
+field's scale in float64, tests/test_sharding.py).
+
+How an array is laid out (:func:`spec_for`): an axis of a 3-D array is split
+over the mesh axis of the same name when its length divides by that axis's
+device count into at least ``MIN_LOCAL`` cells per device; otherwise that axis
+is held whole (replicated over that mesh axis). So
+
+* cell fields (``n_x, n_y, n_z``) are split over every mesh axis;
+* a velocity component has ``n_a + 1`` faces along its own axis: that axis is
+  held whole and the other two are split (the devices of one mesh row along
+  ``a`` hold the same faces; the alternative, padding the faces to ``n_a + p``,
+  would touch every stencil);
+* boundary ghost slabs (one cell thick) are split along their two in-plane axes;
+* coarse multigrid levels are split while they hold ``MIN_LOCAL`` cells per
+  device along an axis and replicated below that (their dense coarsest solve is
+  replicated: every device solves it; it is a few hundred unknowns);
+* everything else (scalars, per-part tables, the dense coarse operator) is
+  replicated.
+
+How many devices (:func:`mesh_shape`): the count is factored over the grid's
+axes so that every factor divides its axis and the cut faces (the halo
+traffic) are fewest. A grid with no such factoring for the asked count is
+refused before anything compiles, naming the counts that work; ``"all"``
+takes the largest count up to the devices there are that divides the grid.
+
+The default (no ``solver.devices``) is one device: measured on forced CPU
+devices (benchmarks/RESULTS.md, "Session 12: sharding") a split step only adds
+the exchanges, and whether a GPU node gains depends on the grid, so a run is
+split only when asked.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+AXES = ("x", "y", "z")
+#: fewest cells per device along a split axis (fewer: that axis is held whole)
+MIN_LOCAL = 2
+
+
+class DevicesError(ValueError):
+    """The asked device count cannot split the grid (or is not there)."""
+
+
+def factorings(n: int) -> list[tuple[int, int, int]]:
+    """Every ``(px, py, pz)`` of positive integers whose product is ``n``."""
+    out = []
+    for px in range(1, n + 1):
+        if n % px:
+            continue
+        for py in range(1, n // px + 1):
+            if (n // px) % py == 0:
+                out.append((px, py, n // px // py))
+    return out
+
+
+def mesh_shape(cells: Sequence[int], n: int) -> tuple[int, int, int] | None:
+    """The ``(px, py, pz)`` that splits ``cells`` over ``n`` devices with every factor
+    dividing its axis into at least ``MIN_LOCAL`` cells and the fewest cut faces
+    (``sum_a (p_a - 1) * cells / n_a``); None when there is none."""
+    best, best_cut = None, math.inf
+    total = math.prod(cells)
+    for p in factorings(n):
+        if any(c % q or (q > 1 and c // q < MIN_LOCAL) for c, q in zip(cells, p)):
+            continue
+        cut = sum((q - 1) * total // c for c, q in zip(cells, p))
+        if cut < best_cut:
+            best, best_cut = p, cut
+    return best
+
+
+def workable_counts(cells: Sequence[int], up_to: int) -> list[int]:
+    """The device counts from 1 to ``up_to`` that split ``cells``."""
+    return [n for n in range(1, up_to + 1) if mesh_shape(cells, n) is not None]
+
+
+def resolve_count(asked, cells: Sequence[int], available: int) -> int:
+    """The device count a run takes: ``asked`` (an int, or ``"all"``: the largest
+    count up to ``available`` that splits ``cells``); :class:`DevicesError` when an
+    int is more than there are or does not split the grid."""
+    if asked == "all":
+        return max(workable_counts(cells, available))
+    n = int(asked)
+    if n > available:
+        raise DevicesError(f"{n} devices asked but JAX sees {available}")
+    if mesh_shape(cells, n) is None:
+        raise DevicesError(f"{n} devices cannot split the grid {tuple(cells)} (each axis must "
+                           f"divide by its share into at least {MIN_LOCAL} cells); counts that "
+                           f"can: {', '.join(map(str, workable_counts(cells, available)))}")
+    return n
+
+
+def make_mesh(cells: Sequence[int], devices: Sequence) -> Mesh:
+    """The mesh of ``devices`` over the grid axes (see :func:`mesh_shape`)."""
+    shape = mesh_shape(cells, len(devices))
+    if shape is None:
+        raise DevicesError(f"{len(devices)} devices cannot split the grid {tuple(cells)}")
+    return Mesh(np.asarray(devices, dtype=object).reshape(shape), AXES)
+
+
+def spec_for(shape: Sequence[int], mesh: Mesh) -> PartitionSpec:
+    """How an array of ``shape`` is laid out on ``mesh`` (see the module's doc)."""
+    if len(shape) != 3:
+        return PartitionSpec()
+    names = []
+    for n, ax in zip(shape, AXES):
+        q = mesh.shape[ax]
+        names.append(ax if q > 1 and n % q == 0 and n // q >= MIN_LOCAL else None)
+    return PartitionSpec(*names)
+
+
+def shardings(tree, mesh: Mesh):
+    """A :class:`NamedSharding` per array leaf of ``tree`` (None leaves kept)."""
+    return jax.tree_util.tree_map(
+        lambda x: NamedSharding(mesh, spec_for(np.shape(x), mesh)), tree)
+
+
+def place(tree, mesh: Mesh):
+    """``tree``'s arrays laid out on ``mesh``. Each process builds its own shards from
+    its full copy of the array (every process holds the same case on the host), so
+    this works across hosts too (``jax.distributed``)."""
+    def put(x, sh):
+        if isinstance(x, jax.Array) and x.sharding == sh:
+            return x
+        a = np.asarray(x)
+        return jax.make_array_from_callback(a.shape, sh, lambda idx: a[idx])
+    return jax.tree_util.tree_map(put, tree, shardings(tree, mesh))
+
+
+def gather(x) -> np.ndarray:
+    """The whole of a (possibly sharded, possibly multi-host) array on this host."""
+    if isinstance(x, jax.Array) and not x.is_fully_addressable:
+        from jax.experimental import multihost_utils
+
+        return np.asarray(multihost_utils.process_allgather(x, tiled=True))
+    return np.asarray(x)
+
+
+def sharded(fn: Callable, mesh: Mesh, prm, state) -> Callable:
+    """``fn(prm, state, last, t_stop) -> state`` compiled with ``prm`` and ``state``
+    laid out on ``mesh`` (the state donated, and given back with the same layout).
+    Arguments that arrive with another layout (parameters rebuilt on the host
+    between calls: events, networks, equipment) are laid out again first."""
+    p_sh, s_sh = shardings(prm, mesh), shardings(state, mesh)
+    scalar = NamedSharding(mesh, PartitionSpec())
+    jitted = jax.jit(fn, in_shardings=(p_sh, s_sh, scalar, scalar), out_shardings=s_sh,
+                     donate_argnums=(1,))
+
+    def call(prm, state, last, t_stop):
+        return jitted(place(prm, mesh), place(state, mesh), place(last, mesh),
+                      place(t_stop, mesh))
+    return call
+
+
+_COMPILED: dict = {}
+
+
+def compiled_sharded_advance(cfg, mesh: Mesh, prm, state) -> Callable:
+    """:func:`thermo.solver.step.compiled_advance` with ``prm`` and ``state`` laid out
+    on ``mesh`` (one compiled call per settings and mesh)."""
+    from thermo.solver.step import advance
+
+    key = (cfg, mesh)
+    if key not in _COMPILED:
+        _COMPILED[key] = sharded(lambda p, s, last, t_stop: advance(p, s, last, t_stop, cfg),
+                                 mesh, prm, state)
+    return _COMPILED[key]
+
+
+def mesh_for(case, grid, device) -> Mesh | None:
+    """The mesh a case's run is split over (``solver.devices``), None for one device.
+    A count that is not there or cannot split the grid is refused as a
+    :class:`thermo.case.CaseError` naming the file and key."""
+    asked = case.data["solver"].get("devices", 1)
+    if asked == 1:
+        return None
+    devices = jax.devices(device.platform)
+    try:
+        n = resolve_count(asked, grid.cells, len(devices))
+    except DevicesError as exc:
+        from thermo.case import CaseError
+
+        raise CaseError(str(case.path) if case.path else "<dict>", "solver.devices", str(exc),
+                        f"'all' or a count up to {len(devices)} that splits the grid: "
+                        + ", ".join(map(str, workable_counts(grid.cells, len(devices))))) from None
+    return None if n == 1 else make_mesh(grid.cells, devices[:n])
+
+
+def axis_counts(mesh: Mesh | None) -> tuple[int, int, int]:
+    """``(px, py, pz)`` of ``mesh`` (``(1, 1, 1)`` without one)."""
+    return (1, 1, 1) if mesh is None else tuple(mesh.shape[a] for a in AXES)
+
+
+__all__ = ["AXES", "MIN_LOCAL", "DevicesError", "factorings", "mesh_shape", "workable_counts",
+           "resolve_count", "make_mesh", "mesh_for", "compiled_sharded_advance", "spec_for", "shardings", "place", "gather", "sharded",
+           "axis_counts"]
