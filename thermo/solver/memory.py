@@ -42,7 +42,7 @@ def bytes_per_cell(path, precision: str, overrides: tuple[str, ...] = ()) -> tup
 
 
 #: Units of :func:`parse_memory`: decimal (kB, MB, GB, TB) and binary (KiB, MiB, GiB, TiB).
-UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
