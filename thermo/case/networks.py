@@ -178,6 +178,13 @@ def _branch(c: Checker, raw: Any, key: str, net: str, parts: list[dict], plates:
             f"{key}.facility_temperature")
         b["facility_coolant"] = coolant_material(c, raw.get("facility_coolant", DEFAULT_COOLANT),
                                          f"{key}.facility_coolant", resolve)
+        # the CDU's control: a supply set point held while the heat is within capacity (W);
+        # kept only where given (the examples write back)
+        if raw.get("supply_temperature") is not None:
+            b["supply_temperature"] = c.temperature(raw["supply_temperature"],
+                                                    f"{key}.supply_temperature")
+        if raw.get("capacity") is not None:
+            b["capacity"] = num("capacity", lo=0.0, lo_open=True)
         _hydraulic(c, raw, key, b, allow_k=False)
     else:  # cold_plate
         _plates(c, raw, key, b, net, parts, plates, kinds, owner, coolant)

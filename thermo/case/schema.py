@@ -118,7 +118,7 @@ BRANCH_KEYS = {
     "quick_disconnect": ("pressure_drop", "rated_flow", "k", "area"),
     "cold_plate": ("plates",),
     "heat_exchanger": ("ua", "facility_flow", "facility_temperature", "facility_coolant",
-                       "pressure_drop", "rated_flow"),
+                       "pressure_drop", "rated_flow", "supply_temperature", "capacity"),
 }
 PLATE_KEYS = ("flow_direction", "coolant", "thermal_resistance", "htc", "area", "chip",
               "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c",

@@ -13,6 +13,7 @@ from thermo.kernels.energy import van_leer_faces
 from thermo.kernels.spacing import is_uniform
 from thermo.kernels.stencils import pad, shift
 from thermo.diagnostics.air import air_summary
+from thermo.diagnostics.blades import blade_channels
 from thermo.diagnostics.coldplates import plates_summary
 from thermo.diagnostics.heatsinks import heat_sink_summary
 from thermo.diagnostics.metrics import recirculation_summary
@@ -118,6 +119,7 @@ def summarise(sim: Simulation, state: State, info) -> dict:
             "max_speed_m_s": float(speed[fluid].max()) if fluid.any() else 0.0,
         },
     } | liquid | air | coolant_flow(sim, state) | wall_summary(sim, state) | sinks | recirculation \
+        | blade_channels(sim, state) \
         | junction_summary(sim, state)
 
 

@@ -23,7 +23,8 @@ flow ``Q`` (m3/s, positive from inlet to outlet) and ``dh/dQ``:
 * :class:`HeatExchanger`: the CDU, hydraulically a :class:`Resistance`,
   thermally a counterflow exchanger (:func:`counterflow_effectiveness`) with a
   secondary stream of capacity rate ``c_secondary`` (W/K) entering at
-  ``t_secondary_in``.
+  ``t_secondary_in``; optionally a supply set point ``t_set`` (C) and a
+  ``capacity`` (W): see :meth:`HeatExchanger.mode`.
 
 Every element's ``h`` is strictly increasing in ``Q`` (checked on the
 parameters), so each branch law can be inverted: ``Q_b(dp)``.
@@ -46,7 +47,11 @@ flow. A branch's outlet temperature is linear in its inlet node's temperature
 C``); a node's temperature is the capacity-weighted mean of its incoming
 branches' outlets; nodes with no inflow take the given ``temperatures``. The
 linear system is solved directly; a closed loop needs an ``hx`` branch (or a
-node of fixed temperature) to be determinate.
+node of fixed temperature) to be determinate. A controlled exchanger's law is
+piecewise linear in its return temperature (:meth:`HeatExchanger.mode`): the
+solve picks each one's mode at the return of the previous pass until no mode
+changes (the heat it removes is continuous and increasing in the return, so
+the fixed point is unique; two or three passes).
 
 Units: SI throughout (Pa, m3/s, kg/s, W, m, kg/m3, Pa s, J/(kg K)); temperatures
 in C (only differences matter except for the given inlet temperatures).
@@ -247,17 +252,24 @@ class Pump:
         return h, dh
 
 
+HX_MODES = ("exchanger", "set_point", "capacity", "off")
+
+
 @dataclass(frozen=True)
 class HeatExchanger:
     """The CDU's liquid-to-liquid counterflow exchanger on the primary loop.
     ``ua`` (W/K, > 0); the secondary (facility water) stream's capacity rate
     ``c_secondary`` (W/K, > 0) and inlet temperature ``t_secondary_in`` (C);
-    hydraulically ``h = r Q|Q| + linear Q``."""
+    hydraulically ``h = r Q|Q| + linear Q``. ``t_set`` (C): the supply temperature
+    the CDU's control holds (its facility valve throttles the water) while it can;
+    ``capacity`` (W): the most heat it removes (None: no set point, no limit)."""
     ua: float
     c_secondary: float
     t_secondary_in: float
     r: float = 0.0
     linear: float = 0.0
+    t_set: float | None = None
+    capacity: float | None = None
     kind = "hx"
 
     def __post_init__(self):
@@ -265,7 +277,44 @@ class HeatExchanger:
         _positive("hx c_secondary", self.c_secondary)
         if not math.isfinite(self.t_secondary_in):
             raise ValueError(f"hx t_secondary_in must be finite (got {self.t_secondary_in!r})")
+        if self.t_set is not None and not math.isfinite(self.t_set):
+            raise ValueError(f"hx t_set must be finite (got {self.t_set!r})")
+        if self.capacity is not None:
+            _nonnegative("hx capacity", self.capacity)
         Resistance(self.r, self.linear)  # the same checks
+
+    @property
+    def controlled(self) -> bool:
+        return self.t_set is not None or self.capacity is not None
+
+    def mode(self, c_primary: float, t_return: float) -> str:
+        """Which law sets the heat ``Q`` (W) removed at primary capacity rate
+        ``c_primary`` (W/K, > 0) and return (inlet) temperature ``t_return`` (C): the
+        least of the full exchanger's ``eps C_min (T_r - T_2)`` ("exchanger"), the
+        set point's ``C (T_r - t_set)`` ("set_point": the supply held at t_set) and
+        ``capacity`` ("capacity"); with a set point a negative least is "off" (the
+        valve shut: the CDU neither heats the loop nor cools it below its set point)."""
+        eps, cmin = self.effectiveness(c_primary)
+        q = {"exchanger": eps * cmin * (t_return - self.t_secondary_in)}
+        if self.t_set is not None:
+            q["set_point"] = c_primary * (t_return - self.t_set)
+        if self.capacity is not None:
+            q["capacity"] = self.capacity
+        m = min(q, key=q.get)
+        return "off" if self.t_set is not None and q[m] < 0 else m
+
+    def line(self, c_primary: float, mode: str = "exchanger") -> tuple[float, float]:
+        """``(c gain, c add)`` (W/K, W) of the supply ``T_s = gain T_r + add`` in ``mode``
+        at primary capacity rate ``c_primary`` (W/K)."""
+        c = c_primary
+        if mode == "set_point":
+            return 0.0, c * self.t_set
+        if mode == "capacity":
+            return c, -self.capacity
+        if mode == "off":
+            return c, 0.0
+        eps, cmin = self.effectiveness(c)
+        return c - eps * cmin, eps * cmin * self.t_secondary_in
 
     def law(self, q: float, fluid: Fluid) -> tuple[float, float]:
         return Resistance(self.r, self.linear).law(q, fluid)
@@ -516,6 +565,44 @@ def solve_flow(network: Network, tol: float = 1e-13, max_iter: int = 200,
 
 def solve_temperatures(network: Network, q: np.ndarray) -> tuple[np.ndarray, np.ndarray,
                                                                    np.ndarray, np.ndarray]:
+    """Upwind temperatures on the solved flows ``q``; see :func:`_solve_temperatures`.
+    Controlled exchangers (a set point or a capacity) are solved for their modes."""
+    return _with_modes(network, q, lambda modes: _solve_temperatures(network, q, modes))[:4]
+
+
+def _with_modes(network: Network, q, solve, passes: int = 20, fallback=None):
+    """``solve(modes)`` (modes: per branch, or None without controlled exchangers) repeated
+    with each controlled exchanger's mode at the return temperature of the last pass
+    until none changes. ``solve`` returns ``(t_node, t_in, ...)``. Where the modes cycle
+    (a transient call whose return crosses a mode's edge), ``fallback()`` gives the
+    modes to use, else RuntimeError."""
+    hx = [j for j, b in enumerate(network.branches)
+          if isinstance(b.element, HeatExchanger) and b.element.controlled and q[j] != 0]
+    if not hx:
+        return solve(None)
+    fluid = network.fluid
+    modes = ["exchanger"] * len(network.branches)
+    seen = []
+    for _ in range(passes):
+        out = solve(modes)
+        t_in = out[1]
+        new = list(modes)
+        for j in hx:
+            c = fluid.density * fluid.specific_heat * abs(q[j])
+            new[j] = network.branches[j].element.mode(c, float(t_in[j]))
+        if new == modes:
+            return out
+        if new in seen:
+            if fallback is not None:
+                return solve(fallback())
+            raise RuntimeError(f"temperatures: the CDU modes cycle ({[new[j] for j in hx]})")
+        seen.append(modes)
+        modes = new
+    raise RuntimeError(f"temperatures: the CDU modes did not settle in {passes} passes")
+
+
+def _solve_temperatures(network: Network, q: np.ndarray, modes) -> tuple[np.ndarray, np.ndarray,
+                                                                         np.ndarray, np.ndarray]:
     """Upwind temperatures on the solved flows ``q`` (m3/s, branch order):
     returns ``(t_node, t_in, t_out, heat)``: node temperatures (C, in
     ``network.nodes`` order), each branch's inlet and outlet temperature along
@@ -550,6 +637,9 @@ def solve_temperatures(network: Network, q: np.ndarray) -> tuple[np.ndarray, np.
                              f"flow ({q[j]:.3e} m3/s)")
         if b.line is not None:
             gain[j], add[j] = b.line
+        elif isinstance(b.element, HeatExchanger) and modes is not None and modes[j] != "exchanger":
+            cg, ce = b.element.line(c[j], modes[j])
+            gain[j], add[j] = cg / c[j], ce / c[j]
         elif isinstance(b.element, HeatExchanger):
             eps, cmin = b.element.effectiveness(c[j])
             k = eps * cmin / c[j]
@@ -593,6 +683,24 @@ def advance_temperatures(network: Network, q: np.ndarray, t_branch: np.ndarray,
                          capacity: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray,
                                                                    np.ndarray, np.ndarray,
                                                                    np.ndarray]:
+    """The coolant's lumps over ``dt``; see :func:`_advance_temperatures`. Controlled
+    exchangers take the mode of their return temperature at the end of the call (where
+    the return crosses a mode's edge within the call, the mode at its start)."""
+    def solve(modes, dt=dt):
+        return _advance_temperatures(network, q, t_branch, capacity, dt, modes)
+
+    def at_start():
+        fluid = network.fluid
+        t_in = _with_modes(network, q, lambda m: solve(m, 0.0))[1]
+        return [b.element.mode(fluid.density * fluid.specific_heat * abs(q[j]), float(t_in[j]))
+                if isinstance(b.element, HeatExchanger) and b.element.controlled and q[j] != 0
+                else "exchanger" for j, b in enumerate(network.branches)]
+    return _with_modes(network, q, solve, fallback=at_start)
+
+
+def _advance_temperatures(network: Network, q: np.ndarray, t_branch: np.ndarray,
+                          capacity: np.ndarray, dt: float, modes=None
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Temperatures with the coolant's thermal mass, over ``dt`` (s) at fixed flows ``q``.
 
     Each branch ``b`` holds a well-mixed volume of heat capacity ``capacity[b]``
@@ -648,6 +756,8 @@ def advance_temperatures(network: Network, q: np.ndarray, t_branch: np.ndarray,
             continue
         if b.line is not None:
             cg[j], e[j] = c[j] * b.line[0], c[j] * b.line[1]
+        elif isinstance(b.element, HeatExchanger) and modes is not None and modes[j] != "exchanger":
+            cg[j], e[j] = b.element.line(c[j], modes[j])
         elif isinstance(b.element, HeatExchanger):
             eps, cmin = b.element.effectiveness(c[j])
             cg[j], e[j] = c[j] - eps * cmin, eps * cmin * b.element.t_secondary_in

@@ -163,7 +163,9 @@ class PlateNetworks:
                 fmat = self.facility[(net.index, name)].at(now["facility_temperature"])
                 el = nw.HeatExchanger(b["ua"], fmat.density * fmat.specific_heat
                                       * now["facility_flow"], now["facility_temperature"],
-                                      r=b["pressure_drop"] / b["rated_flow"] ** 2)
+                                      r=b["pressure_drop"] / b["rated_flow"] ** 2,
+                                      t_set=b.get("supply_temperature"),
+                                      capacity=b.get("capacity"))
             else:  # resistance, valve, quick_disconnect
                 r = (b["pressure_drop"] / b["rated_flow"] ** 2 if b["pressure_drop"] is not None
                      else nw.resistance_from_k(b["k"], b["area"], rho))
@@ -298,6 +300,8 @@ class PlateNetworks:
                     e = b.element
                     c1 = rho * cp * abs(q[j])
                     removed = -row["heat_w"] if row["heat_w"] is not None else None
+                    mode = (e.mode(c1, row["inlet_temperature_c"]) if c1 > 0 and
+                            row["inlet_temperature_c"] is not None else "off")
                     hx[b.name] = {
                         "heat_w": removed,
                         "supply_temperature_c": row["outlet_temperature_c"],
@@ -309,7 +313,10 @@ class PlateNetworks:
                         "facility_flow_m3_s": float(net.now[b.name]["facility_flow"]),
                         "approach_k": (row["outlet_temperature_c"] - float(e.t_secondary_in))
                         if row["outlet_temperature_c"] is not None else None,
-                        "effectiveness": float(e.effectiveness(c1)[0]) if c1 > 0 else None}
+                        "effectiveness": float(e.effectiveness(c1)[0]) if c1 > 0 else None,
+                        "supply_set_point_c": e.t_set, "capacity_w": e.capacity,
+                        "control": mode, "at_capacity": mode == "capacity",
+                        "at_limit": e.t_set is not None and mode in ("capacity", "exchanger")}
             out[net.data["name"]] = {
                 "coolant": net.data["coolant"], "branches": branches, "pumps": pumps,
                 "heat_exchangers": hx,

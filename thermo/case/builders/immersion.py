@@ -21,6 +21,12 @@ CHIP_SIZE = 0.04              # square chip, y and z
 CHIP_THICKNESS = 0.003        # along x, off the blade's +x face
 BLADE_MIN_GAP = 0.01          # minimum fluid gap between a chip and the next blade
 BLADE_CLEARANCE = 0.03        # blades stand this far off the floor and the walls, and below the top
+# a chip's plate-fin heat sink (with heat_sink_fins > 0): an aluminium sink on the chip,
+# its fins standing off the blade (x) with vertical channels (z), as immersion-rated GPU
+# sinks are built so that the oil rises through them
+SINK_SIZE = 0.08              # m: the base, y and z (capped by the blade and the chip pitch)
+SINK_FIN_THICKNESS = 0.0008   # m
+SINK_MATERIAL = "aluminium"
 
 
 def tank_interior(origin: Sequence[float] = (0.0, 0.0, 0.0), size: Sequence[float] = (0.6, 0.7, 0.6),
@@ -36,7 +42,8 @@ def immersion_tank(origin: Sequence[float] = (0.0, 0.0, 0.0), *, blades: int = 8
                    blade_power: float = 500.0, chips_per_blade: int = 2,
                    fluid: str = "mineral-oil", size: Sequence[float] = (0.6, 0.7, 0.6),
                    wall: float = 0.005, blade_height: float = 0.4, blade_depth: float = 0.5,
-                   floor: bool = True, name: str = "tank") -> list[dict]:
+                   floor: bool = True, heat_sink_fins: int = 0, heat_sink_height: float = 0.03,
+                   name: str = "tank") -> list[dict]:
     """A single-phase immersion tank: steel walls and ``blades`` vertical server blades.
 
     The tank's box is ``origin`` to ``origin + size`` (m, z up), open at the top:
@@ -55,6 +62,14 @@ def immersion_tank(origin: Sequence[float] = (0.0, 0.0, 0.0), *, blades: int = 8
     ``{name}.floor`` when there is one, ``{name}.blade`` (one part with a repeat
     along x: instances ``{name}.blade[k]``) and ``{name}.chip{j}`` (likewise:
     ``{name}.chip{j}[k]`` is chip j of blade k).
+
+    With ``heat_sink_fins`` > 0 each chip carries a plate-fin heat sink (``kind =
+    "heat_sink"``, :mod:`thermo.models.heatsink`): an aluminium box ``heat_sink_height``
+    (m) off the chip along x, ``SINK_SIZE`` square in y and z (less where the blade or
+    the chips' pitch is smaller), with that many 0.8 mm fins and vertical channels.
+    The chip's power then goes to its sink (``{name}.sink{j}``, copies as the chips'),
+    the chip part keeps none, and summary.json's ``heat_sinks`` gives each sink's base
+    temperature: the chip's case temperature, which a bare sub-grid chip cannot report.
     """
     o = check_point("origin", origin)
     s = check_point("size", size)
@@ -86,6 +101,7 @@ def immersion_tank(origin: Sequence[float] = (0.0, 0.0, 0.0), *, blades: int = 8
                            f"a number >= {number_text(CHIP_SIZE)} (m)")
     chips_per_blade = check_integer("chips_per_blade", chips_per_blade, 1, chips_most,
                                f" on a {number_text(blade_height)} m tall blade")
+    heat_sink_fins = check_integer("heat_sink_fins", heat_sink_fins, 0, 200, "")
     parts = [
         solid_box(f"{name}.wall0", "steel", [o[0], o[1], o[2]], [o[0] + wall, o[1] + s[1], o[2] + s[2]]),
         solid_box(f"{name}.wall1", "steel", [o[0] + s[0] - wall, o[1], o[2]],
@@ -110,11 +126,34 @@ def immersion_tank(origin: Sequence[float] = (0.0, 0.0, 0.0), *, blades: int = 8
                        [xc + blade_height / 2, yc + blade_depth / 2, zc + BLADE_THICKNESS / 2],
                        repeat=(blades, [pitch, 0.0, 0.0]), rotate=90, axis="y"))
     cx = xc + BLADE_THICKNESS / 2
+    if heat_sink_fins:
+        room = pitch - BLADE_THICKNESS - CHIP_THICKNESS - BLADE_MIN_GAP
+        heat_sink_height = check_number("heat_sink_height", heat_sink_height, 0.0, room,
+                                        lo_open=True, unit=f"m, with blades {number_text(pitch)} "
+                                        "m apart")
+        sink_y = min(SINK_SIZE, blade_depth)
+        sink_z = min(SINK_SIZE, blade_height / chips_per_blade - BLADE_MIN_GAP)
+        most_fins = int(sink_y / (2 * SINK_FIN_THICKNESS))
+        if heat_sink_fins < 2 or heat_sink_fins > most_fins:
+            raise BuilderError("heat_sink_fins", f"{heat_sink_fins} fins of "
+                               f"{number_text(SINK_FIN_THICKNESS)} m on a {number_text(sink_y)} m "
+                               "wide sink", f"0 (no sinks) or an integer from 2 to {most_fins}")
+    repeat = (blades, [pitch, 0.0, 0.0])
     for j in range(chips_per_blade):
         cz = z0 + (j + 0.5) * blade_height / chips_per_blade
+        power = blade_power / chips_per_blade
         parts.append(solid_box(f"{name}.chip{j}", "silicon",
                            [cx, yc - CHIP_SIZE / 2, cz - CHIP_SIZE / 2],
                            [cx + CHIP_THICKNESS, yc + CHIP_SIZE / 2, cz + CHIP_SIZE / 2],
-                           blade_power / chips_per_blade, repeat=(blades, [pitch, 0.0, 0.0])))
+                           0.0 if heat_sink_fins else power, repeat=repeat))
+        if heat_sink_fins:
+            x0 = cx + CHIP_THICKNESS
+            parts.append({"name": f"{name}.sink{j}", "kind": "heat_sink",
+                          "material": SINK_MATERIAL, "power": power,
+                          "box": {"min": [x0, yc - sink_y / 2, cz - sink_z / 2],
+                                  "max": [x0 + heat_sink_height, yc + sink_y / 2, cz + sink_z / 2]},
+                          "direction": "z", "base": "-x", "fins": heat_sink_fins,
+                          "fin_thickness": SINK_FIN_THICKNESS,
+                          "repeat": {"count": blades, "step": [pitch, 0.0, 0.0]}})
     return parts
 
