@@ -102,6 +102,8 @@ def immersion_tank(origin: Sequence[float] = (0.0, 0.0, 0.0), *, blades: int = 8
     chips_per_blade = check_integer("chips_per_blade", chips_per_blade, 1, chips_most,
                                f" on a {number_text(blade_height)} m tall blade")
     heat_sink_fins = check_integer("heat_sink_fins", heat_sink_fins, 0, 200, "")
+    heat_sink_height = check_number("heat_sink_height", heat_sink_height, 0.0, lo_open=True,
+                                    unit="m")
     parts = [
         solid_box(f"{name}.wall0", "steel", [o[0], o[1], o[2]], [o[0] + wall, o[1] + s[1], o[2] + s[2]]),
         solid_box(f"{name}.wall1", "steel", [o[0] + s[0] - wall, o[1], o[2]],
