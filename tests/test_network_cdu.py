@@ -113,48 +113,45 @@ def test_fixed_heat_above_capacity_is_stored_at_p_minus_capacity():
 
 
 def test_coupled_cdu_holds_its_set_point_and_reports_its_limit():
-    """The validation's chip (500 W) under its plate in a loop whose CDU holds 40 C
-    (1 kW capacity): steady chip = T_set + P (r_cond + 1 / (eps_plate C)) by hand
-    within 1e-3 of its rise above the set point; summary control set_point. Then at a
-    frozen field with the capacity cut to 100 W: the CDU takes exactly 100 W, its
-    supply is its return less 100 W / C, and the summary says it is at capacity."""
+    """The validation's chip under its one-cell plate, in a loop whose CDU holds 40 C
+    (1 kW capacity), at a frozen field (plate 70 C): the supply is 40 C and the plate
+    takes eps_p C (T_plate - 40) by hand; summary control set_point. With the capacity
+    cut to 100 W: the CDU takes exactly 100 W, the supply sits where the plate gives
+    it, T_plate - 100 / (eps_p C), and the summary says it is at capacity."""
     import math
 
     import jax.numpy as jnp
 
     from thermo.case import case_from_dict
     from thermo.case.materials import LIBRARY
-    from thermo.diagnostics.summary import summarise
     from thermo.solver import Simulation
-    from thermo.validation.network import COUPLED_POWER, coupled_case, coupled_hand
+    from thermo.validation.network import coupled_case, coupled_hand
 
     d = coupled_case()
     d["networks"][0]["branches"][2].update(supply_temperature=40.0, capacity=1000.0)
     sim = Simulation(case_from_dict(d))
-    state, info = sim.run()
-    s = summarise(sim, state, info)
-    hx = s["networks"]["loop"]["heat_exchangers"]["cdu"]
+    state = sim.initial_state()
+    state = state._replace(T=jnp.asarray(np.array([90.0, 70.0]).reshape(sim.grid.cells)))
     h = coupled_hand(1)
     w = LIBRARY["water"].at(25.0)
     c = w.density * w.specific_heat * h["flow"]
     eps_p = 1.0 - math.exp(-5000.0 * 0.004 * (h["flow"] / 1e-5) ** 0.8 / c)
-    hand = 40.0 + COUPLED_POWER * (h["r_cond"] + 1.0 / (eps_p * c))
-    chip = s["cold_plates"]["cp"]["chip_max_temperature_c"]
-    print(f"chip {chip:.6f} C vs hand {hand:.6f} C; supply {hx['supply_temperature_c']:.9f} C")
-    assert abs(chip - hand) < 1e-3 * (hand - 40.0)
-    assert hx["supply_temperature_c"] == pytest.approx(40.0, abs=1e-9)
+    s = sim.networks.summary(sim, state)["loop"]
+    hx = s["heat_exchangers"]["cdu"]
+    print(f"supply {hx['supply_temperature_c']:.12f} C, plate heat {s['plates_heat_w']:.9f} W "
+          f"vs hand {eps_p * c * 30.0:.9f} W")
+    assert hx["supply_temperature_c"] == pytest.approx(40.0, abs=1e-12)
+    assert s["plates_heat_w"] == pytest.approx(eps_p * c * (70.0 - 40.0), rel=1e-9)
+    assert hx["heat_w"] == pytest.approx(s["plates_heat_w"], rel=1e-12)
     assert hx["control"] == "set_point" and not hx["at_capacity"] and not hx["at_limit"]
-    assert hx["heat_w"] == pytest.approx(COUPLED_POWER, rel=1e-4)
     assert (hx["supply_set_point_c"], hx["capacity_w"]) == (40.0, 1000.0)
 
-    net = sim.networks.nets[0]
-    net.data["branches"][2]["capacity"] = 100.0
-    frozen = state._replace(T=jnp.asarray(np.asarray(state.T)))
-    s = sim.networks.summary(sim, frozen)["loop"]
+    sim.networks.nets[0].data["branches"][2]["capacity"] = 100.0
+    s = sim.networks.summary(sim, state)["loop"]
     hx = s["heat_exchangers"]["cdu"]
     assert hx["heat_w"] == pytest.approx(100.0, rel=1e-12)
     assert s["plates_heat_w"] == pytest.approx(100.0, rel=1e-9)
+    assert hx["supply_temperature_c"] == pytest.approx(70.0 - 100.0 / (eps_p * c), rel=1e-9)
     assert hx["supply_temperature_c"] == pytest.approx(hx["return_temperature_c"] - 100.0 / c,
-                                                       rel=1e-9)
-    assert hx["supply_temperature_c"] > 40.0
+                                                       rel=1e-12)
     assert hx["control"] == "capacity" and hx["at_capacity"] and hx["at_limit"]

@@ -343,3 +343,33 @@ def test_facility_temperature_event_and_the_cdu_by_hand():
     assert hx["supply_temperature_c"] - 35.0 == pytest.approx(
         hx["heat_w"] * (1.0 / (eps * cmin) - 1.0 / c), rel=1e-10)
     assert hx["effectiveness"] == pytest.approx(eps, rel=1e-12)
+
+
+def test_liquid_pumping_power_counts_network_pumps_and_loops():
+    """liquid.pumping_power_w: a loop's flow x drop / pump_efficiency plus a network's
+    pump, rise x flow, both by hand (no run: the summary at the initial field)."""
+    from thermo.diagnostics.coldplates import plates_summary
+    from thermo.solver import Simulation
+    from thermo.validation.network import COUPLED_PUMP, coupled_case, coupled_hand
+
+    d = coupled_case()
+    d["domain"] = {"size": [0.08, 0.04, 0.02], "cells": [2, 1, 2]}
+    d["parts"] += [
+        {"name": "chip2", "kind": "solid", "material": "silicon", "power": 100.0,
+         "box": {"min": [0.04, 0, 0], "max": [0.08, 0.04, 0.01]}},
+        {"name": "cp2", "kind": "cold_plate", "material": "copper", "chip": "chip2",
+         "box": {"min": [0.04, 0, 0.01], "max": [0.08, 0.04, 0.02]}, "flow_direction": "+x",
+         "thermal_resistance": 0.05, "pressure_drop": 1e4, "rated_flow": 1e-5}]
+    d["loops"] = [{"name": "l", "supply_temperature": 30.0, "volume_flow": 2e-5,
+                   "plates": ["cp2"], "pump_efficiency": 0.4}]
+    sim = Simulation(case_from_dict(d))
+    s = plates_summary(sim, sim.initial_state())
+    q = coupled_hand(1)["flow"]
+    a0, a2 = COUPLED_PUMP[0][1], (COUPLED_PUMP[1][1] - COUPLED_PUMP[0][1]) / COUPLED_PUMP[1][0] ** 2
+    network = (a0 + a2 * q * q) * q
+    loop = 2e-5 * 1e4 * (2e-5 / 1e-5) ** 2 / 0.4
+    print(f"network {network:.9f} W + loop {loop:.9f} W = {s['liquid']['pumping_power_w']:.9f} W")
+    assert s["liquid"]["network_hydraulic_power_w"] == pytest.approx(network, rel=1e-10)
+    assert s["networks"]["loop"]["hydraulic_power_w"] == pytest.approx(network, rel=1e-10)
+    assert s["loops"]["l"]["pumping_power_w"] == pytest.approx(loop, rel=1e-12)
+    assert s["liquid"]["pumping_power_w"] == pytest.approx(network + loop, rel=1e-10)

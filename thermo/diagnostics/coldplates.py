@@ -13,6 +13,8 @@ def plates_summary(sim, state, air_w: float | None = None) -> dict:
     """summary.json keys for the plates and loops (empty without plates):
     ``cold_plates``, ``loops``, ``networks`` (with ``[[networks]]``) and ``liquid`` (totals); ``liquid.heat_w`` is the
     heat the coolant takes out of the domain (a sink in the energy balance);
+    ``liquid.pumping_power_w`` the loops' (flow x drop / pump_efficiency) plus the
+    networks' pumps' hydraulic power (rise x flow, ``network_hydraulic_power_w``);
     ``air_w``, the heat the boundaries take out, gives the liquid/air split."""
     setup_ = getattr(sim, "coldplates", None)
     if setup_ is None:
@@ -71,15 +73,21 @@ def plates_summary(sim, state, air_w: float | None = None) -> dict:
                                            if r["chip_max_temperature_c"] is not None), default=None),
         }
     total = float(q.sum())
+    networks = None
+    if getattr(sim, "networks", None) is not None:  # [[networks]]: per branch, pump and CDU
+        networks = sim.networks.summary(sim, state)
     pumps = [o["pumping_power_w"] for o in loops.values() if o["pumping_power_w"] is not None]
-    block = {"heat_w": total, "pumping_power_w": float(sum(pumps))}
+    # the networks' pumps: their hydraulic power, rise x flow (a network gives no efficiency)
+    hydraulic = float(sum(n["hydraulic_power_w"] for n in (networks or {}).values()))
+    block = {"heat_w": total, "pumping_power_w": float(sum(pumps)) + hydraulic,
+             "network_hydraulic_power_w": hydraulic}
     if air_w is not None:
         block["air_heat_w"] = float(air_w)
         removed = total + air_w
         block["liquid_fraction"] = total / removed if removed > 0 else None
     out = {"cold_plates": plates, "loops": loops, "liquid": block}
-    if getattr(sim, "networks", None) is not None:  # [[networks]]: per branch, pump and CDU
-        out["networks"] = sim.networks.summary(sim, state)
+    if networks is not None:
+        out["networks"] = networks
     return out
 
 
