@@ -8,7 +8,10 @@ host-side, and of its coupling to the CFD's cold plates (``[[networks]]``).
   to round-off at every node as the check); the counterflow effectiveness
   against the two-stream ODE integrated here independently (trapezoidal finite
   differences of the boundary-value problem, Richardson-extrapolated); the
-  energy balance of a CDU loop with an exchanger.
+  energy balance of a CDU loop with an exchanger; a CDU with a supply set point
+  and a capacity (:func:`cdu_control`) on a load that is a wall at a fixed
+  temperature, below capacity (the supply on its set point) and above it (the
+  supply where the wall's heat falls to the capacity), by hand.
 
 * ``networks-coupled``: a heated block (silicon, 500 W) under a copper cold plate
   in a closed circuit with a pump and a CDU (a 1 x 1 x 2 grid: the chip one cell,
@@ -20,7 +23,11 @@ host-side, and of its coupling to the CFD's cold plates (``[[networks]]``).
   1 % of the chip's rise above the facility water; and a pump trip with the
   redundant pump starting (transient): the chip's temperature history against
   the two-lump capacitance ODE (chip, plate) integrated here by scipy's
-  ``solve_ivp``, within 3 % of the rise.
+  ``solve_ivp``, within 3 % of the rise. Two one-dimensional stacks for the
+  chip-side models: a thermal interface (``tim_resistance``) raises a chip under
+  a one-slice plate by P R_tim exactly, and the JEDEC two-resistor junction of a
+  chip between a board on a 20 C floor and a plate, against the stack's
+  resistance network by hand.
 
 Every row is a check of the solver against solutions of the same laws derived
 independently (by hand, or by integrating the ODE): none compares the laws
@@ -121,6 +128,23 @@ def cdu_loop() -> Network:
         {"r": 2e5}, fluid=WATER)
 
 
+CDU_WALL, CDU_E, CDU_SET = 60.0, 0.4, 30.0   # the load's wall (C), its effectiveness, set point
+
+
+def cdu_control(capacity: float | None, t_set: float | None = CDU_SET) -> tuple[float, float, str]:
+    """A pump, a load that is a wall at CDU_WALL seen with effectiveness CDU_E (outlet
+    ``T_in + e (T_w - T_in)``: a cold plate's law at a frozen field) and a CDU (UA 2 kW/K,
+    facility 20 C) with ``t_set`` and ``capacity`` (W): ``(supply C, C (W/K), mode)``."""
+    net = Network([
+        Branch("pump", "r", "s", Pump(6e4, 0.0, -6e4 / (4e-4) ** 2)),
+        Branch("load", "s", "h", Resistance(2e4 / 1e-8), line=(1.0 - CDU_E, CDU_E * CDU_WALL)),
+        Branch("cdu", "h", "r", HeatExchanger(2000.0, 800.0, 20.0, r=1e4 / 1e-8, t_set=t_set,
+                                              capacity=capacity))], {"r": 0.0}, fluid=WATER)
+    res = solve(net)
+    c = WATER.density * WATER.specific_heat * res.flow["cdu"]
+    return res.t_out["cdu"], c, net.branches[2].element.mode(c, res.t_in["cdu"])
+
+
 def validate_networks(full: bool = False) -> list[dict]:
     rows = []
     # series and parallel resistances
@@ -158,6 +182,17 @@ def validate_networks(full: bool = False) -> list[dict]:
     rows.append(row("networks", f"CDU loop energy balance: m cp dT across the hx vs heat in "
                     f"(supply {res.t_out['cdu']:.2f} C, {res.iterations} Newton its) (rel.)",
                     heat, removed, _rel(removed, heat), 1e-9, "check"))
+    supply, c, mode = cdu_control(1e5)
+    load = c * CDU_E * (CDU_WALL - CDU_SET)
+    rows.append(row("networks", f"CDU set point {CDU_SET} C within capacity ({load / 1e3:.2f} of "
+                    f"100 kW; {mode}): supply vs set point (abs. K)", CDU_SET, supply,
+                    abs(supply - CDU_SET), 1e-9, "check"))
+    cap = 0.5 * load
+    supply, c, mode = cdu_control(cap)
+    hand = CDU_WALL - cap / (c * CDU_E)
+    rows.append(row("networks", f"CDU over capacity ({cap / 1e3:.2f} kW, half the set point's "
+                    f"load; {mode}): supply vs T_wall - cap / (C e) by hand (rel.)", hand, supply,
+                    _rel(supply, hand), 1e-9, "check"))
     return rows
 
 
@@ -320,4 +355,56 @@ def validate_networks_coupled(full: bool = False) -> list[dict]:
                     f"temperature history vs two-lump ODE (max rel. to the rise, {len(times)} "
                     f"records; peak {max(temps):.2f} vs {ref[k]:.2f} C)", float(ref[k]),
                     float(max(temps)), err, 0.03, "check"))
+    rows += _chip_side_rows()
+    return rows
+
+
+def _chip_side_rows() -> list[dict]:
+    """The thermal interface and the junction model on one-dimensional stacks (see the
+    module); each one small steady run."""
+    from thermo.case import case_from_dict
+    from thermo.case.materials import LIBRARY
+    from thermo.diagnostics.summary import summarise
+    from thermo.solver import Simulation
+    from thermo.validation.liquid import stack_case
+
+    rows = []
+    p, r_tim, t_in, flow, ua = 500.0, 0.05, 30.0, 1e-5, 20.0
+    w = LIBRARY["water"].at(t_in)
+    mcp = w.density * w.specific_heat * flow
+    k_si = LIBRARY["silicon"].conductivity
+    area, dz = 0.04 * 0.04, 0.01
+    d = stack_case(n=1)
+    d["parts"][1].update(tim_resistance=r_tim)
+    sim = Simulation(case_from_dict(d))
+    state, info = sim.run()
+    chip = summarise(sim, state, info)["cold_plates"]["cp"]["chip_max_temperature_c"]
+    without = t_in + p / (-np.expm1(-ua / mcp) * mcp) + p * dz / 2 * (1 / k_si + 1 / 4.0e5) / area
+    rows.append(row("networks-coupled", f"thermal interface {r_tim} K/W under a one-slice plate, "
+                    f"{p:.0f} W: chip rise over the hand answer without vs P R_tim (rel.)",
+                    p * r_tim, chip - without, _rel(chip - without, p * r_tim), 1e-8, "check"))
+    # the junction: board (aluminium) on a 20 C floor, chip, plate; Tc, Tb the neighbours
+    d = stack_case(n=1)
+    d["domain"] = {"size": [0.04, 0.04, 0.03], "cells": [1, 1, 3]}
+    chip_p, plate = d["parts"]
+    chip_p.update(box={"min": [0, 0, 0.01], "max": [0.04, 0.04, 0.02]},
+                  junction={"theta_jc": 0.08, "theta_jb": 1.5})
+    plate.update(box={"min": [0, 0, 0.02], "max": [0.04, 0.04, 0.03]}, thermal_resistance=1 / ua)
+    del plate["htc"], plate["area"]
+    d["parts"] = [{"name": "board", "kind": "solid", "material": "aluminium",
+                   "box": {"min": [0, 0, 0], "max": [0.04, 0.04, 0.01]}}, chip_p, plate]
+    d["boundaries"] = [{"name": "floor", "face": "z-", "temperature": 20.0}]
+    sim = Simulation(case_from_dict(d))
+    state, info = sim.run()
+    tj = summarise(sim, state, info)["junctions"]["chips"]["chip"]["junction_c"]
+    k_b = LIBRARY["aluminium"].conductivity
+    g = [k_b * area / (dz / 2), area / (dz / 2 * (1 / k_b + 1 / k_si)),
+         area / (dz / 2 * (1 / k_si + 1 / 4.0e5)), -np.expm1(-ua / mcp) * mcp]
+    a = np.array([[g[0] + g[1], -g[1], 0.0], [-g[1], g[1] + g[2], -g[2]], [0.0, -g[2], g[2] + g[3]]])
+    tb, _, tc = np.linalg.solve(a, [g[0] * 20.0, p, g[3] * t_in])
+    hand = (p + tc / 0.08 + tb / 1.5) / (1 / 0.08 + 1 / 1.5)
+    rows.append(row("networks-coupled", f"JEDEC two-resistor junction (theta_jc 0.08, theta_jb "
+                    f"1.5 K/W) between a board on a 20 C floor and a plate: Tj vs the stack's "
+                    f"resistance network by hand (Tc {tc:.3f}, Tb {tb:.3f} C; rel. to the rise over "
+                    f"the floor)", hand, tj, abs(tj - hand) / (hand - 20.0), 1e-8, "check"))
     return rows
