@@ -1,0 +1,101 @@
+"""``python -m benchmarks.data_hall``: the data hall open and with cold-aisle containment,
+side by side.
+
+Runs the bundled examples ``data-hall`` and ``data-hall-contained`` (or reads
+their summary.json when a previous run left one in ``--out``) and prints, per
+hall: cells, iterations, wall time, the energy and plenum balances, RCI_HI,
+RCI_LO (Herrlin 2005), RTI (Herrlin 2008, against all four CRAHs), the hall's
+recirculation index and SHI, the CRAHs' speeds, supplies and loads, and per
+rack its power, hottest intake (C) and recirculation index. ``--set KEY=VALUE``
+(repeatable) overrides both cases as ``thermo run --set`` does (e.g. a coarser
+grid: ``--set grid.max_cell=[0.6,0.6,0.6]``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+from typing import Any
+
+HALLS = ("data-hall", "data-hall-contained")
+
+
+def _f(x: Any, spec: str) -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def balances(s: dict) -> dict[str, float]:
+    """The racks' power and the CRAHs' heat (W), and the CRAHs' flow and the tiles'
+    and cut-outs' flow (m3/s) of one summary."""
+    return {"rack_w": sum(r["power_w"] for r in s["servers"].values()),
+            "crah_w": sum(u["heat_removed_w"] for u in s["cooling_units"].values()),
+            "crah_m3_s": sum(u["volume_flow_m3_s"] for u in s["cooling_units"].values()),
+            "floor_m3_s": sum(p["volume_flow_m3_s"] for p in s.get("leakage", {}).values())}
+
+
+def table(summaries: dict[str, dict]) -> str:
+    """The halls' summaries side by side, as text."""
+    names = list(summaries)
+    rows: list[tuple[str, ...]] = [("", *names)]
+
+    def add(label: str, fn) -> None:
+        rows.append((label, *(fn(summaries[n]) for n in names)))
+
+    add("cells", lambda s: f"{s['cells']:,}")
+    add("status, iterations", lambda s: f"{s['status']} {s['steps']}")
+    add("wall time (s)", lambda s: f"{s['wall_time_s']:.0f}")
+    add("rack heat (kW)", lambda s: f"{balances(s)['rack_w'] / 1e3:.1f}")
+    add("CRAH heat (kW)", lambda s: f"{balances(s)['crah_w'] / 1e3:.1f}")
+    add("CRAH flow (m3/s)", lambda s: f"{balances(s)['crah_m3_s']:.2f}")
+    add("tiles + cut-outs (m3/s)", lambda s: f"{balances(s)['floor_m3_s']:.2f}")
+    add("RCI_HI (%)", lambda s: _f(s["air"]["rci_hi_pct"], ".1f"))
+    add("RCI_LO (%)", lambda s: _f(s["air"]["rci_lo_pct"], ".1f"))
+    add("RTI (%)", lambda s: _f(s["recirculation"]["rti_pct"], ".1f"))
+    add("hall RI", lambda s: _f(s["recirculation"]["hall_ri"], ".3f"))
+    add("SHI", lambda s: _f(s["air"]["shi"], ".3f"))
+    add("hottest intake (C)", lambda s: f"{s['recirculation']['inlet_max_c']:.2f}")
+    add("CRAH supply (C)", lambda s: f"{s['recirculation']['supply_c']:.2f}")
+    add("CRAH return (C)", lambda s: f"{s['recirculation']['return_c']:.2f}")
+    add("CRAH speeds", lambda s: " ".join(_f(u.get("speed"), ".2f") for u in s["cooling_units"].values()))
+    add("CRAHs at capacity", lambda s: str(sum(bool(u.get("at_capacity")) for u in s["cooling_units"].values())))
+    for rack in summaries[names[0]]["recirculation"]["racks"]:
+        p = summaries[names[0]]["servers"][rack]["power_w"] / 1e3
+        add(f"{rack} {p:.0f} kW: max C / RI",
+            lambda s, r=rack: f"{s['recirculation']['racks'][r]['inlet_max_c']:.2f} / "
+                              f"{_f(s['recirculation']['racks'][r]['ri'], '.3f')}")
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    return "\n".join("  ".join([r[0].ljust(widths[0])] + [v.rjust(w) for v, w in zip(r[1:], widths[1:])])
+                     for r in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from thermo.case import example_path, load_case
+    from thermo.runner import SUMMARY_NAME, run_case
+
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.data_hall", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="out/data-hall", help="results folder (one sub-folder per hall)")
+    ap.add_argument("--rerun", action="store_true", help="run both halls again")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="an override for both cases (repeatable)")
+    ap.add_argument("--json", action="store_true", help="print the two summaries' numbers as JSON")
+    args = ap.parse_args(argv)
+    summaries = {}
+    for name in HALLS:
+        folder = pathlib.Path(args.out) / name
+        summary = folder / SUMMARY_NAME
+        if args.rerun or not summary.exists():
+            print(f"running {name} into {folder} ...", file=sys.stderr, flush=True)
+            run_case(load_case(example_path(name), args.set), folder, quiet=True)
+        summaries[name] = json.loads(summary.read_text())
+    if args.json:
+        print(json.dumps({n: {"air": s["air"], "recirculation": s["recirculation"], **balances(s)}
+                          for n, s in summaries.items()}, indent=1))
+    else:
+        print(table(summaries))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
