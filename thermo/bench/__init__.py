@@ -2,7 +2,8 @@
 
 Sub-commands: ``suite`` (the default, also run when no sub-command is given: the
 backend suite of ``thermo/bench/suite.py``, ``--quick`` for the few-minute CPU run),
-``cavity``, ``devahldavis`` and ``multigrid``; ``python -m thermo.bench.compare_cooling``
+``cavity``, ``devahldavis``, ``multigrid`` and ``cht`` (thermo against OpenFOAM's
+chtMultiRegionSimpleFoam on the ``cht-channel`` example); ``python -m thermo.bench.compare_cooling``
 puts the air, direct-to-chip and immersion examples side by side. Results go to
 ``-o``/``--out`` DIR, by default ``benchmarks/out`` in a checkout's root (where
 ``benchmarks/RESULTS.md`` records what is measured and the numbers measured so far)
@@ -17,7 +18,7 @@ from .paths import default_out
 
 __all__ = ["main", "SUITES", "default_out"]
 
-SUITES = ("suite", "cavity", "devahldavis", "multigrid")
+SUITES = ("suite", "cavity", "devahldavis", "multigrid", "cht")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .multigrid import main as suite_main
     elif name == "cavity":
         from .cavity import main as suite_main
+    elif name == "cht":
+        from .cht_peer import main as suite_main
     else:
         from .suite import main as suite_main
     return suite_main(args)
