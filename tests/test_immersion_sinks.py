@@ -8,7 +8,6 @@ import pytest
 from thermo.case import case_from_dict
 from thermo.case.builders.checks import BuilderError
 from thermo.case.builders import immersion_case, immersion_tank
-from thermo.diagnostics.blades import blade_channels
 from thermo.solver import Simulation
 
 
