@@ -15,6 +15,7 @@ import numpy as np
 from thermo.case import Case, CaseError
 from thermo.diagnostics.air import inlet_recorder
 from thermo.diagnostics.coldplates import chip_recorder
+from thermo.diagnostics.history import ResidualHistory
 from thermo.diagnostics.progress import make_reporter
 from thermo.diagnostics.steady import SteadyMonitor
 from thermo.diagnostics.summary import summarise
@@ -117,7 +118,7 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
     run_id = (extras or {}).get("run_id") or uuid.uuid4().hex
     # recorders and the steady-state monitor: their records go into each checkpoint
     watched = {"inlets": inlet_recorder(sim), "chips": chip_recorder(sim),
-               "steady": SteadyMonitor(sim)}
+               "steady": SteadyMonitor(sim), "residuals": ResidualHistory()}
     frames = FrameWriter(sim, outdir, run_id, keep,
                          on_disk=case.data["solver"]["checkpoint_every"] > 0)
     if extras is not None:
@@ -179,6 +180,7 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
     summary.update(watched["inlets"].summary())
     summary.update(watched["steady"].summary(summary))
     summary.update(watched["chips"].summary())  # crossings, chip_history: chip limits
+    summary.update(watched["residuals"].summary())  # residual_history
     if initial is not None:
         summary["initial_state"] = initial
     write_summary(outdir / SUMMARY_NAME, summary)
