@@ -90,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     view.add_argument("-o", "--output", required=True, metavar="PNG", help="picture to write (.png)")
     view.add_argument("--size", default="1200x800", metavar="WxH", help="picture size in pixels")
 
-    report = sub.add_parser("report", help="write OUTDIR/report.md with the summary and two pictures")
+    report = sub.add_parser("report", help="write OUTDIR/report.md: servers' inlets and ASHRAE classes, heat "
+                            "split, chips, convergence, a study's GCI table, two pictures")
     report.add_argument("outdir", help="an output folder of `thermo run` (summary.json, result.vtkhdf)")
     report.add_argument("--size", default="1000x700", metavar="WxH", help="picture size in pixels")
 

@@ -1,10 +1,15 @@
 """``thermo report OUTDIR``: a Markdown report of a run, with two pictures.
 
-Writes ``OUTDIR/report.md``: the numbers of ``OUTDIR/summary.json`` as tables
-(run, boundaries, parts) and, rendered from ``OUTDIR/result.vtkhdf`` next to it,
-``report-temperature.png`` (temperature on the mid-height plane, normal to
-gravity) and ``report-speed.png`` (speed on the same plane, with velocity arrows),
-linked from the Markdown. All files are written atomically.
+Writes ``OUTDIR/report.md``: the numbers of ``OUTDIR/summary.json`` as an engineer
+reads them (the run; per server or rack its inlet temperatures and ASHRAE class, with
+RCI, RTI and the recirculation index; the heat split between liquid and air; the
+chips, junctions and heat sinks; the boundaries and parts), the convergence history
+(``report-convergence.png``, from ``residual_history``), the grid-convergence table
+of a ``thermo study`` when ``study.json`` lies in OUTDIR or the folder above it,
+and, rendered from ``OUTDIR/result.vtkhdf`` next to it, ``report-temperature.png``
+(temperature on the mid-height plane, normal to gravity) and ``report-speed.png``
+(speed on the same plane, with velocity arrows), both with the parts outlined. All
+files are written atomically.
 """
 from __future__ import annotations
 
@@ -22,6 +27,9 @@ SUMMARY_NAME = "summary.json"
 #: Picture file name -> (field, caption word).
 PICTURES = {"report-temperature.png": ("T", "Temperature"), "report-speed.png": ("U", "Speed")}
 PICTURE_SIZE = (1000, 700)
+CONVERGENCE_PICTURE = "report-convergence.png"
+#: the most rows of a per-server or per-chip table (the hottest first)
+MOST_ROWS = 40
 
 
 class ReportError(ValueError):
@@ -108,6 +116,8 @@ def report_markdown(summary: dict, pictures: list[tuple[str, str]], notes: list[
 
     lines = [f"# Report: {_cell(name)}", "", *_table(["quantity", "value"], rows, "ll"), ""]
 
+    lines += _engineering(s)
+
     bounds = s.get("boundaries") or {}
     lines += ["## Boundaries", ""]
     if bounds:
@@ -140,6 +150,148 @@ def report_markdown(summary: dict, pictures: list[tuple[str, str]], notes: list[
     for note in notes:
         lines += [note, ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _hottest(items: dict, key: str) -> list:
+    """``items``' (name, entry) pairs, the largest ``key`` first, at most MOST_ROWS."""
+    def k(kv):
+        v = kv[1].get(key)
+        return -v if isinstance(v, (int, float)) and math.isfinite(v) else math.inf
+    return sorted(items.items(), key=k)[:MOST_ROWS]
+
+
+def _more(items: dict) -> list[str]:
+    n = len(items) - MOST_ROWS
+    return ["", f"... and {n} more (all of them in summary.json)."] if n > 0 else []
+
+
+def _engineering(s: dict) -> list[str]:
+    """The sections an engineer reads first: air (servers, racks, metrics), the heat
+    split, chips; each only when the summary has it."""
+    lines: list[str] = []
+    servers = s.get("servers") or {}
+    air = s.get("air") or {}
+    ri = ((s.get("recirculation") or {}).get("racks")) or {}
+    if servers:
+        lines += ["## Servers and racks (hottest inlet first)", ""]
+        rows = [[_cell(n), _num(v.get("power_w")), _num(v.get("volume_flow_m3_s")),
+                 _num(v.get("inlet_mean_c")), _num(v.get("inlet_max_c")),
+                 _num(v.get("exhaust_mean_c")), _num(v.get("delta_t_k")),
+                 _num((ri.get(n) or {}).get("ri"), 3), _cell(v.get("ashrae_class") or "-")]
+                for n, v in _hottest(servers, "inlet_max_c")]
+        lines += _table(["server", "power (W)", "flow (m3/s)", "inlet mean (C)", "inlet max (C)",
+                         "exhaust mean (C)", "delta T (K)", "RI", "ASHRAE"], rows, "lrrrrrrrl")
+        lines += _more(servers) + [""]
+    metrics = [("RCI_HI", "rci_hi_pct", "%"), ("RCI_LO", "rci_lo_pct", "%"),
+               ("RTI", "rti_pct", "%"), ("SHI", "shi", ""), ("RHI", "rhi", ""),
+               ("bypass fraction", "bypass_fraction", ""), ("supply", "supply_c", "C"),
+               ("return", "return_c", "C"), ("fan power", "fan_power_w", "W")]
+    rows = [[label, _with_unit(air[k], unit) if unit else _num(air[k])]
+            for label, k, unit in metrics if air.get(k) is not None]
+    rec = s.get("recirculation") or {}
+    if rec.get("hall_ri") is not None:
+        rows.append(["recirculation index (hall, flow-weighted)", _num(rec["hall_ri"], 3)])
+    if air.get("n_servers"):
+        rows.append(["servers within A1 (recommended / allowable / outside)",
+                     f"{air.get('a1_recommended_servers', '-')} / "
+                     f"{air.get('a1_compliant_servers', '-')} / {air.get('a1_outside_servers', '-')}"])
+    if rows:
+        lines += ["## Air-side metrics", "", *_table(["metric", "value"], rows, "ll"), ""]
+
+    liquid, cf = s.get("liquid") or {}, s.get("coolant_flow") or {}
+    rows = []
+    if liquid:
+        rows += [["heat to the liquid", _with_unit(liquid.get("heat_w"), "W")],
+                 ["heat to the air", _with_unit(liquid.get("air_heat_w"), "W")],
+                 ["liquid fraction", _num(liquid.get("liquid_fraction"), 3)],
+                 ["pumping power", _with_unit(liquid.get("pumping_power_w"), "W")]]
+    if cf:
+        rows += [["through the inlet boundaries: in / out (mixing cup)",
+                  f"{_num(cf.get('inlet_temperature_c'))} / {_num(cf.get('outlet_temperature_c'))} C"],
+                 ["flow through the inlet boundaries", _with_unit(cf.get("volume_flow_m3_s"), "m3/s")],
+                 ["heat carried out through the outlets", _with_unit(cf.get("heat_removed_w"), "W")],
+                 ["inlet-to-outlet pressure drop", _with_unit(cf.get("pressure_drop_pa"), "Pa")]]
+    if rows:
+        lines += ["## Heat split", "", *_table(["quantity", "value"], rows, "ll"), ""]
+
+    plates = s.get("cold_plates") or {}
+    if plates:
+        lines += ["## Chips under cold plates (hottest first)", ""]
+        rows = [[_cell(v.get("chip") or "-"), _cell(n), _num(v.get("chip_max_temperature_c")),
+                 _num(v.get("inlet_temperature_c")), _num(v.get("outlet_temperature_c")),
+                 _num(v.get("volume_flow_m3_s")), _num(v.get("heat_w"))]
+                for n, v in _hottest(plates, "chip_max_temperature_c")]
+        lines += _table(["chip", "plate", "chip max (C)", "coolant in (C)", "coolant out (C)",
+                         "flow (m3/s)", "heat to coolant (W)"], rows, "llrrrrr")
+        lines += _more(plates) + [""]
+    chips = (s.get("junctions") or {}).get("chips") or {}
+    if chips:
+        lines += ["## Junctions (two-resistor model, hottest first)", ""]
+        rows = [[_cell(n), _num(v.get("junction_c")), _num(v.get("case_c")),
+                 _num(v.get("board_c")), _num(v.get("power_w"))]
+                for n, v in _hottest(chips, "junction_c")]
+        lines += _table(["chip", "junction (C)", "case (C)", "board (C)", "power (W)"], rows, "lrrrr")
+        lines += _more(chips) + [""]
+    sinks = s.get("heat_sinks") or {}
+    if sinks:
+        lines += ["## Heat sinks (hottest base first)", ""]
+        rows = [[_cell(n), _num(v.get("power_w")), _num(v.get("base_temperature_c")),
+                 _num(v.get("inlet_temperature_c")), _num(v.get("channel_velocity_m_s")),
+                 _num(v.get("thermal_resistance_k_w")), _num(v.get("pressure_drop_pa"))]
+                for n, v in _hottest(sinks, "base_temperature_c")]
+        lines += _table(["heat sink", "power (W)", "base (C)", "inlet (C)", "channel speed (m/s)",
+                         "resistance (K/W)", "pressure drop (Pa)"], rows, "lrrrrrr")
+        lines += _more(sinks) + [""]
+    blades = (s.get("blade_channels") or {}).get("channels") or {}
+    if blades:
+        bc = s["blade_channels"]
+        lines += ["## Flow per blade (inlet manifold)", "",
+                  f"Through the blades' channels: {_num(bc.get('through_channels_share'), 3)} of "
+                  f"the inlet flow; largest / smallest over the mean: "
+                  f"{_num(bc.get('max_over_mean'), 3)} / {_num(bc.get('min_over_mean'), 3)}.", ""]
+    return lines
+
+
+def study_markdown(study: dict) -> list[str]:
+    """A ``thermo study``'s grid-convergence table (study.json) as report lines."""
+    lines = ["## Grid convergence", "",
+             f"`thermo study` of {_cell(study.get('case', '-'))}: "
+             f"{len(study.get('grids', []))} grids refined by {_num(study.get('ratio'))}; "
+             f"{_cell(study.get('method', ''))}.", ""]
+    rows = [[_cell(r.get("quantity")), _cell(r.get("unit", "-")),
+             ", ".join(_num(v, 5) for v in r.get("all_grids", [])), _num(r.get("order"), 3),
+             _num(r.get("extrapolated"), 5), _num(r.get("gci_pct"), 3), _cell(r.get("warning", ""))]
+            for r in study.get("quantities", [])]
+    lines += _table(["quantity", "unit", "coarse .. fine", "order", "extrapolated", "GCI %",
+                     "note"], rows, "llrrrrl")
+    return lines + [""]
+
+
+def convergence_picture(history: dict, path: Path, size: tuple[int, int] = PICTURE_SIZE) -> Path:
+    """The residuals against the step (log scale), PNG, written atomically."""
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from thermo.io.result import atomic_write_bytes
+
+    fig, ax = plt.subplots(figsize=(size[0] / 100, size[1] / 100), dpi=100)
+    for key in ("momentum", "continuity", "energy"):
+        y = [v if v is not None and v > 0 else float("nan") for v in history.get(key, [])]
+        if any(math.isfinite(v) for v in y):
+            ax.semilogy(history["step"], y, label=key)
+    ax.set_xlabel("step (iteration)")
+    ax.set_ylabel("scaled residual")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
 
 
 def mid_height_slice(result):
@@ -212,7 +364,23 @@ def write_report(outdir: str | os.PathLike, size: tuple[int, int] = PICTURE_SIZE
             pictures.append((file, f"{word} ({LABELS[field][1]}){where}, "
                                    f"{AXES[plane.axis]} = {at:.4g} m"))
 
+    extra: list[str] = []
+    history = summary.get("residual_history")
+    if history and len(history.get("step", [])) > 1:
+        convergence_picture(history, outdir / CONVERGENCE_PICTURE, size)
+        extra += ["## Convergence", "", f"![Residuals]({CONVERGENCE_PICTURE})", "",
+                  f"*Scaled residuals after each device call ({len(history['step'])} records).*",
+                  ""]
+    for place in (outdir / "study.json", outdir.parent / "study.json"):
+        if place.is_file():
+            try:
+                extra += study_markdown(json.loads(place.read_text(encoding="utf-8")))
+            except (OSError, ValueError) as exc:
+                warnings.append(f"cannot read {place}: {exc}")
+            break
     text = report_markdown(summary, pictures, notes, grid_cells)
+    if extra:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(extra).rstrip("\n") + "\n"
     report = outdir / REPORT_NAME
     atomic_write_bytes(report, text.encode("utf-8"))
     return report, warnings

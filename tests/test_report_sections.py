@@ -1,0 +1,58 @@
+"""thermo report's engineering sections (thermo/io/report.py): servers with their
+inlets and ASHRAE class (hottest first, at most MOST_ROWS), air metrics, the heat split,
+chips, junctions and heat sinks, the convergence picture from residual_history, and a
+study's GCI table from study.json beside the run. No solver run: a written summary."""
+import json
+
+from thermo.io.report import MOST_ROWS, write_report
+
+
+def summary() -> dict:
+    servers = {f"srv[{k}]": {"power_w": 1000.0, "volume_flow_m3_s": 0.1, "inlet_mean_c": 20.0 + k,
+                             "inlet_max_c": 21.0 + k, "exhaust_mean_c": 30.0 + k, "delta_t_k": 10.0,
+                             "ashrae_class": "A1 recommended" if k < 7 else "A1 allowable"}
+               for k in range(MOST_ROWS + 5)}
+    return {
+        "case": "synthetic", "converged": True, "status": "converged", "steps": 30, "cells": 8,
+        "servers": servers,
+        "air": {"rci_hi_pct": 97.5, "rti_pct": 88.0, "fan_power_w": 120.0, "n_servers": len(servers),
+                "a1_recommended_servers": 7, "a1_compliant_servers": len(servers),
+                "a1_outside_servers": 0},
+        "recirculation": {"hall_ri": 0.125, "racks": {"srv[44]": {"ri": 0.4}}},
+        "liquid": {"heat_w": 80000.0, "air_heat_w": 20000.0, "liquid_fraction": 0.8,
+                   "pumping_power_w": 95.0},
+        "cold_plates": {"p[0]": {"chip": "gpu[0]", "chip_max_temperature_c": 61.0},
+                        "p[1]": {"chip": "gpu[1]", "chip_max_temperature_c": 72.5}},
+        "junctions": {"chips": {"gpu[1]": {"junction_c": 80.1, "case_c": 70.0, "board_c": 40.0,
+                                           "power_w": 1000.0}}},
+        "heat_sinks": {"hs[0]": {"power_w": 50.0, "base_temperature_c": 55.0}},
+        "residual_history": {"step": [10, 20, 30], "time_s": [1.0, 2.0, 3.0],
+                             "momentum": [1e-1, 1e-3, 1e-5], "continuity": [None, 1e-6, 1e-8],
+                             "energy": [1e-2, 1e-4, 1e-6]},
+    }
+
+
+def test_report_has_the_engineering_sections(tmp_path):
+    run = tmp_path / "grid-2"
+    run.mkdir()
+    (run / "summary.json").write_text(json.dumps(summary()))
+    (tmp_path / "study.json").write_text(json.dumps({
+        "case": "synthetic", "ratio": 1.5, "grids": [{}, {}, {}], "method": "Celik et al. 2008",
+        "quantities": [{"quantity": "air.inlet_max_c", "unit": "C", "all_grids": [66.0, 65.2, 65.0],
+                        "order": 2.1, "extrapolated": 64.9, "gci_pct": 1.23}]}))
+    report, _ = write_report(run)
+    text = report.read_text()
+    for heading in ("## Servers and racks", "## Air-side metrics", "## Heat split",
+                    "## Chips under cold plates", "## Junctions", "## Heat sinks",
+                    "## Convergence", "## Grid convergence"):
+        assert heading in text, heading
+    rows = [l for l in text.splitlines() if l.startswith("| srv[")]
+    assert len(rows) == MOST_ROWS and rows[0].startswith("| srv[44] ")  # hottest inlet first
+    assert "| 0.4 |" in rows[0] and "A1 allowable" in rows[0]
+    assert "... and 5 more" in text
+    chips = [l for l in text.splitlines() if l.startswith("| gpu[")]
+    assert chips[0].startswith("| gpu[1] | p[1] | 72.5 ")
+    assert "| air.inlet_max_c | C | 66, 65.2, 65 | 2.1 | 64.9 | 1.23 |" in text
+    assert "| liquid fraction | 0.8 |" in text and "| RCI_HI | 97.5 % |" in text
+    png = run / "report-convergence.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
