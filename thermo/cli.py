@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
                           " and write the results there")
     run.add_argument("--log-json", action="store_true",
                      help="progress as one JSON object per line on stdout, instead of a bar")
+    run.add_argument("--devices", metavar="N",
+                     help="split the grid over N devices, or 'all' (solver.devices; default 1)")
+    run.add_argument("--distributed", action="store_true",
+                     help="one of several processes (hosts) of one run, joined by "
+                          "jax.distributed from JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and "
+                          "JAX_PROCESS_ID or a SLURM/Open MPI launcher; process 0 writes")
 
     check = sub.add_parser("check", help="validate a case file without running it")
     check.add_argument("case", nargs="?", help="case file (default: the bundled 60 kW air-cooled rack, air-rack-60kw)")
@@ -243,10 +249,26 @@ def use_compilation_cache() -> str | None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if args.distributed:  # before anything touches a device
+        from thermo.solver.distributed import DistributedError, initialize
+
+        try:
+            index, count = initialize()
+        except DistributedError as exc:
+            return _error(str(exc))
+        import jax
+
+        print(f"process {index} of {count} joined: {len(jax.devices())} devices in all",
+              file=sys.stderr, flush=True)
+        args.quiet = args.quiet or index > 0  # process 0 reports and writes
     try:
         case = _load(args)
     except CaseError as exc:
         return _error(str(exc))
+    if args.devices is not None:  # not an override: a run resumes on another device count
+        if not (args.devices == "all" or args.devices.isdigit() and int(args.devices) >= 1):
+            return _error(f"--devices {args.devices}: accepted: a count of 1 or more, or 'all'")
+        case.data["solver"]["devices"] = "all" if args.devices == "all" else int(args.devices)
     use_compilation_cache()
     if args.resume:
         outdir = pathlib.Path(args.resume)

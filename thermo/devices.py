@@ -46,9 +46,9 @@ def resolve_device(backend: str = "auto"):
     if backend not in BACKENDS:
         raise BackendError(f"unknown backend {backend!r}; accepted: {', '.join(BACKENDS)}")
     if backend == "auto":
-        return jax.devices()[0]
+        return jax.local_devices()[0]  # this process's (several with jax.distributed)
     try:
-        devices = jax.devices(backend)
+        devices = jax.local_devices(backend=backend)
     except RuntimeError:
         devices = []
     if not devices:

@@ -6,8 +6,11 @@ progress display and the frame and checkpoint writers as callbacks of the
 """
 from __future__ import annotations
 
+import atexit
 import pathlib
+import shutil
 import sys
+import tempfile
 import uuid
 
 import numpy as np
@@ -24,6 +27,7 @@ from thermo.io.checkpoint import (CHECKPOINT_NAME, discard_frames, load_checkpoi
 from thermo.io.result import RESULT_NAME, read_result, write_result, write_summary
 from thermo.solver import Simulation, State
 from thermo.solver.callbacks import Callback, Every
+from thermo.solver.distributed import is_primary
 from thermo.solver.initial import solve_initial
 
 SUMMARY_NAME = "summary.json"
@@ -113,6 +117,10 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
             raise CaseError(str(ck), "--resume", "the case differs from the one that wrote the "
                             "checkpoint", "the same case file and --set overrides")
         extras = load_checkpoint_extras(ck)
+    if not is_primary():  # several processes: process 0 writes (thermo/solver/distributed.py)
+        quiet, log_json = True, False
+        outdir = pathlib.Path(tempfile.mkdtemp(prefix="thermo-process-"))
+        atexit.register(shutil.rmtree, outdir, True)
     outdir.mkdir(parents=True, exist_ok=True)
     keep = set(case.data["output"]["fields"]) | {"material"}
     run_id = (extras or {}).get("run_id") or uuid.uuid4().hex

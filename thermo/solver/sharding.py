@@ -159,11 +159,26 @@ def sharded(fn: Callable, mesh: Mesh, prm, state) -> Callable:
     scalar = NamedSharding(mesh, PartitionSpec())
     jitted = jax.jit(fn, in_shardings=(p_sh, s_sh, scalar, scalar), out_shardings=s_sh,
                      donate_argnums=(1,))
+    several = spans_processes(mesh)
+    local = jax.local_devices()[0]
+    placed: list = [None, None]  # the last parameters given and their laid-out copy
 
     def call(prm, state, last, t_stop):
-        return jitted(place(prm, mesh), place(state, mesh), place(last, mesh),
-                      place(t_stop, mesh))
+        if placed[0] is not prm:  # laid out again only when the parameters change
+            placed[:] = [prm, place(prm, mesh)]
+        out = jitted(placed[1], place(state, mesh), place(last, mesh), place(t_stop, mesh))
+        if several:
+            # several processes: the whole state back on each, so that everything the
+            # host does between calls (monitors, events, outputs) runs as on one device
+            out = jax.tree_util.tree_map(lambda x: jax.device_put(gather(x), local), out)
+        return out
     return call
+
+
+def spans_processes(mesh: Mesh | None) -> bool:
+    """Whether ``mesh`` holds devices of other processes (``jax.distributed``)."""
+    return mesh is not None and any(d.process_index != jax.process_index()
+                                    for d in mesh.devices.flat)
 
 
 _COMPILED: dict = {}
@@ -186,6 +201,8 @@ def mesh_for(case, grid, device) -> Mesh | None:
     A count that is not there or cannot split the grid is refused as a
     :class:`thermo.case.CaseError` naming the file and key."""
     asked = case.data["solver"].get("devices", 1)
+    if jax.process_count() > 1 and asked == 1:
+        asked = "all"  # several processes (thermo run --distributed): each takes part
     if asked == 1:
         return None
     devices = jax.devices(device.platform)
@@ -206,5 +223,5 @@ def axis_counts(mesh: Mesh | None) -> tuple[int, int, int]:
 
 
 __all__ = ["AXES", "MIN_LOCAL", "DevicesError", "factorings", "mesh_shape", "workable_counts",
-           "resolve_count", "make_mesh", "mesh_for", "compiled_sharded_advance", "spec_for", "shardings", "place", "gather", "sharded",
+           "resolve_count", "make_mesh", "mesh_for", "compiled_sharded_advance", "spec_for", "shardings", "place", "gather", "sharded", "spans_processes",
            "axis_counts"]

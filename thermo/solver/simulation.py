@@ -125,7 +125,8 @@ class Simulation:
 
     def place(self, tree):
         """``tree``'s arrays on the run's device, or laid out over its mesh."""
-        if self.mesh is None:
+        if self.mesh is None or sharding.spans_processes(self.mesh):
+            # several processes: each holds the whole between calls (sharding.sharded)
             return jax.device_put(tree, self.device)
         return sharding.place(tree, self.mesh)
 
