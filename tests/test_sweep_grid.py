@@ -205,3 +205,14 @@ def test_vary_ranges_and_lists():
     assert parse_vary("domain.cells=[8,4,4],[16,8,8]") == ("domain.cells", [[8, 4, 4], [16, 8, 8]])
     assert parse_vary('solver.scheme="march","implicit"') == ("solver.scheme", ["march", "implicit"])
     assert parse_vary("x=3") == ("x", [3])
+
+
+def test_a_loaded_case_keeps_its_overrides(tmp_path):
+    from thermo.sweep import case_source
+
+    case = tmp_path / "duct.toml"
+    case.write_text(DUCT)
+    loaded = load_case(case, ["solver.max_steps=10", 'parts[0].material="copper"'])
+    assert case_source(loaded, ["solver.cfl=0.4"]) == (
+        case, ["solver.max_steps=10", 'parts[0].material="copper"', "solver.cfl=0.4"])
+    assert case_source(load_case(case), []) == (case, [])

@@ -60,7 +60,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from thermo.case import Case, CaseError, load_case
-from thermo.solver import RUNNING, STATUS, Params, Settings, Simulation, State
+from thermo.solver import CONVERGED, RUNNING, STATUS, Params, Settings, Simulation, State
 from thermo.solver.step import advance, compiled_advance
 
 __all__ = ["BatchInfo", "variant_params", "run_batch", "run_one_by_one", "batched_advance",
@@ -308,7 +308,7 @@ def sweep(case: Case | str | pathlib.Path, vary: Sequence[str] | Mapping[str, An
     the list (pandas must be installed)."""
     from thermo import sweep_table as tbl
 
-    path, base = _case_file(case, overrides)
+    path, base = case_source(case, overrides)
     if isinstance(vary, Mapping):
         parsed = [(k, list(v) if isinstance(v, (list, tuple)) else [v]) for k, v in vary.items()]
     else:
@@ -342,11 +342,13 @@ def sweep(case: Case | str | pathlib.Path, vary: Sequence[str] | Mapping[str, An
         if outdir is not None:
             tbl.write_table(outdir, manifest, [rows[i] for i in sorted(rows)])
 
-    def finish(i: int, sim: Simulation, state: State, info, n_batch: int) -> None:
+    def finish(i: int, sim: Simulation, state: State, info, n_batch: int, monitor) -> None:
         from thermo.io.result import RESULT_NAME, jsonable, write_result, write_summary
         from thermo.diagnostics.summary import summarise
 
-        summary = jsonable(summarise(sim, state, info))
+        summary = summarise(sim, state, info)
+        summary.update(monitor.summary(summary))
+        summary = jsonable(summary)
         row = {"variant": i, **grid[i], **tbl.headline(summary), "batch": n_batch}
         if folder is not None:
             vdir = folder / f"{i:0{width}d}"
@@ -399,7 +401,7 @@ def sweep(case: Case | str | pathlib.Path, vary: Sequence[str] | Mapping[str, An
     return out
 
 
-def _case_file(case: Case | str | pathlib.Path, overrides: Sequence[str]) -> tuple[pathlib.Path, list[str]]:
+def case_source(case: Case | str | pathlib.Path, overrides: Sequence[str]) -> tuple[pathlib.Path, list[str]]:
     """The case file and the ``--set`` overrides of ``case``."""
     if not isinstance(case, Case):
         return pathlib.Path(case), list(overrides)
@@ -451,8 +453,12 @@ def _group_key(sim: Simulation) -> tuple:
 
 
 def _run_alone(i: int, sim: Simulation, finish: Callable) -> None:
-    state, info = sim.run()
-    finish(i, sim, state, info, 1)
+    from thermo.diagnostics.steady import SteadyMonitor
+    from thermo.solver.callbacks import Callback
+
+    monitor = SteadyMonitor(sim)  # stops a steady run as thermo run's monitors do
+    state, info = sim.run(callbacks=[Callback("steady", monitor)])
+    finish(i, sim, state, info, 1, monitor)
 
 
 def _run_group(items: list[tuple[int, Simulation]], batch: int, devices, finish: Callable) -> None:
@@ -466,27 +472,33 @@ def _run_group(items: list[tuple[int, Simulation]], batch: int, devices, finish:
             continue
         sims = [s for _, s in chunk]
         t0 = time.perf_counter()
-        state = run_sims(sims, devices)
+        state, monitors = run_sims(sims, devices)
         share = (time.perf_counter() - t0) / len(chunk)
         for j, (i, sim) in enumerate(chunk):
             one = variant_state(state, j)
             b = _info(one)
             info = SimpleNamespace(**vars(b), wall_time=share, compile_time=0.0,
                                    res_div=float(one.res_div))
-            finish(i, sim, one, info, len(chunk))
+            finish(i, sim, one, info, len(chunk), monitors[j])
 
 
 _SHARED: dict = {}
 
 
-def run_sims(sims: Sequence[Simulation], devices: Sequence | None = None) -> State:
+def run_sims(sims: Sequence[Simulation], devices: Sequence | None = None):
     """Run simulations that share one compiled step (equal ``Settings``, params of one
     structure and shape) together: the params that differ and the states stacked
     along a leading variant axis, vmapped, and that axis split over ``devices``
     (default: every device of the first simulation's platform; padded with copies of
     the last variant to a multiple of their number) with ``shard_map``, each device
-    running its own while loop. Stops as :func:`run_batch`. Returns the batched final
-    state of the given simulations."""
+    running its own while loop. Stops as :func:`run_batch`, and a steady variant also
+    when its monitors settle (``solver.monitor_window``: the
+    :class:`~thermo.diagnostics.steady.SteadyMonitor` of ``thermo run``, judged on the
+    host after each device call). Returns the batched final state of the given
+    simulations and their monitors."""
+    from thermo.diagnostics.steady import SteadyMonitor
+    from thermo.solver.simulation import MONITOR_RECORDS
+
     sim = sims[0]
     n = len(sims)
     devs = list(devices) if devices is not None else jax.devices(sim.device.platform)
@@ -503,15 +515,26 @@ def run_sims(sims: Sequence[Simulation], devices: Sequence | None = None) -> Sta
     prm, state = place(prm, state)
     s_cfg = sim.case.data["solver"]
     t_stop = jnp.asarray(_end_time(sim), sim.dtype)
+    monitors = [SteadyMonitor(s) for s in sims]
+    per_call = s_cfg["steps_per_call"]
+    if monitors[0].on and sim.settings.implicit:  # as Simulation.run: records per window
+        per_call = max(1, min(per_call, int(s_cfg["monitor_window"]
+                                            / (MONITOR_RECORDS * sim.settings.dtau_max))))
     while True:
-        last = min(int(jnp.max(state.step)) + s_cfg["steps_per_call"], s_cfg["max_steps"])
+        last = min(int(jnp.max(state.step)) + per_call, s_cfg["max_steps"])
         state = fn(prm, state, jnp.int32(last), t_stop)
-        status = np.asarray(state.status)
+        status = np.array(state.status)
+        settled = [j for j, m in enumerate(monitors)
+                   if status[j] == RUNNING and m.on and m(variant_state(state, j)) is True]
+        if settled:
+            status[settled] = CONVERGED
+            status[n:] = status[n - 1]  # the padding follows the variant it copies
+            state = state._replace(status=jax.device_put(status, state.status.sharding))
         if not (status == RUNNING).any() or int(jnp.max(state.step)) >= s_cfg["max_steps"]:
             break
         if (np.asarray(state.step)[status == RUNNING] < last).all():
             break   # every running variant stopped at the time limit (transient end)
-    return jax.tree_util.tree_map(lambda a: a[:n], state)
+    return jax.tree_util.tree_map(lambda a: a[:n], state), monitors
 
 
 def _shared_advance(cfg: Settings, treedef, mask: tuple, devs: tuple):
