@@ -177,7 +177,7 @@ def test_chip_monitor_crossings_from_records():
     c = s["crossings"]
     assert c["first_chip"] == "chip_a" and c["first_time_s"] == pytest.approx(1.5)
     assert c["chips"]["chip_a"] == {"plate": "cp_a", "limit_c": 80.0, "time_s": pytest.approx(1.5),
-                                    "peak_c": 95.0}
+                                    "peak_c": 95.0, "peak_time_s": 3.0, "temperature": "cell_max"}
     assert s["chip_history"]["hottest_c"] == [25.0, 70.0, 90.0, 95.0]
     # steady runs and plates without limits record nothing
     d["solver"] = {"mode": "steady", "max_steps": 2}

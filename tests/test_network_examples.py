@@ -92,3 +92,25 @@ def test_pump_failure_example_sets_up_and_its_events_move_the_flows():
     qa, qb = (net.flow.q[names.index(n)] for n in ("pump_a", "pump_b"))
     assert qb == pytest.approx(q0[names.index("pump_a")], rel=1e-9) and abs(qa) < 1e-6 * qb
     assert net.flow.residual < 1e-12
+
+
+def test_network_examples_judge_chips_by_their_junctions(network_example):
+    """Every GPU and CPU of the network examples has a junction model, its plate an
+    interface resistance, and its limit is judged on Tj: the chip recorder records
+    the junction of all 100 chips; the failure example's chips match the steady one's."""
+    from thermo.diagnostics.coldplates import chip_recorder
+    from thermo.models.junction import junctions
+
+    sim, state, _ = network_example
+    chips = junctions(sim.case, sim.model.geometry)
+    assert len(chips) == 100
+    assert {(c.name.split("[")[0][:3], c.theta_jc, c.theta_jb) for c in chips} == {
+        ("gpu", 0.03, 1.5), ("cpu", 0.06, 2.0)}
+    assert {p.tim for p in sim.coldplates.plates} == {0.008, 0.015}
+    failure = Simulation(load_case(example_path("d2c-rack-120kw-pump-failure")))
+    mon = chip_recorder(failure)
+    assert mon.on and len(mon.probes) == 100
+    assert all(c["junction"] is not None for c in mon.probes)
+    assert {c["limit_c"] for c in mon.probes} == {92.0, 100.0}
+    assert [(c.name, c.theta_jc) for c in junctions(failure.case, failure.model.geometry)] == \
+        [(c.name, c.theta_jc) for c in chips]

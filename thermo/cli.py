@@ -200,6 +200,14 @@ def _print_summary(summary: dict, outdir: pathlib.Path) -> None:
         rows.insert(-1, (f"{name} removes", _fmt(c.get("heat_removed_w"), " W")))
     for key, value in (summary.get("inlet_crossings_s") or {}).items():
         rows.insert(-1, (f"first inlet > {key} C", "never" if value is None else _fmt(value, " s")))
+    if summary.get("junctions"):
+        j = summary["junctions"]
+        rows.insert(-1, ("hottest junction", f"{j['max_junction_c']:.2f} C ({j['hottest_chip']})"))
+    c = summary.get("crossings")
+    if c:
+        rows.insert(-1, ("peak chip", f"{c['peak_c']:.2f} C ({c['peak_chip']}, t = {c['peak_time_s']:.4g} s)"))
+        rows.insert(-1, ("first chip over its limit", "never" if c["first_time_s"] is None
+                         else f"{c['first_time_s']:.4g} s ({c['first_chip']})"))
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")

@@ -46,6 +46,7 @@ HEADLINE = (
     "coolant_flow.outlet_temperature_c", "coolant_flow.pressure_drop_pa",
     "coolant_flow.source_max_temperature_c.*",
     "boundaries.*.heat_w", "fluid.max_temperature_c",
+    "junctions.max_junction_c", "junctions.chips.*.junction_c", "crossings.peak_c",
 )
 
 

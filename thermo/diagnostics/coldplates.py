@@ -7,6 +7,7 @@ import numpy as np
 from thermo.diagnostics import metrics
 from thermo.diagnostics.recorder import Recorder
 from thermo.models.coldplate import march
+from thermo.models.junction import junction_of, junction_probe, junctions
 
 
 def plates_summary(sim, state, air_w: float | None = None) -> dict:
@@ -94,17 +95,38 @@ def plates_summary(sim, state, air_w: float | None = None) -> dict:
 # ----------------------------------------------------------------------------- chip limits
 
 
+class ChipRecorder(Recorder):
+    """A :class:`Recorder` of chips: a chip with a junction model (its probe holds
+    ``junction``, :func:`thermo.models.junction.junction_probe`) is recorded by its
+    junction temperature Tj, any other by its hottest cell."""
+
+    def __call__(self, state, wall: float | None = None) -> None:
+        if not self.on:
+            return
+        t = float(state.t)
+        if self.times and t <= self.times[-1]:
+            return
+        T = np.asarray(state.T).ravel()
+        self.times.append(t)
+        self.values.append([junction_of(T, p["junction"]) if p["junction"] is not None
+                            else float(T[p["cells"]].max()) for p in self.probes])
+
+
 def chip_recorder(sim) -> Recorder:
-    """The chips' maximum temperatures at every device call of a transient run (the
-    chips under plates that give ``chip_limit_c``); its summary says when each first
-    reached its limit (:func:`thermo.diagnostics.metrics.first_crossing`, linear
-    between calls): the ``crossings`` and ``chip_history`` sections."""
+    """The chips' temperatures at every device call of a transient run: the chips
+    under plates that give ``chip_limit_c`` and the chips with a junction model;
+    a chip with a junction model is judged by its junction temperature (the limit
+    is then a junction limit, as vendors state them), any other by its hottest
+    cell. Its summary says when each first reached its limit
+    (:func:`thermo.diagnostics.metrics.first_crossing`, linear between calls) and
+    when each peaked: the ``crossings`` and ``chip_history`` sections."""
     setup_ = getattr(sim, "coldplates", None)
     parts = sim.case.data["parts"]
     geo = sim.model.geometry
-    chips: list[dict] = []  # name, instance, plate, limit, flat cell indices
+    owner = geo.owner.ravel()
+    models = {j.name: junction_probe(j, geo.owner.shape) for j in junctions(sim.case, geo)}
+    chips: list[dict] = []  # name, instance, plate, limit, flat cell indices, junction
     if setup_ is not None:
-        owner = geo.owner.ravel()
         for p in setup_.plates:
             limit = parts[p.part].get("chip_limit_c")
             if limit is None:
@@ -113,29 +135,47 @@ def chip_recorder(sim) -> Recorder:
                                                    if geo.instances[c]["power"]]:
                 cells = np.flatnonzero(owner == c)
                 if cells.size and all(ch["instance"] != c for ch in chips):
-                    chips.append({"name": geo.instances[c]["name"], "instance": c,
-                                  "plate": p.name, "limit_c": float(limit), "cells": cells})
-    return Recorder(chips, "chip_max_c", sim.case.data["solver"]["mode"] == "transient",
-                    chip_summary)
+                    name = geo.instances[c]["name"]
+                    chips.append({"name": name, "instance": c, "plate": p.name,
+                                  "limit_c": float(limit), "cells": cells,
+                                  "junction": models.get(name)})
+    listed = {ch["name"] for ch in chips}
+    for c, inst in enumerate(geo.instances):  # junction models without a limit: peaks only
+        if inst["name"] in models and inst["name"] not in listed:
+            chips.append({"name": inst["name"], "instance": c, "plate": None, "limit_c": None,
+                          "cells": np.flatnonzero(owner == c), "junction": models[inst["name"]]})
+    return ChipRecorder(chips, "chip_max_c", sim.case.data["solver"]["mode"] == "transient",
+                        chip_summary)
 
 
 def chip_summary(rec: Recorder) -> dict:
     """``{"crossings": {...}, "chip_history": {...}}`` from a chip recorder's records.
     ``crossings.first_time_s`` is the earliest time any chip reached its limit (None:
-    none did), ``first_chip`` that chip; per chip its limit, crossing time and peak."""
+    none did), ``first_chip`` that chip; per chip its limit, crossing time, peak
+    (``peak_c``, C) and the time of the peak (``peak_time_s``) and ``temperature``:
+    ``"junction"`` (Tj of its junction model) or ``"cell_max"``; ``peak_c``,
+    ``peak_chip``, ``peak_time_s`` the hottest of all."""
     v = np.asarray(rec.values)
+    t = np.asarray(rec.times)
     chips = {}
     for k, ch in enumerate(rec.probes):
-        chips[ch["name"]] = {"plate": ch["plate"], "limit_c": ch["limit_c"],
-                             "time_s": metrics.first_crossing(rec.times, v[:, k], ch["limit_c"]),
-                             "peak_c": float(v[:, k].max())}
+        peak = int(v[:, k].argmax())
+        limit = ch["limit_c"]
+        chips[ch["name"]] = {
+            "plate": ch["plate"], "limit_c": limit,
+            "time_s": None if limit is None else metrics.first_crossing(rec.times, v[:, k], limit),
+            "peak_c": float(v[peak, k]), "peak_time_s": float(t[peak]),
+            "temperature": "cell_max" if ch["junction"] is None else "junction"}
     hits = [(c["time_s"], n) for n, c in chips.items() if c["time_s"] is not None]
     first = min(hits) if hits else (None, None)
     hottest = v.argmax(axis=1)
+    top = max(chips, key=lambda n: chips[n]["peak_c"])
     return {
         "crossings": {"first_time_s": first[0], "first_chip": first[1],
-                      "chips_crossed": len(hits), "chips_monitored": len(chips),
-                      "chips": chips},
+                      "chips_crossed": len(hits),
+                      "chips_monitored": sum(c["limit_c"] is not None for c in chips.values()),
+                      "peak_c": chips[top]["peak_c"], "peak_chip": top,
+                      "peak_time_s": chips[top]["peak_time_s"], "chips": chips},
         "chip_history": {"time_s": list(rec.times), "hottest_c": v.max(axis=1).tolist(),
                          "hottest_chip": [rec.probes[int(i)]["name"] for i in hottest]},
     }

@@ -92,6 +92,33 @@ def _mean(T: np.ndarray, layer: tuple) -> float:
     return float(np.sum(np.take(T, i, axis=axis) * w) / np.sum(w))
 
 
+def layer_cells(shape: tuple, layer: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """A layer's cells as flat indices into a field of ``shape`` (C order) and their
+    weights (summing to 1): the cells the face overlaps, for :func:`junction_of`."""
+    axis, i, w = layer
+    a, b = np.nonzero(w)
+    index = [None, None, None]
+    index[axis] = np.full(a.size, i)
+    t0, t1 = (k for k in range(3) if k != axis)
+    index[t0], index[t1] = a, b
+    return np.ravel_multi_index(tuple(index), shape), w[a, b] / w[a, b].sum()
+
+
+def junction_probe(chip: Junction, shape: tuple) -> dict:
+    """What :func:`junction_of` needs of one chip on a field of ``shape``: its power,
+    resistances and the case and board layers' flat cells and weights."""
+    return {"power": chip.power, "theta_jc": chip.theta_jc, "theta_jb": chip.theta_jb,
+            "case": layer_cells(shape, chip.case_layer),
+            "board": layer_cells(shape, chip.board_layer)}
+
+
+def junction_of(T_flat: np.ndarray, probe: dict) -> float:
+    """Tj (C) of a chip from a flat temperature field (C) and its :func:`junction_probe`."""
+    (ci, cw), (bi, bw) = probe["case"], probe["board"]
+    return float(junction_temperature(probe["power"], np.dot(T_flat[ci], cw),
+                                      np.dot(T_flat[bi], bw), probe["theta_jc"], probe["theta_jb"]))
+
+
 def junction_summary(sim, state) -> dict:
     """``{"junctions": {...}}`` (``{}`` without junction models): per chip copy
     ``junction_c``, ``case_c``, ``board_c`` (C), ``power_w``, ``theta_jc_k_w``,
