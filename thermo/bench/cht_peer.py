@@ -289,7 +289,7 @@ def _fluid_solution(relax_p: float, relax_u: float, relax_h: float) -> str:
 solvers
 {{
     "rho.*" {{ solver PCG; preconditioner DIC; tolerance 1e-8; relTol 0; }}
-    p_rgh {{ solver GAMG; smoother GaussSeidel; tolerance 1e-8; relTol 0.01; maxIter 200; }}
+    p_rgh {{ solver GAMG; smoother GaussSeidel; tolerance 1e-8; relTol 0.01; maxIter 20; }}
     U {{ solver PBiCGStab; preconditioner DILU; tolerance 1e-10; relTol 0.1; }}
     h {{ solver PBiCGStab; preconditioner DILU; tolerance 1e-12; relTol 0.001; maxIter 200; }}
 }}
