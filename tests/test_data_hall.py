@@ -190,15 +190,33 @@ def test_containment_lowers_intakes_and_recirculation(halls):
     assert c["hall_ri"] < o["hall_ri"]
 
 
-@pytest.mark.validation
-def test_side_by_side_table(halls):
-    from benchmarks.data_hall import table
+def _made_up_hall(t_in: float, leak: float) -> dict:
+    """A summary.json of a two-rack hall, enough for the side-by-side table."""
+    servers = {f"r{k}": {"power_w": 1e4 * (k + 1), "volume_flow_m3_s": 0.5 * (k + 1),
+                         "inlet_mean_c": t_in + k, "inlet_max_c": t_in + k + 1.0,
+                         "exhaust_mean_c": t_in + k + 15.0} for k in range(2)}
+    units = {"c0": {"volume_flow_m3_s": 1.6, "supply_c": 20.0, "return_c": 33.0, "speed": 0.9,
+                    "at_capacity": False, "heat_removed_w": 3e4}}
+    return {"cells": 1000, "status": "converged", "steps": 10, "wall_time_s": 1.0,
+            "servers": servers, "cooling_units": units,
+            "leakage": {"tile": {"volume_flow_m3_s": 1.6 - leak}, "cut": {"volume_flow_m3_s": leak}},
+            "air": {"rci_hi_pct": 90.0, "rci_lo_pct": 100.0, "shi": 0.1},
+            "recirculation": recirculation_summary(servers, units)}
 
+
+def test_side_by_side_table():
+    from benchmarks.data_hall import balances, table
+
+    halls = {"open": _made_up_hall(24.0, 0.1), "contained": _made_up_hall(20.5, 0.2)}
     text = table(halls)
     print(text)
     for label in ("RCI_HI (%)", "RCI_LO (%)", "RTI (%)", "hall RI", "hottest intake (C)",
-                  "hall.b.rack9 15 kW: max C / RI"):
+                  "r1 20 kW: max C / RI", "tiles + cut-outs (m3/s)"):
         assert label in text
     line = next(x for x in text.splitlines() if x.startswith("hottest intake"))
-    want = [f"{halls[n]['recirculation']['inlet_max_c']:.2f}" for n in halls]
-    assert line.split()[-2:] == want
+    # r1's hottest intake: 24 + 1 + 1 and 20.5 + 1 + 1
+    assert line.split()[-2:] == ["26.00", "22.50"]
+    # r0 of the open hall: RI = (24 - 20) / (39 - 20)
+    line = next(x for x in text.splitlines() if x.startswith("r0 10 kW"))
+    assert line.split()[:4] == ["r0", "10", "kW:", "max"] and line.split()[-4] == f"{4 / 19:.3f}"
+    check("plenum balance", balances(halls["open"])["floor_m3_s"], 1.6)
