@@ -204,7 +204,7 @@ def _print_summary(summary: dict, outdir: pathlib.Path) -> None:
         j = summary["junctions"]
         rows.insert(-1, ("hottest junction", f"{j['max_junction_c']:.2f} C ({j['hottest_chip']})"))
     c = summary.get("crossings")
-    if c:
+    if c and c.get("peak_c") is not None:  # summaries written before peaks were recorded lack them
         rows.insert(-1, ("peak chip", f"{c['peak_c']:.2f} C ({c['peak_chip']}, t = {c['peak_time_s']:.4g} s)"))
         rows.insert(-1, ("first chip over its limit", "never" if c["first_time_s"] is None
                          else f"{c['first_time_s']:.4g} s ({c['first_chip']})"))
