@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from thermo.bench import cht_peer
-from thermo.bench.openfoam_peer import _env, openfoam_bashrc
+from thermo.bench.openfoam_peer import openfoam_bashrc
 from thermo.case import example_path, load_case
 
 # 4 mm cells: every face of the example still lies on a grid line
@@ -83,7 +83,7 @@ def test_thermo_side_conserves_energy(tmp_path):
 def test_openfoam_accepts_the_case(tmp_path):
     spec = cht_peer.cht_spec(_case())
     folder = cht_peer.openfoam_cht_case(tmp_path / "c", spec, 5)
-    env = _env(openfoam_bashrc(), folder)
+    env = cht_peer.foam_env(openfoam_bashrc(), folder)
     regions = ["air"] + [s.region for s in spec.solids]
     script = ("blockMesh && checkMesh && topoSet && splitMeshRegions -cellZones -overwrite && " +
               " && ".join(f"checkMesh -region {r}" for r in regions))

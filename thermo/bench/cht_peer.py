@@ -34,6 +34,7 @@ pressure of the first fluid cell layer less that of the last (thermo's
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import re
 import shutil
@@ -43,10 +44,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .openfoam_peer import _env, _foam, _last_time, openfoam_bashrc, read_internal_scalar
+from .openfoam_peer import openfoam_bashrc, read_internal_scalar
 
-__all__ = ["CHT_SOLVER", "ChtSpec", "Solid", "cht_spec", "openfoam_cht_case", "write_fields", "run_openfoam_cht", "read_openfoam_cht",
-           "thermo_cht", "compare_rows", "format_table"]
+__all__ = ["CHT_SOLVER", "ENERGY_SCHEMES", "ChtSpec", "Solid", "cht_spec", "compare_rows", "foam_env",
+           "format_table", "openfoam_cht_case", "read_openfoam_cht", "run_openfoam_cht", "thermo_cht",
+           "thermo_numbers", "write_fields"]
 
 CHT_SOLVER = "chtMultiRegionSimpleFoam"
 #: OpenFOAM's energy advection: "linearUpwind" converges; "vanLeer" (thermo's scheme)
@@ -54,6 +56,30 @@ CHT_SOLVER = "chtMultiRegionSimpleFoam"
 #: solids' maxima are also reported as the mean over the last fifth of the iterations
 ENERGY_SCHEMES = {"linearUpwind": "linearUpwind grad(h)", "vanLeer": "vanLeer"}
 T0 = 273.15  # K at 0 C
+
+
+_HEADER = "FoamFile\n{{\n    version 2.0;\n    format ascii;\n    class {cls};\n    object {obj};\n}}\n"
+
+
+def _foam(cls: str, obj: str, body: str) -> str:
+    return _HEADER.format(cls=cls, obj=obj) + body
+
+
+def foam_env(rc: pathlib.Path, folder: pathlib.Path) -> dict:
+    """The environment a command in ``folder`` runs in: FOAM_RC the bashrc, FOAM_CASE the case."""
+    return dict(os.environ, FOAM_RC=str(rc), FOAM_CASE=str(folder))
+
+
+def _last_time(folder: pathlib.Path) -> pathlib.Path | None:
+    times = []
+    for d in folder.iterdir():
+        try:
+            t = float(d.name)
+        except ValueError:
+            continue
+        if d.is_dir() and t > 0:
+            times.append((t, d))
+    return max(times)[1] if times else None
 
 
 @dataclass(frozen=True)
@@ -543,7 +569,7 @@ def run_openfoam_cht(folder: pathlib.Path, spec: ChtSpec, max_iterations: int = 
         raise RuntimeError("OpenFOAM not installed")
     folder = pathlib.Path(folder)
     openfoam_cht_case(folder, spec, max_iterations, energy=energy)
-    env = _env(rc, folder)
+    env = foam_env(rc, folder)
 
     def cmd(line: str) -> list:
         # the bashrc sees the shell's positional parameters as its options: pass none
