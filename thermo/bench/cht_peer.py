@@ -703,9 +703,10 @@ def format_table(spec: ChtSpec, thermo: dict, foam: dict, rows: list[dict]) -> s
     lines.append(f"| energy: heat out / power - 1 | {thermo['energy_error']:+.2e} | "
                  f"{foam['energy_error']:+.2e} | | |")
     lines.append(f"| iterations | {thermo['iterations']} | {foam['iterations']} | | |")
-    lines.append(f"| wall time (s) | {thermo['wall_s']:.1f} (compile {thermo['compile_s']:.1f}) | "
+    lines.append(f"| wall time (s) | {thermo['wall_s']:.1f} (first call {thermo['compile_s']:.1f}) | "
                  f"{foam['wall_s']:.1f} (+ mesh {foam['mesh_s']:.1f}) | | |")
-    lines.append(f"| CPU time (s, all threads) | {thermo['cpu_s'] or float('nan'):.1f} | {foam['cpu_s'] or float('nan'):.1f} | | |")
+    cpu = [float("nan") if r.get("cpu_s") is None else r["cpu_s"] for r in (thermo, foam)]
+    lines.append(f"| CPU time (s, all threads) | {cpu[0]:.1f} | {cpu[1]:.1f} | | |")
     if not foam["converged"]:
         lines.append(f"\nOpenFOAM ({foam['energy_scheme']}) stalled at residuals {foam['residuals']}: its solids' "
                      "maxima are the means over the last fifth of its iterations (range " +
