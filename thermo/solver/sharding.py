@@ -33,10 +33,24 @@ traffic) are fewest. A grid with no such factoring for the asked count is
 refused before anything compiles, naming the counts that work; ``"all"``
 takes the largest count up to the devices there are that divides the grid.
 
-The default (no ``solver.devices``) is one device: measured on forced CPU
-devices (benchmarks/RESULTS.md, "Session 12: sharding") a split step only adds
-the exchanges, and whether a GPU node gains depends on the grid, so a run is
+The default (no ``solver.devices``) is one device: no gain has been measured.
+On forced CPU devices (benchmarks/RESULTS.md, "Session 12: sharding"; 2 shared
+cores) a split 32^3 march step took 2.4x the time of one device on 2 devices and
+10x on 4: the devices share the cores and every halo exchange (235 collective
+permutes and 106 all-gathers in the 2-device step's program) synchronises them.
+No GPU node was at hand to measure where a split starts to pay, so a run is
 split only when asked.
+
+Several processes (:mod:`thermo.solver.distributed`): the mesh holds every
+process's devices; after each device call the state is gathered onto every
+process (:func:`sharded`), so the host side of a run (monitors, events, outputs,
+checkpoints) is that of one device, at the cost of a whole copy of the state per
+process and a gather and scatter per device call.
+
+One XLA partitioner bug met here (jax 0.10.2, CPU): ``x.at[static slice].set(v)``
+on an array split along that axis wrote into the wrong shard; the stencils'
+``_set`` uses a dynamic-update-slice instead (tests/test_sharding.py fails
+without it: 2e-3 of the temperature).
 """
 from __future__ import annotations
 
