@@ -216,3 +216,19 @@ def test_a_loaded_case_keeps_its_overrides(tmp_path):
     assert case_source(loaded, ["solver.cfl=0.4"]) == (
         case, ["solver.max_steps=10", 'parts[0].material="copper"', "solver.cfl=0.4"])
     assert case_source(load_case(case), []) == (case, [])
+
+
+def test_headline_picks_the_hottest_chip_and_the_coolant_outlet():
+    from thermo.sweep_table import headline
+
+    summary = {"status": "converged", "steps": 5, "energy_imbalance": 1e-4,
+               "parts": {"cpu": {"power_w": 300.0, "max_temperature_c": 61.0},
+                         "rail": {"power_w": 0.0, "max_temperature_c": 90.0}},
+               "cold_plates": {"plate[0]": {"chip_max_temperature_c": 70.5, "outlet_temperature_c": 33.0},
+                               "plate[1]": {"chip_max_temperature_c": 68.0, "outlet_temperature_c": 34.0}},
+               "loops": {"a": {"return_temperature_c": 35.5}, "b": {"return_temperature_c": 35.0}},
+               "air": {"inlet_max_c": 24.0}}
+    row = headline(summary)
+    assert (row["hottest_source"], row["hottest_source_c"], row["hottest_chip_c"]) == ("plate[0]", 70.5, 70.5)
+    assert row["coolant_outlet_c"] == 35.5 and row["server_inlet_max_c"] == 24.0
+    assert row["liquid_fraction"] is None and row["steps"] == 5
