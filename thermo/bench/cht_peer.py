@@ -54,7 +54,7 @@ CHT_SOLVER = "chtMultiRegionSimpleFoam"
 #: OpenFOAM's energy advection: "linearUpwind" converges; "vanLeer" (thermo's scheme)
 #: stalls (its limiter switching), so a run with it goes to its last iteration and the
 #: solids' maxima are also reported as the mean over the last fifth of the iterations
-ENERGY_SCHEMES = {"linearUpwind": "linearUpwind grad(h)", "vanLeer": "vanLeer"}
+ENERGY_SCHEMES = {"linearUpwind": "linearUpwind grad(h)", "vanLeer": "vanLeer", "limitedLinear": "limitedLinear 1"}
 T0 = 273.15  # K at 0 C
 
 
