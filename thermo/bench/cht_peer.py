@@ -14,7 +14,9 @@ the fluid the rest), splitMeshRegions -cellZones, then heRhoThermo with rhoConst
 hConst and const transport for the air (the thermo fluid's density, specific heat,
 viscosity and Pr = mu cp / k), heSolidThermo with constIso for the solids, each solid's
 power a scalarSemiImplicitSource on h (absolute, W), interfaces
-``compressible::turbulentTemperatureCoupledBaffleMixed``, g = 0. Schemes: van Leer for h (thermo's energy scheme; ``energy``: also
+``compressible::turbulentTemperatureCoupledBaffleMixed``, g = 0.
+
+Schemes: van Leer for h (thermo's energy scheme; ``energy``: also
 linearUpwind or limitedLinear 1), linearUpwind for U (thermo: QUICK on its staggered
 grid; OpenFOAM's limited QUICK stalls its SIMPLE residuals at 5e-2), linear Laplacians
 on the orthogonal grid. SIMPLE relaxation p_rgh 0.3, U 0.7, fluid h 0.7, solid h 1 (the
