@@ -22,7 +22,14 @@ def transient_duct(initial: str, end: float = 0.5) -> dict:
 def test_a_transient_run_from_the_steady_state_stays_on_it(tmp_path):
     steady = duct_case()
     steady["solver"].update(scheme="implicit", tolerance=1e-7, steps_per_call=50)
-    run_case(case_from_dict(steady), tmp_path / "steady", quiet=True)
+    s0 = run_case(case_from_dict(steady), tmp_path / "steady", quiet=True)
+    # the convergence history (summary residual_history): a record per device call of
+    # 50 iterations, ending at the summary's residuals
+    h = s0["residual_history"]
+    assert h["step"][-1] == s0["steps"] and len(h["step"]) == -(-s0["steps"] // 50)
+    assert all(b > a for a, b in zip(h["step"], h["step"][1:]))
+    assert all(h[k][-1] == s0["residuals"][k] for k in ("momentum", "continuity", "energy"))
+    assert h["momentum"][-1] < 1e-7 < h["momentum"][0]
     t_steady = read_result(tmp_path / "steady" / "result.vtkhdf")["fields"]["T"]
     out = {}
     for initial in ("steady", "case"):
