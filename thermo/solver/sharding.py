@@ -23,7 +23,9 @@ is held whole (replicated over that mesh axis). So
 * boundary ghost slabs (one cell thick) are split along their two in-plane axes;
 * coarse multigrid levels are split while they hold ``MIN_LOCAL`` cells per
   device along an axis and replicated below that (their dense coarsest solve is
-  replicated: every device solves it; it is a few hundred unknowns);
+  replicated: every device solves it; it is a few hundred unknowns). Measured in
+  the compiled 8-device step of a 32^3 grid: one-cell halo exchanges on the 32^3,
+  16^3 and 8^3 levels, the 4^3 and 2^3 levels gathered whole;
 * everything else (scalars, per-part tables, the dense coarse operator) is
   replicated.
 
@@ -39,7 +41,10 @@ cores) a split 32^3 march step took 2.4x the time of one device on 2 devices and
 10x on 4: the devices share the cores and every halo exchange (235 collective
 permutes and 106 all-gathers in the 2-device step's program) synchronises them.
 No GPU node was at hand to measure where a split starts to pay, so a run is
-split only when asked.
+split only when asked. Most of that traffic is not halo slabs but all-gathers of
+whole padded fine fields: XLA partitions the stencils' pad-then-update ghost
+pattern by gathering; a ``shard_map`` step with explicit halo exchange is the
+next step where that matters.
 
 Several processes (:mod:`thermo.solver.distributed`): the mesh holds every
 process's devices; after each device call the state is gathered onto every
