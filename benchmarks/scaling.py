@@ -42,7 +42,7 @@ jax.config.update("jax_enable_x64", True)
 from thermo.case import case_from_dict  # noqa: E402
 from thermo.solver import Simulation  # noqa: E402
 from thermo.solver import sharding  # noqa: E402
-from thermo.solver.step import advance, compiled_advance  # noqa: E402
+from thermo.solver.step import compiled_advance  # noqa: E402
 
 
 def duct(cells, devices: int, scheme: str) -> dict:

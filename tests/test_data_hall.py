@@ -8,9 +8,7 @@ through the CRAHs, the air the CRAHs blow into the plenum comes out of the
 tiles and cut-outs, and closing the cold aisle lowers the hottest rack intake
 and the recirculation.
 """
-import copy
 import json
-import math
 import tomllib
 
 import numpy as np
