@@ -97,7 +97,7 @@ def test_defaults_are_filled():
                            "energy_tolerance": 1e-8, "pressure_max_iterations": 200,
                            "viscous_max_iterations": 200, "energy_max_iterations": 200,
                            "dt": None, "monitor_window": 0.0, "monitor_tolerance": 0.1,
-                           "scheme": "march", "pseudo_cfl": 5.0, "initial": "case",
+                           "scheme": "march", "pseudo_cfl": 5.0, "initial": "case", "devices": 1,
                            "initial_tolerance": 1e-4}
     assert d["output"] == {"every": 0.0, "fields": ["T", "U", "p"]}
     assert list(d) == ["case", "domain", "fluid", "materials", "parts", "boundaries",
