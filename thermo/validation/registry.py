@@ -58,9 +58,18 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
 
 def run_validation(full: bool = False, pattern: str | None = None) -> list[dict]:
     """Run every validation whose name matches ``pattern`` (glob); return the rows."""
+    import gc
+
+    import jax
+
     rows = []
     for name, fn in VALIDATIONS.items():
         if pattern and not fnmatch.fnmatch(name, pattern) and pattern not in name:
             continue
         rows.extend(fn(full))
+        # each family compiles its own programs: drop them before the next, or the
+        # process's JIT mappings pile up (LLVM "Cannot allocate memory" in the CI's
+        # validate after 60-odd families, 2026-12-01)
+        jax.clear_caches()
+        gc.collect()
     return rows
