@@ -176,7 +176,14 @@ def sharded(fn: Callable, mesh: Mesh, prm, state) -> Callable:
     between calls: events, networks, equipment) are laid out again first."""
     p_sh, s_sh = shardings(prm, mesh), shardings(state, mesh)
     scalar = NamedSharding(mesh, PartitionSpec())
-    jitted = jax.jit(fn, in_shardings=(p_sh, s_sh, scalar, scalar), out_shardings=s_sh,
+
+    def traced(*args):
+        # the stencils see the mesh and lay their ghost layers out as XLA partitions
+        # them best (kernels/stencils.halo_with_ghosts)
+        with jax.sharding.use_abstract_mesh(mesh.abstract_mesh):
+            return fn(*args)
+
+    jitted = jax.jit(traced, in_shardings=(p_sh, s_sh, scalar, scalar), out_shardings=s_sh,
                      donate_argnums=(1,))
     several = spans_processes(mesh)
     local = jax.local_devices()[0]
