@@ -7,23 +7,34 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from .sums import dot
+
 
 class SolveInfo(NamedTuple):
     iterations: jnp.ndarray
     residual: jnp.ndarray  # final ||b - A x|| / ||b||
 
 
-def _dot(u, v):
-    return sum(jnp.vdot(a, b).real for a, b in zip(jax.tree_util.tree_leaves(u),
-                                                   jax.tree_util.tree_leaves(v)))
+def _dot(u, v, acc=None):
+    return sum(dot(a, b, acc) for a, b in zip(jax.tree_util.tree_leaves(u),
+                                              jax.tree_util.tree_leaves(v)))
+
+
+def _scaled(alpha, a):
+    """``alpha * a`` in ``a``'s dtype: a coefficient from float64 sums would make a
+    float32 field float64 (twice its memory)."""
+    if getattr(alpha, "dtype", a.dtype) != a.dtype:
+        alpha = alpha.astype(a.dtype)
+    return alpha * a
 
 
 def _axpy(alpha, x, y):
-    return jax.tree_util.tree_map(lambda a, b: alpha * a + b, x, y)
+    return jax.tree_util.tree_map(lambda a, b: _scaled(alpha, a) + b, x, y)
 
 
 def pcg(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_iter: int = 200,
-        project: Callable | None = None, project_residual: Callable | None = None):
+        project: Callable | None = None, project_residual: Callable | None = None,
+        acc: str | None = None):
     """Solve ``A x = b`` for SPD ``A`` by preconditioned CG from ``x0``.
 
     ``b`` and ``x`` may be arrays or pytrees of arrays (one unknown per leaf
@@ -34,36 +45,38 @@ def pcg(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_iter: in
     residual when it differs from the one of the solution space (a weighted
     operator: the residual is made orthogonal to the null space, the preconditioned
     residual free of it in a weighted mean).
-    The reductions run in the dtype of ``b``.
+    The dot products and norms are accumulated in ``acc`` (a dtype name; None: the
+    dtype of ``b``), the vectors stay in theirs.
     """
     proj = project if project is not None else (lambda v: v)
     proj_r = project_residual if project_residual is not None else proj
     r = proj_r(_axpy(-1.0, apply_a(x0), b))
-    bnorm = jnp.sqrt(_dot(b, b))
+    bnorm = jnp.sqrt(_dot(b, b, acc))
     safe = jnp.where(bnorm > 0, bnorm, 1.0)
     target = tol * safe
 
     def cond(s):
         x, r, p, rz, it = s
-        return (jnp.sqrt(_dot(r, r)) > target) & (it < max_iter)
+        return (jnp.sqrt(_dot(r, r, acc)) > target) & (it < max_iter)
 
     def body(s):
         # the preconditioner appears once in the traced program: compile time
         x, r, p, rz_old, it = s
         z = proj(precond(r))
-        rz = _dot(r, z)
+        rz = _dot(r, z, acc)
         p = _axpy(jnp.where(it > 0, rz / rz_old, 0.0), p, z)
         ap = apply_a(p)
-        alpha = rz / _dot(p, ap)
+        alpha = rz / _dot(p, ap, acc)
         return _axpy(alpha, p, x), _axpy(-alpha, ap, r), p, rz, it + 1
 
-    one = jnp.ones((), jax.tree_util.tree_leaves(b)[0].dtype)
+    one = jnp.ones((), acc or jax.tree_util.tree_leaves(b)[0].dtype)
     zeros = jax.tree_util.tree_map(jnp.zeros_like, b)
     x, r, _, _, it = lax.while_loop(cond, body, (x0, r, zeros, one, jnp.int32(0)))
-    return x, SolveInfo(it, jnp.sqrt(_dot(r, r)) / safe)
+    return x, SolveInfo(it, jnp.sqrt(_dot(r, r, acc)) / safe)
 
 
-def bicgstab(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_iter: int = 200):
+def bicgstab(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_iter: int = 200,
+             acc: str | None = None):
     """Solve ``A x = b`` for a nonsymmetric ``A`` by right-preconditioned BiCGStab
     (van der Vorst 1992) from ``x0``; ``b`` and ``x`` arrays or pytrees of arrays.
 
@@ -71,7 +84,8 @@ def bicgstab(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_ite
     on a breakdown (``rho`` or ``omega`` zero), keeping the last iterate. Each
     iteration applies ``A`` and the preconditioner twice; ``iterations`` counts
     iterations. ``precond`` must be a fixed linear operator (e.g. Jacobi, or a
-    V-cycle from a zero guess).
+    V-cycle from a zero guess). ``acc``: the dtype the dot products and norms are
+    accumulated in, as in :func:`pcg`.
 
     The loop runs half-iterations, each one ``A (M y)``: with ``y = p`` first, then
     ``y = s``. So the preconditioner and ``A`` appear once in the traced program, not
@@ -79,10 +93,10 @@ def bicgstab(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_ite
     most of a small steady run's wall time (de Vahl Davis 128^2: 9.4 of 19.7 s)."""
     r = _axpy(-1.0, apply_a(x0), b)
     r_hat = r
-    bnorm = jnp.sqrt(_dot(b, b))
+    bnorm = jnp.sqrt(_dot(b, b, acc))
     safe = jnp.where(bnorm > 0, bnorm, 1.0)
     target = tol * safe
-    dtype = jax.tree_util.tree_leaves(b)[0].dtype
+    dtype = acc or jax.tree_util.tree_leaves(b)[0].dtype  # of the scalars
     tiny = jnp.finfo(dtype).tiny
     zeros = jax.tree_util.tree_map(jnp.zeros_like, b)
     one = jnp.ones((), dtype)
@@ -93,7 +107,7 @@ def bicgstab(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_ite
 
     def first_half(c):  # p = r + beta (p - omega v), to precondition
         x, r, p, v, s_vec, p_hat, rho_old, alpha, omega, rr, it, ok, second = c
-        rho = _dot(r_hat, r)
+        rho = _dot(r_hat, r, acc)
         beta = (rho / jnp.where(rho_old == 0, tiny, rho_old)) * (alpha / jnp.where(omega == 0, tiny, omega))
         p = _axpy(beta, _axpy(-omega, v, p), r)
         return (x, r, p, v, s_vec, p_hat, rho, alpha, omega, rr, it, ok, second), p
@@ -103,7 +117,7 @@ def bicgstab(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_ite
 
     def after_first(c, y_hat, q):
         x, r, p, v, s_vec, p_hat, rho, alpha, omega, rr, it, ok, second = c
-        rv = _dot(r_hat, q)
+        rv = _dot(r_hat, q, acc)
         alpha = rho / jnp.where(rv == 0, tiny, rv)
         s_vec = _axpy(-alpha, q, r)
         ok = (rho != 0) & (rv != 0)
@@ -111,12 +125,12 @@ def bicgstab(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_ite
 
     def after_second(c, y_hat, q):
         x, r, p, v, s_vec, p_hat, rho, alpha, omega, rr, it, ok, second = c
-        tt = _dot(q, q)
-        omega = _dot(q, s_vec) / jnp.where(tt == 0, tiny, tt)
+        tt = _dot(q, q, acc)
+        omega = _dot(q, s_vec, acc) / jnp.where(tt == 0, tiny, tt)
         x = _axpy(omega, y_hat, _axpy(alpha, p_hat, x))
         r = _axpy(-omega, q, s_vec)
         ok = ok & (omega != 0) & jnp.isfinite(omega)
-        return x, r, p, v, s_vec, p_hat, rho, alpha, omega, _dot(r, r), it + 1, ok, jnp.bool_(False)
+        return x, r, p, v, s_vec, p_hat, rho, alpha, omega, _dot(r, r, acc), it + 1, ok, jnp.bool_(False)
 
     def body(c):
         second = c[-1]
@@ -126,7 +140,7 @@ def bicgstab(apply_a: Callable, b, x0, precond: Callable, *, tol: float, max_ite
         return lax.cond(second, after_second, after_first, c, y_hat, q)
 
     out = lax.while_loop(
-        cond, body, (x0, r, zeros, zeros, zeros, zeros, one, one, one, _dot(r, r), jnp.int32(0),
+        cond, body, (x0, r, zeros, zeros, zeros, zeros, one, one, one, _dot(r, r, acc), jnp.int32(0),
                      jnp.bool_(True), jnp.bool_(False)))
     x, r, it = out[0], out[1], out[-3]
-    return x, SolveInfo(it, jnp.sqrt(_dot(r, r)) / safe)
+    return x, SolveInfo(it, jnp.sqrt(_dot(r, r, acc)) / safe)

@@ -61,7 +61,7 @@ def test_largest_grid_by_hand():
 def test_fit_from_the_measured_bytes_per_cell(tmp_path, monkeypatch, capsys):
     """A check of the arithmetic on the measured float32 step (two compiles): the
     largest grid's step fits the memory and one cell more would not; the command
-    prints those numbers for both precisions."""
+    prints those numbers for each precision."""
     path = tmp_path / "duct.toml"
     path.write_text(CASE)
     per_cell, fixed = bytes_per_cell(path, "float32")
@@ -72,14 +72,15 @@ def test_fit_from_the_measured_bytes_per_cell(tmp_path, monkeypatch, capsys):
     assert fixed + per_cell * cells <= size < fixed + per_cell * (cells + 1)
     assert n ** 3 <= cells < (n + 1) ** 3
 
-    measured = {"float32": (per_cell, fixed), "float64": (2 * per_cell, fixed)}
+    measured = {"float32": (per_cell, fixed), "mixed": (1.01 * per_cell, fixed),
+                "float64": (2 * per_cell, fixed)}
     monkeypatch.setattr(memory, "bytes_per_cell", lambda p, precision, o=(): measured[precision])
     assert main(["info", str(path), "--fit", "141GB"]) == 0
     out = capsys.readouterr().out
     found = re.findall(r"in 141GB \(141,000,000,000 bytes\): at most ([\d,]+) cells .* cube of "
                        r"(\d+)\^3", out)
-    assert len(found) == 2, out
-    for (c, k), precision in zip(found, ("float32", "float64")):
+    assert len(found) == 3, out
+    for (c, k), precision in zip(found, ("float32", "mixed", "float64")):
         assert (int(c.replace(",", "")), int(k)) == largest_grid(size, *measured[precision])
     assert main(["info", str(path), "--fit", "141XB"]) == 2
     assert "accepted: a positive size with a unit" in capsys.readouterr().err

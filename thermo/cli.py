@@ -456,7 +456,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     for d in jax.devices():
         print(f"{'device':<16}{describe(d)}, memory {_gib(device_memory(d))}")
     x64 = "on" if jax.config.jax_enable_x64 else "off until a float64 case runs"
-    print(f"{'precision':<16}cases default to float64 (solver.precision); JAX's x64 mode {x64}")
+    print(f"{'precision':<16}cases default to float64 (solver.precision: float32, mixed = "
+          f"float32 fields with float64 sums, float64); JAX's x64 mode {x64}")
     where = compilation_cache_dir()
     print(f"{'compile cache':<16}{where or 'off (THERMO_XLA_CACHE=off)'}")
     if args.no_memory:
@@ -466,7 +467,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(f"memory of the compiled step of {case.name} on {describe(device)} "
           f"(XLA's memory analysis; its grid and that grid doubled in x):")
     total = device_memory(device)
-    for precision in ("float32", "float64"):
+    for precision in ("float32", "mixed", "float64"):
         per_cell, fixed = bytes_per_cell(path, precision, tuple(args.overrides))
         need = fixed + per_cell * args.cells
         fits = "" if total is None else f", {100.0 * need / total:.1f} % of the device"

@@ -215,7 +215,9 @@ def _solver(c: Checker, raw: Any) -> dict:
         "max_steps": c.integer(t.get("max_steps", 200000), k + "max_steps", lo=1),
         "tolerance": c.number(t.get("tolerance", 1e-6), k + "tolerance", lo=0.0, lo_open=True),
         "cfl": c.number(t.get("cfl", 0.5), k + "cfl", lo=0.0, hi=1.0, lo_open=True),
-        "precision": c.string(t.get("precision", "float64"), k + "precision", ("float32", "float64")),
+        # "mixed": float32 fields with float64 sums (thermo/solver/numerics.py)
+        "precision": c.string(t.get("precision", "float64"), k + "precision",
+                              ("float32", "float64", "mixed")),
         "backend": c.string(t.get("backend", "auto"), k + "backend", ("auto", "cpu", "gpu", "tpu")),
         # devices the grid is split over (thermo/solver/sharding.py): a count or "all"
         "devices": (c.string(t["devices"], k + "devices", ("all",)) if isinstance(t.get("devices"), str)

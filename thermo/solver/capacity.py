@@ -32,7 +32,8 @@ def check_fits(case: Case, grid: Grid, device, available: int | None = None) -> 
     if available is None:
         return
     precision = case.data["solver"]["precision"]
-    need = grid.ncells * BYTES_PER_CELL[0 if precision == "float32" else 1]
+    # "mixed" stores float32 fields (its sums in float64 add no per-cell memory)
+    need = grid.ncells * BYTES_PER_CELL[0 if precision in ("float32", "mixed") else 1]
     if need > available:
         key = "grid.max_cell" if "grid" in case.data else "domain.cells"
         cells = "x".join(str(n) for n in grid.cells)

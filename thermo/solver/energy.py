@@ -101,5 +101,5 @@ def energy_step(T, u, dt, prm: Params, cfg: Settings, nut=None):
     levels = with_shift(prm.t_levels, cap)
     dT, info = solve_spd(levels, explicit / cfg.theta, jnp.zeros_like(T),
                          tol=reachable_tolerance(cfg.conduction.tolerance, T),
-                         max_iter=cfg.conduction.max_iterations)
+                         max_iter=cfg.conduction.max_iterations, acc=cfg.accumulate)
     return finish(T + dT, prm, cfg, carries), info

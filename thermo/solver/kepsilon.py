@@ -335,7 +335,7 @@ def _solve(phi, fixed, solve_mask, u, coef_cell, src, sink, inv_dt, inflow, prm:
     b = solve_mask * (inv_dt * phi + src + inflow) + keep * fixed
     diag = solve_mask * (inv_dt + adv_diag + diag_d + sink) + keep
     x, info = bicgstab(apply_a, b, jnp.where(solve_mask > 0, phi, fixed), lambda r: r / diag,
-                       tol=1e-3, max_iter=100)
+                       tol=1e-3, max_iter=100, acc=cfg.accumulate)
     return x, info
 
 

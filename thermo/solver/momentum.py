@@ -170,7 +170,7 @@ def implicit_viscous(rhs, dt, prm: Params, cfg: Settings, nu=None):
                               for m, v, d in zip(mask, r, diag))
     du, info = pcg(apply_a, rhs, rhs, precond,
                    tol=reachable_tolerance(cfg.viscous.tolerance, rhs[0]),
-                   max_iter=cfg.viscous.max_iterations)
+                   max_iter=cfg.viscous.max_iterations, acc=cfg.accumulate)
     return periodic_copies(du, cfg), info
 
 
@@ -222,7 +222,7 @@ def _implicit_viscous_graded(rhs, dt, prm: Params, cfg: Settings, nu=None):
     b = tuple(w * r for w, r in zip(vol, rhs))
     du, info = pcg(apply_a, b, rhs, precond,
                    tol=reachable_tolerance(cfg.viscous.tolerance, b[0]),
-                   max_iter=cfg.viscous.max_iterations)
+                   max_iter=cfg.viscous.max_iterations, acc=cfg.accumulate)
     return periodic_copies(du, cfg), info
 
 

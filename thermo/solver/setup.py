@@ -12,7 +12,7 @@ from thermo.solver import kepsilon, walls
 from thermo.kernels.multigrid import build_hierarchy
 from thermo.meshes import Grid
 from thermo.grid.boundaries import INLET, WALL
-from thermo.solver.numerics import TINY
+from thermo.solver.numerics import ACCUMULATE, TINY
 from thermo.solver.state import LinearSolve, Params, Settings
 from thermo.solver.steady import pseudo_steps
 
@@ -82,7 +82,8 @@ def build_settings(sim, parts: tuple) -> tuple[Settings, np.ndarray, np.ndarray]
         buoyancy=buoyancy, theta=1.0 if steady else 0.5, rho_cp=th.fluid_capacity,
         beta=th.expansion, t_ref=th.reference_temperature, t_span=th.temperature_span,
         time_ref=float(l_ref / u_scale), turbulence=sim.closure, nu_of_T=nu_of_T,
-        parts=parts, n_regions=sim.n_regions, multi_fluid=multi_fluid)
+        parts=parts, n_regions=sim.n_regions, multi_fluid=multi_fluid,
+        accumulate=ACCUMULATE[s["precision"]])
     if steady and s["scheme"] == "implicit":
         cell, _ = pseudo_steps(settings.h, sim.grid.cells, m.active, s["pseudo_cfl"], u_scale)
         settings = replace(settings, implicit=True, dtau_max=float(cell.max()))

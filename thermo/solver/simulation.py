@@ -29,6 +29,7 @@ from thermo.solver import sharding
 from thermo.solver.callbacks import AtTimes, Callback, EachCall, is_due
 from thermo.solver import kepsilon
 from thermo.kernels.clock import reached
+from thermo.solver.numerics import ACCUMULATE, STORAGE
 from thermo.solver.setup import build_params, build_settings
 from thermo.solver.state import (CONVERGED, DIVERGED, RUNNING, STATUS, Params, RunInfo,
                                  Settings, State)
@@ -87,8 +88,10 @@ class Simulation:
         self.mesh = sharding.mesh_for(case, self.grid, self.device)
         if not self.grid.is_uniform:
             _refuse_on_graded(case)
-        self.dtype = jnp.float64 if d["solver"]["precision"] == "float64" else jnp.float32
-        if self.dtype == jnp.float64 and not jax.config.jax_enable_x64:
+        # "mixed": float32 fields, sums over many cells in float64 (numerics.ACCUMULATE)
+        precision = d["solver"]["precision"]
+        self.dtype = jnp.dtype(STORAGE[precision]).type
+        if (self.dtype == jnp.float64 or ACCUMULATE[precision]) and not jax.config.jax_enable_x64:
             jax.config.update("jax_enable_x64", True)
         self.thermal = build_thermal_model(case, m)
         self.coldplates = coldplate.setup(case, m.geometry)  # None without cold plates

@@ -118,6 +118,9 @@ class Settings:
     multi_fluid: bool = False      # fluid parts: per-cell viscosity, heat capacity, expansion
     implicit: bool = False         # steady by implicit pseudo-time iterations (solver.steady)
     dtau_max: float = 0.0          # s, the largest pseudo-time step (the iterations' time)
+    # the dtype sums over many cells are accumulated in (solver.precision = "mixed":
+    # "float64" with float32 fields); None: the fields' own
+    accumulate: str | None = None
 
     @property
     def variable_nu(self) -> bool:

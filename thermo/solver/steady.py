@@ -37,6 +37,7 @@ from thermo.kernels.multigrid import apply, vcycle, with_shift
 from thermo.kernels.poisson import solve_poisson
 from thermo.kernels.spacing import gaps, widths
 from thermo.kernels.stencils import diff_faces, divergence
+from thermo.kernels.sums import like, total
 from thermo.kernels.upwind import scalar_upwind, staggered_upwind
 from thermo.models.turbulence import PRANDTL_TURBULENT
 from thermo.solver.energy import eddy_conduction, energy_terms, finish
@@ -107,18 +108,19 @@ def _viscous_diagonal(c: int, prm: Params, cfg: Settings, nu, shape, dtype):
 TERMS_FLOOR = 1e-3
 
 
-def normalised(residual, apply_steady, x, mask, weight=1.0, floor=0.0):
+def normalised(residual, apply_steady, x, mask, weight=1.0, floor=0.0, acc=None):
     """OpenFOAM's normalised residual of one equation: ``sum |r| / (sum |A (x - xm)| +
     |A (x - xm) + r| )`` over the cells ``mask``, with ``r = b - A x`` the (volume-
     integrated) residual, ``A`` the steady operator and ``xm`` the mean of ``x``: a
     uniform field's error is not counted, and the measure is 1 for a field off by
-    its own variation. ``floor``: a least denominator (as ``sum |r|``).
-    Dimensionless; 0 at the solution."""
-    mean = jnp.sum(mask * x) / jnp.maximum(jnp.sum(mask), 1.0)
+    its own variation. ``floor``: a least denominator (as ``sum |r|``); ``acc``: the
+    dtype of the sums (None: ``x``'s). Dimensionless, in ``x``'s dtype; 0 at the
+    solution."""
+    mean = like(total(mask * x, acc) / jnp.maximum(total(mask, acc), 1.0), x)
     ay = mask * apply_steady(mask * (x - mean))
     r = mask * residual
-    norm = jnp.maximum(jnp.sum(weight * (jnp.abs(ay) + jnp.abs(ay + r))), floor)
-    return jnp.sum(weight * jnp.abs(r)) / jnp.maximum(norm, jnp.finfo(x.dtype).tiny)
+    norm = jnp.maximum(total(weight * (jnp.abs(ay) + jnp.abs(ay + r)), acc), floor)
+    return like(total(weight * jnp.abs(r), acc) / jnp.maximum(norm, jnp.finfo(x.dtype).tiny), x)
 
 
 def momentum_increment(rate, u, prm: Params, cfg: Settings, nu, terms=None):
@@ -146,18 +148,18 @@ def momentum_increment(rate, u, prm: Params, cfg: Settings, nu, terms=None):
     du, info = bicgstab(apply_m, b, tuple(jnp.zeros_like(v) for v in b),
                         lambda r: tuple(v / d for v, d in zip(r, diag)),
                         tol=reachable_tolerance(cfg.viscous.tolerance, b[0]),
-                        max_iter=cfg.viscous.max_iterations)
+                        max_iter=cfg.viscous.max_iterations, acc=cfg.accumulate)
     res, weights = [], []
     for c in range(3):
         weights.append(1.0 if not is_graded(cfg) else control_volumes(cfg, c, u[c].shape, u[c].dtype))
     floor = 0.0 if terms is None else TERMS_FLOOR * sum(
-        jnp.sum(weights[c] * mask[c] * terms[c]) for c in range(3) if cfg.active[c])
+        total(weights[c] * mask[c] * terms[c], cfg.accumulate) for c in range(3) if cfg.active[c])
     for c in range(3):
         if not cfg.active[c]:
             continue
         one = lambda y, c=c: steady_a(tuple(y if k == c else jnp.zeros_like(u[k])
                                             for k in range(3)))[c]
-        res.append(normalised(rate[c], one, u[c], mask[c], weights[c], floor))
+        res.append(normalised(rate[c], one, u[c], mask[c], weights[c], floor, cfg.accumulate))
     # on a periodic axis the last face is the first: the solve treats them as two
     # unknowns, and a stale copy breaks continuity around the loop
     return periodic_copies(tuple(m * v for m, v in zip(mask, du)), cfg), info, \
@@ -212,8 +214,8 @@ def energy_increment(T, u, prm: Params, cfg: Settings, nut):
     dT, info = bicgstab(lambda x: apply(fine, x) + transport(x), b, jnp.zeros_like(T),
                         lambda r: vcycle(levels, r),
                         tol=reachable_tolerance(cfg.conduction.tolerance, T),
-                        max_iter=cfg.conduction.max_iterations)
-    res = normalised(b, lambda x: apply(steady, x) + transport(x), T, keep)
+                        max_iter=cfg.conduction.max_iterations, acc=cfg.accumulate)
+    res = normalised(b, lambda x: apply(steady, x) + transport(x), T, keep, acc=cfg.accumulate)
     return finish(T + dT, prm, cfg, carries), info, res
 
 
@@ -232,7 +234,8 @@ def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     phi, info = solve_poisson(prm.levels, rhs, jnp.zeros_like(s.p),
                               tol=reachable_tolerance(cfg.pressure.tolerance, rhs),
                               max_iter=cfg.pressure.max_iterations,
-                              singular=cfg.singular, regions=prm.regions, n_regions=cfg.n_regions)
+                              singular=cfg.singular, regions=prm.regions, n_regions=cfg.n_regions,
+                              acc=cfg.accumulate)
     unew = tuple(ustar[c] - prm.dtau[c] * prm.free[c]
                  * diff_faces(phi, c, cfg.h[c], periodic=cfg.periodic[c]) for c in range(3))
     p = s.p + phi

@@ -51,7 +51,8 @@ def step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     phi, info = solve_poisson(prm.levels, rhs, jnp.zeros_like(s.p),
                               tol=reachable_tolerance(cfg.pressure.tolerance, rhs),
                               max_iter=cfg.pressure.max_iterations,
-                              singular=cfg.singular, regions=prm.regions, n_regions=cfg.n_regions)
+                              singular=cfg.singular, regions=prm.regions, n_regions=cfg.n_regions,
+                              acc=cfg.accumulate)
     unew = tuple(ustar[c] - dt * prm.free[c] * diff_faces(phi, c, cfg.h[c], periodic=cfg.periodic[c])
                  for c in range(3))
     p = s.p + phi
