@@ -62,11 +62,15 @@ def stop_criterion(summary: dict, max_steps: int) -> str:
     return str(summary.get("status"))
 
 
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and x == x
+
+
 def headline(summary: dict) -> dict[str, Any]:
     """The numbers a steady answer is read by: hottest part (name, C), hottest fluid
     (C), liquid heat (W), hottest server intake (C), cooling-unit returns (C)."""
     parts = {k: v["max_temperature_c"] for k, v in summary["parts"].items()
-             if v["max_temperature_c"] == v["max_temperature_c"]}
+             if _number(v["max_temperature_c"])}  # None (null in JSON) or NaN: a part with no cell
     out: dict[str, Any] = {"fluid_max_c": summary["fluid"]["max_temperature_c"]}
     if parts:
         hottest = max(parts, key=parts.get)
@@ -74,8 +78,9 @@ def headline(summary: dict) -> dict[str, Any]:
     if "liquid" in summary:
         out["liquid_w"] = summary["liquid"]["heat_w"]
     servers = summary.get("servers", {})
-    if servers:
-        out["inlet_max_c"] = max(v["inlet_max_c"] for v in servers.values())
+    inlets = [v["inlet_max_c"] for v in servers.values() if _number(v.get("inlet_max_c"))]
+    if inlets:
+        out["inlet_max_c"] = max(inlets)
     units = summary.get("cooling_units", {})
     out.update({f"{k}_return_c": v["return_c"] for k, v in units.items() if v.get("return_c") is not None})
     return out
