@@ -22,6 +22,10 @@ def dot(a, b, acc: str | None = None):
     """The real dot product of two arrays of one shape, accumulated in ``acc`` (a
     float32 product is exact in float64)."""
     if acc is None:
+        if not jax.sharding.get_abstract_mesh().empty:
+            # a split grid (thermo.solver.sharding traces under the mesh): vdot
+            # flattens, and XLA partitions that reshape by gathering both fields whole
+            return jnp.sum(a * b)
         return jnp.vdot(a, b).real
     return jnp.sum(a.astype(acc) * b.astype(acc))
 
