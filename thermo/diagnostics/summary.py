@@ -32,6 +32,8 @@ def summarise(sim: Simulation, state: State, info) -> dict:
     grid = sim.grid
     fields = sim.cell_fields(state)
     T, U = fields["T"], fields["U"]
+    if sim.settings.accumulate:  # "mixed": the parts' mean temperatures summed in float64
+        T = T.astype(sim.settings.accumulate)
     geo = sim.model.geometry
     fluid = geo.fluid
     bounds = {}
