@@ -9,8 +9,12 @@ iteration), each on 1, 2, 4 and 8 devices. Strong scaling keeps the grid at
 ``--strong`` cells per side; weak scaling gives every device ``--weak``^3 cells
 (the grid doubles along x, then y, then z). Each row: cell-updates per second
 (cells x steps / s, after a first call that compiles and warms up), the time
-against the 1-device row, and the collectives in the compiled step (XLA's
-all-gathers, collective-permutes = halo exchanges, all-reduces = dot products).
+against the 1-device row, the collectives in the compiled step (XLA's
+all-gathers, collective-permutes = halo exchanges, all-reduces = dot products),
+and the share of each device's time spent in them: from a profile of the timed
+steps (``jax.profiler``), the union of the collectives' intervals on each device
+(their rendezvous waits included: a device that waits for another is
+synchronising, not computing) over that device's busy span, averaged over the devices.
 
 Forced CPU devices (``--xla_force_host_platform_device_count``) share the
 machine's cores: on 2 cores, N devices do not compute N times as fast, so the
@@ -21,6 +25,8 @@ same work per step.
 from __future__ import annotations
 
 import argparse
+import glob
+import gzip
 import json
 import os
 import re
@@ -83,6 +89,44 @@ def collectives(sim: Simulation, adv, state) -> dict:
     return {k: found.count(k) for k in sorted(set(found))}
 
 
+COLLECTIVE = re.compile(r"^(all-gather|collective-permute|all-reduce|all-to-all|reduce-scatter)"
+                        r"(-start|-done)?(\.\d+)?$")
+
+
+def union_length(spans: list[tuple[float, float]]) -> float:
+    """Total length covered by the intervals ``spans`` (overlaps counted once)."""
+    total, end = 0.0, float("-inf")
+    for a, b in sorted(spans):
+        if b > end:
+            total += b - max(a, end)
+            end = b
+    return total
+
+
+def communication_share(trace_dir: str) -> float:
+    """Mean over devices of (time inside collectives) / (the device's busy span), from
+    the Perfetto trace ``jax.profiler`` wrote under ``trace_dir``; NaN without events."""
+    found = glob.glob(os.path.join(trace_dir, "**", "perfetto_trace.json.gz"), recursive=True)
+    if not found:
+        return float("nan")
+    with gzip.open(found[0]) as f:
+        data = json.load(f)
+    events = data["traceEvents"] if isinstance(data, dict) else data
+    busy: dict[str, list] = {}
+    comm: dict[str, list] = {}
+    for e in events:
+        device = (e.get("args") or {}).get("device_ordinal")
+        if e.get("ph") != "X" or device is None:
+            continue
+        span = (e["ts"], e["ts"] + e["dur"])
+        busy.setdefault(device, []).append(span)
+        if COLLECTIVE.match(e["name"]):
+            comm.setdefault(device, []).append(span)
+    shares = [union_length(comm.get(d, [])) / (max(b for _, b in s) - min(a for a, _ in s))
+              for d, s in busy.items()]
+    return sum(shares) / len(shares) if shares else float("nan")
+
+
 def measure(cells, devices: int, scheme: str, steps: int) -> dict:
     sim = Simulation(case_from_dict(duct(cells, devices, scheme)))
     state = sim.initial_state()
@@ -97,9 +141,16 @@ def measure(cells, devices: int, scheme: str, steps: int) -> dict:
     wall = time.perf_counter() - t0
     n = sim.grid.cells[0] * sim.grid.cells[1] * sim.grid.cells[2]
     assert int(state.step) == 1 + steps, (int(state.step), int(state.status))
+    share = 0.0
+    if sim.mesh is not None:  # a separate, profiled call: the profiler slows the steps
+        with tempfile.TemporaryDirectory(prefix="thermo-trace-") as trace:
+            with jax.profiler.trace(trace, create_perfetto_trace=True):
+                state = jax.block_until_ready(adv(sim.params, state, jnp.int32(1 + 2 * steps), t_stop))
+            share = communication_share(trace)
     return {"scheme": scheme, "devices": devices, "cells": list(sim.grid.cells),
             "mesh": list(sharding.axis_counts(sim.mesh)), "first_call_s": round(first, 2),
             "s_per_step": wall / steps, "cell_updates_per_s": n * steps / wall,
+            "communication_share": share,
             "collectives": collectives(sim, adv, state)}
 
 
@@ -143,7 +194,7 @@ def main(argv=None) -> int:
                 rows.append(r)
                 print(f"{kind:6} {scheme:8} {d} dev mesh {r['mesh']} cells {r['cells']}: "
                       f"{r['cell_updates_per_s']:.3e} cell-updates/s, {r['s_per_step'] * 1e3:.1f} ms/step, "
-                      f"x{r['vs_1_device']:.2f} of 1 device, first call {r['first_call_s']} s, "
+                      f"x{r['vs_1_device']:.2f} of 1 device, {100 * r['communication_share']:.0f} % in collectives, first call {r['first_call_s']} s, "
                       f"{r['collectives']}", flush=True)
                 if a.json:
                     with open(a.json, "w") as f:
