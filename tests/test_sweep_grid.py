@@ -14,7 +14,7 @@ from thermo.cli import main
 from thermo.io.result import read_result
 from thermo.solver import Simulation
 from thermo.sweep import sweep
-from thermo.sweep_table import as_override, parse_vary
+from thermo.sweep_table import as_override, parse_vary, process_share
 
 DUCT = """
 [case]
@@ -232,3 +232,79 @@ def test_headline_picks_the_hottest_chip_and_the_coolant_outlet():
     assert (row["hottest_source"], row["hottest_source_c"], row["hottest_chip_c"]) == ("plate[0]", 70.5, 70.5)
     assert row["coolant_outlet_c"] == 35.5 and row["server_inlet_max_c"] == 24.0
     assert row["liquid_fraction"] is None and row["steps"] == 5
+
+
+def test_two_processes_share_a_sweep_each_variant_run_once(swept, tmp_path):
+    """Two OS processes on one output folder, one told `--process 0/2`, the other
+    finding 1 of 2 in a launcher's variables (srun's): each runs its half of the 4
+    aluminium variants (the even rows of the one-process sweep), and the table holds
+    the 4 rows with the one-process sweep's numbers."""
+    vary = ["parts.block.power=20:80:4"]
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("JAX_", "SLURM_", "OMPI_"))}
+    env.update(JAX_PLATFORMS="cpu", THERMO_XLA_CACHE="off")
+    cmd = [sys.executable, "-m", "thermo", "sweep", str(swept["case"]), "--vary", vary[0],
+           "-o", str(out)]
+    procs = [subprocess.Popen(cmd + ["--process", "0/2"], env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE),
+             subprocess.Popen(cmd, env={**env, "SLURM_PROCID": "1", "SLURM_STEP_NUM_TASKS": "2",
+                                        "SLURM_NTASKS": "2"},
+                              text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)]
+    ran = []
+    for i, p in enumerate(procs):
+        text, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err[-3000:]
+        source = "--process" if i == 0 else "SLURM_PROCID/SLURM_STEP_NUM_TASKS"
+        assert f"process {i} of 2 ({source})" in text
+        ran.append(sorted(int(x.split()[1]) for x in text.splitlines() if x.startswith("variant ")))
+    print("variants run by each process:", ran)
+    assert ran == [[0, 2], [1, 3]]  # each variant once, by the process of its index % 2
+    for v in range(4):
+        meta = json.loads((out / "variants" / f"{v:03d}" / "variant.json").read_text())
+        assert (meta["process"], meta["processes"], meta["batch"]) == (v % 2, 2, 2)
+    table = json.loads((out / "sweep.json").read_text())
+    assert [r["variant"] for r in table["rows"]] == [0, 1, 2, 3]
+    assert len((out / "sweep.csv").read_text().splitlines()) == 5
+    worst = 0.0
+    for got, ref in zip(table["rows"], swept["rows"][::2]):
+        assert got["parts[0].power"] == ref["parts[0].power"]
+        assert got["status"] == ref["status"] and got["steps"] == ref["steps"]
+        for k, v in ref.items():
+            if isinstance(v, float) and k != "wall_time_s":
+                worst = max(worst, abs(got[k] - v) / max(abs(v), 1.0))
+    print(f"2 processes vs 1: largest relative difference of a headline number {worst:.3g}")
+    assert worst < 1e-12
+    # the same command again (one process): everything is there, nothing reruns
+    assert main(["sweep", str(swept["case"]), "--vary", vary[0], "-o", str(out)]) == 0
+
+
+def test_a_batch_script_is_one_process_though_its_job_has_several_tasks():
+    # sbatch --ntasks=4 runs its script once, with SLURM_PROCID=0 and SLURM_NTASKS=4
+    assert process_share(environ={"SLURM_PROCID": "0", "SLURM_NTASKS": "4"}) == (0, 1, "one process")
+    assert process_share(environ={"SLURM_PROCID": "3", "SLURM_NTASKS": "4",
+                                 "SLURM_STEP_NUM_TASKS": "4"})[:2] == (3, 4)  # srun -n 4
+
+
+@pytest.mark.parametrize("option, env, named", [
+    (["--process", "2/2"], {}, "--process: 2/2"),
+    (["--process", "1"], {}, "--process: 1"),
+    (["--process", "a/4"], {}, "--process: a/4"),
+    ([], {"SLURM_PROCID": "4", "SLURM_STEP_NUM_TASKS": "4"},
+     "SLURM_PROCID/SLURM_STEP_NUM_TASKS: 4/4"),
+])
+def test_a_bad_process_is_refused_naming_the_option(tmp_path, capsys, monkeypatch, option, env,
+                                                     named):
+    for k in [k for k in os.environ if k.startswith(("JAX_PROCESS", "JAX_NUM", "SLURM_", "OMPI_"))]:
+        monkeypatch.delenv(k)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    case = tmp_path / "duct.toml"
+    case.write_text(DUCT)
+    out = tmp_path / "out"
+    assert main(["sweep", str(case), "--vary", "parts.block.power=20,40", "-o", str(out),
+                 *option]) == 2
+    err = capsys.readouterr().err
+    print(err)
+    assert named in err and "accepted: I/N with whole numbers 0 <= I < N" in err
+    assert not out.exists()

@@ -131,7 +131,10 @@ def _parser() -> argparse.ArgumentParser:
                                        "OUTDIR/variants/NNN. Variants that only change the compiled "
                                        "step's arrays run together (vmap, chunks of --batch, split "
                                        "over the devices); the others one by one. A killed sweep "
-                                       "rerun with the same command skips the finished variants.")
+                                       "rerun with the same command skips the finished variants. "
+                                       "Several processes (--process I/N, or srun/mpirun) share "
+                                       "the grid and OUTDIR; the table holds every row once the "
+                                       "last of them finishes.")
     sweep.add_argument("case", nargs="?", help="case file (default: the bundled air-rack-60kw)")
     sweep.add_argument("--example", metavar="NAME", help="a bundled example case instead of a file")
     sweep.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -142,6 +145,11 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("-o", "--outdir", help="output folder (default: out/<case name>-sweep)")
     sweep.add_argument("--batch", type=int, default=8, metavar="N",
                        help="variants per vmapped device call (default 8)")
+    sweep.add_argument("--process", metavar="I/N",
+                       help="this is process I of N sharing OUTDIR: run the variants whose index "
+                            "%% N == I (default: the launcher's JAX_PROCESS_ID/JAX_NUM_PROCESSES, "
+                            "SLURM_PROCID/SLURM_STEP_NUM_TASKS or OMPI_COMM_WORLD_RANK/SIZE, so "
+                            "that 'srun -n 4 thermo sweep ...' splits the grid; else 0/1)")
 
     bench = sub.add_parser("bench", help="run the benchmark suite (thermo.bench): "
                            "`thermo bench --quick [-o DIR]` (a few minutes on a CPU; JSON + PNG "
@@ -329,8 +337,10 @@ def _cmd_study(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    import json
+
     from thermo.sweep import sweep
-    from thermo.sweep_table import HEADLINE
+    from thermo.sweep_table import HEADLINE, process_share
 
     if not args.vary:
         return _error("thermo sweep needs at least one --vary KEY=START:STOP:N or --vary KEY=v1,v2,...")
@@ -351,10 +361,19 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                               and k not in ("variant", "batch"))
             print(f"variant {row['variant']:>3} {values}: " + ", ".join(
                 f"{k} {_fmt(row[k])}" for k in shown if row.get(k) is not None), flush=True)
+        index, count, source = process_share(args.process)
+        if count > 1:
+            print(f"process {index} of {count} ({source}): the variants whose index % {count} "
+                  f"== {index}", flush=True)
         rows = sweep(path, args.vary, outdir, overrides=args.overrides, batch=args.batch,
-                     on_variant=line)
+                     on_variant=line, process=(index, count))
     except CaseError as exc:
         return _error(str(exc))
+    total = json.loads((outdir / "sweep.json").read_text())["variants"]
+    if len(rows) < total:  # several processes: the others' variants are still running
+        print(f"{len(rows)} of {total} variants finished; the other processes write theirs and "
+              f"the full table into {outdir}")
+        return 0
     print(f"{len(rows)} variants; wrote {outdir / 'sweep.csv'}, {outdir / 'sweep.json'} and "
           f"{outdir / 'variants'}")
     return 0

@@ -11,6 +11,23 @@ The table (``sweep.csv``, ``sweep.json``) has a row per variant; each variant's
 ``summary.json`` and ``result.vtkhdf`` go into ``variants/NNN``; a killed sweep
 rerun with the same arguments skips the variants already written.
 
+Several processes (``sweep(..., process=(I, N))``; ``thermo sweep --process I/N``, or
+``srun -n N thermo sweep``, whose process the command finds with
+:func:`thermo.sweep_table.process_share` in ``JAX_PROCESS_ID``/``JAX_NUM_PROCESSES``,
+``SLURM_PROCID``/``SLURM_STEP_NUM_TASKS`` or ``OMPI_COMM_WORLD_RANK``/``OMPI_COMM_WORLD_SIZE``)
+share one output folder: process ``I`` runs the unfinished variants whose index
+``% N == I``, batched over its own devices as above, and writes each into
+``variants/NNN`` as one process would, so a killed sweep resumes on any process
+count. No ``jax.distributed`` joins them: the variants are independent, the
+folder's finished variants are all the processes need to know of each other, and
+a joined run would stop every process when one dies (heartbeats) where here the
+others finish their variants and a rerun completes the rest. The table is written
+by every process from the rows found on disk (each finished variant's
+``variant.json`` and ``summary.json``), after each of its variants and once more
+whenever a look after writing finds rows it did not write: so the last table
+written holds every row, whichever process writes it, and two processes writing
+the same table at once is harmless (each write is a rename of a whole file).
+
 Below it, variants as ``Params`` changes of one simulation:
 
 A *variant* changes only the arrays the compiled step reads (``Params``), never
@@ -287,7 +304,8 @@ def run_one_by_one(case: Case, variants: Sequence[Mapping[str, Any]], *,
 def sweep(case: Case | str | pathlib.Path, vary: Sequence[str] | Mapping[str, Any],
           outdir: str | pathlib.Path | None = None, *, overrides: Sequence[str] = (),
           batch: int = 8, devices: Sequence | None = None, dataframe: bool = False,
-          on_variant: Callable[[dict], None] | None = None):
+          on_variant: Callable[[dict], None] | None = None,
+          process: str | tuple[int, int] | None = None):
     """Run every variant of the grid ``vary`` of ``case`` and return the table, a row
     (dict) per variant: ``variant`` (its index), its varied values by key, then
     :data:`thermo.sweep_table.HEADLINE` (status, steps, hottest part, hottest server
@@ -305,7 +323,12 @@ def sweep(case: Case | str | pathlib.Path, vary: Sequence[str] | Mapping[str, An
     to ``OUTDIR/variants/NNN``; variants found there finished are not rerun, and a
     folder of another case or ``--vary`` set is refused. ``on_variant(row)`` is
     called as each variant finishes. ``dataframe``: a pandas DataFrame instead of
-    the list (pandas must be installed)."""
+    the list (pandas must be installed). ``process``: ``"I/N"`` or ``(I, N)``, this is
+    process ``I`` of ``N`` sharing ``outdir``: it runs the variants whose index
+    ``% N == I`` (default: one process; ``thermo sweep`` reads a launcher's variables,
+    see the module's doc), each variant's ``variant.json`` naming the process that
+    ran it; the table returned (and written) holds every variant finished in the
+    folder by then."""
     from thermo import sweep_table as tbl
 
     path, base = case_source(case, overrides)
@@ -318,6 +341,10 @@ def sweep(case: Case | str | pathlib.Path, vary: Sequence[str] | Mapping[str, An
                         "--vary KEY=START:STOP:N or --vary KEY=v1,v2,...")
     if batch < 1:
         raise CaseError("--batch", str(batch), "must be a whole number >= 1", "--batch 8, say")
+    index, count, _ = tbl.process_share((0, 1) if process is None else process)
+    if count > 1 and outdir is None:
+        raise CaseError("--process", f"{index}/{count}", "processes share a sweep through its "
+                        "output folder", "an output folder (-o) with several processes")
     base_case = load_case(path, base)
     keys, grid = tbl.variant_overrides(path.read_text(encoding="utf-8"), base, parsed, str(path))
     cases = [load_case(path, [*base, *(tbl.as_override(k, v) for k, v in values.items())])
@@ -338,9 +365,24 @@ def sweep(case: Case | str | pathlib.Path, vary: Sequence[str] | Mapping[str, An
             if row is not None:
                 rows[i] = row
 
+    def found() -> bool:
+        """Add the rows of variants other processes finished; whether there were any."""
+        new = {i: r for i in range(len(grid)) if i not in rows
+               and (r := _finished_row(folder / f"{i:0{width}d}", i, grid[i])) is not None}
+        rows.update(new)
+        return bool(new)
+
     def table() -> None:
-        if outdir is not None:
+        if outdir is None:
+            return
+        if count > 1:
+            found()
+        while True:
             tbl.write_table(outdir, manifest, [rows[i] for i in sorted(rows)])
+            # another process may have written a smaller table after this one's look:
+            # write again while a look after writing finds more (see the module's doc)
+            if count == 1 or not found():
+                break
 
     def finish(i: int, sim: Simulation, state: State, info, n_batch: int, monitor) -> None:
         from thermo.io.result import RESULT_NAME, jsonable, write_result, write_summary
@@ -361,7 +403,8 @@ def sweep(case: Case | str | pathlib.Path, vary: Sequence[str] | Mapping[str, An
             write_summary(vdir / "summary.json", summary)
             # last: a variant is finished once this file is there
             tbl.write_atomic(vdir / "variant.json", json.dumps(
-                {"variant": i, "values": grid[i], "batch": n_batch}) + "\n")
+                {"variant": i, "values": grid[i], "batch": n_batch, "process": index,
+                 "processes": count}) + "\n")
         rows[i] = row
         table()
         if on_variant is not None:
@@ -374,8 +417,8 @@ def sweep(case: Case | str | pathlib.Path, vary: Sequence[str] | Mapping[str, An
         _run_group(pending.pop(key), batch, devices, finish)
 
     for i in range(len(grid)):
-        if i in rows:
-            continue
+        if i in rows or i % count != index:
+            continue  # finished, or another process's
         sim = Simulation(cases[i])
         if _needs_host(sim):
             _run_alone(i, sim, finish)
@@ -390,6 +433,8 @@ def sweep(case: Case | str | pathlib.Path, vary: Sequence[str] | Mapping[str, An
             flush(max(pending, key=lambda k: len(pending[k])))
     for key in list(pending):
         flush(key)
+    if count > 1 and folder is not None:
+        table()  # the rows the other processes finished meanwhile
     out = [rows[i] for i in sorted(rows)]
     if dataframe:
         try:

@@ -13,6 +13,10 @@ Pure bookkeeping on case data and ``summary.json`` trees; running is
 
 A name may stand for an index in a list of named tables: ``parts.gpu.power`` is
 ``parts[3].power`` when ``parts[3]`` is the part named ``gpu``.
+
+Several processes share a sweep's folder (``--process I/N``, or a launcher's
+variables: :func:`process_share`): process ``I`` runs the variants whose index
+``% N == I``.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ import json
 import os
 import pathlib
 import re
+import socket
 import tomllib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -215,10 +220,49 @@ def headline(summary: dict) -> dict[str, Any]:
     return {k: row[k] for k in HEADLINE}
 
 
+#: where a launcher says which process this is and how many there are, in the order read.
+#: SLURM's count is the step's (``srun`` sets it), not ``SLURM_NTASKS``: a batch script
+#: run by ``sbatch --ntasks=4`` has ``SLURM_PROCID=0`` and ``SLURM_NTASKS=4`` but is
+#: one process, which would otherwise run a quarter of the grid
+LAUNCHER_VARIABLES = (("JAX_PROCESS_ID", "JAX_NUM_PROCESSES"),
+                      ("SLURM_PROCID", "SLURM_STEP_NUM_TASKS"),
+                      ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"))
+_PROCESS = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
+
+
+def parse_process(spec: str, source: str = "--process") -> tuple[int, int]:
+    """``"I/N"`` as ``(I, N)``; a :class:`CaseError` naming ``source`` unless
+    ``0 <= I < N``."""
+    m = _PROCESS.fullmatch(str(spec))
+    if m is None or not int(m[1]) < int(m[2]):
+        raise CaseError(source, str(spec), "not process I of N processes",
+                        "I/N with whole numbers 0 <= I < N, e.g. 0/4 for the first of 4 "
+                        "processes sharing the output folder")
+    return int(m[1]), int(m[2])
+
+
+def process_share(process: str | tuple[int, int] | None = None,
+                  environ: Mapping[str, str] | None = None) -> tuple[int, int, str]:
+    """``(index, count, where from)`` of this sweep process: ``process`` (``"I/N"`` or a
+    pair) when given, else the first complete pair of :data:`LAUNCHER_VARIABLES` in
+    ``environ`` (``srun``, ``mpirun``, or JAX's own), else ``(0, 1)``."""
+    if process is not None:
+        text = process if isinstance(process, str) else "/".join(map(str, process))
+        return (*parse_process(text), "--process")
+    environ = os.environ if environ is None else environ
+    for index, count in LAUNCHER_VARIABLES:
+        if index in environ and count in environ:
+            source = f"{index}/{count}"
+            return (*parse_process(f"{environ[index]}/{environ[count]}", source), source)
+    return 0, 1, "one process"
+
+
 def write_atomic(path: pathlib.Path, text: str) -> None:
     """``text`` into ``path`` through a temporary file and a rename: a reader (or a
-    sweep killed while writing) sees the old file or the new one, never part of one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    sweep killed while writing) sees the old file or the new one, never part of one.
+    The temporary file is named for the host and process, so that processes of one
+    sweep writing the same file (on a shared file system) never share one."""
+    tmp = path.with_name(f".{path.name}.{socket.gethostname()}.{os.getpid()}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
 
