@@ -180,7 +180,7 @@ def spalding_uplus(re_d, iterations: int = 6):
     = log Re_d``, started from ``min(sqrt(Re_d), 40)`` (the viscous-sublayer value;
     ``y+`` is then ``Re_d / u+``). Near-linear in the log region, so 4 iterations
     reach round-off for Re_d from 1e-6 to 1e9 in float32 and float64."""
-    c = np.exp(-KAPPA * LOG_LAW_B)
+    c = float(np.exp(-KAPPA * LOG_LAW_B))  # a Python float: weak, the field keeps its dtype
     re_d = jnp.maximum(re_d, 1e-12)
     up = jnp.minimum(jnp.sqrt(re_d), 40.0)
     target = jnp.log(re_d)
@@ -381,14 +381,14 @@ def lvel(u: Sequence, wall_dist, nu_mol):
     speed = jnp.sqrt(sum(face_to_cell(u[a], a) ** 2 for a in range(3)))
     up = spalding_uplus(speed * wall_dist / nu_mol)
     k = KAPPA * up
-    return nu_mol * np.exp(-KAPPA * LOG_LAW_B) * KAPPA * (jnp.expm1(k) - k - 0.5 * k * k)
+    return nu_mol * float(np.exp(-KAPPA * LOG_LAW_B)) * KAPPA * (jnp.expm1(k) - k - 0.5 * k * k)
 
 
 def spalding_uplus_at(yplus, iterations: int = 8):
     """``u+`` at ``y+`` (dimensionless, >= 0) by Spalding's law ``y+(u+)``: Newton's
     method from the smaller of the sublayer's and the log law's ``u+`` (``y+(u+)`` is
     convex, so the iterates approach from one side)."""
-    c = np.exp(-KAPPA * LOG_LAW_B)
+    c = float(np.exp(-KAPPA * LOG_LAW_B))  # a Python float: weak, the field keeps its dtype
     yplus = jnp.maximum(yplus, 0.0)
     up = jnp.minimum(yplus, jnp.log(1.0 + E_LOG * yplus) / KAPPA)
     for _ in range(iterations):
@@ -464,7 +464,7 @@ def k_epsilon_viscosity(k, eps, strain, c_mu: float = K_EPSILON_C_MU):
     eps, 1 / (sqrt(6) C_mu |S|))``: the time scale bounded for realisability (Durbin
     1996), so that a stagnation point's strain ``|S|`` (1/s) cannot make ``nu_t`` grow
     without bound (``eps`` must be positive)."""
-    bound = 1.0 / (np.sqrt(6.0) * c_mu * jnp.maximum(strain, 1e-30))
+    bound = 1.0 / (float(np.sqrt(6.0)) * c_mu * jnp.maximum(strain, 1e-30))
     return c_mu * k * jnp.minimum(k / eps, bound)
 
 

@@ -10,8 +10,8 @@ import fnmatch
 from typing import Callable
 
 from thermo.validation import (air, conduction, convection, default_case, flow, graded,
-                               immersion, kepsilon, liquid, network, steady, turbulence,
-                               two_fluids, walls)
+                               immersion, kepsilon, liquid, network, precision, steady,
+                               turbulence, two_fluids, walls)
 
 VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "poiseuille": flow.validate_poiseuille,
@@ -52,6 +52,7 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "multigrid-graded": graded.validate_graded_multigrid,
     "devahldavis-graded": graded.validate_graded_devahldavis,
     "devahldavis-implicit": steady.validate_implicit_devahldavis,
+    "precision-mixed": precision.validate_mixed_devahldavis,
     "default-case": default_case.validate_default_case,  # last: the longest run
 }
 
