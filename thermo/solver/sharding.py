@@ -35,13 +35,14 @@ traffic) are fewest. A grid with no such factoring for the asked count is
 refused before anything compiles, naming the counts that work; ``"all"``
 takes the largest count up to the devices there are that divides the grid.
 
-The default (no ``solver.devices``) is one device: no gain has been measured.
-On forced CPU devices (benchmarks/RESULTS.md, "Session 12: sharding"; 2 shared
+The default (no ``solver.devices``) is one device unless the grid does not fit
+its memory, then the fewest devices that hold it (:mod:`thermo.solver.capacity`):
+no gain in speed has been measured. On forced CPU devices (benchmarks/RESULTS.md, "Session 12: sharding"; 2 shared
 cores) a split 32^3 march step took 2.4x the time of one device on 2 devices and
 10x on 4: the devices share the cores and every halo exchange (235 collective
 permutes and 106 all-gathers in the 2-device step's program) synchronises them.
 No GPU node was at hand to measure where a split starts to pay, so a run is
-split only when asked. Most of that traffic is not halo slabs but all-gathers of
+split only when asked or when one device cannot hold it. Most of that traffic is not halo slabs but all-gathers of
 whole padded fine fields: XLA partitions the stencils' pad-then-update ghost
 pattern by gathering; a ``shard_map`` step with explicit halo exchange is the
 next step where that matters.
@@ -59,68 +60,18 @@ without it: 2e-3 of the temperature).
 """
 from __future__ import annotations
 
-import math
 from typing import Callable, Sequence
 
 import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+# how many devices split a grid: pure functions of its cell counts, kept with the
+# memory each count needs (re-exported here, where the layouts use them)
+from thermo.solver.capacity import (MIN_LOCAL, DevicesError, device_count, factorings,
+                                    mesh_shape, resolve_count, workable_counts)
+
 AXES = ("x", "y", "z")
-#: fewest cells per device along a split axis (fewer: that axis is held whole)
-MIN_LOCAL = 2
-
-
-class DevicesError(ValueError):
-    """The asked device count cannot split the grid (or is not there)."""
-
-
-def factorings(n: int) -> list[tuple[int, int, int]]:
-    """Every ``(px, py, pz)`` of positive integers whose product is ``n``."""
-    out = []
-    for px in range(1, n + 1):
-        if n % px:
-            continue
-        for py in range(1, n // px + 1):
-            if (n // px) % py == 0:
-                out.append((px, py, n // px // py))
-    return out
-
-
-def mesh_shape(cells: Sequence[int], n: int) -> tuple[int, int, int] | None:
-    """The ``(px, py, pz)`` that splits ``cells`` over ``n`` devices with every factor
-    dividing its axis into at least ``MIN_LOCAL`` cells and the fewest cut faces
-    (``sum_a (p_a - 1) * cells / n_a``); None when there is none."""
-    best, best_cut = None, math.inf
-    total = math.prod(cells)
-    for p in factorings(n):
-        if any(c % q or (q > 1 and c // q < MIN_LOCAL) for c, q in zip(cells, p)):
-            continue
-        cut = sum((q - 1) * total // c for c, q in zip(cells, p))
-        if cut < best_cut:
-            best, best_cut = p, cut
-    return best
-
-
-def workable_counts(cells: Sequence[int], up_to: int) -> list[int]:
-    """The device counts from 1 to ``up_to`` that split ``cells``."""
-    return [n for n in range(1, up_to + 1) if mesh_shape(cells, n) is not None]
-
-
-def resolve_count(asked, cells: Sequence[int], available: int) -> int:
-    """The device count a run takes: ``asked`` (an int, or ``"all"``: the largest
-    count up to ``available`` that splits ``cells``); :class:`DevicesError` when an
-    int is more than there are or does not split the grid."""
-    if asked == "all":
-        return max(workable_counts(cells, available))
-    n = int(asked)
-    if n > available:
-        raise DevicesError(f"{n} devices asked but JAX sees {available}")
-    if mesh_shape(cells, n) is None:
-        raise DevicesError(f"{n} devices cannot split the grid {tuple(cells)} (each axis must "
-                           f"divide by its share into at least {MIN_LOCAL} cells); counts that "
-                           f"can: {', '.join(map(str, workable_counts(cells, available)))}")
-    return n
 
 
 def make_mesh(cells: Sequence[int], devices: Sequence) -> Mesh:
@@ -224,17 +175,14 @@ def compiled_sharded_advance(cfg, mesh: Mesh, prm, state) -> Callable:
 
 
 def mesh_for(case, grid, device) -> Mesh | None:
-    """The mesh a case's run is split over (``solver.devices``), None for one device.
-    A count that is not there or cannot split the grid is refused as a
-    :class:`thermo.case.CaseError` naming the file and key."""
-    asked = case.data["solver"].get("devices", 1)
-    if jax.process_count() > 1 and asked == 1:
-        asked = "all"  # several processes (thermo run --distributed): each takes part
-    if asked == 1:
-        return None
+    """The mesh a case's run is split over, None for one device: ``solver.devices``, or
+    by default one device unless the grid does not fit its memory
+    (:func:`thermo.solver.capacity.device_count` says why). A count that is not there
+    or cannot split the grid is refused as a :class:`thermo.case.CaseError` naming
+    the file and key."""
     devices = jax.devices(device.platform)
     try:
-        n = resolve_count(asked, grid.cells, len(devices))
+        n, _ = device_count(case, grid, device, available=len(devices))
     except DevicesError as exc:
         from thermo.case import CaseError
 
