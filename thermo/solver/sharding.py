@@ -37,15 +37,22 @@ takes the largest count up to the devices there are that divides the grid.
 
 The default (no ``solver.devices``) is one device unless the grid does not fit
 its memory, then the fewest devices that hold it (:mod:`thermo.solver.capacity`):
-no gain in speed has been measured. On forced CPU devices (benchmarks/RESULTS.md, "Session 12: sharding"; 2 shared
-cores) a split 32^3 march step took 2.4x the time of one device on 2 devices and
-10x on 4: the devices share the cores and every halo exchange (235 collective
-permutes and 106 all-gathers in the 2-device step's program) synchronises them.
-No GPU node was at hand to measure where a split starts to pay, so a run is
-split only when asked or when one device cannot hold it. Most of that traffic is not halo slabs but all-gathers of
-whole padded fine fields: XLA partitions the stencils' pad-then-update ghost
-pattern by gathering; a ``shard_map`` step with explicit halo exchange is the
-next step where that matters.
+no gain in speed has been measured. On forced CPU devices (benchmarks/RESULTS.md,
+"Session 12: sharding" and "Session 13: scale-out"; 2 shared cores) a split 32^3
+march step takes about 2x the time of one device on 2 devices and 8x on 4: the
+devices share the cores and every halo exchange synchronises them. No GPU node
+was at hand to measure where a split starts to pay, so a run is split only when
+asked or when one device cannot hold it.
+
+The exchanges are halo slabs: the step is traced inside
+``jax.sharding.use_abstract_mesh`` (:func:`sharded`), under which the stencils
+build their ghost layers as per-axis padded copies and the Krylov dots as sums
+of products, both of which XLA partitions as one-slab collective-permutes and
+scalar all-reduces (tests/test_halo_partition.py). The one-device forms (the
+ghost slabs written into one padded buffer, ``vdot``'s flattening) were
+partitioned by gathering whole fields: an 8^3 duct's 2-device march step had
+106 all-gathers, now 2 of the z faces (held whole along their axis) and 1 of a
+coarse multigrid level; its implicit iteration 132, now 2.
 
 Several processes (:mod:`thermo.solver.distributed`): the mesh holds every
 process's devices; after each device call the state is gathered onto every
