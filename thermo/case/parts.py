@@ -13,6 +13,7 @@ from typing import Any
 
 from thermo.case.checker import Checker, describe, fmt, known_materials, resolve
 from thermo.case.coldplates import part_keys
+from thermo.case.contacts import check_contacts, contacts_key
 from thermo.case.heatsinks import HEAT_SINK_KEYS
 from thermo.case.heatsinks import part_keys as heat_sink_keys
 from thermo.case.junctions import junction_key
@@ -48,6 +49,7 @@ def parts_section(c: Checker, raw: Any, user: dict[str, Material], size: list[fl
                 if not isinstance(name, str) or f"{name!r}" in exc.problem:
                     raise
                 raise c.fail(exc.key, f"part {name!r}: {exc.problem}", exc.accepted) from None
+    check_contacts(c, [key for key, _ in items], out)  # `with` names any part, so after all
     return out
 
 
@@ -77,6 +79,8 @@ def _part(c: Checker, key: str, item: Any, names: set[str], user: dict[str, Mate
     _kind_keys(c, t, key, kind, p)
     if kind == "solid":  # a chip's compact junction model (thermo/case/junctions.py)
         junction_key(c, t, key, p, size)
+    if kind in ("solid", "cold_plate"):  # interface layers on its faces (thermo/case/contacts.py)
+        contacts_key(c, t, key, p)
     # a server's pressure_drop and rated_flow are its internal loss (checked above),
     # not a cold plate's hydraulic keys
     plate_t = {k: v for k, v in t.items() if k not in SERVER_FAN_KEYS} if kind == "server" else t
@@ -110,7 +114,7 @@ def _kind_keys(c: Checker, t: dict, key: str, kind: str, p: dict) -> None:
     own = KIND_KEYS.get(kind, ())
     for k in ("direction", "intake", "volume_flow", "flow_per_kw", "curve", "supply_temperature",
               "permeability", "inertial_coefficient", "loss_coefficient", "open_area",
-              *CRAH_KEYS, "leakage", *HEAT_SINK_KEYS, "junction"):
+              *CRAH_KEYS, "leakage", *HEAT_SINK_KEYS, "junction", "contacts"):
         if t.get(k) is not None and k not in own:
             takers = [n for n, keys in KIND_KEYS.items() if k in keys]
             raise c.fail(f"{key}.{k}", f"a {kind} part takes no {k}",

@@ -55,6 +55,7 @@ KEYS = {
               "pressure_drop", "rated_flow", "inlet_temperature", "chip_limit_c",  # PLATE_KEYS
               "tim_resistance", "tim_impedance",  # PLATE_KEYS: the chip-plate interface
               "junction",  # a chip's two-resistor compact model (thermo/models/junction.py)
+              "contacts",  # interface layers on a solid's faces (thermo/case/contacts.py)
               "turbulence_intensity", "turbulence_length_scale",
               "fan_curve", "heat_capacity",  # a server's own fans and thermal mass
               "capacity", "control", "control_set_point", "control_gain",  # a CRAH's coil
@@ -93,9 +94,9 @@ CRAH_KEYS = ("capacity", "control", "control_set_point", "control_gain", "contro
 CRAH_CONTROLS = ("return_temperature", "pressure")
 # the part keys that only some kinds take (thermo/case/parts.py, thermo/case/coldplates.py)
 KIND_KEYS = {
-    "solid": ("junction",),
+    "solid": ("junction", "contacts"),
     "fluid": (),
-    "cold_plate": ("volume_flow",),
+    "cold_plate": ("volume_flow", "contacts"),
     "server": ("direction", "intake", "volume_flow", "flow_per_kw", "fan_curve", "pressure_drop",
                "rated_flow", "heat_capacity") + EXHAUST_TURBULENCE_KEYS,
     "fan": ("direction", "intake", "volume_flow", "curve") + EXHAUST_TURBULENCE_KEYS,

@@ -15,6 +15,7 @@ from thermo.kernels.stencils import pad, shift
 from thermo.diagnostics.air import air_summary
 from thermo.diagnostics.blades import blade_channels
 from thermo.diagnostics.coldplates import plates_summary
+from thermo.diagnostics.contacts import contact_summary
 from thermo.diagnostics.heatsinks import heat_sink_summary
 from thermo.diagnostics.metrics import recirculation_summary
 from thermo.diagnostics.walls import wall_summary
@@ -122,7 +123,7 @@ def summarise(sim: Simulation, state: State, info) -> dict:
         },
     } | liquid | air | coolant_flow(sim, state) | wall_summary(sim, state) | sinks | recirculation \
         | blade_channels(sim, state) \
-        | junction_summary(sim, state)
+        | junction_summary(sim, state) | contact_summary(sim, state)
 
 
 def _face_sum(per_area: np.ndarray, owned: np.ndarray, grid, a: int) -> float:

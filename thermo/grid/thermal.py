@@ -1,6 +1,11 @@
 """The energy equation's fields on the grid: heat capacity, face conductances,
 sources, and the thermal boundary conditions.
 
+A part's ``contacts`` (thin interface layers: a TIM, a bond line) add an
+impedance R'' (K m2/W) in series on the grid faces between its cells and the
+matched part's: a face of conductivity k_f over centre distance d conducts
+``d / (d / k_f + R'')``.
+
 Face conductivity between two cells is the harmonic mean of theirs, so a
 copper-air interface needs no special coupling. A boundary face with a fixed
 temperature (a wall's ``temperature`` or an inlet's air temperature) conducts
@@ -14,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from thermo.case import THROUGHFLOW_KINDS, Case
+from thermo.case import THROUGHFLOW_KINDS, Case, CaseError
+from thermo.case.contacts import contact_pairs
 from thermo.grid.model import FlowModel
 
 SMALLEST_HTC = 1e-300  # W/(m2 K): an htc of 0 is an adiabatic face, not a division by zero
@@ -35,6 +41,9 @@ class ThermalModel:
     expansion: float         # 1/K
     reference_temperature: float
     temperature_span: float  # K, a scale for residuals: spread of fixed temperatures
+    # per part contact: {"part", "with", "impedance" (K m2/W), "area_m2", "faces": per axis
+    # +1/-1/0 on the inner faces, the sign the way from the part to the matched one}
+    contacts: tuple = ()
 
 
 def _harmonic(k1, k2, w1=None, w2=None):
@@ -45,6 +54,42 @@ def _harmonic(k1, k2, w1=None, w2=None):
         return 2.0 * k1 * k2 / np.where(k1 + k2 > 0, k1 + k2, 1.0)  # sealed cells have k = 0
     den = w1 * k2 + w2 * k1
     return (w1 + w2) * k1 * k2 / np.where(den > 0, den, 1.0)
+
+
+def _contact_faces(case: Case, geo) -> list[dict]:
+    """Each part contact's faces: per axis, on the inner faces (between cells i and i + 1
+    along it), +1 where cell i is one of the part's own copies and cell i + 1 a matched
+    copy (other than itself), -1 the other way round, 0 elsewhere. A contact
+    with no such face is refused (CaseError): its parts do not touch on this grid."""
+    pairs = contact_pairs(case.data["parts"])
+    if not pairs:
+        return []
+    src = case.path.name if case.path else "<dict>"
+    index = {inst["name"]: j for j, inst in enumerate(geo.instances)}
+    owner = geo.owner
+    n = geo.grid.cells
+    out = []
+    for c in pairs:
+        own = np.array([index[x] for x in c["own"] if x in index], dtype=int)
+        other = np.array([index[x] for x in c["with"] if x in index], dtype=int)
+        faces = []
+        for a in range(3):
+            lo = np.take(owner, range(n[a] - 1), axis=a)
+            hi = np.take(owner, range(1, n[a]), axis=a)
+            ahead = np.isin(lo, own) & np.isin(hi, other) & (lo != hi)
+            behind = np.isin(lo, other) & np.isin(hi, own) & (lo != hi)
+            faces.append(ahead.astype(np.int8) - behind.astype(np.int8))
+        if not any(f.any() for f in faces):
+            key = f"parts[{c['part']}].contacts[{c['index']}]"
+            raise CaseError(src, key, f"the contact of {c['name']!r} with {c['pattern']!r} "
+                            "finds no grid face between the two parts' cells: they do not touch "
+                            "on this grid (or a part owns no cell: thinner than a cell or "
+                            "covered by later parts)",
+                            "a `with` that names a part sharing a face with this one (boxes that "
+                            "meet), or a grid that resolves both")
+        out.append({"part": c["name"], "with": c["pattern"], "impedance": c["impedance"],
+                    "faces": faces})
+    return out
 
 
 def _throughflow_cells(case: Case, geo) -> np.ndarray:
@@ -78,6 +123,7 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
     t_init = d["fluid"]["initial_temperature"]
     fixed_temps = [t_init]
     conductance, bvalue, bflux, ghosts = [], [], [], []
+    contacts = _contact_faces(case, geo)
     for a in range(3):
         n = grid.cells[a]
         w = grid.widths(a).reshape([-1 if b == a else 1 for b in range(3)])
@@ -88,6 +134,11 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
         inner = _harmonic(np.take(k, range(n - 1), axis=a), np.take(k, range(1, n), axis=a),
                           None if w_in is None else np.take(w, range(n - 1), axis=a),
                           None if w_in is None else np.take(w, range(1, n), axis=a))
+        if contacts:
+            centres = grid.spacing[a] if w_in is None else (
+                np.take(w, range(n - 1), axis=a) + np.take(w, range(1, n), axis=a)) / 2
+            inner = _with_contacts(inner, [(c["faces"][a], c["impedance"]) for c in contacts],
+                                   centres)
         sides, values, fluxes, gh = [], [], [], []
         for side in (0, 1):
             k_cell = np.take(k, [0 if side == 0 else n - 1], axis=a)
@@ -146,4 +197,29 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
         power=power, boundary_value=tuple(bvalue), boundary_flux=tuple(bflux),
         ghosts=tuple(ghosts), fluid_capacity=fluid.density * fluid.specific_heat,
         expansion=fluid.expansion or 0.0, reference_temperature=d["fluid"]["reference_temperature"],
-        temperature_span=max(span, 1e-3))
+        temperature_span=max(span, 1e-3),
+        contacts=tuple(dict(c, area_m2=_contact_area(grid, c["faces"])) for c in contacts))
+
+
+def _with_contacts(inner: np.ndarray, contacts: list, d) -> np.ndarray:
+    """Inner face conductivities (W/(m K)) with each contact's impedance R'' (K m2/W) in
+    series on its faces: ``d / (d / k_f + R'')``, d (m) the distance between the two
+    cells' centres. Faces of R'' = 0 keep k_f exactly."""
+    r = np.zeros_like(inner)
+    for faces, impedance in contacts:
+        r = np.where(faces != 0, r + impedance, r)
+    d = np.broadcast_to(d, inner.shape)
+    k = np.where(inner > 0, inner, 1.0)
+    return np.where((r > 0) & (inner > 0), d / (d / k + r), inner)
+
+
+def _contact_area(grid, faces: list) -> float:
+    """m2: the area of the masked inner faces, per axis the cross-section of the cells."""
+    area = 0.0
+    for a, f in enumerate(faces):
+        if not f.any():
+            continue
+        dims = [grid.widths(b).reshape([-1 if c == b else 1 for c in range(3)])
+                for b in range(3) if b != a]
+        area += float(np.sum(np.where(f != 0, dims[0] * dims[1], 0.0)))
+    return area
