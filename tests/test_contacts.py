@@ -168,3 +168,31 @@ def test_copies_and_globs_select_their_faces():
     (c,) = th.contacts
     assert c["area_m2"] == pytest.approx(SIDE ** 2, rel=1e-12)
     assert c["faces"][2].sum() == 4 and not c["faces"][0].any()  # not the die-die faces
+
+
+def test_refusal_names_the_case_part_after_a_builders():
+    """After a [geometry] builder's parts, the refusal names the case's own ``parts[i]``."""
+    d = {"case": {"name": "b"}, "domain": {"size": [10.0, 10.0, 4.0], "cells": [8, 8, 8]},
+         "geometry": {"builder": "server"},
+         "parts": [{"name": "a", "kind": "solid", "material": "copper",
+                    "box": {"min": [8.0, 8.0, 3.0], "max": [9.0, 9.0, 3.5]},
+                    "contacts": [{"with": "b", "impedance": 1e-6}]},
+                   {"name": "b", "kind": "solid", "material": "copper",
+                    "box": {"min": [8.0, 8.0, 0.0], "max": [9.0, 9.0, 1.0]}}]}
+    case = case_from_dict(d)
+    assert case.data["geometry"]["part_count"] > 0
+    with pytest.raises(CaseError) as info:
+        build_thermal_model(case, build_flow_model(case))
+    assert info.value.key == "parts[0].contacts[0]", str(info.value)
+
+
+def test_contacts_are_written_back():
+    """The case as stored with the results (TOML) holds the contacts and reads back the same."""
+    import tomllib
+
+    from thermo.case import to_toml
+
+    case = case_from_dict(wall_case())
+    again = case_from_dict(tomllib.loads(to_toml(case.data)))
+    assert again.data["parts"] == case.data["parts"]
+    assert again.data["parts"][0]["contacts"] == [{"with": "lid", "impedance": R_TIM}]

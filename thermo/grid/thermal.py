@@ -80,7 +80,10 @@ def _contact_faces(case: Case, geo) -> list[dict]:
             behind = np.isin(lo, other) & np.isin(hi, own) & (lo != hi)
             faces.append(ahead.astype(np.int8) - behind.astype(np.int8))
         if not any(f.any() for f in faces):
-            key = f"parts[{c['part']}].contacts[{c['index']}]"
+            built = case.data.get("geometry", {}).get("part_count", 0)  # a builder's first
+            i = c["part"]
+            key = (f"geometry.parts[{i}]" if i < built else f"parts[{i - built}]") \
+                + f".contacts[{c['index']}]"
             raise CaseError(src, key, f"the contact of {c['name']!r} with {c['pattern']!r} "
                             "finds no grid face between the two parts' cells: they do not touch "
                             "on this grid (or a part owns no cell: thinner than a cell or "
