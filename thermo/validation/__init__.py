@@ -8,6 +8,7 @@ family holds its cases (:mod:`~thermo.validation.flow`,
 :mod:`~thermo.validation.walls` (LVEL and the wall functions),
 :mod:`~thermo.validation.kepsilon` (the k-epsilon models),
 :mod:`~thermo.validation.immersion`, :mod:`~thermo.validation.air`,
+:mod:`~thermo.validation.spreading` (heat spreading in a plate, contacts),
 :mod:`~thermo.validation.two_fluids`, :mod:`~thermo.validation.default_case`);
 :mod:`~thermo.validation.registry` lists them in the table's order.
 """

@@ -10,8 +10,8 @@ import fnmatch
 from typing import Callable
 
 from thermo.validation import (air, conduction, convection, default_case, flow, graded,
-                               immersion, kepsilon, liquid, network, precision, steady,
-                               turbulence, two_fluids, walls)
+                               immersion, kepsilon, liquid, network, precision, spreading,
+                               steady, turbulence, two_fluids, walls)
 
 VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "poiseuille": flow.validate_poiseuille,
@@ -24,6 +24,8 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "devahldavis": convection.validate_devahldavis,
     "channel": convection.validate_channel,
     "conjugate": conduction.validate_conjugate,
+    "spreading": spreading.validate_spreading,
+    "spreading-contact": spreading.validate_spreading_contact,
     "loop": liquid.validate_loop,
     "cold-plate": liquid.validate_cold_plate,
     "turbulent-channel": turbulence.validate_turbulent_channel,
