@@ -88,6 +88,16 @@ def test_contact_stack_converges_to_the_series():
     assert err[8] / err[16] > 2.5
 
 
+def test_source_over_the_whole_top_is_one_dimensional_on_any_grid():
+    """The flux over the whole top of the silicon | contact | copper stack: no spreading,
+    and the solver's source temperature is R_1D's (layers, contact, film in series)
+    to round-off on the coarsest grid, so R_s's error is the spreading's alone."""
+    r1d, _ = sp.reference_resistance(contact=True)
+    r = sp.source_resistance(8, contact=True, source=sp.HALF)
+    print(f"R {r!r} against R_1D {r1d!r} K/W")
+    assert r == pytest.approx(r1d, rel=1e-12)
+
+
 @pytest.mark.validation
 @pytest.mark.parametrize("name", ["validate_spreading", "validate_spreading_contact"])
 def test_spreading_rows(name):

@@ -58,7 +58,8 @@ layer. ``spreading-contact``: 1 mm of silicon (a die's conductivity) on 3 mm of
 copper with ``contacts = [{ with = "base", impedance = 1e-5 }]`` (a grease TIM).
 The source face's mean temperature is its cells' T plus q dz / (2 k) (the half cell
 to the face); the error is that of the spreading resistance R_s (the whole of it:
-the 1-D part is exact on any grid). Grids: uniform n x n x n/2 (lines on the
+the 1-D part is exact on any grid: the source over the whole top gives R_1D to
+2e-16 on n = 8, with the contact and without, ``tests/test_spreading.py``). Grids: uniform n x n x n/2 (lines on the
 source's edges and on the layer interface), n = 8, 16, 32 (full: 64 added).
 
 Measured (2 shared cores, float64; R_s's error on n = 8, 16, 32, 64, then the
@@ -73,7 +74,7 @@ second order (a lost half cell at the source's face or a contact placed a cell o
 would show as order 1). Bounds: 1 % on n = 32 (with the order at least 1.5, n = 16's
 1.2 and 1.5 % give at most 0.4 and 0.5 % there), and order >= 1.5 between the two
 finest grids. Each grid runs in 6-10 s (most of it compiling; n = 64: 16 s), a family
-of three in about 30 s.
+of three in 30-40 s on the two shared cores.
 """
 from __future__ import annotations
 
@@ -172,9 +173,10 @@ def stack(contact: bool) -> list[tuple[str, str, float, float]]:
     return [("block", "copper", THICK, 0.0)]
 
 
-def spreading_case(n: int, contact: bool = False) -> dict:
+def spreading_case(n: int, contact: bool = False, source: float = SOURCE) -> dict:
     """The quarter channel on a uniform n x n x n/2 grid: the source a ``heat_flux``
-    region of the top face, the bottom a film to 0 C, the sides adiabatic."""
+    region (``source`` m square in the corner) of the top face, the bottom a film to
+    0 C, the sides adiabatic."""
     parts, top = [], THICK
     for name, material, t, r in stack(contact):
         part = {"name": name, "kind": "solid", "material": material,
@@ -190,7 +192,7 @@ def spreading_case(n: int, contact: bool = False) -> dict:
         "parts": parts,
         "boundaries": [
             {"name": "source", "face": "z+", "heat_flux": FLUX,
-             "region": {"min": [0.0, 0.0], "max": [SOURCE, SOURCE]}},
+             "region": {"min": [0.0, 0.0], "max": [source, source]}},
             {"name": "sink", "face": "z-", "htc": HTC, "ambient": 0.0}],
         # backward Euler in time with a step far beyond the block's time constants (about
         # 10 s): the steady state in 2-3 steps on any grid
@@ -208,18 +210,19 @@ def reference_resistance(contact: bool = False) -> tuple[float, float]:
             spreading_resistance(SOURCE, SOURCE, HALF, HALF, SOURCE / 2, SOURCE / 2, layers, HTC))
 
 
-def source_resistance(n: int, contact: bool = False) -> float:
-    """The solver's (mean source-face temperature - sink) / Q (K/W) on grid ``n``."""
-    sim = Simulation(case_from_dict(spreading_case(n, contact)))
+def source_resistance(n: int, contact: bool = False, source: float = SOURCE) -> float:
+    """The solver's (mean source-face temperature - sink) / Q (K/W) on grid ``n``, the
+    source ``source`` m square."""
+    sim = Simulation(case_from_dict(spreading_case(n, contact, source)))
     state, info = sim.run()
     if info.status != "converged":
         raise RuntimeError(f"spreading n={n} did not converge: {info}")
     T = np.asarray(state.T)
     k_top = sim.thermal.conductivity_axes[2][:, :, -1]
     dz = sim.grid.widths(2)[-1]
-    inside = sim.grid.centers(0) < SOURCE
+    inside = sim.grid.centers(0) < source
     face = (T[:, :, -1] + FLUX * dz / (2.0 * k_top))[np.ix_(inside, inside)]
-    return float(face.mean()) / (FLUX * SOURCE * SOURCE)
+    return float(face.mean()) / (FLUX * source * source)
 
 
 def _rows(case: str, what: str, contact: bool, full: bool) -> list[dict]:
