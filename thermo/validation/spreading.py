@@ -29,25 +29,29 @@ built from the film up: Y = h at the bottom; a contact R'' makes
 
     Y <- k zeta (Y + k zeta tanh(zeta t)) / (k zeta + Y tanh(zeta t))          (5)
 
-For one layer, ``Y = k zeta / phi(zeta)`` with the paper's layer function
-``phi(zeta) = (zeta + (h/k) tanh(zeta t)) / (zeta tanh(zeta t) + h/k)`` (2003, the
-``phi`` of its series for R_s: sums of ``sin^2(.) phi(zeta) / zeta^3`` and a
-double sum with ``phi(beta) / beta``); for two layers, (5) applied twice is the
-2004 paper's compound phi (its ``kappa = k2 / k1`` form, here with the interface
-contact of its "conductance at the interface" limit added in series, (5) between).
-The series (3)-(5) was derived here by separation of variables (a cosine series in
-x and y, ``cosh``/``sinh`` in z per mode; the flux at z = 0, the film at the
-bottom), and written from that derivation, not copied: the papers' equations are
-its reference, and the checks below tie it to numbers they publish.
+For one layer, ``Y = k zeta / phi(zeta)`` with the layer function
+``phi(zeta) = (zeta + (h/k) tanh(zeta t)) / (zeta tanh(zeta t) + h/k)``, which turns
+(3) into the papers' form for a centred source: sums of ``sin^2(.) phi(zeta) /
+zeta^3`` and a double sum of ``phi(beta) / beta`` terms. For two layers, (5) applied
+twice is the compound channel's phi (the 2004 paper writes it with kappa = k2 / k1);
+the contact between them is this module's addition, entered as the series
+resistance it is. The equation numbers (1)-(5) are this module's: the series was
+derived here by separation of variables (a cosine series in x and y, cosh and sinh
+in z per mode, the flux at the top, the film at the bottom) and written from that
+derivation, not copied from the papers (their text was not at hand), so the checks
+below tie it to limits and to a published closed form.
 
 Checks of the series (``tests/test_spreading.py``): a source covering the whole
-top gives R_s = 0; a vanishing thickness gives R_1D + R_s -> 1 / (h a b) (no
-spreading); the quarter channel (the source in its corner, by the symmetry of the
-adiabatic sides) gives the full channel's R_s times 4; and a thick channel many
-times the source's width tends to the half-space value of an isoflux square,
+top gives R_s = 0; a layer too thin to spread gives R_1D + R_s -> (t / k + 1 / h)
+/ (a b), the excess falling with the fin length sqrt(k t / h); two layers of one
+material are one layer, and a contact adds R'' / (c d) to R_1D; the quarter
+channel (the source in its corner, by the symmetry of the adiabatic sides) gives
+the full channel's R_s times 4; and a thick channel many times the source's width
+tends to the half-space value of an isoflux square,
 ``k sqrt(A) R_s = 0.47320`` (Yovanovich's closed form for an isoflux rectangle on a
-half space, :func:`half_space_rectangle`). The sums' tail falls as 1/M^2 (M terms
-per axis), which :func:`spreading_resistance` extrapolates away, to 1e-7 relative.
+half space, :func:`half_space_rectangle`; 0.47319 extrapolated). The sums' tail
+falls as a power of M, the terms per axis, which :func:`spreading_resistance`
+extrapolates away (Aitken), to 1e-7 relative.
 
 The code's cases: the quarter of a 60 x 60 mm channel (30 x 30 mm, adiabatic
 symmetry planes at x = 0 and y = 0) under a 30 x 30 mm source (15 x 15 mm in the
@@ -59,8 +63,9 @@ copper with ``contacts = [{ with = "base", impedance = 1e-5 }]`` (a grease TIM).
 The source face's mean temperature is its cells' T plus q dz / (2 k) (the half cell
 to the face); the error is that of the spreading resistance R_s (the whole of it:
 the 1-D part is exact on any grid: the source over the whole top gives R_1D to
-2e-16 on n = 8, with the contact and without, ``tests/test_spreading.py``). Grids: uniform n x n x n/2 (lines on the
-source's edges and on the layer interface), n = 8, 16, 32 (full: 64 added).
+2e-16 on n = 8, with the contact and without, ``tests/test_spreading.py``). Grids:
+uniform n x n x n/2 (lines on the source's edges and on the layer interface),
+n = 8, 16, 32 (full: 64 added).
 
 Measured (2 shared cores, float64; R_s's error on n = 8, 16, 32, 64, then the
 observed orders between them):
