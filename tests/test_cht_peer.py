@@ -99,3 +99,25 @@ def test_openfoam_accepts_the_case(tmp_path):
     t = (folder / "0/air/T").read_text()
     assert "air_to_chip0 { type compressible::turbulentTemperatureCoupledBaffleMixed;" in t
     assert "inlet { type fixedValue; value uniform 293.15; }" in t
+
+
+def test_writer_takes_the_momentum_scheme(tmp_path):
+    spec = cht_peer.cht_spec(_case())
+    folder = cht_peer.openfoam_cht_case(tmp_path / "c", spec, 5, energy="upwind", momentum="LUST")
+    schemes = (folder / "system/air/fvSchemes").read_text()
+    assert "div(phi,U) bounded Gauss LUST grad(U);" in schemes
+    assert "div(phi,h) bounded Gauss upwind;" in schemes
+
+
+def test_a_stalled_run_compares_its_cells_not_the_logs_faces():
+    """A stalled OpenFOAM run is compared by its last iteration's cell values: the log's
+    ``Min/max T`` of the board includes its interface with the hotter chip (seen: 92.30 C
+    in the log where the board's hottest cell was 91.28 C)."""
+    spec = cht_peer.cht_spec(_case())
+    parts = [s.part for s in spec.solids]
+    cells = {p: 80.0 + i for i, p in enumerate(parts)}
+    foam = {"converged": False, "solid_max_c": cells, "solid_max_tail_c": {p: (99.0, 98.9, 99.1) for p in parts},
+            "outlet_c": 26.9, "pressure_drop_pa": 0.3, "heat_out_w": 2.0}
+    thermo = {"solid_max_c": {p: 80.0 for p in parts}, "outlet_c": 26.9, "pressure_drop_pa": 0.3, "heat_out_w": 2.0}
+    rows = {r["quantity"]: r for r in cht_peer.compare_rows(spec, thermo, foam)}
+    assert [rows[f"{p} max (C)"]["openfoam"] for p in parts] == [cells[p] for p in parts]
