@@ -19,8 +19,10 @@ power a scalarSemiImplicitSource on h (absolute, W), interfaces
 Schemes: van Leer for h (thermo's energy scheme; ``energy``: also
 linearUpwind, limitedLinear 1 or upwind), linearUpwind for U (thermo: QUICK on its
 staggered grid; OpenFOAM's limited QUICK stalls its SIMPLE residuals at 5e-2;
-``momentum``: also upwind, LUST or limitedLinearV 1), linear Laplacians
-on the orthogonal grid. SIMPLE relaxation p_rgh 0.3, U 0.7, fluid h 0.7, solid h 1 (the
+``momentum``: also upwind, LUST or limitedLinearV 1; on this uniform grid QUICK is
+the mean of linear and linearUpwind, LUST 3/4 linear + 1/4 linearUpwind: with LUST the
+upstream chip's gap of 3.5-4.2 % closes to 0.1-1.1 %, benchmarks/RESULTS.md Session 14),
+linear Laplacians on the orthogonal grid. SIMPLE relaxation p_rgh 0.3, U 0.7, fluid h 0.7, solid h 1 (the
 fluid's h at 1 stalls van Leer's residual at 6e-3, the limiter switching between
 iterations; the solids' at 0.7 barely heat them). The run stops (an ``abort`` function
 object, write now) once every equation's initial residual in every region is below the
@@ -750,7 +752,8 @@ def main(argv=None) -> int:
     ap.add_argument("--energy-scheme", default="vanLeer", choices=sorted(ENERGY_SCHEMES),
                     help="OpenFOAM's energy advection (default vanLeer, thermo's)")
     ap.add_argument("--momentum-scheme", default="linearUpwind", choices=sorted(MOMENTUM_SCHEMES),
-                    help="OpenFOAM's momentum advection (default linearUpwind; thermo: QUICK)")
+                    help="OpenFOAM's momentum advection (default linearUpwind; LUST is the nearest "
+                         "to thermo's QUICK)")
     ap.add_argument("--skip-thermo", action="store_true", help="reuse OUT/thermo-<grid>/summary.json")
     ap.add_argument("--case", default=None, help="a case file of the family (default: cht-channel)")
     ap.add_argument("-o", "--out", default=None)
