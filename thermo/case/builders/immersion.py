@@ -27,6 +27,15 @@ BLADE_CLEARANCE = 0.03        # blades stand this far off the floor and the wall
 SINK_SIZE = 0.08              # m: the base, y and z (capped by the blade and the chip pitch)
 SINK_FIN_THICKNESS = 0.0008   # m
 SINK_MATERIAL = "aluminium"
+# a ducted blade (ducted = true): steel sheet walls close each blade's column of sinks into
+# a channel over the blade's height (a back plate in the chips' layer, cut out for the
+# chips, two side walls along the sinks' edges and a cover on the fins' tips), and a steel
+# baffle plate at the blades' bottom edge seals the tank's cross-section but for the
+# channels' mouths: the inlet manifold's flow all passes through the fins. The back plate
+# is the channel's wall where a grid coarser than the 1.6 mm board does not draw the board.
+SHROUD_THICKNESS = 0.004      # m: the channel's side walls and cover
+BAFFLE_THICKNESS = 0.005      # m: the plate under the blades
+SHROUD_MATERIAL = "steel"
 
 
 def tank_interior(origin: Sequence[float] = (0.0, 0.0, 0.0), size: Sequence[float] = (0.6, 0.7, 0.6),
@@ -43,7 +52,7 @@ def immersion_tank(origin: Sequence[float] = (0.0, 0.0, 0.0), *, blades: int = 8
                    fluid: str = "mineral-oil", size: Sequence[float] = (0.6, 0.7, 0.6),
                    wall: float = 0.005, blade_height: float = 0.4, blade_depth: float = 0.5,
                    floor: bool = True, heat_sink_fins: int = 0, heat_sink_height: float = 0.03,
-                   name: str = "tank") -> list[dict]:
+                   ducted: bool = False, name: str = "tank") -> list[dict]:
     """A single-phase immersion tank: steel walls and ``blades`` vertical server blades.
 
     The tank's box is ``origin`` to ``origin + size`` (m, z up), open at the top:
@@ -70,6 +79,15 @@ def immersion_tank(origin: Sequence[float] = (0.0, 0.0, 0.0), *, blades: int = 8
     The chip's power then goes to its sink (``{name}.sink{j}``, copies as the chips'),
     the chip part keeps none, and summary.json's ``heat_sinks`` gives each sink's base
     temperature: the chip's case temperature, which a bare sub-grid chip cannot report.
+
+    With ``ducted`` (and sinks) each blade's column of sinks is a shrouded steel channel
+    over the blade's height: ``{name}.duct_back`` (the sinks' width in the chips' 3 mm
+    layer on the board, cut out for the chips), ``{name}.duct_side0``/``duct_side1``
+    (``SHROUD_THICKNESS``, along the sinks' y edges from the board to the cover) and
+    ``{name}.duct_cover`` (on the fins' tips); and a steel baffle plate
+    ``BAFFLE_THICKNESS`` thick under the blades' bottom edge with an opening at each
+    channel's mouth (``{name}.baffle_*``): the oil from below can only rise through the
+    fins.
     """
     o = check_point("origin", origin)
     s = check_point("size", size)
@@ -104,6 +122,10 @@ def immersion_tank(origin: Sequence[float] = (0.0, 0.0, 0.0), *, blades: int = 8
     heat_sink_fins = check_integer("heat_sink_fins", heat_sink_fins, 0, 200, "")
     heat_sink_height = check_number("heat_sink_height", heat_sink_height, 0.0, lo_open=True,
                                     unit="m")
+    ducted = check_boolean("ducted", ducted)
+    if ducted and not heat_sink_fins:
+        raise BuilderError("ducted", "true without heat sinks (heat_sink_fins = 0)",
+                           "false, or true with heat_sink_fins >= 2 (the channel is the sinks' shroud)")
     parts = [
         solid_box(f"{name}.wall0", "steel", [o[0], o[1], o[2]], [o[0] + wall, o[1] + s[1], o[2] + s[2]]),
         solid_box(f"{name}.wall1", "steel", [o[0] + s[0] - wall, o[1], o[2]],
@@ -141,6 +163,12 @@ def immersion_tank(origin: Sequence[float] = (0.0, 0.0, 0.0), *, blades: int = 8
                                f"{number_text(SINK_FIN_THICKNESS)} m on a {number_text(sink_y)} m "
                                "wide sink", f"0 (no sinks) or an integer from 2 to {most_fins}")
     repeat = (blades, [pitch, 0.0, 0.0])
+    if ducted:
+        # the channel's back, in the chips' layer (the chips, drawn after it, own theirs)
+        parts.append(solid_box(f"{name}.duct_back", SHROUD_MATERIAL,
+                               [cx, yc - sink_y / 2, z0],
+                               [cx + CHIP_THICKNESS, yc + sink_y / 2, z0 + blade_height],
+                               repeat=repeat))
     for j in range(chips_per_blade):
         cz = z0 + (j + 0.5) * blade_height / chips_per_blade
         power = blade_power / chips_per_blade
@@ -157,5 +185,44 @@ def immersion_tank(origin: Sequence[float] = (0.0, 0.0, 0.0), *, blades: int = 8
                           "direction": "z", "base": "-x", "fins": heat_sink_fins,
                           "fin_thickness": SINK_FIN_THICKNESS,
                           "repeat": {"count": blades, "step": [pitch, 0.0, 0.0]}})
+    if ducted:
+        parts += _ducts(name, lo, hi, cx, yc, z0, blade_height, sink_y, CHIP_THICKNESS,
+                        heat_sink_height, pitch, blades)
+    return parts
+
+
+def _ducts(name: str, lo: list[float], hi: list[float], x0: float, yc: float, z0: float,
+           height: float, width: float, back: float, fins: float, pitch: float,
+           blades: int) -> list[dict]:
+    """The shrouds of ducted blades and the baffle plate under them (see `immersion_tank`):
+    each channel runs from the board's face ``x0`` over the back plate (``back``) and the
+    fins (``fins``) along x, ``width`` across y about ``yc``, from ``z0`` for ``height``
+    (m); its mouth in the plate is the fins' cross-section."""
+    t, w2 = SHROUD_THICKNESS, width / 2
+    xb = x0 + back                       # the fins' base
+    x1 = xb + fins                       # the fins' tips: the cover's inner face
+    z1 = z0 + height
+    repeat = (blades, [pitch, 0.0, 0.0])
+    parts = [
+        solid_box(f"{name}.duct_side0", SHROUD_MATERIAL, [x0, yc - w2 - t, z0], [x1 + t, yc - w2, z1],
+                  repeat=repeat),
+        solid_box(f"{name}.duct_side1", SHROUD_MATERIAL, [x0, yc + w2, z0], [x1 + t, yc + w2 + t, z1],
+                  repeat=repeat),
+        solid_box(f"{name}.duct_cover", SHROUD_MATERIAL, [x1, yc - w2, z0], [x1 + t, yc + w2, z1],
+                  repeat=repeat),
+    ]
+    zb = [z0 - BAFFLE_THICKNESS, z0]
+    # the plate: full-width strips between the channels' mouths, and beside each mouth
+    parts.append(solid_box(f"{name}.baffle_start", SHROUD_MATERIAL, [lo[0], lo[1], zb[0]],
+                           [xb, hi[1], zb[1]]))
+    if blades > 1:
+        parts.append(solid_box(f"{name}.baffle_between", SHROUD_MATERIAL, [x1, lo[1], zb[0]],
+                               [xb + pitch, hi[1], zb[1]], repeat=(blades - 1, [pitch, 0.0, 0.0])))
+    parts.append(solid_box(f"{name}.baffle_end", SHROUD_MATERIAL,
+                           [x1 + (blades - 1) * pitch, lo[1], zb[0]], [hi[0], hi[1], zb[1]]))
+    parts.append(solid_box(f"{name}.baffle_side0", SHROUD_MATERIAL, [xb, lo[1], zb[0]],
+                           [x1, yc - w2, zb[1]], repeat=repeat))
+    parts.append(solid_box(f"{name}.baffle_side1", SHROUD_MATERIAL, [xb, yc + w2, zb[0]],
+                           [x1, hi[1], zb[1]], repeat=repeat))
     return parts
 
