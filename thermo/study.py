@@ -38,7 +38,8 @@ ORDER_RANGE = (0.5, 3.0)  # outside it the extrapolation is not trusted (warned)
 #: summary.json paths (dotted, ``*`` any name) whose numbers a study reports
 HEADLINE = (
     "air.inlet_max_c", "air.inlet_mean_c", "air.exhaust_mean_c", "air.return_c",
-    "air.rci_hi_pct", "air.rti_pct", "air.bypass_fraction", "air.fan_power_w",
+    "air.rci_hi_pct", "air.rci_lo_pct", "air.rti_pct", "air.bypass_fraction", "air.fan_power_w",
+    "recirculation.rti_pct", "recirculation.hall_ri",
     "servers.*.inlet_max_c", "cooling_units.*.return_c",
     "parts.*.max_temperature_c",
     "cold_plates.*.chip_max_temperature_c", "loops.*.return_temperature_c",
