@@ -25,13 +25,24 @@ def test_example_validates_and_voxelises_100kw():
     power = sum(inst["power"] for inst in geo.instances)
     assert power == pytest.approx(100e3, rel=1e-12)
     # the grid holds exactly the parts' power
-    assert geo.power_density.sum() * geo.grid.cell_volume == pytest.approx(100e3, rel=1e-9)
+    assert (geo.power_density * geo.grid.cell_volumes()).sum() == pytest.approx(100e3, rel=1e-9)
     chips = [i for i, inst in enumerate(geo.instances) if ".chip" in inst["name"]]
     assert len(chips) == 80
-    # on the CPU grid the 3 mm chips are sub-grid sources (no cell of their own):
-    # their heat goes into the oil they overlap, whose temperature coolant_flow
-    # reports per chip (source_max_temperature_c)
-    assert not any((geo.owner == i).any() for i in chips)
+    names = [inst["name"] for inst in geo.instances]
+    # the graded grid draws every sink and every copy of the channels' shroud walls
+    for i, n in enumerate(names):
+        if ".sink" in n or ".duct_" in n:
+            assert (geo.owner == i).any(), n
+    # the baffle plate under the blades is open only at the 20 channels' mouths: the
+    # fins' cross-section, 40 mm along x by the sinks' 80 mm along y
+    grid = geo.grid
+    zf = grid.faces(2)
+    z0 = 0.03                                  # the blades' bottom edge (no floor)
+    k = int(np.argmin(np.abs(zf - z0))) - 1    # the baffle's cell layer, just below
+    assert zf[k + 1] == pytest.approx(z0, abs=1e-9) and zf[k] == pytest.approx(z0 - 0.005, abs=1e-9)
+    open_area = float((np.outer(grid.widths(0), grid.widths(1)) * geo.fluid[:, :, k]).sum())
+    print(f"baffle open area {open_area:.6f} m2, 20 mouths {20 * 0.04 * 0.08:.6f} m2")
+    assert open_area == pytest.approx(20 * 0.04 * 0.08, rel=1e-9)
     d = case.data
     inlet = next(b for b in d["boundaries"] if b["flow"] == "inlet")
     fluid = case.fluid
