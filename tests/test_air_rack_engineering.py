@@ -95,8 +95,9 @@ def test_door_loss_is_idelchiks(case):
     "measured 2026-12-01: on this graded grid the fields store up to 0.22 % of the "
     "servers' 60 kW more than the summary's net heat between calls (+130 W at 0.18 s), "
     "the same without the doors and with 5 steps per call as with 20, so not the "
-    "quadrature; the steady runs' window-mean imbalance is 4e-5. Unexplained: see "
-    "README, 'The air rack at engineering resolution'"))
+    "quadrature, and the bundled air-rack-60kw-graded (13,320 cells, no doors) misses "
+    "alike (+94 W at 0.18 s) where the uniform rack holds 1e-3: the graded grid's "
+    "bookkeeping, unexplained; the steady runs' window-mean imbalance is 4e-5"))
 def test_short_run_keeps_its_heat():
     """The time march on a coarse grid (the case's implicit scheme's pseudo-time steps
     store no physical heat), followed call by call: the heat the fields hold changes by
