@@ -91,21 +91,16 @@ def test_door_loss_is_idelchiks(case):
     assert integral == pytest.approx(k_written / 2, rel=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "measured 2026-12-01: on this graded grid the fields store up to 0.22 % of the "
-    "servers' 60 kW more than the summary's net heat between calls (+130 W at 0.18 s), "
-    "the same without the doors and with 5 steps per call as with 20, so not the "
-    "quadrature, and the bundled air-rack-60kw-graded (13,320 cells, no doors) misses "
-    "alike (+94 W at 0.18 s), and so does the uniform default rack at 0.27 s with 2 or "
-    "10 steps per call (1.9e-3, 1.7e-3; 5.9e-4 with 20): the bookkeeping between device "
-    "calls, unexplained; the steady runs' window-mean imbalance is 4e-5"))
 def test_short_run_keeps_its_heat():
     """The time march on a coarse grid (the case's implicit scheme's pseudo-time steps
-    store no physical heat), followed call by call: the heat the fields hold changes by
-    the net heat (the servers' 60 kW less what the coolers remove) integrated over the
-    interval, to 1e-3 of the largest heat term (the bound tests/test_default_case.py
-    holds the uniform rack to); the servers' heat is 60 kW."""
-    sets = COARSE + ['solver.scheme="march"', "solver.max_steps=120", "solver.steps_per_call=10"]
+    store no physical heat), one step per device call: over each step the heat the
+    fields hold changes by the net heat (the servers' 60 kW less what the coolers
+    remove) that the summary gives at the step's start, to 1e-5 of the largest heat
+    term. The energy step takes the coolers' intake at the old temperatures, so the
+    summary's net heat is the rate of the step that follows it: measured to 1e-7 here,
+    where a trapezoid over calls of several steps misses by up to 0.2 % in the first
+    0.3 s while the returns warm by several K/s."""
+    sets = COARSE + ['solver.scheme="march"', "solver.max_steps=30", "solver.steps_per_call=1"]
     sim = Simulation(load_case(example_path(NAME), sets))
     volume = sim.grid.cell_volumes()
     records = []
@@ -122,14 +117,14 @@ def test_short_run_keeps_its_heat():
 
     sim.run(callbacks=[Callback("record", record)])
     print("cells", int(np.prod(sim.grid.cells)), "calls", len(records))
-    assert len(records) == 12
+    assert len(records) == 30
     assert all(r[3] == pytest.approx(60000.0) for r in records)
     misses = []
-    for (t1, e1, q1, _, _), (t2, e2, q2, _, scale) in zip(records, records[1:]):
+    for (t1, e1, q1, _, _), (t2, e2, _, _, scale) in zip(records, records[1:]):
         stored = (e2 - e1) / (t2 - t1)
-        misses.append(abs(stored - 0.5 * (q1 + q2)) / scale)
-        print(f"t {t2:.3f} s: stored {stored:.1f} W, net heat (trapezoid) {0.5 * (q1 + q2):.1f} W, "
+        misses.append(abs(stored - q1) / scale)
+        print(f"t {t2:.3f} s: stored {stored:.1f} W, net heat at the step's start {q1:.1f} W, "
               f"miss {misses[-1]:.2e} of {scale:.0f} W")
-    # the first calls left out: there the net heat falls from 60 kW by a third in a
-    # tenth of a second and the trapezoidal rule, not the bookkeeping, is what misses
-    assert max(misses[3:]) < 1e-3, misses
+    # the run is a transient (the net heat falls from 60 kW), else this proves nothing
+    assert records[-1][2] < 0.8 * records[0][2]
+    assert max(misses) < 1e-5, misses
