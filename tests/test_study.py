@@ -47,6 +47,16 @@ def test_oscillatory_and_stalled_are_flagged():
     r = convergence([1.0, 1.1, 0.95], [1.0, 1.5, 2.25])
     assert r["oscillatory"] and "oscillatory" in r["warning"]
     assert observed_order([1.0, 1.0, 1.2], [1.0, 1.5, 2.25]) is None
+
+
+def test_a_runaway_order_iteration_gives_no_order_not_an_overflow():
+    # measured on the contained data hall's cooler return (cell sizes 0.143 / 0.170 /
+    # 0.288 m): the coarse change is 9.5 times the fine one over unequal ratios 1.19 and
+    # 1.69, and the fixed-point iteration ran off to an OverflowError
+    phi, h = [34.5508, 34.5159, 34.1836], [0.1430, 0.1704, 0.2878]
+    assert observed_order(phi, h) is None
+    r = convergence(phi, h, scale=14.55)
+    assert r["order"] is None and r["gci"] is None and "diverges" in r["warning"]
     r = convergence([1.0, 1.1, 1.15], [1.0, 1.5, 2.25])  # changes grow on refinement
     assert r["order"] is None and r["extrapolated"] is None and "do not shrink" in r["warning"]
     # unequal ratios at a low order: the finer change is the larger, yet it converges

@@ -34,6 +34,7 @@ from typing import Any, Callable, Sequence
 
 SAFETY = 1.25  # Roache's factor of safety for three or more grids
 ORDER_RANGE = (0.5, 3.0)  # outside it the extrapolation is not trusted (warned)
+MAX_ORDER = 50.0  # an observed order past this is no order: the fixed-point iteration diverged
 
 #: summary.json paths (dotted, ``*`` any name) whose numbers a study reports
 HEADLINE = (
@@ -84,8 +85,9 @@ def observed_order(phi: Sequence[float], h: Sequence[float], tol: float = 1e-10,
     """Celik et al.'s observed order from three grids, finest first (``h[0] < h[1] <
     h[2]``): ``p = |ln|e32/e21| + q(p)| / ln r21``, ``q = ln((r21^p - s)/(r32^p - s))``,
     ``s = sign(e32/e21)``, by fixed-point iteration. None when a difference is zero
-    (the number does not change between two grids), when monotone changes do not
-    shrink on refinement (no positive order: ``|e32/e21| <= ln r32 / ln r21``, the
+    (the number does not change between two grids), when the iteration runs past
+    :data:`MAX_ORDER` (it diverges where the ratios differ and the coarse change
+    dwarfs the fine one), when monotone changes do not shrink on refinement (no positive order: ``|e32/e21| <= ln r32 / ln r21``, the
     limit of ``r21^p (r32^p - 1) / (r21^p - 1)`` at p -> 0; Celik's absolute value
     would hide that) or when the iteration fails."""
     e21, e32 = phi[1] - phi[0], phi[2] - phi[1]
@@ -97,6 +99,8 @@ def observed_order(phi: Sequence[float], h: Sequence[float], tol: float = 1e-10,
         return None
     p = abs(math.log(abs(e32 / e21))) / math.log(r21)
     for _ in range(max_iter):
+        if p > MAX_ORDER:  # the iteration runs away (unequal ratios, wildly unequal changes)
+            return None
         a, b = r21 ** p - s, r32 ** p - s
         if a <= 0.0 or b <= 0.0:
             return None
@@ -125,7 +129,8 @@ def convergence(phi: Sequence[float], h: Sequence[float], scale: float | None = 
         out.update(extrapolated=phi[0], gci=0.0, gci_pct=rel(0.0), extrapolated_error_pct=rel(0.0))
         return out
     if p is None or p <= 0.0:
-        out["warning"] = "the changes do not shrink: no order, no extrapolation"
+        out["warning"] = ("the changes do not shrink, or the order's iteration diverges: "
+                          "no order, no extrapolation")
         return out
     r21p = (h[1] / h[0]) ** p
     ext = (r21p * phi[0] - phi[1]) / (r21p - 1.0)
