@@ -140,6 +140,43 @@ def test_crah_return_temperature_control_reaches_its_set_point():
     assert speed[0] > speed[late].mean() + 0.2  # it started at rated speed and slowed
 
 
+def test_steady_run_with_a_pi_crah_settles_on_its_window_means():
+    """The room of the test above run steady (explicit pseudo-time march, monitors on
+    10 s windows): its flow never stops moving, so the PI law moves the speed at every
+    device call for ever (by more than ``SPEED_SETTLED``), and the run used to go to
+    ``max_steps``. Settled by the monitors, the speed's window means flat within 1 %,
+    it stops well before; the window-mean speed equals the hand value
+    P / (rho cp 10 K Q_rated) within 1 %, the return the set point within 0.3 K."""
+    from thermo.diagnostics.steady import SteadyMonitor
+    from thermo.models.air import SPEED_SETTLED
+    from thermo.solver import Simulation
+    from thermo.solver.callbacks import Callback
+
+    d = va.crah_room_case(capacity=1e6)
+    d["parts"][1].update(volume_flow=0.2, control="return_temperature", control_set_point=32.0,
+                         control_gain=0.1, control_integral_time=5.0)
+    d["parts"][1].pop("capacity")
+    d["solver"] = {"mode": "steady", "max_steps": 20000, "steps_per_call": 20,
+                   "monitor_window": 10.0, "monitor_tolerance": 0.1}
+    sim = Simulation(case_from_dict(d))
+    mon = SteadyMonitor(sim)
+    speeds = []
+    state, info = sim.run(callbacks=[Callback("steady", mon), Callback(
+        "speed", lambda state, wall: speeds.append((float(state.t), sim.cooling.speed[0])))])
+    t, speed = (np.asarray(x) for x in zip(*speeds))
+    last = speed[t > info.simulated_time - 10.0]
+    m = mon.result["monitors"]
+    _, rho_cp = _rho_cp(d)
+    exact = va.CRAH_LOAD / (rho_cp * 10.0 * 0.2)
+    print(info.status, info.steps, info.simulated_time, m["levels_mean"], exact,
+          m["means_c"]["crah return"], np.abs(np.diff(last)).max())
+    assert info.status == "converged" and info.steps < d["solver"]["max_steps"] // 2
+    assert np.abs(np.diff(last)).max() > SPEED_SETTLED  # the per-call rule would still hold it
+    assert m["levels_change"] <= 0.01
+    assert abs(m["levels_mean"]["crah speed"] / exact - 1.0) < 0.01
+    assert abs(m["means_c"]["crah return"] - 32.0) < 0.3
+
+
 def test_crah_failure_and_restart_with_control():
     """Transient duct with pressure control: off at 2 s stops the air at once (flow 0
     at every call until the restart) while the law is frozen; on at 3 s ramps the fans

@@ -11,6 +11,7 @@ from thermo.diagnostics.summary import SMALLEST_HEAT_W, summarise
 from thermo.solver import Simulation, State
 
 NET_HEAT_FRACTION = 1e-3  # settled: the window's mean net heat below this of the largest term
+LEVEL_SETTLED = 0.01  # settled: the window means of fan speeds and flows (fractions) move less
 
 
 class SteadyMonitor:
@@ -20,15 +21,19 @@ class SteadyMonitor:
     returns, part maxima, the hottest fluid). Settled when the mean of every
     monitor over the last ``solver.monitor_window`` seconds differs from its mean
     over the window before by at most ``solver.monitor_tolerance`` K, and the mean
-    net heat over the last window is below 1e-3 of the largest heat term. Off when
-    the window is 0 or the run is transient."""
+    net heat over the last window is below 1e-3 of the largest heat term. Equipment
+    that moves between device calls (controlled CRAHs' fan speeds, fan servers'
+    flows, as fractions of their rated flow) is monitored the same way: settled when
+    their window means move by at most ``LEVEL_SETTLED`` (1 % of the rated flow), the
+    speeds themselves swinging with the moving flow from call to call. Off when the
+    window is 0 or the run is transient."""
 
     def __init__(self, sim: Simulation) -> None:
         s = sim.case.data["solver"]
         self.sim = sim
         self.window, self.tol = s["monitor_window"], s["monitor_tolerance"]
         self.on = s["mode"] == "steady" and self.window > 0 and sim.settings.energy
-        self.records: list[tuple[float, float, float, dict]] = []
+        self.records: list[tuple[float, float, float, dict, dict]] = []
         self.result: dict = {}
         self.settled = False
 
@@ -51,7 +56,12 @@ class SteadyMonitor:
                                viscous_iterations=0.0)
         s = summarise(self.sim, state, info)
         t = float(state.t)
-        self.records.append((t, s["net_heat_w"], s["largest_heat_term_w"], self._monitors(s)))
+        levels = {}
+        for x in (self.sim.equipment, self.sim.cooling):
+            if x is not None:
+                levels.update(x.levels(self.sim))
+        self.records.append((t, s["net_heat_w"], s["largest_heat_term_w"], self._monitors(s),
+                             levels))
         if self.records[0][0] > t - 2.0 * self.window:
             return False
         last = [r for r in self.records if r[0] > t - self.window]
@@ -62,12 +72,19 @@ class SteadyMonitor:
         mean = lambda rs, k: float(np.mean([r[3][k] for r in rs]))
         means = {k: mean(last, k) for k in names}
         change = max(abs(means[k] - mean(before, k)) for k in names)
+        level = lambda rs, k: float(np.mean([r[4].get(k, np.nan) for r in rs]))
+        levels = {k: level(last, k) for k in last[-1][4]}
+        # nan (records of a checkpoint that kept no levels) compares as not settled
+        moved = max((abs(levels[k] - level(before, k)) for k in levels), default=0.0)
+        moved = moved if np.isfinite(moved) else np.inf
         net = float(np.mean([r[1] for r in last]))
         scale = float(np.max([r[2] for r in last]))
-        self.settled = change <= self.tol and abs(net) <= NET_HEAT_FRACTION * scale
+        self.settled = (change <= self.tol and abs(net) <= NET_HEAT_FRACTION * scale
+                        and moved <= LEVEL_SETTLED)
         self.result = {"monitors": {
             "window_s": self.window, "records": len(last), "change_k": change,
             "tolerance_k": self.tol, "means_c": means,
+            **({"levels_mean": levels, "levels_change": moved} if levels else {}),
             "spread_k": float(max(np.ptp([r[3][k] for r in last]) for k in names)),
             "net_heat_mean_w": net, "energy_imbalance_mean": abs(net) / max(scale, SMALLEST_HEAT_W)}}
         return self.settled
@@ -78,14 +95,19 @@ class SteadyMonitor:
         return {"time_s": np.asarray([r[0] for r in self.records], dtype=np.float64),
                 "net_heat_w": np.asarray([r[1] for r in self.records], dtype=np.float64),
                 "largest_heat_term_w": np.asarray([r[2] for r in self.records], dtype=np.float64),
-                "monitors_json": json.dumps([r[3] for r in self.records])}
+                "monitors_json": json.dumps([r[3] for r in self.records]),
+                "levels_json": json.dumps([r[4] for r in self.records])}
 
     def restore(self, records: dict) -> None:
         """Continue from :meth:`export`'s records (a run resumed from a checkpoint)."""
         values = json.loads(records["monitors_json"])
-        self.records = [(float(t), float(n), float(s), {k: float(x) for k, x in v.items()})
-                        for t, n, s, v in zip(records["time_s"], records["net_heat_w"],
-                                              records["largest_heat_term_w"], values)]
+        # checkpoints written before the levels were monitored have none
+        levels = json.loads(records["levels_json"]) if "levels_json" in records else \
+            [{}] * len(values)
+        self.records = [(float(t), float(n), float(s), {k: float(x) for k, x in v.items()},
+                         {k: float(x) for k, x in lv.items()})
+                        for t, n, s, v, lv in zip(records["time_s"], records["net_heat_w"],
+                                                  records["largest_heat_term_w"], values, levels)]
 
     def summary(self, summary: dict) -> dict:
         """The ``monitors`` section; a run settled by monitors reports the window-mean

@@ -464,8 +464,9 @@ class ServerEquipment:
       steeply than the server's characteristic falls; the secant step converges for
       any ratio. The room's slope is kept between 0 and ``MAX_SYSTEM_RATIO`` times
       the server's, so that the noise of an unsteady flow cannot stall or reverse the
-      step. In a steady run the run is not converged while a flow still moves by more
-      than ``FLOW_SETTLED`` of its free delivery per call.
+      step. A steady run does not converge by residuals while a flow still moves by
+      more than ``FLOW_SETTLED`` of its free delivery per call; one settled by its
+      monitors needs the flows' window means flat instead (``SteadyMonitor``).
     * A server with ``heat_capacity`` C (transient runs) holds a lumped temperature
       T_s, at which its exhaust leaves: ``C dT_s/dt = P - rho cp Q (T_s - T_in)``.
       Over each call it is integrated exactly for the call's power, flow and
@@ -617,6 +618,16 @@ class ServerEquipment:
         """Whether a steady run must keep running: its server flows still move."""
         return bool(self.steady and self.moving)
 
+    def levels(self, sim) -> dict[str, float]:
+        """Each fan server's flow as a fraction of its free delivery, for the steady
+        monitor (:class:`thermo.diagnostics.steady.SteadyMonitor`): a statistically
+        steady run settles when their window means are flat."""
+        if not self.fan.size:
+            return {}
+        flow = np.asarray(sim.params.parts["air"].tf_flow, dtype=float)[self.fan]
+        tf = sim.air.throughflow
+        return {f"{tf[k]['name']} flow": float(q / f) for k, q, f in zip(self.fan, flow, self.free)}
+
     def event(self, sim, k: int, action: str, factor: float) -> None:
         """An event on throughflow part ``k``: a fan server's fans stop (off), run at
         rated speed (on) or at ``factor`` of it (scale: the fan laws); its flow is
@@ -696,9 +707,11 @@ class CoolingUnits:
     stiff gain, rings or limit-cycles between ``min_speed`` and ``max_speed``. The lag
     (an EC or VFD fan ramps over seconds, too) makes the loop a P or PI law on two
     first-order lags, which does not oscillate for a proportional law and damps for a
-    moderate integral time. In a steady run the times are the run's own (pseudo-)time,
-    and the run is not converged while a speed moves by more than ``SPEED_SETTLED``
-    per call.
+    moderate integral time. In a steady run the times are the run's own (pseudo-)time;
+    the run does not converge by residuals while a speed moves by more than
+    ``SPEED_SETTLED`` per call, and one settled by its monitors needs the speeds'
+    window means flat instead: with a moving flow (plumes, jets) the measurement, and
+    so the speed, swings from call to call for ever (``SteadyMonitor``).
 
     Events: ``off`` (a failure) stops the fans at once (speed 0, no air, no cooling)
     and freezes the law; ``on`` (a restart) lets them ramp up from rest through the
@@ -792,6 +805,14 @@ class CoolingUnits:
     def holds(self) -> bool:
         """Whether a steady run must keep running: a CRAH's speed still moves."""
         return bool(self.steady and self.moving)
+
+    def levels(self, sim) -> dict[str, float]:
+        """Each controlled CRAH's fan speed (a fraction of ``volume_flow``), for the
+        steady monitor: a statistically steady run settles when their window means are
+        flat, where the speeds themselves follow the moving flow's return air or
+        pressure from call to call."""
+        tf = sim.air.throughflow
+        return {f"{tf[k]['name']} speed": float(v) for k, v in zip(self.units, self.speed)}
 
     def event(self, sim, k: int, action: str, factor: float) -> None:
         """An event on throughflow part ``k`` (a controlled CRAH): off, on or a speed cap

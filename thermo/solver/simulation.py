@@ -226,8 +226,8 @@ class Simulation:
             if compile_time == 0.0:
                 compile_time = time.perf_counter() - tc  # first call: compile + first chunk
             wall = time.perf_counter() - t0
-            settled = [c.func(state, wall) is True for c in each]
-            if any(settled) and int(state.status) == RUNNING:
+            settled = any([c.func(state, wall) is True for c in each])
+            if settled and int(state.status) == RUNNING:
                 # a monitor judged a steady run settled (monitored values flat)
                 state = state._replace(status=jnp.int32(CONVERGED))
             if int(state.status) != DIVERGED:
@@ -238,8 +238,9 @@ class Simulation:
                     moved = self.networks.update(self, state)
                     if moved > plate_network.SETTLED_K and int(state.status) == CONVERGED:
                         state = state._replace(status=jnp.int32(RUNNING))  # not settled yet
-            # a steady run is not settled while server flows or a controlled CRAH's speed move
-            if int(state.status) == CONVERGED and any(
+            # a steady run is not converged while server flows or a controlled CRAH's speed
+            # move; one its monitors settled has judged their window means instead
+            if int(state.status) == CONVERGED and not settled and any(
                     x is not None and x.holds() for x in (equipment, self.cooling)):
                 state = state._replace(status=jnp.int32(RUNNING))
             if int(state.status) != RUNNING or int(state.step) >= s_cfg["max_steps"]:
