@@ -2,7 +2,7 @@
 its grid resolves every opening, its doors lose what Idelchik's formula says, and a
 short run on a coarse grid keeps its heat.
 
-The grid study itself (three grids, minutes to an hour on two CPU cores) is in the
+The grid study itself (four grids, minutes to half an hour each on two CPU cores) is in the
 README, "The air rack at engineering resolution", and benchmarks/RESULTS.md.
 """
 from __future__ import annotations
@@ -45,23 +45,24 @@ def test_the_example_is_the_rack_with_doors(case):
     assert server["power"] * server["repeat"]["count"] == 60000.0
     assert d["physics"]["turbulence"] == "k-epsilon"
     assert d["solver"]["scheme"] == "implicit" and d["solver"]["precision"] == "float64"
-    assert d["grid"]["min_cells_across"] == 3
+    assert d["grid"]["min_cells_across"] == 5
     # the gap is open: no part's box reaches into it
     for p in d["parts"]:
         for lo, hi in part_boxes([p]):
             assert not (np.all(lo < GAP[1]) and np.all(hi > GAP[0])), p["name"]
 
 
-def test_every_opening_is_three_cells_across(case):
+def test_every_opening_is_five_cells_across(case):
     """Server fronts and backs (the server boxes' y-z faces), the doors, the blanking
-    panel, the roof, the coolers and the leakage gap: at least 3 cells along every axis."""
+    panel, the roof, the coolers and the leakage gap: at least 5 cells along every axis
+    (the issue asks for 3)."""
     grid = case.grid
     print("grid", grid.cells, int(np.prod(grid.cells)), "cells")
     named = [(p["name"], b) for p in case.data["parts"] for b in part_boxes([p])]
     for name, (lo, hi) in named + [("leakage gap", GAP)]:
         n = _cells_across(grid, lo, hi)
         print(f"{name}: {n} cells across (x, y, z)")
-        assert min(n) >= 3, (name, n)
+        assert min(n) >= 5, (name, n)
 
 
 def test_door_loss_is_idelchiks(case):
