@@ -49,6 +49,31 @@ def test_oscillatory_and_stalled_are_flagged():
     assert observed_order([1.0, 1.0, 1.2], [1.0, 1.5, 2.25]) is None
 
 
+def test_uncertainty_rules():
+    """U is the GCI where the convergence is monotone at an order in (0.5, 3) (Celik's
+    worked example: GCI 2.2 %), and otherwise from the range D of the three values:
+    3 D oscillatory (the air rack's cooler returns on its three finest grids, session
+    16) or where the changes do not shrink, max(GCI, 1.25 D) above order 3, min(GCI,
+    3 D) below 0.5."""
+    h = [(1.0 / n) ** 0.5 for n in (18000, 8000, 4500)]
+    r = convergence([6.063, 5.972, 5.863], h)
+    assert r["uncertainty_rule"] == "GCI" and r["uncertainty"] == r["gci"]
+    phi = [32.491, 32.315, 32.347]  # window means, 137,144 / 41,040 / 20,468 cells
+    r = convergence(phi, [0.0381, 0.0569, 0.0717], scale=10.491)
+    print(r["uncertainty"], r["uncertainty_pct"], r["gci"])
+    assert r["oscillatory"] and r["uncertainty_rule"] == "3 x range"
+    assert abs(r["uncertainty"] - 3 * 0.176) < 1e-9 and abs(r["uncertainty_pct"] - 5.03) < 0.01
+    r = convergence([1.0, 1.1, 1.15], [1.0, 1.5, 2.25])  # changes grow on refinement
+    assert r["uncertainty_rule"] == "3 x range" and abs(r["uncertainty"] - 0.45) < 1e-12
+    h = [1.0, 1.5, 2.25]
+    r = convergence([2.0 + 0.1 * x ** 4 for x in h], h)  # order 4: extrapolation too trusting
+    assert abs(r["order"] - 4.0) < 1e-8 and r["uncertainty_rule"] == "max(GCI, 1.25 x range)"
+    assert abs(r["uncertainty"] - 1.25 * 0.1 * (2.25 ** 4 - 1.0)) < 1e-12 and r["gci"] < 0.2
+    r = convergence([2.0 + x ** 0.3 for x in h], h)  # order 0.3: GCI huge, range bounds it
+    assert abs(r["order"] - 0.3) < 1e-8 and r["uncertainty_rule"] == "min(GCI, 3 x range)"
+    assert abs(r["uncertainty"] - 3.0 * (2.25 ** 0.3 - 1.0)) < 1e-12 and r["gci"] > r["uncertainty"]
+
+
 def test_a_runaway_order_iteration_gives_no_order_not_an_overflow():
     # measured on the contained data hall's cooler return (cell sizes 0.143 / 0.170 /
     # 0.288 m): the coarse change is 9.5 times the fine one over unequal ratios 1.19 and

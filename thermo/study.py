@@ -22,7 +22,16 @@ uncertainty due to discretization in CFD applications", J. Fluids Eng. 130 (2008
   rise above the coldest fluid of the finest grid (a GCI relative to a Celsius
   value would mean nothing),
 * a warning where convergence is oscillatory, the order lies outside (0.5, 3), or a
-  grid's run did not converge.
+  grid's run did not converge,
+* an uncertainty ``U`` for every number, the GCI where it holds and otherwise from the
+  range ``D`` of the three values (the data-range rules of Eca and Hoekstra, "A
+  procedure for the estimation of the numerical uncertainty of CFD calculations based
+  on grid refinement studies", J. Comput. Phys. 262 (2014) 104-130): ``U = GCI`` for
+  monotone convergence with an order in (0.5, 3); ``max(GCI, 1.25 D)`` above 3 (an
+  order that high says the coarse grid is off the asymptotic range, the extrapolation
+  too optimistic); ``min(GCI, 3 D)`` below 0.5; ``3 D`` where the convergence is
+  oscillatory or the changes do not shrink (no order): a number an engineer can quote
+  with the rule that gave it (``uncertainty_rule``).
 """
 from __future__ import annotations
 
@@ -35,6 +44,8 @@ from typing import Any, Callable, Sequence
 SAFETY = 1.25  # Roache's factor of safety for three or more grids
 ORDER_RANGE = (0.5, 3.0)  # outside it the extrapolation is not trusted (warned)
 MAX_ORDER = 50.0  # an observed order past this is no order: the fixed-point iteration diverged
+RANGE_SAFETY = 3.0  # U = 3 x the range where there is no trusted order (Eca and Hoekstra)
+HIGH_ORDER_RANGE = 1.25  # U >= 1.25 x the range where the order is above ORDER_RANGE
 
 #: summary.json paths (dotted, ``*`` any name) whose numbers a study reports
 HEADLINE = (
@@ -125,12 +136,19 @@ def convergence(phi: Sequence[float], h: Sequence[float], scale: float | None = 
                            "extrapolated_error_pct": None}
     rel = (lambda x: 100.0 * abs(x) / scale) if scale > 0 else (lambda x: None)
     out["approx_error_pct"] = rel(e21)
+    spread = max(phi) - min(phi)
+
+    def uncertainty(u: float, rule: str) -> None:
+        out.update(uncertainty=u, uncertainty_pct=rel(u), uncertainty_rule=rule)
+
     if e21 == 0.0 and e32 == 0.0:
         out.update(extrapolated=phi[0], gci=0.0, gci_pct=rel(0.0), extrapolated_error_pct=rel(0.0))
+        uncertainty(0.0, "GCI")
         return out
     if p is None or p <= 0.0:
         out["warning"] = ("the changes do not shrink, or the order's iteration diverges: "
                           "no order, no extrapolation")
+        uncertainty(RANGE_SAFETY * spread, "3 x range")
         return out
     r21p = (h[1] / h[0]) ** p
     ext = (r21p * phi[0] - phi[1]) / (r21p - 1.0)
@@ -139,6 +157,14 @@ def convergence(phi: Sequence[float], h: Sequence[float], scale: float | None = 
     e_ext = (100.0 * abs((ext - phi[0]) / ext) if ext != 0.0 else None) if relative_to_value \
         else rel(ext - phi[0])
     out.update(extrapolated=ext, gci=gci, gci_pct=rel(gci), extrapolated_error_pct=e_ext)
+    if oscillatory:
+        uncertainty(RANGE_SAFETY * spread, "3 x range")
+    elif p > ORDER_RANGE[1]:
+        uncertainty(max(gci, HIGH_ORDER_RANGE * spread), "max(GCI, 1.25 x range)")
+    elif p < ORDER_RANGE[0]:
+        uncertainty(min(gci, RANGE_SAFETY * spread), "min(GCI, 3 x range)")
+    else:
+        uncertainty(gci, "GCI")
     notes = []
     if oscillatory:
         notes.append("oscillatory convergence")
@@ -190,7 +216,8 @@ def study_table(summaries: Sequence[dict], h: Sequence[float],
             continue
         phi = [values[-1][path], values[-2][path], values[-3][path]]
         hh = [h[-1], h[-2], h[-3]]
-        temperature = path.endswith("_c") or ".source_max_temperature_c." in path
+        temperature = (path.endswith("_c") or ".source_max_temperature_c." in path
+                       or path.startswith("monitors.means_c."))
         scale = None
         if temperature and t_ref is not None:
             scale = phi[0] - t_ref
@@ -218,19 +245,24 @@ def markdown(study: dict) -> str:
     """The study as a Markdown report: the grids, then one line per number."""
     lines = [f"# Grid convergence: {study['case']}", "",
              f"Refinement ratio {study['ratio']:g} per grid; GCI of the finest grid after Celik "
-             "et al. (2008), safety factor 1.25. Temperatures' relative errors are of their rise "
-             "above the coldest fluid.", "",
+             "et al. (2008), safety factor 1.25; U the uncertainty to quote: the GCI where the "
+             "convergence is monotone at an order in (0.5, 3), otherwise from the range D of "
+             "the three finest grids' values (Eca and Hoekstra 2014: 3 D oscillatory or without "
+             "an order, at least 1.25 D above order 3, at most 3 D below 0.5). Temperatures' "
+             "relative errors are of their rise above the coldest fluid.", "",
              "| grid | cells | h (m) | status | steps | wall s |", "|---|---:|---:|---|---:|---:|"]
     for g in study["grids"]:
         lines.append(f"| {g['level']} | {g['cells']:,} | {g['h']:.4g} | {g['status']} | "
                      f"{g['steps']} | {_fmt(g['wall_time_s'], '.1f')} |")
-    lines += ["", "| quantity | unit | coarse .. fine | order | extrapolated | GCI | GCI % | note |",
-              "|---|---|---|---:|---:|---:|---:|---|"]
+    lines += ["", "| quantity | unit | coarse .. fine | order | extrapolated | GCI | GCI % | U | "
+              "U % | U from | note |", "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in study["quantities"]:
         vals = ", ".join(_fmt(v, ".5g") for v in r["all_grids"])
         lines.append(f"| {r['quantity']} | {r['unit']} | {vals} | {_fmt(r['order'], '.2f')} | "
                      f"{_fmt(r['extrapolated'], '.5g')} | {_fmt(r['gci'], '.3g')} | "
-                     f"{_fmt(r['gci_pct'], '.2f')} | {r.get('warning', '')} |")
+                     f"{_fmt(r['gci_pct'], '.2f')} | {_fmt(r.get('uncertainty'), '.3g')} | "
+                     f"{_fmt(r.get('uncertainty_pct'), '.2f')} | {r.get('uncertainty_rule', '-')} | "
+                     f"{r.get('warning', '')} |")
     for w in study["warnings"]:
         lines.append(f"\nwarning: {w}")
     return "\n".join(lines) + "\n"

@@ -260,10 +260,12 @@ def study_markdown(study: dict) -> list[str]:
              f"{_cell(study.get('method', ''))}.", ""]
     rows = [[_cell(r.get("quantity")), _cell(r.get("unit", "-")),
              ", ".join(_num(v, 5) for v in r.get("all_grids", [])), _num(r.get("order"), 3),
-             _num(r.get("extrapolated"), 5), _num(r.get("gci_pct"), 3), _cell(r.get("warning", ""))]
+             _num(r.get("extrapolated"), 5), _num(r.get("gci_pct"), 3),
+             _num(r.get("uncertainty_pct"), 3), _cell(r.get("uncertainty_rule", "-")),
+             _cell(r.get("warning", ""))]
             for r in study.get("quantities", [])]
     lines += _table(["quantity", "unit", "coarse .. fine", "order", "extrapolated", "GCI %",
-                     "note"], rows, "llrrrrl")
+                     "U %", "U from", "note"], rows, "llrrrrrll")
     return lines + [""]
 
 
