@@ -158,7 +158,6 @@ def build_thermal_model(case: Case, flow: FlowModel) -> ThermalModel:
                 fluxes.append(flux)
                 continue
             key = (a, side)
-            kind = np.expand_dims(flow.faces.kind[key], a)
             owner = np.expand_dims(flow.faces.owner[key], a)
             for index, b in enumerate(d["boundaries"]):
                 m = owner == index
