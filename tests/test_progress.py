@@ -209,3 +209,23 @@ def test_run_case_log_json_lines_and_plain_lines(tmp_path, capsys):
     lines = [x for x in err.splitlines() if x.startswith("step")]
     assert len(lines) == 3 and lines[-1].startswith("step       30/30")
     assert out == "" and "\x1b" not in err
+
+
+def test_log_json_carries_the_monitors_of_a_steady_run(tmp_path, capsys):
+    """A steady run with monitors (the CRAH room of tests/test_crah.py, 1 s windows):
+    every JSON line says the window means' change against the tolerance, null until
+    two windows have passed, then the number the run judges by."""
+    from thermo.case import case_from_dict
+    from thermo.runner import run_case
+    from thermo.validation import air as va
+
+    d = va.crah_room_case()
+    d["solver"] = {"mode": "steady", "max_steps": 200, "steps_per_call": 5,
+                   "monitor_window": 1.0, "monitor_tolerance": 1e-6}
+    summary = run_case(case_from_dict(d), tmp_path / "run", log_json=True)
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    mon = [r["monitors"] for r in records]
+    print(mon[0], mon[-1], summary["monitors"]["change_k"])
+    assert all(m["tolerance_k"] == 1e-6 and m["window_s"] == 1.0 for m in mon)
+    assert mon[0]["change_k"] is None
+    assert mon[-1]["change_k"] == summary["monitors"]["change_k"] > 1e-6

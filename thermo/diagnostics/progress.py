@@ -3,7 +3,8 @@
 :func:`make_reporter` picks the form for ``thermo run``:
 
 - ``--log-json``: one JSON object per device call on stdout (:func:`json_record`:
-  ``step``, ``time_s``, ``wall_s``, ``residuals``, ``pressure_iterations``, ``eta_s``);
+  ``step``, ``time_s``, ``wall_s``, ``residuals``, ``pressure_iterations``, ``eta_s``,
+  and ``monitors`` in a steady run with monitors);
 - a terminal (stderr, where the display is drawn): one live display
   (:class:`LiveProgress`, rich's ``Live``) redrawn in place: step and simulated time
   against the run's limits, residuals (against ``solver.tolerance`` in steady runs),
@@ -77,10 +78,16 @@ class Snapshot:
 
 
 def json_record(s: Snapshot) -> dict:
-    """The ``--log-json`` object of a snapshot (non-finite numbers as null)."""
-    return {"step": s.step, "time_s": s.time_s, "wall_s": round(s.wall_s, 3),
-            "residuals": dict(s.residuals), "pressure_iterations": s.pressure_iterations,
-            "eta_s": s.eta_s}
+    """The ``--log-json`` object of a snapshot (non-finite numbers as null); a steady
+    run with monitors adds ``monitors``: the change of the window means (K, null
+    until two windows) against the tolerance, as the plain line shows it."""
+    out = {"step": s.step, "time_s": s.time_s, "wall_s": round(s.wall_s, 3),
+           "residuals": dict(s.residuals), "pressure_iterations": s.pressure_iterations,
+           "eta_s": s.eta_s}
+    if s.monitor_tolerance_k is not None:
+        out["monitors"] = {"change_k": s.monitor_change_k, "tolerance_k": s.monitor_tolerance_k,
+                           "window_s": s.monitor_window_s}
+    return out
 
 
 def _e(x: float | None) -> str:
