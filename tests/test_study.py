@@ -179,6 +179,49 @@ def test_study_of_a_heated_slab(tmp_path):
     assert (out / "grid-2" / "summary.json").stat().st_mtime == mtime
 
 
+def test_study_of_runs_made_separately(tmp_path, capsys):
+    """`thermo study --runs`: the slab run on three grids by `thermo run`, given out of
+    order, makes the study `thermo study` makes (the grids read from the result files),
+    and the analytic mean is found by the extrapolation; wrong folders are refused."""
+    case = tmp_path / "slab.toml"
+    case.write_text(SLAB)
+    runs = []
+    for n in (18, 8, 12):
+        runs.append(tmp_path / f"run-{n}")
+        assert main(["run", str(case), "-o", str(runs[-1]), "--quiet",
+                     "--set", f"domain.cells=[{n},1,1]"]) == 0
+    out = tmp_path / "study"
+    assert main(["study", "--runs", *map(str, runs), "-o", str(out),
+                 "--quantity", "parts.*.mean_temperature_c"]) == 0
+    study = json.loads((out / "study.json").read_text())
+    assert [g["cells"] for g in study["grids"]] == [8, 12, 18]
+    assert [g["run"] for g in study["grids"]] == [str(runs[1]), str(runs[2]), str(runs[0])]
+    (row,) = study["quantities"]
+    print(f"from runs: order {row['order']:.4f}, extrapolate {row['extrapolated']:.9f} vs 2/3")
+    assert abs(row["order"] - 2.0) < 0.1
+    assert abs(row["extrapolated"] - 2.0 / 3.0) < 1e-9
+    assert "1.5, 1.5 reached" in (out / "study.md").read_text()
+    capsys.readouterr()
+    # refused: two folders, a folder without a summary, two cases, one grid twice
+    assert main(["study", "--runs", str(runs[0]), str(runs[1]), "-o", str(tmp_path / "x")]) == 2
+    assert "at least 3" in capsys.readouterr().err
+    assert main(["study", "--runs", *map(str, runs[:2]), str(tmp_path), "-o", str(tmp_path / "x")]) == 2
+    assert f"{tmp_path} has no summary.json" in capsys.readouterr().err
+    summary = json.loads((runs[0] / "summary.json").read_text())
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "summary.json").write_text(json.dumps({**summary, "case": "another"}))
+    for f in runs[0].glob("result*"):
+        (other / f.name).write_bytes(f.read_bytes())
+    assert main(["study", "--runs", *map(str, runs[1:]), str(other), "-o", str(tmp_path / "x")]) == 2
+    assert "different cases" in capsys.readouterr().err
+    assert main(["study", "--runs", *map(str, runs), str(runs[0]), "-o", str(tmp_path / "x")]) == 2
+    assert "same grid" in capsys.readouterr().err
+    assert main(["study", str(case), "--runs", *map(str, runs)]) == 2
+    assert "give no case" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
 def test_study_refuses_bad_arguments(tmp_path, capsys):
     case = tmp_path / "slab.toml"
     case.write_text(SLAB)

@@ -119,6 +119,10 @@ def _parser() -> argparse.ArgumentParser:
     study.add_argument("--quantity", action="append", default=[], metavar="PATTERN",
                        help="a summary.json path to report (dotted, * for any name, e.g. "
                             "'parts.gpu*.max_temperature_c'); repeatable; default: the headline numbers")
+    study.add_argument("--runs", nargs="+", metavar="DIR",
+                       help="instead of running: the study of these output folders of `thermo run`, "
+                            "one case on three or more grids run separately (e.g. with grid "
+                            "overrides of your own, or a big grid on another machine)")
     study.add_argument("-o", "--outdir", help="output folder (default: out/<case name>-study)")
 
     sweep = sub.add_parser("sweep", help="run the grid of variants of a case (--vary) and write "
@@ -314,23 +318,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_study(args: argparse.Namespace) -> int:
-    from thermo.study import HEADLINE, run_study
+    from thermo.study import HEADLINE, run_study, study_of_runs
 
-    try:
-        case = _load(args)
-    except CaseError as exc:
-        return _error(str(exc))
-    if args.grids < 3 or not args.ratio > 1.0:
-        return _error(f"--grids {args.grids} --ratio {args.ratio}: accepted: --grids 3 or more and "
-                      "--ratio above 1 (1.3 or more advised)")
-    use_compilation_cache()
-    outdir = pathlib.Path(args.outdir) if args.outdir else pathlib.Path("out") / f"{case.name}-study"
-    try:
-        study = run_study(case.path, outdir, grids=args.grids, ratio=args.ratio,
-                          overrides=args.overrides, patterns=tuple(args.quantity) or HEADLINE,
-                          quiet=False)
-    except CaseError as exc:
-        return _error(str(exc))
+    if args.runs:
+        if args.case or args.example or args.overrides:
+            return _error("--runs: the folders' summaries are the study; give no case, "
+                          "--example or --set with it")
+        outdir = pathlib.Path(args.outdir or "out/study")
+        try:
+            study = study_of_runs(args.runs, outdir, patterns=tuple(args.quantity) or HEADLINE)
+        except ValueError as exc:
+            return _error(str(exc))
+    else:
+        try:
+            case = _load(args)
+        except CaseError as exc:
+            return _error(str(exc))
+        if args.grids < 3 or not args.ratio > 1.0:
+            return _error(f"--grids {args.grids} --ratio {args.ratio}: accepted: --grids 3 or more "
+                          "and --ratio above 1 (1.3 or more advised)")
+        use_compilation_cache()
+        outdir = pathlib.Path(args.outdir) if args.outdir else pathlib.Path("out") / f"{case.name}-study"
+        try:
+            study = run_study(case.path, outdir, grids=args.grids, ratio=args.ratio,
+                              overrides=args.overrides, patterns=tuple(args.quantity) or HEADLINE,
+                              quiet=False)
+        except CaseError as exc:
+            return _error(str(exc))
     print((outdir / "study.md").read_text())
     print(f"wrote {outdir / 'study.json'}, {outdir / 'study.md'}, {outdir / 'study.png'}")
     return 0 if study["quantities"] else _error("no headline number was found on every grid")

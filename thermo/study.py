@@ -243,8 +243,12 @@ def _fmt(x: Any, spec: str = ".4g") -> str:
 
 def markdown(study: dict) -> str:
     """The study as a Markdown report: the grids, then one line per number."""
+    h = [g["h"] for g in study["grids"]]
+    reached = ", ".join(f"{a / b:.3g}" for a, b in zip(h, h[1:]))
+    asked = f"{study['ratio']:g} asked, " if study.get("ratio") else ""
     lines = [f"# Grid convergence: {study['case']}", "",
-             f"Refinement ratio {study['ratio']:g} per grid; GCI of the finest grid after Celik "
+             f"Refinement ratio per grid {asked}{reached} reached (h = (V/N)^(1/d)); GCI of the "
+             "finest grid after Celik "
              "et al. (2008), safety factor 1.25; U the uncertainty to quote: the GCI where the "
              "convergence is monotone at an order in (0.5, 3), otherwise from the range D of "
              "the three finest grids' values (Eca and Hoekstra 2014: 3 D oscillatory or without "
@@ -342,14 +346,65 @@ def run_study(case_path: str | pathlib.Path, outdir: str | pathlib.Path, *, grid
         table.append({"level": k, "cells": math.prod(cells), "shape": cells, "h": h,
                       "overrides": extra, "status": summary.get("status"),
                       "steps": summary.get("steps"), "wall_time_s": summary.get("wall_time_s")})
-    study = {"case": base.name, "ratio": ratio, "grids": table,
+    return _write_study(base.name, ratio, table, summaries, warnings, patterns, outdir)
+
+
+def _write_study(name: str, ratio: float | None, table: list[dict], summaries: list[dict],
+                 warnings: list[str], patterns: Sequence[str], outdir: pathlib.Path) -> dict:
+    study = {"case": name, "ratio": ratio, "grids": table,
              "quantities": study_table(summaries, [g["h"] for g in table], patterns),
              "warnings": warnings, "method": "Celik et al. 2008 (ASME J. Fluids Eng. 130 078001), "
                                              "GCI safety factor 1.25, three finest grids"}
     for r in study["quantities"]:
         if r.get("warning"):
             warnings.append(f"{r['quantity']}: {r['warning']}")
+    outdir.mkdir(parents=True, exist_ok=True)
     (outdir / "study.json").write_text(json.dumps(study, indent=2) + "\n")
     (outdir / "study.md").write_text(markdown(study))
     picture(study, outdir / "study.png")
     return study
+
+
+def study_of_runs(run_dirs: Sequence[str | pathlib.Path], outdir: str | pathlib.Path, *,
+                  patterns: Sequence[str] = HEADLINE) -> dict:
+    """The study of runs already made (``thermo study --runs``): each folder an output
+    of `thermo run` of the same case on its own grid (``summary.json`` and the result
+    file, whose face coordinates give the grid), run wherever and with whatever grid
+    overrides suited, e.g. a grid too big for one machine on another, or grids that
+    keep thin parts' lines where the study's own rule would merge or split them.
+    Ordered coarsest first by cell count. Writes and returns the study as
+    :func:`run_study` does; ``ratio`` is None (the ratios reached are in the table)."""
+    from thermo.io.load import load
+
+    if len(run_dirs) < 3:
+        raise ValueError(f"--runs: {len(run_dirs)} folder(s); a study needs at least 3")
+    runs = []
+    for d in map(pathlib.Path, run_dirs):
+        path = d / "summary.json"
+        if not path.is_file():
+            raise ValueError(f"--runs: {d} has no summary.json (a folder `thermo run` wrote)")
+        summary = json.loads(path.read_text())
+        try:
+            grid = load(d).grid
+        except (FileNotFoundError, ValueError) as exc:
+            raise ValueError(f"--runs: {d}: {exc}") from exc
+        runs.append((math.prod(grid.cells), d, summary, list(grid.cells), list(grid.size)))
+    names = sorted({r[2].get("case") for r in runs}, key=str)
+    if len(names) > 1:
+        raise ValueError(f"--runs: the folders hold different cases ({', '.join(map(str, names))}); "
+                         "a study compares one case on several grids")
+    counts = sorted(r[0] for r in runs)
+    if len(set(counts)) < len(counts):
+        raise ValueError(f"--runs: two folders have the same grid ({counts} cells); each must "
+                         "have its own")
+    table, summaries, warnings = [], [], []
+    for k, (n, d, summary, cells, size) in enumerate(sorted(runs, key=lambda r: r[0])):
+        if not summary.get("converged", False):
+            warnings.append(f"grid {k} ({n:,} cells) did not converge (status "
+                            f"{summary.get('status')}): its numbers carry iteration error")
+        summaries.append(summary)
+        table.append({"level": k, "cells": n, "shape": cells, "h": cell_size(size, cells),
+                      "run": str(d), "status": summary.get("status"),
+                      "steps": summary.get("steps"), "wall_time_s": summary.get("wall_time_s")})
+    return _write_study(str(names[0]), None, table, summaries, warnings, patterns,
+                        pathlib.Path(outdir))
