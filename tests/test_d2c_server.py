@@ -69,3 +69,35 @@ def test_fin_zone_conductance_is_the_stated_derivation(built):
           f"area {area:.5f} m2, UA {h * area:.0f} W/K")
     assert plate["htc"] == pytest.approx(h, rel=0.01)
     assert plate["area"] == pytest.approx(area, rel=0.01)
+
+
+def test_the_rack_of_stacks_is_the_server_ten_times():
+    """d2c-rack-120kw-stacks is d2c-rack-120kw-server's parts repeated up the rack: the
+    same keys on every part but `repeat` (ten copies, one 4U pitch apart) and the rails'
+    height, plus the blanking panel; the same grid, loop and solver settings, and the
+    front at ten servers' flow. A change to one file that is not made to the other fails
+    here."""
+    import tomllib
+
+    server = tomllib.loads(example_path("d2c-rack-120kw-server").read_text(encoding="utf-8"))
+    rack = tomllib.loads(example_path("d2c-rack-120kw-stacks").read_text(encoding="utf-8"))
+    parts = {p["name"]: p for p in rack["parts"]}
+    assert sorted(parts) == sorted([p["name"] for p in server["parts"]] + ["blank"])
+    for p in server["parts"]:
+        q = dict(parts[p["name"]])
+        if p["name"] == "rail":
+            assert q["box"]["max"][2] == rack["domain"]["size"][2]
+            q["box"] = {**q["box"], "max": p["box"]["max"]}
+        else:
+            assert q.pop("repeat") == {"count": 10, "step": [0.0, 0.0, 0.1778]}, p["name"]
+        assert q == p, p["name"]
+    assert rack["domain"]["size"][:2] == server["domain"]["size"][:2]
+    assert math.isclose(rack["domain"]["size"][2], 41 * 0.04445)
+    for key in ("grid", "loops", "fluid", "physics", "materials", "solver"):
+        assert rack[key] == server[key], key
+    front = {b["name"]: b for b in rack["boundaries"]}["front"]
+    assert math.isclose(front["volume_flow"], 10 * {b["name"]: b for b in server["boundaries"]}["front"]["volume_flow"])
+    case = load_case(example_path("d2c-rack-120kw-stacks"))
+    assert case.grid.cells == (42, 48, 393)
+    assert sum(p["power"] * p.get("repeat", {}).get("count", 1)
+               for p in rack["parts"] if "power" in p) == pytest.approx(120_000.0)

@@ -60,6 +60,7 @@ HEADLINE = (
     "coolant_flow.source_max_temperature_c.*",
     "boundaries.*.heat_w", "fluid.max_temperature_c",
     "junctions.max_junction_c", "junctions.chips.*.junction_c", "crossings.peak_c",
+    "heat_sinks.*.base_temperature_c", "blade_channels.channels.*.share",
 )
 
 
@@ -229,7 +230,9 @@ def study_table(summaries: Sequence[dict], h: Sequence[float],
 
 
 def _unit(path: str) -> str:
-    last = path.split(".")[-1] if ".source_max_temperature_c." not in path else "_c"
+    if ".source_max_temperature_c." in path or path.startswith("monitors.means_c."):
+        return "C"
+    last = path.split(".")[-1]
     for suffix, unit in (("_c", "C"), ("_w", "W"), ("_pa", "Pa"), ("_pct", "%"),
                          ("_m3_s", "m3/s"), ("_kg_s", "kg/s")):
         if last.endswith(suffix):
