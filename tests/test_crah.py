@@ -175,6 +175,15 @@ def test_steady_run_with_a_pi_crah_settles_on_its_window_means():
     assert m["levels_change"] <= 0.01
     assert abs(m["levels_mean"]["crah speed"] / exact - 1.0) < 0.01
     assert abs(m["means_c"]["crah return"] - 32.0) < 0.3
+    # the mean over the latter half of the run: the PI law holds the return at its set
+    # point on average over that too, and the records it averages are those after t/2
+    half = [r[3]["crah return"] for r in mon.records if r[0] >= 0.5 * info.simulated_time]
+    print("run mean", m["run_means_c"]["crah return"], "from", m["run_from_s"], "over",
+          m["run_records"], "records, swing", m["run_spread_k"]["crah return"])
+    assert m["run_from_s"] == pytest.approx(0.5 * info.simulated_time)
+    assert m["run_records"] == len(half) > len(mon.records) // 3
+    assert abs(m["run_means_c"]["crah return"] - 32.0) < 0.3
+    assert m["run_spread_k"]["crah return"] == pytest.approx(max(half) - min(half))
 
 
 def test_crah_failure_and_restart_with_control():

@@ -218,7 +218,7 @@ def study_table(summaries: Sequence[dict], h: Sequence[float],
         phi = [values[-1][path], values[-2][path], values[-3][path]]
         hh = [h[-1], h[-2], h[-3]]
         temperature = (path.endswith("_c") or ".source_max_temperature_c." in path
-                       or path.startswith("monitors.means_c."))
+                       or path.startswith(("monitors.means_c.", "monitors.run_means_c.")))
         scale = None
         if temperature and t_ref is not None:
             scale = phi[0] - t_ref
@@ -230,7 +230,8 @@ def study_table(summaries: Sequence[dict], h: Sequence[float],
 
 
 def _unit(path: str) -> str:
-    if ".source_max_temperature_c." in path or path.startswith("monitors.means_c."):
+    if ".source_max_temperature_c." in path or path.startswith(("monitors.means_c.",
+                                                                  "monitors.run_means_c.")):
         return "C"
     last = path.split(".")[-1]
     for suffix, unit in (("_c", "C"), ("_w", "W"), ("_pa", "Pa"), ("_pct", "%"),

@@ -21,7 +21,10 @@ class SteadyMonitor:
     returns, part maxima, the hottest fluid). Settled when the mean of every
     monitor over the last ``solver.monitor_window`` seconds differs from its mean
     over the window before by at most ``solver.monitor_tolerance`` K, and the mean
-    net heat over the last window is below 1e-3 of the largest heat term. Equipment
+    net heat over the last window is below 1e-3 of the largest heat term. Whether
+    settled or not, each monitor's mean over the latter half of the pseudo-time run
+    (``run_means_c``, with the range it swung over, ``run_spread_k``) is the number
+    to read where the flow keeps moving (an open data hall's recirculation). Equipment
     that moves between device calls (controlled CRAHs' fan speeds, fan servers'
     flows, as fractions of their rated flow) is monitored the same way: settled when
     their window means move by at most ``LEVEL_SETTLED`` (1 % of the rated flow), the
@@ -81,9 +84,14 @@ class SteadyMonitor:
         scale = float(np.max([r[2] for r in last]))
         self.settled = (change <= self.tol and abs(net) <= NET_HEAT_FRACTION * scale
                         and moved <= LEVEL_SETTLED)
+        # the latter half of the pseudo-time: the mean a moving flow's numbers are read as
+        half = [r for r in self.records if r[0] >= 0.5 * t]
         self.result = {"monitors": {
             "window_s": self.window, "records": len(last), "change_k": change,
             "tolerance_k": self.tol, "means_c": means,
+            "run_means_c": {k: mean(half, k) for k in names},
+            "run_spread_k": {k: float(np.ptp([r[3][k] for r in half])) for k in names},
+            "run_from_s": 0.5 * t, "run_records": len(half),
             **({"levels_mean": levels, "levels_change": moved} if levels else {}),
             "spread_k": float(max(np.ptp([r[3][k] for r in last]) for k in names)),
             "net_heat_mean_w": net, "energy_imbalance_mean": abs(net) / max(scale, SMALLEST_HEAT_W)}}
