@@ -53,6 +53,18 @@ def test_report_has_the_engineering_sections(tmp_path):
     chips = [l for l in text.splitlines() if l.startswith("| gpu[")]
     assert chips[0].startswith("| gpu[1] | p[1] | 72.5 ")
     assert "| air.inlet_max_c | C | 66, 65.2, 65 | 2.1 | 64.9 | 1.23 |" in text
+    assert "3 grids refined by 1.5;" in text
     assert "| liquid fraction | 0.8 |" in text and "| RCI_HI | 97.5 % |" in text
     png = run / "report-convergence.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_of_a_study_of_separate_runs_gives_the_ratios_reached(tmp_path):
+    run = tmp_path / "grid-2"
+    run.mkdir()
+    (run / "summary.json").write_text(json.dumps(summary()))
+    (tmp_path / "study.json").write_text(json.dumps({
+        "case": "synthetic", "ratio": None, "grids": [{"h": 0.3}, {"h": 0.2}, {"h": 0.1}],
+        "method": "Celik et al. 2008", "quantities": []}))
+    report, _ = write_report(run)
+    assert "3 grids run separately (ratios reached 1.5, 2);" in report.read_text()

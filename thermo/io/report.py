@@ -254,9 +254,13 @@ def _engineering(s: dict) -> list[str]:
 
 def study_markdown(study: dict) -> list[str]:
     """A ``thermo study``'s grid-convergence table (study.json) as report lines."""
+    h = [g.get("h") for g in study.get("grids", [])]
+    reached = ", ".join(_num(a / b, 3) for a, b in zip(h, h[1:]) if a and b)
+    how = (f"refined by {_num(study['ratio'])}" if study.get("ratio") else "run separately") + \
+        (f" (ratios reached {reached})" if reached else "")
     lines = ["## Grid convergence", "",
              f"`thermo study` of {_cell(study.get('case', '-'))}: "
-             f"{len(study.get('grids', []))} grids refined by {_num(study.get('ratio'))}; "
+             f"{len(study.get('grids', []))} grids {how}; "
              f"{_cell(study.get('method', ''))}.", ""]
     rows = [[_cell(r.get("quantity")), _cell(r.get("unit", "-")),
              ", ".join(_num(v, 5) for v in r.get("all_grids", [])), _num(r.get("order"), 3),
