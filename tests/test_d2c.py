@@ -1,6 +1,5 @@
 """Direct-to-chip extras: coolant-loop events, chip-limit crossings, the bundled
 D2C examples' setup, and the cooling comparison on made-up summaries. Tiny grids."""
-import copy
 import tomllib
 
 import numpy as np

@@ -143,7 +143,6 @@ def test_quick_is_exact_for_quadratics():
 
 
 def test_uniform_flow_has_no_advective_tendency():
-    shape = (6, 5, 4)
     u = [jnp.full((7, 5, 4), 1.3), jnp.full((6, 6, 4), -0.7), jnp.full((6, 5, 5), 0.2)]
     pads = [[pad(u[c], a, None, None, normal=a == c, periodic=True) for a in range(3)]
             for c in range(3)]

@@ -191,9 +191,6 @@ def test_checkpoint_keeps_every_monitors_records_exactly(tmp_path):
     with no records."""
     from types import SimpleNamespace
 
-    from thermo.models import air as airflow
-
-    from thermo.models import coldplate
     from thermo.case import case_from_dict
     from thermo.io.checkpoint import load_checkpoint, save_checkpoint
     from thermo.diagnostics.air import inlet_recorder

@@ -1,7 +1,6 @@
 """The flow solver end to end: conservation, solids, precision, compilation reuse."""
 import json
 
-import jax
 import numpy as np
 import pytest
 

@@ -1,7 +1,6 @@
 """The implicit steady solver (solver.scheme = "implicit"): its kernels against dense
 algebra, and its steady states against the time march's (the delta form converges to
 the same discrete equations), with fewer iterations."""
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest

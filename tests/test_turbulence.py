@@ -1,9 +1,6 @@
 """Turbulence closures, wall distance, variable viscosity and the drag hook."""
 from __future__ import annotations
 
-import dataclasses
-
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
