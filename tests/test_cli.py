@@ -205,3 +205,16 @@ def test_a_second_run_reads_the_compiled_solver_from_disk(tmp_path):
     out = subprocess.run([sys.executable, "-c", _COUNT_CACHE_HITS, str(tmp_path / "run-off")],
                          env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0 and int(out.stdout.split("HITS")[1]) == 0
+
+
+def test_output_cut_short_by_its_reader_is_no_traceback():
+    """`thermo check ... | head -1`: the reader leaves before the grid report is
+    printed; the command ends quietly (as a SIGPIPE), not with a BrokenPipeError."""
+    import subprocess
+    import sys
+
+    cmd = (f"'{sys.executable}' -m thermo check --example immersion-tank-100kw | head -1")
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True,
+                          timeout=300)
+    assert "ok: case 'immersion-tank-100kw'" in done.stdout
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
