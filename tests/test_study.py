@@ -6,7 +6,7 @@ import json
 
 from thermo.case.overrides import parse_value
 from thermo.cli import main
-from thermo.study import convergence, grid_overrides, observed_order
+from thermo.study import convergence, grid_overrides, inlet_rise, observed_order, study_table
 
 
 def test_celik_worked_example_monotonic():
@@ -102,6 +102,43 @@ def test_grid_overrides_uniform_and_graded():
     assert len(zone) == 1
     got = parse_value(zone[0].split("=", 1)[1])
     assert all(abs(a - b) < 1e-12 for a, b in zip(got, [0.2, 0.2, 0.1 / 1.5]))
+
+
+def _hall(inlet: float, rack_in: float) -> dict:
+    """A hall's summary in miniature: two racks with a 15 K and a 10 K air rise."""
+    return {"fluid": {"min_temperature_c": 20.0},
+            "recirculation": {"inlet_max_c": inlet, "racks": {
+                "a.rack0": {"inlet_mean_c": rack_in, "inlet_max_c": rack_in + 0.2,
+                            "exhaust_mean_c": rack_in + 15.0},
+                "a.rack1": {"inlet_mean_c": 20.1, "inlet_max_c": 20.3, "exhaust_mean_c": 30.1}}},
+            "monitors": {"means_c": {"a.rack0 inlet max": rack_in + 0.2}},
+            "parts": {"chip": {"power_w": 10.0, "max_temperature_c": inlet + 40.0}}}
+
+
+def test_inlet_errors_are_judged_against_the_air_rise_through_the_unit():
+    """An intake 0.5 K above the 20 C supply that moves 0.1 K between grids is 0.7 %
+    of its rack's 15 K rise, not 20 % of its own 0.5 K; other temperatures keep the
+    rise above the coldest fluid."""
+    fine = _hall(20.5, 20.3)
+    scale, label = inlet_rise("recirculation.racks.a.rack0.inlet_max_c", fine)
+    assert abs(scale - 15.0) < 1e-9 and label == "a.rack0's air rise"
+    assert abs(inlet_rise("monitors.means_c.a.rack0 inlet max", fine)[0] - 15.0) < 1e-9
+    assert abs(inlet_rise("recirculation.inlet_max_c", fine)[0] - 12.5) < 1e-9  # the racks' mean
+    assert inlet_rise("parts.chip.max_temperature_c", fine) is None
+    assert inlet_rise("recirculation.racks.a.rack9.inlet_max_c", fine) is None  # no such rack
+    summaries = [_hall(20.5 + 0.4 * d, 20.3 + 0.4 * d) for d in (1.0, 0.5, 0.25)]  # order 1, r = 2
+    rows = {r["quantity"]: r for r in study_table(summaries, [0.4, 0.2, 0.1],
+                                                   ("recirculation.*", "parts.*", "monitors.*"))}
+    rack = rows["recirculation.racks.a.rack0.inlet_max_c"]
+    assert rack["relative_to"] == "a.rack0's air rise" and abs(rack["scale"] - 15.0) < 1e-9
+    assert abs(rack["order"] - 1.0) < 1e-9
+    # GCI = 1.25 * 0.1 / (2 - 1) = 0.125 K: 0.83 % of 15 K
+    assert abs(rack["gci"] - 0.125) < 1e-9 and abs(rack["gci_pct"] - 100 * 0.125 / 15.0) < 1e-9
+    chip = rows["parts.chip.max_temperature_c"]
+    assert chip["relative_to"] == "rise above the coldest fluid"
+    assert abs(chip["gci_pct"] - 100 * 0.125 / (60.6 - 20.0)) < 1e-9  # finest chip 60.6 C
+    assert abs(rows["recirculation.inlet_max_c"]["scale"] - 12.5) < 1e-9
+    assert rows["monitors.means_c.a.rack0 inlet max"]["relative_to"] == "a.rack0's air rise"
 
 
 SLAB = """

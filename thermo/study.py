@@ -41,6 +41,8 @@ import math
 import pathlib
 from typing import Any, Callable, Sequence
 
+from thermo.io.report import percent_of
+
 SAFETY = 1.25  # Roache's factor of safety for three or more grids
 ORDER_RANGE = (0.5, 3.0)  # outside it the extrapolation is not trusted (warned)
 MAX_ORDER = 50.0  # an observed order past this is no order: the fixed-point iteration diverged
@@ -51,7 +53,8 @@ HIGH_ORDER_RANGE = 1.25  # U >= 1.25 x the range where the order is above ORDER_
 HEADLINE = (
     "air.inlet_max_c", "air.inlet_mean_c", "air.exhaust_mean_c", "air.return_c",
     "air.rci_hi_pct", "air.rci_lo_pct", "air.rti_pct", "air.bypass_fraction", "air.fan_power_w",
-    "recirculation.rti_pct", "recirculation.hall_ri",
+    "recirculation.rti_pct", "recirculation.hall_ri", "recirculation.inlet_max_c",
+    "recirculation.racks.*.inlet_max_c",
     "servers.*.inlet_max_c", "cooling_units.*.return_c",
     "parts.*.max_temperature_c",
     "cold_plates.*.chip_max_temperature_c", "loops.*.return_temperature_c",
@@ -202,6 +205,45 @@ def _rise_reference(summary: dict) -> float | None:
     return fluid.get("min_temperature_c")
 
 
+def _air_rise(entry: Any) -> float | None:
+    """A server's or rack's air rise (K): exhaust mean minus inlet mean."""
+    if not isinstance(entry, dict):
+        return None
+    out, inl = entry.get("exhaust_mean_c"), entry.get("inlet_mean_c")
+    if not isinstance(out, (int, float)) or not isinstance(inl, (int, float)) or out <= inl:
+        return None
+    return float(out - inl)
+
+
+def inlet_rise(path: str, summary: dict) -> tuple[float, str] | None:
+    """The scale (K) an inlet temperature's error is judged against, and its label:
+    the air's rise through the equipment it feeds (the issue's 'per cent of the rise'
+    for server inlets; an intake's own rise above the supply is often under 1 K), or
+    None where ``path`` is no inlet temperature. A server's or rack's inlets: that
+    unit's exhaust mean minus inlet mean on the finest grid; the room's hottest inlet
+    (``air.inlet_*``, ``recirculation.inlet_max_c``): the units' mean rise; a monitor
+    ``"NAME inlet max"``: NAME's."""
+    bits = path.split(".")
+    units = {**(summary.get("servers") or {}),
+             **((summary.get("recirculation") or {}).get("racks") or {})}
+    name = None
+    # names hold dots ("hall.a.rack0"): the unit is everything between the table and the field
+    if bits[0] == "servers" and len(bits) >= 3 and bits[-1].startswith("inlet_"):
+        name = ".".join(bits[1:-1])
+    elif bits[:2] == ["recirculation", "racks"] and len(bits) >= 4 and bits[-1].startswith("inlet_"):
+        name = ".".join(bits[2:-1])
+    elif bits[0] == "monitors" and len(bits) >= 3 and path.endswith(" inlet max"):
+        name = ".".join(bits[2:])[:-len(" inlet max")]
+    if name is not None:
+        rise = _air_rise(units.get(name))
+        return (rise, f"{name}'s air rise") if rise else None
+    if path in ("air.inlet_max_c", "air.inlet_mean_c", "recirculation.inlet_max_c"):
+        rises = [r for r in map(_air_rise, units.values()) if r]
+        if rises:
+            return sum(rises) / len(rises), "the units' mean air rise"
+    return None
+
+
 def study_table(summaries: Sequence[dict], h: Sequence[float],
                 patterns: Sequence[str] = HEADLINE) -> list[dict]:
     """One row per headline number present on every grid: its convergence from the
@@ -219,11 +261,13 @@ def study_table(summaries: Sequence[dict], h: Sequence[float],
         hh = [h[-1], h[-2], h[-3]]
         temperature = (path.endswith("_c") or ".source_max_temperature_c." in path
                        or path.startswith(("monitors.means_c.", "monitors.run_means_c.")))
-        scale = None
-        if temperature and t_ref is not None:
-            scale = phi[0] - t_ref
-        row = {"quantity": path, "unit": _unit(path),
-               "relative_to": "rise above the coldest fluid" if scale is not None else "value",
+        scale, relative_to = None, "value"
+        inlet = inlet_rise(path, fine) if temperature else None
+        if inlet is not None:
+            scale, relative_to = inlet
+        elif temperature and t_ref is not None:
+            scale, relative_to = phi[0] - t_ref, "rise above the coldest fluid"
+        row = {"quantity": path, "unit": _unit(path), "relative_to": relative_to, "scale": scale,
                "all_grids": [v[path] for v in values], **convergence(phi, hh, scale)}
         rows.append(row)
     return rows
@@ -257,19 +301,23 @@ def markdown(study: dict) -> str:
              "convergence is monotone at an order in (0.5, 3), otherwise from the range D of "
              "the three finest grids' values (Eca and Hoekstra 2014: 3 D oscillatory or without "
              "an order, at least 1.25 D above order 3, at most 3 D below 0.5). Temperatures' "
-             "relative errors are of their rise above the coldest fluid.", "",
+             "relative errors are of their rise above the coldest fluid; an inlet's of the "
+             "air's rise through the server or rack it feeds (the units' mean for the "
+             "hottest inlet): the column 'of'.", "",
              "| grid | cells | h (m) | status | steps | wall s |", "|---|---:|---:|---|---:|---:|"]
     for g in study["grids"]:
         lines.append(f"| {g['level']} | {g['cells']:,} | {g['h']:.4g} | {g['status']} | "
                      f"{g['steps']} | {_fmt(g['wall_time_s'], '.1f')} |")
     lines += ["", "| quantity | unit | coarse .. fine | order | extrapolated | GCI | GCI % | U | "
-              "U % | U from | note |", "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
+              "U % | of | U from | note |",
+              "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---|"]
     for r in study["quantities"]:
         vals = ", ".join(_fmt(v, ".5g") for v in r["all_grids"])
         lines.append(f"| {r['quantity']} | {r['unit']} | {vals} | {_fmt(r['order'], '.2f')} | "
                      f"{_fmt(r['extrapolated'], '.5g')} | {_fmt(r['gci'], '.3g')} | "
                      f"{_fmt(r['gci_pct'], '.2f')} | {_fmt(r.get('uncertainty'), '.3g')} | "
-                     f"{_fmt(r.get('uncertainty_pct'), '.2f')} | {r.get('uncertainty_rule', '-')} | "
+                     f"{_fmt(r.get('uncertainty_pct'), '.2f')} | {percent_of(r)} | "
+                     f"{r.get('uncertainty_rule', '-')} | "
                      f"{r.get('warning', '')} |")
     for w in study["warnings"]:
         lines.append(f"\nwarning: {w}")

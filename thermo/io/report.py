@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ReportError", "write_report", "report_markdown", "mid_height_slice",
+__all__ = ["ReportError", "percent_of", "write_report", "report_markdown", "mid_height_slice",
            "REPORT_NAME", "PICTURES"]
 
 REPORT_NAME = "report.md"
@@ -252,6 +252,16 @@ def _engineering(s: dict) -> list[str]:
     return lines
 
 
+def percent_of(row: dict) -> str:
+    """What a study row's per cents are of: the value, a temperature's rise above the
+    coldest fluid, or an inlet's unit's air rise (K)."""
+    rel = row.get("relative_to", "value")
+    if rel in ("value", "rise above the coldest fluid"):
+        return "value" if rel == "value" else "rise"
+    scale = row.get("scale")
+    return f"{rel} {_num(scale, 3)} K" if isinstance(scale, (int, float)) else str(rel)
+
+
 def study_markdown(study: dict) -> list[str]:
     """A ``thermo study``'s grid-convergence table (study.json) as report lines."""
     h = [g.get("h") for g in study.get("grids", [])]
@@ -265,11 +275,11 @@ def study_markdown(study: dict) -> list[str]:
     rows = [[_cell(r.get("quantity")), _cell(r.get("unit", "-")),
              ", ".join(_num(v, 5) for v in r.get("all_grids", [])), _num(r.get("order"), 3),
              _num(r.get("extrapolated"), 5), _num(r.get("gci_pct"), 3),
-             _num(r.get("uncertainty_pct"), 3), _cell(r.get("uncertainty_rule", "-")),
-             _cell(r.get("warning", ""))]
+             _num(r.get("uncertainty"), 3), _num(r.get("uncertainty_pct"), 3), _cell(percent_of(r)),
+             _cell(r.get("uncertainty_rule", "-")), _cell(r.get("warning", ""))]
             for r in study.get("quantities", [])]
     lines += _table(["quantity", "unit", "coarse .. fine", "order", "extrapolated", "GCI %",
-                     "U %", "U from", "note"], rows, "llrrrrrll")
+                     "U", "U %", "% of", "U from", "note"], rows, "llrrrrrrlll")
     return lines + [""]
 
 
