@@ -53,8 +53,7 @@ HIGH_ORDER_RANGE = 1.25  # U >= 1.25 x the range where the order is above ORDER_
 HEADLINE = (
     "air.inlet_max_c", "air.inlet_mean_c", "air.exhaust_mean_c", "air.return_c",
     "air.rci_hi_pct", "air.rci_lo_pct", "air.rti_pct", "air.bypass_fraction", "air.fan_power_w",
-    "recirculation.rti_pct", "recirculation.hall_ri", "recirculation.inlet_max_c",
-    "recirculation.racks.*.inlet_max_c",
+    "recirculation.rti_pct", "recirculation.hall_ri",
     "servers.*.inlet_max_c", "cooling_units.*.return_c",
     "parts.*.max_temperature_c",
     "cold_plates.*.chip_max_temperature_c", "loops.*.return_temperature_c",
