@@ -491,6 +491,21 @@ def _coarsen_coeff(c: np.ndarray, axis: int, coarsen) -> np.ndarray:
     return c
 
 
+def with_face_scale(levels: Sequence[Level], scale: Sequence) -> list[Level]:
+    """The hierarchy with the fine level's face coefficients times ``scale`` (per axis,
+    face-shaped, > 0) and its diagonal recomputed; the coarse levels and the transfers
+    stay those of the unscaled operator, so that a V-cycle remains a symmetric
+    preconditioner of the scaled one (the conjugate gradients apply the fine level).
+    For coefficients that change between iterations (e.g. a projection's ``dtau / (1 +
+    dtau drag)`` where the drag follows the velocity) without a host rebuild."""
+    fine = levels[0]
+    coeffs = tuple(c * s for c, s in zip(fine.coeffs, scale))
+    diag = laplacian_diagonal(coeffs, fine.h, fine.periodic)
+    diag = jnp.where(fine.iso > 0, fine.lapdiag, jnp.broadcast_to(diag, fine.lapdiag.shape))
+    # the scaled faces are no longer one coefficient per axis: no empty-box shortcut
+    return [dataclasses.replace(fine, coeffs=coeffs, lapdiag=diag, plain=False), *levels[1:]]
+
+
 def with_shift(levels: Sequence[Level], shift) -> list[Level]:
     """The same hierarchy for ``shift - div(c grad)``; coarse shifts are block means
     (on weighted levels the shift is held times the volume: block sums of that)."""

@@ -24,6 +24,11 @@ class PartModel:
         """Implicit linear drag (1/s) on the faces of axis ``c``, or None."""
         return None
 
+    @property
+    def drags(self) -> bool:
+        """Whether :meth:`drag` adds anything (known when the step is traced)."""
+        return type(self).drag is not PartModel.drag
+
     def force(self, u, p):
         """Body forces (m/s2) per component, or None."""
         return None

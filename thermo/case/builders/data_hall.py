@@ -158,9 +158,12 @@ def data_hall(*, row_a: Sequence[float] = ROW_A, row_b: Sequence[float] = ROW_B,
                 "box": {"min": [xc - CRAH_LENGTH / 2, y_lo, plenum],
                         "max": [xc + CRAH_LENGTH / 2, y_lo + CRAH_DEPTH, floor_top + CRAH_HEIGHT]}}
         if set_point > 0:
-            # a PI law on the plenum's pressure over the room, as under-floor units run
+            # a PI law on the plenum's pressure over the room, as under-floor units run.
+            # Its proportional band is 20 set points: with fixed-flow fans the plenum is
+            # stiff (a few % of flow short and the cut-outs reverse at -500 Pa), and a band
+            # of 2 set points rang between the speed limits in the steady iterations
             unit |= {"control": "pressure", "control_set_point": set_point,
-                     "control_gain": 0.5 / set_point, "control_integral_time": 10.0,
+                     "control_gain": 0.05 / set_point, "control_integral_time": 10.0,
                      "min_speed": 0.5, "max_speed": 1.3}
         parts.append(unit)
     if containment:
