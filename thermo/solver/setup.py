@@ -96,13 +96,26 @@ def build_params(sim, body: np.ndarray, gravity: np.ndarray) -> Params:
     m, th, dt, cfg = sim.model, sim.thermal, sim.dtype, sim.settings
     arr = lambda x: jnp.asarray(np.asarray(x, dtype=dt))
     tri = lambda g: None if g is None else tuple(tuple(arr(v) for v in side) for side in g)
+    parts = {"air": air_params(sim.air.params, arr)}
+    if sim.coldplates is not None:
+        parts["liquid"] = sim.coldplates.params(dt)
     dtau = {}
     if cfg.implicit:
-        # the projection of the steady iterations: div(dtau grad phi), dtau per face
+        # the projection of the steady iterations: div(d grad phi) with SIMPLEC's d = dtau /
+        # (1 + dtau drag) per face; the hierarchy from the drag at the velocity scale (the
+        # step scales its fine level to the drag of the moment)
         cell, faces = pseudo_steps(cfg.h, sim.grid.cells, m.active,
                                    sim.case.data["solver"]["pseudo_cfl"], cfg.u_ref)
-        dtau = {"dtau_cell": arr(cell), "dtau": tuple(arr(f) for f in faces)}
-        levels = build_hierarchy([arr(f * t) for f, t in zip(m.free, faces)], cfg.h,
+        proj = [np.asarray(f, dtype=float) for f in faces]
+        for model in (x for x in cfg.parts if x.drags):
+            u_ref = tuple(jnp.full(f.shape, cfg.u_ref, dt) for f in faces)
+            for c in range(3):
+                drag = model.drag(u_ref, parts[model.key], c)
+                if drag is not None:
+                    proj[c] = proj[c] / (1.0 + proj[c] * np.asarray(drag, dtype=float))
+        dtau = {"dtau_cell": arr(cell), "dtau": tuple(arr(f) for f in faces),
+                "dtau_proj": tuple(arr(f) for f in proj)}
+        levels = build_hierarchy([arr(f * t) for f, t in zip(m.free, proj)], cfg.h,
                                  m.faces.periodic)
     else:
         levels = build_hierarchy([arr(f) for f in m.free], cfg.h, m.faces.periodic)
@@ -115,9 +128,6 @@ def build_params(sim, body: np.ndarray, gravity: np.ndarray) -> Params:
     # throughflow cells are overwritten with their exhaust temperature each step and
     # conduct nothing: any capacity keeps their rows of the solve regular
     capacity[sim.air.params.tf_cell >= 0] = th.fluid_capacity
-    parts = {"air": air_params(sim.air.params, arr)}
-    if sim.coldplates is not None:
-        parts["liquid"] = sim.coldplates.params(dt)
     return Params(
         free=tuple(arr(f) for f in m.free), fixed=tuple(arr(f) for f in m.fixed),
         wall_nb=tuple(tuple(None if x is None else (arr(x[0]), arr(x[1])) for x in nb)

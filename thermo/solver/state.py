@@ -69,6 +69,9 @@ class Params(NamedTuple):
     # its faces; None for the time march
     dtau_cell: jnp.ndarray = None
     dtau: tuple = None
+    # per component, the projection's coefficient the pressure hierarchy was built from:
+    # dtau / (1 + dtau drag) with the drag at the case's velocity scale (dtau without drag)
+    dtau_proj: tuple = None
     # the wall functions' arrays (thermo.solver.walls.WallFunctions), None without
     walls: object = None
     # the k-epsilon model's arrays (thermo.solver.kepsilon.KEpsParams), None without

@@ -13,9 +13,9 @@ residual ``R`` of the discrete steady equations:
   momentum matrix, SIMPLEC's ``V / (a_P - sum a_nb)`` is ``dtau / (1 + dtau drag)``
   (upwind advection and diffusion add as much to ``a_P`` as to the neighbours; the
   implicit drag of porous parts and fins only to ``a_P``): the projection's
-  coefficient, ``dtau`` where nothing drags. The multigrid hierarchy is built once
-  from ``dtau``; the drag's factor, which follows the velocity, scales its fine level
-  each iteration.
+  coefficient, ``dtau`` where nothing drags. The multigrid hierarchy is built once,
+  with the drag at the case's velocity scale; the drag follows the velocity, and each
+  iteration scales the hierarchy's fine level to it.
 * energy: ``(C / (10 dtau) + rho cp A_upwind + G - div(k grad)) dT = R_T`` with ``R_T`` the
   van Leer, conduction, source, eddy and exchange terms of the march (W/m3), by
   BiCGStab preconditioned with a multigrid V-cycle of the conduction operator (its
@@ -242,9 +242,8 @@ def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop) -> State:
         # hall's 5 %-open cut-outs, 26 on its tiles), and the projection pushes through it
         # the flow the momentum step has just taken out: the hall's 178,710-cell grid
         # ended 1,500 iterations with its cut-outs passing 3.8 times their loss law
-        damp = tuple(1.0 / (1.0 + t * d) for t, d in zip(prm.dtau, prm.drag))
-        levels = with_face_scale(levels, damp)
-        dtau = tuple(t * k for t, k in zip(prm.dtau, damp))
+        dtau = tuple(t / (1.0 + t * d) for t, d in zip(prm.dtau, prm.drag))
+        levels = with_face_scale(levels, tuple(d / r for d, r in zip(dtau, prm.dtau_proj)))
     phi, info = solve_poisson(levels, rhs, jnp.zeros_like(s.p),
                               tol=reachable_tolerance(cfg.pressure.tolerance, rhs),
                               max_iter=cfg.pressure.max_iterations,
