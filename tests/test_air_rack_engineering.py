@@ -92,6 +92,7 @@ def test_door_loss_is_idelchiks(case):
     assert integral == pytest.approx(k_written / 2, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_short_run_keeps_its_heat():
     """The time march on a coarse grid (the case's implicit scheme's pseudo-time steps
     store no physical heat), one step per device call: over each step the heat the

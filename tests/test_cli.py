@@ -106,8 +106,8 @@ def _fake_validation(monkeypatch, rows):
 
     seen = {}
 
-    def run_validation(full=False, pattern=None):
-        seen.update(full=full, pattern=pattern)
+    def run_validation(full=False, pattern=None, jobs=1, initializer=None, done=None):
+        seen.update(full=full, pattern=pattern, jobs=jobs)
         return rows
 
     monkeypatch.setattr(thermo.validation, "run_validation", run_validation)
@@ -121,7 +121,7 @@ ROW = {"case": "ghia-re100", "quantity": "u_min", "reference": -0.21090, "comput
 def test_validate_all_ok(monkeypatch, capsys):
     seen = _fake_validation(monkeypatch, [ROW])
     assert cli.main(["validate", "--full", "-k", "ghia"]) == 0
-    assert seen == {"full": True, "pattern": "ghia"}
+    assert seen == {"full": True, "pattern": "ghia", "jobs": 1}
     out = capsys.readouterr().out
     for word in ("case", "quantity", "reference", "computed", "error", "bound", "ghia-re100", "u_min"):
         assert word in out
@@ -136,6 +136,26 @@ def test_validate_failure_returns_1(monkeypatch, capsys):
 def test_validate_nothing_matched_returns_1(monkeypatch, capsys):
     _fake_validation(monkeypatch, [])
     assert cli.main(["validate", "-k", "nothing"]) == 1
+
+
+def test_validate_jobs_reaches_the_suite_and_a_bad_count_is_refused(monkeypatch, capsys):
+    seen = _fake_validation(monkeypatch, [ROW])
+    assert cli.main(["validate", "-j", "2", "-k", "ghia"]) == 0
+    assert seen["jobs"] == 2
+    seen.clear()
+    assert cli.main(["validate", "-j", "0"]) == 2
+    assert "-j/--jobs" in capsys.readouterr().err and not seen
+
+
+def test_validation_families_in_processes_give_the_serial_rows():
+    # two cheap families (43 cells and its graded twin), each in a fresh process:
+    # the same rows, in the table's order, as one after the other in this process
+    from thermo.validation import run_validation
+    serial = run_validation(pattern="composite-wall*")
+    parallel = run_validation(pattern="composite-wall*", jobs=2)
+    assert len({r["case"] for r in serial}) >= 2
+    assert [(r["case"], r["quantity"], r["computed"]) for r in parallel] == \
+        [(r["case"], r["quantity"], r["computed"]) for r in serial]
 
 
 def test_bench_delegates_to_thermo_bench_main(monkeypatch, tmp_path):
@@ -185,6 +205,7 @@ sys.exit(code)
 """
 
 
+@pytest.mark.slow
 def test_a_second_run_reads_the_compiled_solver_from_disk(tmp_path):
     """`thermo run` keeps compiled solvers in THERMO_XLA_CACHE: a second process
     running the same grid loads the step from there instead of compiling it."""

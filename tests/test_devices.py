@@ -57,6 +57,7 @@ def test_info_prints_versions_devices_and_the_cache(capsys, monkeypatch, tmp_pat
     assert "cpu:0" in out and str(tmp_path / "xla") in out and "float64" in out
 
 
+@pytest.mark.slow
 def test_bytes_per_cell_is_measured_and_doubles_with_precision():
     # XLA's memory analysis of the compiled step on two grids: the slope per cell
     path = example_path("cavity2d")

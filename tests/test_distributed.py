@@ -120,6 +120,7 @@ def duct(tmp_path_factory):
     return {"tmp": tmp, "case": case, "cache": cache, "died": died}
 
 
+@pytest.mark.slow
 def test_two_processes_equal_one_and_their_checkpoint_resumes_in_one(duct):
     tmp_path, case, cache = duct["tmp"], duct["case"], duct["cache"]
     pair = start_pair(case, tmp_path / "two", cache)

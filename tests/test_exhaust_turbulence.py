@@ -173,6 +173,7 @@ def test_default_length_is_the_exhaust_hydraulic_diameter_in_3d():
 # ------------------------------------------------------------------------------- a run
 
 
+@pytest.mark.slow
 def test_a_more_turbulent_exhaust_makes_more_k_downstream():
     """300 steady iterations with exhaust intensities 0.2 and 0.02: the air in the
     three cells just past the exhaust (x 0.3 to 0.45 m, the exhaust's height) carries

@@ -351,6 +351,7 @@ def _staggered_field(c, w, L):
     return funcs[c]
 
 
+@pytest.mark.slow
 def test_momentum_flux_divergence_second_order():
     """``-div(U u_c)`` against the analytic flux divergence at each component's nodes,
     ghosts holding analytic values at their mirrored positions (as stencils.pad lays
@@ -427,6 +428,7 @@ def _dirichlet_box(n):
     return [jnp.ones(tuple(n + (1 if b == a else 0) for b in range(3))) for a in range(3)]
 
 
+@pytest.mark.slow
 def test_graded_poisson_second_order_solution():
     """div grad p = rhs with p = 0 on every wall, p a product of sines: the discrete
     solution converges to it at second order (max norm, every cell)."""
@@ -598,6 +600,7 @@ def _mg_problem(n, h, semicoarsen):
     return int(info.iterations), len(levels)
 
 
+@pytest.mark.slow
 def test_multigrid_iterations_on_stretched_grids():
     """z clustered at both walls (neighbour ratio 1.15), x and y uniform and wider:
     the wall cells' aspect ratio is 10 or 30 (the centre cells' about 1.2 and 3.7).
@@ -665,6 +668,7 @@ def _dvd_spacing():
     return grid_spacing(grid), tuple(grid.cells)
 
 
+@pytest.mark.slow
 def test_odd_axes_coarsen_symmetric_and_exact_transpose():
     """Odd counts coarsen on a graded grid (one cell, the widest, left unpaired); every
     level stays symmetric, prolongation keeps constants and restriction is its exact
@@ -692,6 +696,7 @@ def test_odd_axes_coarsen_symmetric_and_exact_transpose():
         assert abs(xmy - ymx) <= 1e-10 * abs(xmy)
 
 
+@pytest.mark.slow
 def test_multigrid_iterations_wall_clustered_odd_grids():
     """Grids clustered at every wall with odd counts: the graded de Vahl Davis grid
     (61x61, 2.84 mm at the walls growing by 1.15 to 41 mm, wall aspect 14.5), 37x29,

@@ -64,6 +64,7 @@ def plane_flow(sim, state, x):
     return float(np.sum(np.asarray(state.u[0])[i] * sim.grid.face_areas(0)))
 
 
+@pytest.mark.slow
 def test_server_tile_crah_duct_conserves_on_a_graded_grid():
     case = case_from_dict(duct())
     sim = Simulation(case)
@@ -111,6 +112,7 @@ def nearly_uniform(grid: Grid, eps: float = 1e-9) -> Grid:
     return Grid.from_lines(*lines)
 
 
+@pytest.mark.slow
 def test_nearly_uniform_graded_grid_gives_the_uniform_answers():
     """The same duct with its parts on a uniform grid and on a graded grid whose lines
     are uniform within 1e-9 of a cell: the graded paths (areas, fan weights, drags,

@@ -7,6 +7,7 @@ import sys
 
 import jax
 import numpy as np
+import pytest
 
 from thermo.case import case_from_dict
 from thermo.grid.model import build_flow_model
@@ -47,6 +48,7 @@ def _heated_duct(cells=(16, 8, 8)) -> dict:  # part faces on grid lines
     }
 
 
+@pytest.mark.slow
 def test_graded_terms_reduce_to_the_uniform_ones():
     """The same case on a uniform grid and on its lines moved by 1e-9 of a cell (which
     runs every graded expression: QUICK and van Leer weights, distance-weighted

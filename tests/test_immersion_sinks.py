@@ -104,6 +104,7 @@ def test_ducted_blades_seal_the_tank_but_for_the_channels():
     assert str(err.value).startswith("ducted") and "accepted" in str(err.value), str(err.value)
 
 
+@pytest.mark.slow
 def test_ducted_tank_sends_all_the_flow_through_the_fins():
     """A ducted small tank on a graded grid that draws the 4 mm shrouds: the baffle leaves
     the oil no way up but the channels (their share of the inlet flow is 1, by mass

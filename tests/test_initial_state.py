@@ -19,6 +19,7 @@ def transient_duct(initial: str, end: float = 0.5) -> dict:
     return d
 
 
+@pytest.mark.slow
 def test_a_transient_run_from_the_steady_state_stays_on_it(tmp_path):
     steady = duct_case()
     steady["solver"].update(scheme="implicit", tolerance=1e-7, steps_per_call=50)

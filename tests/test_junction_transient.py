@@ -30,6 +30,7 @@ def tripped_stack() -> dict:
     return d
 
 
+@pytest.mark.slow
 def test_recorded_junction_peak_and_crossing(tmp_path):
     """From the steady state, the recorded peak is the maximum of the recorded Tj history, at its time; the
     crossing lies between the two records that bracket the limit, after the trip;

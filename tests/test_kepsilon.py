@@ -58,6 +58,7 @@ def test_channel_friction_against_dean_with_wall_functions(model):
     assert abs(k_plus * math.sqrt(c_mu) / (1 - y / DELTA) - 1.0) < 0.1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["march", "implicit"])
 def test_jet_keeps_k_and_epsilon_positive_and_nu_t_realisable(scheme):
     sim = Simulation(case_from_dict(_jet(scheme=scheme)))
@@ -134,6 +135,7 @@ def test_buoyancy_destroys_k_in_stable_stratification():
     assert gb_cold_above[5, 10, 0] > 0
 
 
+@pytest.mark.slow
 def test_march_and_implicit_reach_the_same_state():
     """A heated duct flow (inlet, outlet, walls at 40 C): the implicit steady solver and
     the time march converge to the same k-epsilon answer."""
@@ -168,6 +170,7 @@ def test_march_and_implicit_reach_the_same_state():
     assert np.abs(k_m - k_i).max() < 0.01 * k_m.max()
 
 
+@pytest.mark.slow
 def test_restart_carries_k_and_epsilon(tmp_path):
     """A checkpoint holds k and epsilon: a run resumed from it ends where the run
     continued in memory ends, bit for bit."""

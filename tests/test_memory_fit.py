@@ -58,6 +58,7 @@ def test_largest_grid_by_hand():
     assert largest_grid(1e5, 1000.0, 1e6) == (0, 0)            # the fixed part alone is too big
 
 
+@pytest.mark.slow
 def test_fit_from_the_measured_bytes_per_cell(tmp_path, monkeypatch, capsys):
     """A check of the arithmetic on the measured float32 step (two compiles): the
     largest grid's step fits the memory and one cell more would not; the command

@@ -83,6 +83,7 @@ def _clustered(n, ratio):
     return w / w.sum()
 
 
+@pytest.mark.slow
 def test_stretched_box_iterations_flat():
     """Measured: cubic 7; aspect 30 on uniform spacing 7 (before: 10 and 84: no
     semi-coarsening on uniform spacing), z clustered at both walls 5 (before: 12), z

@@ -18,6 +18,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # quiet CPU cores scaled down; the deadline leaves room for a busy machine, not for a hang
 DEADLINE_S = float(os.environ.get("THERMO_NOTEBOOK_DEADLINE", "420"))
 SWITCH = "THERMO_NOTEBOOK_QUICK"
+# the two longest scaled down (3-4 minutes each on two busy CPU cores): `pytest -m slow`
+SLOW = {"air_rack_sweep", "direct_to_chip"}
 
 
 def test_the_notebooks_are_found():
@@ -38,7 +40,8 @@ def test_notebook_is_committed_clean(path):
     assert SWITCH in code[0].source, f"{path.name}: its first code cell does not read {SWITCH}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow) if p.stem in SLOW else p
+                                  for p in NOTEBOOKS], ids=lambda p: p.stem)
 def test_notebook_runs(path, tmp_path, monkeypatch):
     """Execute every cell, in order, in a copy in a temporary folder (what the notebook
     writes goes there); any cell error fails, as does passing the deadline."""

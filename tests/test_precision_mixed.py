@@ -101,6 +101,7 @@ def _run(path, precision: str):
     return sim, exe(*args), need
 
 
+@pytest.mark.slow
 def test_mixed_stores_float32_and_lands_nearer_float64(tmp_path):
     """The mixed run's fields and parameters are float32 and its compiled step needs
     the memory of float32's (within 2 %); its temperatures after the same 300 steps

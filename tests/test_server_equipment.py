@@ -197,6 +197,7 @@ def test_server_mass_heat_balance_settles():
     assert s["energy_imbalance"] < 1e-3
 
 
+@pytest.mark.slow
 def test_server_mass_resumes_bit_for_bit():
     """Stopped at 1 s and resumed from that state in a new Simulation: the lumped
     temperature comes back from the state (the server's cells), and the fields at 2 s

@@ -182,6 +182,7 @@ def run_forced(runs: dict) -> dict:
     return json.loads(line[len("RESULT "):])
 
 
+@pytest.mark.slow
 def test_sharded_march_and_implicit_runs_on_4_and_8_devices_equal_one_device():
     """One subprocess, 8 forced CPU devices: each scheme once on 1 device, then split
     over 4 (a 1x2x2 mesh; the march) and over 8 (2x2x2, every axis split; both)."""

@@ -77,6 +77,7 @@ def test_compound_series_limits():
     assert 1e-5 / (c * d) < rise[0] - rise[1] < 1e-5 / (a * b)
 
 
+@pytest.mark.slow
 def test_contact_stack_converges_to_the_series():
     """The solver's silicon | contact | copper channel on n = 8 and 16 (about 20 s): the
     error in R_s falls by at least 2.5 (measured +4.35, +1.48 %: 2.9; a first-order

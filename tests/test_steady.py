@@ -135,6 +135,7 @@ def duct_case() -> dict:
     }
 
 
+@pytest.mark.slow
 def test_implicit_conjugate_duct_matches_the_march_and_closes_the_heat_balance(tmp_path):
     # the march's energy residual stalls near 1e-5 here (40,000 steps): compare with
     # where it stands then, and hold the implicit answer to the heat balance itself

@@ -16,6 +16,7 @@ def rack():
     return case, Simulation(case)
 
 
+@pytest.mark.slow
 def test_cooler_flow_variants_run_as_one_by_one_and_summarise(rack):
     case, sim = rack
     variants = [{"flow": {"cooler*": 0.8}}, {"flow": {"cooler*": 1.2, "cooler1": 0.5}}]

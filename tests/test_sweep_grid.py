@@ -234,6 +234,7 @@ def test_headline_picks_the_hottest_chip_and_the_coolant_outlet():
     assert row["liquid_fraction"] is None and row["steps"] == 5
 
 
+@pytest.mark.slow
 def test_two_processes_share_a_sweep_each_variant_run_once(swept, tmp_path):
     """Two OS processes on one output folder, one told `--process 0/2`, the other
     finding 1 of 2 in a launcher's variables (srun's): each runs its half of the 4

@@ -9,6 +9,7 @@ from thermo.grid.model import voxelise
 from thermo.validation.two_fluids import T_IN, plate_case, plate_results
 
 
+@pytest.mark.slow
 def test_water_channel_in_air_matches_water_alone():
     two, one = plate_results(4, True), plate_results(4, False)
     assert two["status"] == one["status"] == "converged"

@@ -41,7 +41,7 @@ def test_row_kinds():
 
 
 def _fake_run(monkeypatch, rows):
-    monkeypatch.setattr(thermo.validation, "run_validation", lambda full=False, pattern=None: rows)
+    monkeypatch.setattr(thermo.validation, "run_validation", lambda full=False, pattern=None, **kw: rows)
     from thermo import cli
     monkeypatch.setattr(cli, "use_compilation_cache", lambda: None)
     return cli
@@ -53,7 +53,7 @@ def test_cli_table_counts_kinds_and_fails_only_on_failures(monkeypatch, capsys):
             row("c", "qc", 1.0, 1.0, 0.0, 1e-6, "check"),
             row("d", "qd", 1.0, 1.94, 0.94, 0.15, "not validated")]
     cli = _fake_run(monkeypatch, rows)
-    assert cli._cmd_validate(argparse.Namespace(full=False, k=None)) == 0
+    assert cli._cmd_validate(argparse.Namespace(full=False, k=None, jobs=1)) == 0
     out = capsys.readouterr().out
     print(out)
     lines = out.splitlines()
@@ -65,7 +65,7 @@ def test_cli_table_counts_kinds_and_fails_only_on_failures(monkeypatch, capsys):
     # a failed check or validation exits 1 and is counted as FAILED, not as validated
     rows[2] = row("c", "qc", 1.0, 1.1, 0.1, 1e-6, "check")
     rows[0] = row("a", "qa", 1.0, 2.0, 1.0, 0.1, "validation")
-    assert cli._cmd_validate(argparse.Namespace(full=False, k=None)) == 1
+    assert cli._cmd_validate(argparse.Namespace(full=False, k=None, jobs=1)) == 1
     out = capsys.readouterr().out
     assert "1 validated, 0 checks, 1 not validated, 2 FAILED" in out
     assert sum(line.rstrip().endswith("FAIL") for line in out.splitlines()) == 2

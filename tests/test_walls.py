@@ -201,6 +201,7 @@ def plate_case(model: str) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_heated_plate_loses_its_heat_through_the_wall_functions():
     out = {}
     for model in ("lvel", "mixing-length"):

@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="compare solutions with published reference results")
     val.add_argument("--full", action="store_true", help="also run the long, fine-grid cases")
     val.add_argument("-k", metavar="PATTERN", help="only the validation cases matching PATTERN")
+    val.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                     help="run N families at once, each in a process of its own (default 1; "
+                          "up to the number of CPU cores helps)")
 
     info = sub.add_parser("info", help="versions, devices, precision, compile cache, and the memory "
                           "a case needs per cell on this machine",
@@ -443,8 +446,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         from thermo.validation import run_validation
     except ImportError as exc:
         return _error(f"the validation suite cannot be imported ({exc})")
-    use_compilation_cache()
-    rows = list(run_validation(full=args.full, pattern=args.k))
+    if args.jobs < 1:
+        return _error(f"-j/--jobs must be a whole number of processes, 1 or more; got {args.jobs}")
+    def done(name: str, n: int, seconds: float) -> None:  # progress, apart from the table
+        print(f"{name}: {n} row{'' if n == 1 else 's'} in {seconds:.0f} s", file=sys.stderr,
+              flush=True)
+
+    rows = list(run_validation(full=args.full, pattern=args.k, jobs=args.jobs,
+                               initializer=use_compilation_cache, done=done))
     if not rows:
         print(f"error: no validation case matches {args.k!r}" if args.k else
               "error: the validation suite returned no results", file=sys.stderr)

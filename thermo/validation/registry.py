@@ -59,17 +59,63 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
 }
 
 
-def run_validation(full: bool = False, pattern: str | None = None) -> list[dict]:
-    """Run every validation whose name matches ``pattern`` (glob); return the rows."""
+def _selected(pattern: str | None) -> list[str]:
+    return [name for name in VALIDATIONS
+            if not pattern or fnmatch.fnmatch(name, pattern) or pattern in name]
+
+
+def _run_family(name: str, full: bool,
+                initializer: Callable[[], object] | None) -> tuple[list[dict], float]:
+    """One family in a process of its own (a worker of :func:`run_validation`): its
+    rows and its wall time (s)."""
+    import time
+
+    if initializer is not None:
+        initializer()
+    t0 = time.perf_counter()
+    return VALIDATIONS[name](full), time.perf_counter() - t0
+
+
+def run_validation(full: bool = False, pattern: str | None = None, jobs: int = 1,
+                   initializer: Callable[[], object] | None = None,
+                   done: Callable[[str, int, float], object] | None = None) -> list[dict]:
+    """Run every validation whose name matches ``pattern`` (glob); return the rows,
+    in the table's order. ``jobs`` > 1 runs the families in that many processes at
+    once, each family in a fresh process (``initializer`` runs first in each, e.g.
+    to point JAX at the compile cache): the families are independent, and one
+    compile or one small grid keeps about one core busy. ``done(name, rows, seconds)``
+    is called as each family finishes."""
     import gc
+    import time
 
     import jax
 
+    names = _selected(pattern)
+    if jobs > 1 and len(names) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # the longest family first, so that it does not start last and run alone
+        order = sorted(names, key=lambda n: n != "default-case")
+        with ProcessPoolExecutor(max_workers=jobs, max_tasks_per_child=1,
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(_run_family, n, full, initializer): n for n in order}
+            rows_of = {}
+            for future in as_completed(futures):
+                name = futures[future]
+                rows_of[name], seconds = future.result()
+                if done is not None:
+                    done(name, len(rows_of[name]), seconds)
+            return [r for n in names for r in rows_of[n]]
+    if initializer is not None:
+        initializer()
     rows = []
-    for name, fn in VALIDATIONS.items():
-        if pattern and not fnmatch.fnmatch(name, pattern) and pattern not in name:
-            continue
-        rows.extend(fn(full))
+    for name in names:
+        t0 = time.perf_counter()
+        family = VALIDATIONS[name](full)
+        rows.extend(family)
+        if done is not None:
+            done(name, len(family), time.perf_counter() - t0)
         # each family compiles its own programs: drop them before the next, or the
         # process's JIT mappings pile up (LLVM "Cannot allocate memory" in the CI's
         # validate after 60-odd families, 2026-12-01)
