@@ -3,9 +3,8 @@ Davis's cavity with the implicit scheme against the benchmark, as the
 ``devahldavis-implicit`` row runs it in float64."""
 from __future__ import annotations
 
-from thermo.validation.convection import DVD_GRIDS, DVD_NUSSELT, devahldavis_nusselt
+from thermo.validation.convection import DVD_GRIDS, DVD_NUSSELT, IMPLICIT, devahldavis_nusselt
 from thermo.validation.rows import row
-from thermo.validation.steady import IMPLICIT
 
 # float32 fields stall the normalised residuals near 2e-6 on this grid (80 x 80, after
 # 400 iterations: momentum 3.3e-6, continuity 2.0e-6, energy 1.8e-6), in float32 and in

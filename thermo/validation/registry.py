@@ -91,12 +91,13 @@ def run_validation(full: bool = False, pattern: str | None = None, jobs: int = 1
     import jax
 
     names = _selected(pattern)
-    if jobs > 1 and len(names) > 1:
+    if jobs > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        # the longest family first, so that it does not start last and run alone
-        order = sorted(names, key=lambda n: n != "default-case")
+        # the longest families first (measured), so that none starts last and runs alone
+        first = ("cavity", "default-case", "poiseuille-graded", "conjugate", "heated-plate")
+        order = sorted(names, key=lambda n: first.index(n) if n in first else len(first))
         with ProcessPoolExecutor(max_workers=jobs, max_tasks_per_child=1,
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {pool.submit(_run_family, n, full, initializer): n for n in order}

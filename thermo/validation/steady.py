@@ -2,10 +2,8 @@
 Davis's cavity against the benchmark, and the same answer as the time march."""
 from __future__ import annotations
 
-from thermo.validation.convection import DVD_GRIDS, DVD_NUSSELT, devahldavis_nusselt
+from thermo.validation.convection import DVD_GRIDS, DVD_NUSSELT, IMPLICIT, devahldavis_nusselt
 from thermo.validation.rows import row
-
-IMPLICIT = ['solver.scheme="implicit"', "solver.pseudo_cfl=10", "solver.steps_per_call=50"]
 
 
 def validate_implicit_devahldavis(full: bool = False) -> list[dict]:
