@@ -147,6 +147,7 @@ def test_steady_run_with_a_pi_crah_settles_on_its_window_means():
     ``max_steps``. Settled by the monitors, the speed's window means flat within 1 %,
     it stops well before; the window-mean speed equals the hand value
     P / (rho cp 10 K Q_rated) within 1 %, the return the set point within 0.3 K."""
+    from thermo.diagnostics.sampling import mean_half_width
     from thermo.diagnostics.steady import SteadyMonitor
     from thermo.models.air import SPEED_SETTLED
     from thermo.solver import Simulation
@@ -184,6 +185,9 @@ def test_steady_run_with_a_pi_crah_settles_on_its_window_means():
     assert m["run_records"] == len(half) > len(mon.records) // 3
     assert abs(m["run_means_c"]["crah return"] - 32.0) < 0.3
     assert m["run_spread_k"]["crah return"] == pytest.approx(max(half) - min(half))
+    # its sampling error: the batch means of the same records
+    print("sampling error (95 %)", m["run_error_k"]["crah return"])
+    assert m["run_error_k"]["crah return"] == pytest.approx(mean_half_width(half), rel=1e-12)
 
 
 def test_crah_failure_and_restart_with_control():

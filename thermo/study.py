@@ -268,8 +268,49 @@ def study_table(summaries: Sequence[dict], h: Sequence[float],
             scale, relative_to = phi[0] - t_ref, "rise above the coldest fluid"
         row = {"quantity": path, "unit": _unit(path), "relative_to": relative_to, "scale": scale,
                "all_grids": [v[path] for v in values], **convergence(phi, hh, scale)}
+        errors = [sampling_error(path, s) for s in summaries]
+        if any(e is not None for e in errors):
+            with_sampling(row, errors)
         rows.append(row)
     return rows
+
+
+def sampling_error(path: str, summary: dict) -> float | None:
+    """The 95 % half-width (K) of a latter-half mean's sampling error
+    (``monitors.run_error_k``) for a ``monitors.run_means_c.*`` path; None otherwise."""
+    prefix = "monitors.run_means_c."
+    if not path.startswith(prefix):
+        return None
+    e = ((summary.get("monitors") or {}).get("run_error_k") or {}).get(path[len(prefix):])
+    return float(e) if isinstance(e, (int, float)) and math.isfinite(e) else None
+
+
+def with_sampling(row: dict, errors: Sequence[float | None]) -> None:
+    """Add to a study row of averaged numbers (a moving flow's latter-half means) the
+    sampling errors of every grid's mean (``sampling``, coarsest first, 95 %
+    half-widths), and ``uncertainty_total``: the discretisation ``U`` and the finest
+    grid's sampling error in quadrature (ASME V&V 20-2009's numerical uncertainty from
+    independent parts). Where each change between grids is within the two grids'
+    sampling errors combined, the grids cannot be told apart by these averages: a
+    warning says so (the ``U`` from their range is then mostly sampling noise)."""
+    row["sampling"] = list(errors)
+    fine = errors[-1]
+    u = row.get("uncertainty")
+    if fine is not None and u is not None:
+        total = math.hypot(u, fine)
+        scale = row.get("scale")
+        row["uncertainty_total"] = total
+        row["uncertainty_total_pct"] = (100.0 * total / abs(scale) if scale else
+                                        (100.0 * total / abs(row["values"][0])
+                                         if row["relative_to"] == "value" and row["values"][0]
+                                         else None))
+    last = list(zip(row["all_grids"], errors))[-3:]
+    within = [e1 is not None and e2 is not None and abs(b - a) <= math.hypot(e1, e2)
+              for (a, e1), (b, e2) in zip(last, last[1:])]
+    if all(within):
+        note = ("the grids differ by less than their means' sampling errors: a longer "
+                "average, not a finer grid, would tell them apart")
+        row["warning"] = f"{row['warning']}; {note}" if row.get("warning") else note
 
 
 def _unit(path: str) -> str:
@@ -307,15 +348,25 @@ def markdown(study: dict) -> str:
     for g in study["grids"]:
         lines.append(f"| {g['level']} | {g['cells']:,} | {g['h']:.4g} | {g['status']} | "
                      f"{g['steps']} | {_fmt(g['wall_time_s'], '.1f')} |")
+    sampled = any("sampling" in r for r in study["quantities"])
+    if sampled:
+        lines += ["", "Averaged numbers (latter-half means of a moving flow) carry a sampling "
+                  "error: '+- sampling' is each grid's 95 % half-width by batch means, coarse "
+                  "to fine; 'U total' the U and the finest grid's sampling error in quadrature."]
+    extra_head, extra_rule = (" +- sampling | U total | U total % |", "---|---:|---:|") if sampled \
+        else ("", "")
     lines += ["", "| quantity | unit | coarse .. fine | order | extrapolated | GCI | GCI % | U | "
-              "U % | of | U from | note |",
-              "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---|"]
+              f"U % |{extra_head} of | U from | note |",
+              f"|---|---|---|---:|---:|---:|---:|---:|---:|{extra_rule}---|---|---|"]
     for r in study["quantities"]:
         vals = ", ".join(_fmt(v, ".5g") for v in r["all_grids"])
+        extra = (f" {', '.join(_fmt(e, '.2g') for e in r.get('sampling', []))} | "
+                 f"{_fmt(r.get('uncertainty_total'), '.3g')} | "
+                 f"{_fmt(r.get('uncertainty_total_pct'), '.2f')} |") if sampled else ""
         lines.append(f"| {r['quantity']} | {r['unit']} | {vals} | {_fmt(r['order'], '.2f')} | "
                      f"{_fmt(r['extrapolated'], '.5g')} | {_fmt(r['gci'], '.3g')} | "
                      f"{_fmt(r['gci_pct'], '.2f')} | {_fmt(r.get('uncertainty'), '.3g')} | "
-                     f"{_fmt(r.get('uncertainty_pct'), '.2f')} | {percent_of(r)} | "
+                     f"{_fmt(r.get('uncertainty_pct'), '.2f')} |{extra} {percent_of(r)} | "
                      f"{r.get('uncertainty_rule', '-')} | "
                      f"{r.get('warning', '')} |")
     for w in study["warnings"]:

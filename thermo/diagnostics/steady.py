@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from thermo.diagnostics.sampling import mean_half_width
 from thermo.diagnostics.summary import SMALLEST_HEAT_W, summarise
 from thermo.solver import Simulation, State
 
@@ -23,7 +24,8 @@ class SteadyMonitor:
     over the window before by at most ``solver.monitor_tolerance`` K, and the mean
     net heat over the last window is below 1e-3 of the largest heat term. Whether
     settled or not, each monitor's mean over the latter half of the pseudo-time run
-    (``run_means_c``, with the range it swung over, ``run_spread_k``) is the number
+    (``run_means_c``, with the range it swung over, ``run_spread_k``, and the 95 %
+    half-width of its sampling error by batch means, ``run_error_k``) is the number
     to read where the flow keeps moving (an open data hall's recirculation). Equipment
     that moves between device calls (controlled CRAHs' fan speeds, fan servers'
     flows, as fractions of their rated flow) is monitored the same way: settled when
@@ -91,6 +93,7 @@ class SteadyMonitor:
             "tolerance_k": self.tol, "means_c": means,
             "run_means_c": {k: mean(half, k) for k in names},
             "run_spread_k": {k: float(np.ptp([r[3][k] for r in half])) for k in names},
+            "run_error_k": {k: mean_half_width([r[3][k] for r in half]) for k in names},
             "run_from_s": 0.5 * t, "run_records": len(half),
             **({"levels_mean": levels, "levels_change": moved} if levels else {}),
             "spread_k": float(max(np.ptp([r[3][k] for r in last]) for k in names)),

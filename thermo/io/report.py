@@ -272,14 +272,21 @@ def study_markdown(study: dict) -> list[str]:
              f"`thermo study` of {_cell(study.get('case', '-'))}: "
              f"{len(study.get('grids', []))} grids {how}; "
              f"{_cell(study.get('method', ''))}.", ""]
+    quantities = study.get("quantities", [])
+    # averaged numbers of a moving flow: their sampling error and the U with it
+    sampled = any("sampling" in r for r in quantities)
     rows = [[_cell(r.get("quantity")), _cell(r.get("unit", "-")),
              ", ".join(_num(v, 5) for v in r.get("all_grids", [])), _num(r.get("order"), 3),
              _num(r.get("extrapolated"), 5), _num(r.get("gci_pct"), 3),
-             _num(r.get("uncertainty"), 3), _num(r.get("uncertainty_pct"), 3), _cell(percent_of(r)),
-             _cell(r.get("uncertainty_rule", "-")), _cell(r.get("warning", ""))]
-            for r in study.get("quantities", [])]
+             _num(r.get("uncertainty"), 3), _num(r.get("uncertainty_pct"), 3),
+             *([", ".join(_num(e, 2) for e in r.get("sampling", [])),
+                _num(r.get("uncertainty_total"), 3)] if sampled else []),
+             _cell(percent_of(r)), _cell(r.get("uncertainty_rule", "-")),
+             _cell(r.get("warning", ""))]
+            for r in quantities]
     lines += _table(["quantity", "unit", "coarse .. fine", "order", "extrapolated", "GCI %",
-                     "U", "U %", "% of", "U from", "note"], rows, "llrrrrrrlll")
+                     "U", "U %", *(["+- sampling", "U total"] if sampled else []), "% of",
+                     "U from", "note"], rows, "llrrrrrr" + ("lr" if sampled else "") + "lll")
     return lines + [""]
 
 
