@@ -186,6 +186,77 @@ def test_steady_monitor_stops_when_monitor_means_settle(monkeypatch):
     assert out["monitors"]["spread_k"] == pytest.approx(1.0)
 
 
+def _fed_monitor(monkeypatch, solver, inlets, nets):
+    """A SteadyMonitor of the room case whose summaries are the given inlet maxima and
+    net heats, one per record, fed until it settles (as a run stops); its settled
+    flags and the monitor itself."""
+    from types import SimpleNamespace
+
+    from thermo.diagnostics import steady
+
+    d = room()
+    d["solver"] = {"mode": "steady", **solver}
+    d.pop("events")
+    sim = Simulation(case_from_dict(d))
+    fake = iter(zip(inlets, nets))
+
+    def summary(sim_, state, info):
+        t, net = next(fake)
+        return {"net_heat_w": net, "largest_heat_term_w": 1500.0, "parts": {},
+                "servers": {"srv": {"inlet_max_c": t}}, "fluid": {"max_temperature_c": 35.0}}
+
+    monkeypatch.setattr(steady, "summarise", summary)
+    mon = steady.SteadyMonitor(sim)
+    seen = []
+    while len(seen) < len(inlets) and True not in seen:
+        seen.append(mon(SimpleNamespace(t=0.25 * (len(seen) + 1), step=0)))
+    return seen, mon
+
+
+def test_steady_monitor_settles_by_averages_where_window_means_keep_swinging(monkeypatch):
+    from thermo.diagnostics.sampling import mean_half_width
+
+    # an intake swinging by about +-1 K with a correlation time of ~1 s (AR(1), 4 records
+    # a second) about 30 C: its 1 s window means move by ~0.5 K, and two of them agree to
+    # 0.1 K by chance within seconds, long before the mean is known to 0.25 K
+    rng = np.random.default_rng(7)
+    x, inlet = 0.0, []
+    for _ in range(1600):
+        x = 0.78 * x + 0.63 * rng.standard_normal()
+        inlet.append(30.0 + x)
+    nets = [(-1) ** k * 50.0 for k in range(len(inlet))]
+    window = {"monitor_window": 1.0, "monitor_tolerance": 0.1}
+    seen, mon = _fed_monitor(monkeypatch, window, inlet, nets)
+    by_window = seen.index(True)
+    lucky = mon.result["monitors"]
+    print(f"window means settle at t = {0.25 * (by_window + 1)} s, latter half's mean "
+          f"{lucky['run_means_c']['srv inlet max']:.3f} +- {lucky['run_error_k']['srv inlet max']}")
+    assert lucky["run_error_k"]["srv inlet max"] is None or \
+        lucky["run_error_k"]["srv inlet max"] > 0.25
+    seen, mon = _fed_monitor(monkeypatch, {**window, "average_tolerance": 0.25}, inlet, nets)
+    assert seen[-1]
+    k = len(seen) - 1
+    assert k > by_window
+    t = 0.25 * (k + 1)
+    half = [v for j, v in enumerate(inlet[:k + 1]) if 0.25 * (j + 1) >= 0.5 * t]
+    out = mon.summary({"energy_imbalance": 0.03})
+    m = out["monitors"]
+    err = m["run_error_k"]["srv inlet max"]
+    print(f"settled at t = {t} s ({k + 1} records), mean {m['run_means_c']['srv inlet max']:.3f} "
+          f"+- {err:.3f} C, window change {m['change_k']:.3f} K")
+    assert out["convergence"] == "averages" and 0.5 * t >= 5.0  # five batches of >= 1 window
+    assert err <= 0.25 and err == pytest.approx(mean_half_width(half), rel=1e-12)
+    assert m["run_means_c"]["srv inlet max"] == pytest.approx(np.mean(half), rel=1e-12)
+    assert abs(m["run_means_c"]["srv inlet max"] - 30.0) < 2.0 * err  # the true mean is 30 C
+    assert out["energy_imbalance"] < 1e-3 and out["energy_imbalance_instantaneous"] == 0.03
+    # a drift the batch means see: the same swings on a ramp of 0.2 K/s (1 K over the
+    # shortest latter half the rule accepts, 5 s) never settle
+    ramp = [v + 0.2 * 0.25 * j for j, v in enumerate(inlet[:800])]
+    seen, mon = _fed_monitor(monkeypatch, {**window, "average_tolerance": 0.25}, ramp, nets)
+    print("on a ramp: latter half's error", mon.result["monitors"]["run_error_k"])
+    assert True not in seen
+
+
 def test_float32_run_with_servers_with_x64_off_and_on():
     # float32 as a float32 case runs (x64 off, JAX's default; tests/conftest.py starts
     # every test so), then with x64 on, as after any float64 run in the same process: no

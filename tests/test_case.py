@@ -97,7 +97,7 @@ def test_defaults_are_filled():
                            "energy_tolerance": 1e-8, "pressure_max_iterations": 200,
                            "viscous_max_iterations": 200, "energy_max_iterations": 200,
                            "dt": None, "monitor_window": 0.0, "monitor_tolerance": 0.1,
-                           "scheme": "march", "pseudo_cfl": 5.0, "initial": "case", "devices": 1,
+                           "average_tolerance": 0.0, "scheme": "march", "pseudo_cfl": 5.0, "initial": "case", "devices": 1,
                            "initial_tolerance": 1e-4}
     assert d["output"] == {"every": 0.0, "fields": ["T", "U", "p"]}
     assert list(d) == ["case", "domain", "fluid", "materials", "parts", "boundaries",
@@ -204,6 +204,12 @@ def test_bad_numbers_and_choices():
     refused(make(solver={"backend": "cuda"}), "solver.backend", "'gpu'")
     refused(make(solver={"steps_per_call": 0}), "solver.steps_per_call", ">= 1")
     refused(make(solver={"dt": -1.0}), "solver.dt", "> 0")
+    refused(make(solver={"average_tolerance": 0.3}), "solver.average_tolerance",
+            "monitors of a steady run", "monitor_window > 0")
+    refused(make(solver={"average_tolerance": -0.3, "monitor_window": 10.0}),
+            "solver.average_tolerance", ">= 0")
+    assert case_from_dict(make(solver={"average_tolerance": 0.3, "monitor_window": 10.0})
+                          ).data["solver"]["average_tolerance"] == 0.3
     refused(make(solver={"pressure_tolerance": 0.0}), "solver.pressure_tolerance", "> 0")
     refused(make(solver={"viscous_tolerance": 0.0}), "solver.viscous_tolerance", "> 0")
     refused(make(solver={"energy_tolerance": -1e-8}), "solver.energy_tolerance", "> 0")

@@ -83,7 +83,7 @@ def _terminal():
 def test_live_display_redraws_one_display_with_limits_residuals_monitors_and_eta():
     buf, console = _terminal()
     clock = [100.0]
-    settle = SimpleNamespace(on=True, tol=0.5, window=10.0, result={})
+    settle = SimpleNamespace(on=True, tol=0.5, window=10.0, average_tol=0.0, result={})
     live = P.LiveProgress(_sim(), settle, console, auto_refresh=False, clock=lambda: clock[0])
     assert "compiling" in "\n".join(_screen(buf.getvalue()))
     # residuals falling by a decade every 100 steps, 2 s of wall per 100 steps
@@ -176,6 +176,32 @@ def test_plain_lines_when_not_a_terminal():
     assert "inlet max 24.50 C (server[1])" in lines[-1]
     assert "chip max 71.25 C (gpu[3])" in lines[-1]
     assert lines[-1].endswith("eta 2 s")
+
+
+def test_progress_shows_the_means_sampling_error_against_average_tolerance():
+    # solver.average_tolerance: the largest of the monitors' latter-half errors, "-"
+    # while any is unknown, in the plain line, the JSON record and the live display
+    settle = SimpleNamespace(on=True, tol=0.5, window=10.0, average_tol=0.3, result={})
+    buf = io.StringIO()
+    line = P.LineProgress(_sim(), settle, stream=buf)
+    line(_state(100, 5.0, (0.1, 1e-6, 1e-3)), wall=1.0)
+    settle.result = {"monitors": {"change_k": 0.8, "run_error_k": {"a": 0.42, "b": None}}}
+    line(_state(200, 10.0, (0.1, 1e-6, 1e-3)), wall=2.0)
+    settle.result = {"monitors": {"change_k": 0.8, "run_error_k": {"a": 0.42, "b": 0.61}}}
+    line(_state(300, 15.0, (0.1, 1e-6, 1e-3)), wall=3.0)
+    lines = buf.getvalue().splitlines()
+    print("\n".join(lines))
+    assert [x.split("mean error ")[1].split()[0] for x in lines] == ["-/0.3", "-/0.3", "0.61/0.3"]
+    rec = P.json_record(line.last)["monitors"]
+    assert (rec["average_error_k"], rec["average_tolerance_k"]) == (0.61, 0.3)
+    buf, console = _terminal()
+    settle.result = {"monitors": {"change_k": 0.8, "run_error_k": {"a": 0.12, "b": 0.25}}}
+    live = P.LiveProgress(_sim(), settle, console, auto_refresh=False)
+    live(_state(400, 20.0, (0.1, 1e-6, 1e-3)), wall=4.0)
+    live.stop()
+    shown = "\n".join(_screen(buf.getvalue()))
+    print(shown)
+    assert re.search(r"means' sampling error +0.25 / 0.3 K \(95 %, latter half\) ok\n", shown)
 
 
 def test_make_reporter_forms():

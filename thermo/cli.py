@@ -202,8 +202,9 @@ def _print_summary(summary: dict, outdir: pathlib.Path) -> None:
         ("output", str(outdir)),
     ]
     if summary.get("energy_imbalance") is not None:
-        rows.insert(6, ("energy imbalance", _fmt(summary.get("energy_imbalance"))
-                        + (" (window mean, monitors)" if summary.get("convergence") == "monitors" else "")))
+        how = {"monitors": " (window mean, monitors)",
+               "averages": " (latter half's mean, averages)"}.get(summary.get("convergence"), "")
+        rows.insert(6, ("energy imbalance", _fmt(summary.get("energy_imbalance")) + how))
     air = summary.get("air") or {}
     if air.get("rci_hi_pct") is not None:
         rows.insert(-1, ("RCI-HI / RCI-LO", f"{air['rci_hi_pct']:.1f} % / {air['rci_lo_pct']:.1f} %"))

@@ -74,8 +74,8 @@ KEYS = {
                "devices",  # thermo/solver/sharding.py
                "checkpoint_every", "steps_per_call", "pressure_tolerance", "viscous_tolerance",
                "energy_tolerance", "pressure_max_iterations", "viscous_max_iterations",
-               "energy_max_iterations", "dt", "monitor_window", "monitor_tolerance", "scheme",
-               "pseudo_cfl", "initial", "initial_tolerance"),
+               "energy_max_iterations", "dt", "monitor_window", "monitor_tolerance",
+               "average_tolerance", "scheme", "pseudo_cfl", "initial", "initial_tolerance"),
     "output": ("every", "fields"),
     "events": ("at", "part", "loop", "network", "branch", "action", "value"),
     "loops": ("name", "coolant", "supply_temperature", "volume_flow", "flow_per_kw", "plates",

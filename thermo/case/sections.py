@@ -246,6 +246,11 @@ def _solver(c: Checker, raw: Any) -> dict:
         "monitor_window": c.number(t.get("monitor_window", 0.0), k + "monitor_window", lo=0.0),
         "monitor_tolerance": c.number(t.get("monitor_tolerance", 0.1), k + "monitor_tolerance",
                                       lo=0.0, lo_open=True),
+        # a flow that never settles (an open hall's recirculation): stop instead when the
+        # monitors' means over the latter half of the run are known to within this (K, 95 %
+        # half-width by batch means); 0 = by the window means above
+        "average_tolerance": c.number(t.get("average_tolerance", 0.0), k + "average_tolerance",
+                                      lo=0.0),
         # a steady run: "implicit" pseudo-time iterations (thermo.solver.steady) or
         # "march", the explicit time march to the steady state
         "scheme": scheme,
@@ -259,6 +264,10 @@ def _solver(c: Checker, raw: Any) -> dict:
     if s["initial"] == "steady" and s["mode"] != "transient":
         raise c.fail(k + "initial", "a steady run starts from the fluid's initial values",
                      "initial = 'steady' only with mode = 'transient'")
+    if s["average_tolerance"] > 0.0 and (s["monitor_window"] <= 0.0 or s["mode"] != "steady"):
+        raise c.fail(k + "average_tolerance", "averages are judged on the monitors of a steady run",
+                     "average_tolerance > 0 with mode = 'steady' and monitor_window > 0 "
+                     "(the batches are at least one window long)")
     if s["mode"] == "transient" and s["end_time"] <= 0.0:
         raise c.fail(k + "end_time", "a transient run needs an end time",
                      "a number > 0 (s) with mode = 'transient'")

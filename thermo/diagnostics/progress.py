@@ -72,6 +72,10 @@ class Snapshot:
     monitor_change_k: float | None = None
     monitor_tolerance_k: float | None = None
     monitor_window_s: float | None = None
+    # solver.average_tolerance > 0: the largest sampling error of the latter half's means
+    # (K, None until known) against that tolerance
+    average_error_k: float | None = None
+    average_tolerance_k: float | None = None
     # (temperature C, name, limit C or None), None without servers / cold plates
     hottest_inlet: tuple | None = None
     hottest_chip: tuple | None = None
@@ -87,6 +91,9 @@ def json_record(s: Snapshot) -> dict:
     if s.monitor_tolerance_k is not None:
         out["monitors"] = {"change_k": s.monitor_change_k, "tolerance_k": s.monitor_tolerance_k,
                            "window_s": s.monitor_window_s}
+        if s.average_tolerance_k is not None:
+            out["monitors"].update(average_error_k=s.average_error_k,
+                                   average_tolerance_k=s.average_tolerance_k)
     return out
 
 
@@ -106,6 +113,9 @@ def plain_line(s: Snapshot) -> str:
     if s.monitor_tolerance_k is not None:
         change = "-" if s.monitor_change_k is None else f"{s.monitor_change_k:.3g}"
         out += f"  monitors: change {change}/{s.monitor_tolerance_k:g} K"
+    if s.average_tolerance_k is not None:
+        err = "-" if s.average_error_k is None else f"{s.average_error_k:.3g}"
+        out += f"  mean error {err}/{s.average_tolerance_k:g} K"
     if s.hottest_inlet is not None:
         out += f"  inlet max {s.hottest_inlet[0]:.2f} C ({s.hottest_inlet[1]})"
     if s.hottest_chip is not None:
@@ -231,6 +241,11 @@ class _Reporter:
             snap.monitor_window_s = float(self.settle.window)
             mon = (self.settle.result or {}).get("monitors")
             snap.monitor_change_k = None if mon is None else float(mon["change_k"])
+            if self.settle.average_tol > 0.0:
+                snap.average_tolerance_k = float(self.settle.average_tol)
+                errs = [] if mon is None else list(mon["run_error_k"].values())
+                snap.average_error_k = (None if not errs or None in errs
+                                        else float(max(errs)))
         if self.probes is not None:
             snap.hottest_inlet, snap.hottest_chip = self.probes(state)
         self.last = snap
@@ -323,6 +338,11 @@ class _View:
                 text = (f"{s.monitor_change_k:.3g} / {s.monitor_tolerance_k:g} K ({w:g} s means)"
                         + (" [green]ok[/]" if ok else ""))
             grid.add_row("monitor change", text)
+        if s.average_tolerance_k is not None:
+            err = "-" if s.average_error_k is None else f"{s.average_error_k:.3g}"
+            ok = s.average_error_k is not None and s.average_error_k <= s.average_tolerance_k
+            grid.add_row("means' sampling error", f"{err} / {s.average_tolerance_k:g} K (95 %, "
+                         "latter half)" + (" [green]ok[/]" if ok else ""))
         if s.hottest_inlet is not None:
             grid.add_row("hottest inlet", f"{s.hottest_inlet[0]:.2f} C ({s.hottest_inlet[1]})")
         if s.hottest_chip is not None:

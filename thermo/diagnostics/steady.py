@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from thermo.diagnostics.sampling import mean_half_width
+from thermo.diagnostics.sampling import BATCHES, mean_half_width
 from thermo.diagnostics.summary import SMALLEST_HEAT_W, summarise
 from thermo.solver import Simulation, State
 
@@ -30,13 +30,19 @@ class SteadyMonitor:
     that moves between device calls (controlled CRAHs' fan speeds, fan servers'
     flows, as fractions of their rated flow) is monitored the same way: settled when
     their window means move by at most ``LEVEL_SETTLED`` (1 % of the rated flow), the
-    speeds themselves swinging with the moving flow from call to call. Off when the
-    window is 0 or the run is transient."""
+    speeds themselves swinging with the moving flow from call to call. With
+    ``solver.average_tolerance`` > 0 the run settles instead by its averages (a flow
+    whose window means keep swinging, where the answer is the mean and its sampling
+    error): every monitor's ``run_error_k`` at most that many K, the levels' at most
+    ``LEVEL_SETTLED``, the latter half's mean net heat below 1e-3 of the largest heat
+    term, and each of the five batches at least one window long (the latter half at
+    least ``BATCHES`` windows). Off when the window is 0 or the run is transient."""
 
     def __init__(self, sim: Simulation) -> None:
         s = sim.case.data["solver"]
         self.sim = sim
         self.window, self.tol = s["monitor_window"], s["monitor_tolerance"]
+        self.average_tol = s.get("average_tolerance", 0.0)
         self.on = s["mode"] == "steady" and self.window > 0 and sim.settings.energy
         self.records: list[tuple[float, float, float, dict, dict]] = []
         self.result: dict = {}
@@ -84,20 +90,34 @@ class SteadyMonitor:
         moved = moved if np.isfinite(moved) else np.inf
         net = float(np.mean([r[1] for r in last]))
         scale = float(np.max([r[2] for r in last]))
-        self.settled = (change <= self.tol and abs(net) <= NET_HEAT_FRACTION * scale
-                        and moved <= LEVEL_SETTLED)
         # the latter half of the pseudo-time: the mean a moving flow's numbers are read as
         half = [r for r in self.records if r[0] >= 0.5 * t]
+        errors = {k: mean_half_width([r[3][k] for r in half], BATCHES) for k in names}
+        if self.average_tol > 0.0:
+            worst = lambda es: max((np.inf if e is None else e for e in es), default=0.0)
+            level_error = worst(mean_half_width([r[4].get(k, np.nan) for r in half], BATCHES)
+                                for k in levels)
+            half_net = float(np.mean([r[1] for r in half]))
+            self.settled = (0.5 * t >= BATCHES * self.window
+                            and worst(errors.values()) <= self.average_tol
+                            and level_error <= LEVEL_SETTLED
+                            and abs(half_net) <= NET_HEAT_FRACTION * scale)
+        else:
+            self.settled = (change <= self.tol and abs(net) <= NET_HEAT_FRACTION * scale
+                            and moved <= LEVEL_SETTLED)
         self.result = {"monitors": {
             "window_s": self.window, "records": len(last), "change_k": change,
             "tolerance_k": self.tol, "means_c": means,
             "run_means_c": {k: mean(half, k) for k in names},
             "run_spread_k": {k: float(np.ptp([r[3][k] for r in half])) for k in names},
-            "run_error_k": {k: mean_half_width([r[3][k] for r in half]) for k in names},
+            "run_error_k": errors,
             "run_from_s": 0.5 * t, "run_records": len(half),
+            "run_net_heat_mean_w": float(np.mean([r[1] for r in half])),
+            **({"average_tolerance_k": self.average_tol} if self.average_tol > 0.0 else {}),
             **({"levels_mean": levels, "levels_change": moved} if levels else {}),
             "spread_k": float(max(np.ptp([r[3][k] for r in last]) for k in names)),
-            "net_heat_mean_w": net, "energy_imbalance_mean": abs(net) / max(scale, SMALLEST_HEAT_W)}}
+            "net_heat_mean_w": net, "energy_imbalance_mean": abs(net) / max(scale, SMALLEST_HEAT_W),
+            "largest_heat_w": scale}}
         return self.settled
 
     def export(self) -> dict:
@@ -127,9 +147,11 @@ class SteadyMonitor:
         ``energy_imbalance_instantaneous``)."""
         out = dict(self.result)
         if self.settled:
-            out["convergence"] = "monitors"
+            m = self.result["monitors"]
+            out["convergence"] = "averages" if self.average_tol > 0.0 else "monitors"
             out["energy_imbalance_instantaneous"] = summary["energy_imbalance"]
-            out["energy_imbalance"] = self.result["monitors"]["energy_imbalance_mean"]
+            out["energy_imbalance"] = m["energy_imbalance_mean"] if self.average_tol == 0.0 else \
+                abs(m["run_net_heat_mean_w"]) / max(m["largest_heat_w"], SMALLEST_HEAT_W)
         elif summary.get("status") == "converged":
             out["convergence"] = "residuals"
         return out
