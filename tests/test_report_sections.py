@@ -57,6 +57,22 @@ def test_report_has_the_engineering_sections(tmp_path):
     assert "| liquid fraction | 0.8 |" in text and "| RCI_HI | 97.5 % |" in text
     png = run / "report-convergence.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "latter-half mean" not in text  # no monitors: no averaged column
+
+
+def test_report_gives_averaged_inlets_with_their_sampling_error(tmp_path):
+    s = summary()
+    s["monitors"] = {"run_means_c": {"srv[44] inlet max": 63.21, "srv[43] inlet max": 62.5},
+                     "run_error_k": {"srv[44] inlet max": 0.164, "srv[43] inlet max": None}}
+    (tmp_path / "summary.json").write_text(json.dumps(s))
+    report, _ = write_report(tmp_path)
+    text = report.read_text()
+    print(text[:1500])
+    assert "| inlet max, latter-half mean +- 95 % (C) |" in text
+    rows = [l for l in text.splitlines() if l.startswith("| srv[")]
+    assert "| 65 | 63.21 +- 0.16 | 74 |" in rows[0]  # srv[44]: inlet max, mean, exhaust
+    assert "| 64 | 62.5 | 73 |" in rows[1]  # no error known: the mean alone
+    assert "| 63 | - | 72 |" in rows[2]
 
 
 def test_report_of_a_study_of_separate_runs_gives_the_ratios_reached(tmp_path):

@@ -174,13 +174,26 @@ def _engineering(s: dict) -> list[str]:
     ri = ((s.get("recirculation") or {}).get("racks")) or {}
     if servers:
         lines += ["## Servers and racks (hottest inlet first)", ""]
+        # a run with monitors: each inlet maximum's latter-half mean and its 95 % sampling
+        # error, the number to quote where the flow keeps moving
+        mon = s.get("monitors") or {}
+        run_means, run_errors = mon.get("run_means_c") or {}, mon.get("run_error_k") or {}
+        averaged = any(f"{n} inlet max" in run_means for n in servers)
+
+        def run_mean(n: str) -> list[str]:
+            m, e = run_means.get(f"{n} inlet max"), run_errors.get(f"{n} inlet max")
+            if not averaged:
+                return []
+            return [_num(m) + ("" if m is None or e is None else f" +- {e:.2g}")]
         rows = [[_cell(n), _num(v.get("power_w")), _num(v.get("volume_flow_m3_s")),
-                 _num(v.get("inlet_mean_c")), _num(v.get("inlet_max_c")),
+                 _num(v.get("inlet_mean_c")), _num(v.get("inlet_max_c")), *run_mean(n),
                  _num(v.get("exhaust_mean_c")), _num(v.get("delta_t_k")),
                  _num((ri.get(n) or {}).get("ri"), 3), _cell(v.get("ashrae_class") or "-")]
                 for n, v in _hottest(servers, "inlet_max_c")]
-        lines += _table(["server", "power (W)", "flow (m3/s)", "inlet mean (C)", "inlet max (C)",
-                         "exhaust mean (C)", "delta T (K)", "RI", "ASHRAE"], rows, "lrrrrrrrl")
+        head = ["server", "power (W)", "flow (m3/s)", "inlet mean (C)", "inlet max (C)"] + \
+            (["inlet max, latter-half mean +- 95 % (C)"] if averaged else []) + \
+            ["exhaust mean (C)", "delta T (K)", "RI", "ASHRAE"]
+        lines += _table(head, rows, "lrrrr" + ("r" if averaged else "") + "rrrl")
         lines += _more(servers) + [""]
     metrics = [("RCI_HI", "rci_hi_pct", "%"), ("RCI_LO", "rci_lo_pct", "%"),
                ("RTI", "rti_pct", "%"), ("SHI", "shi", ""), ("RHI", "rhi", ""),
