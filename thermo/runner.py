@@ -31,6 +31,7 @@ from thermo.solver.distributed import is_primary
 from thermo.solver.initial import solve_initial
 
 SUMMARY_NAME = "summary.json"
+CONTROL_RECORDS = "cooling_control"  # checkpoint records of the controlled CRAHs' laws
 
 
 class DivergenceError(RuntimeError):
@@ -135,6 +136,8 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
         for name, records in extras["records"].items():
             if name in watched:
                 watched[name].restore(records)
+        if sim.cooling is not None and CONTROL_RECORDS in extras["records"]:
+            sim.cooling.restore(sim, extras["records"][CONTROL_RECORDS])
         if extras["run_id"] is None:
             print("warning: the checkpoint was written by an earlier version, which kept neither "
                   "the frames nor the monitors' records before it: the result holds those after "
@@ -143,9 +146,11 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
 
     def checkpoint(state: State, wall: float | None = None) -> None:
         frames.keep_on_disk()
+        records = {k: m.export() for k, m in watched.items() if m.on}
+        if sim.cooling is not None:  # the CRAHs' control laws go on where they were
+            records[CONTROL_RECORDS] = sim.cooling.export()
         save_checkpoint(outdir / CHECKPOINT_NAME, state, case.text, run_id=run_id,
-                        frames=len(frames.frames),
-                        records={k: m.export() for k, m in watched.items() if m.on})
+                        frames=len(frames.frames), records=records)
         discard_frames(outdir, keep=run_id)  # another run's checkpoint may just have been replaced
 
     initial = None

@@ -447,6 +447,21 @@ def _put(T, cells, values):
     return T.ravel().at[cells].set(values).reshape(T.shape)
 
 
+def face_flows(ap, state, parts: np.ndarray) -> np.ndarray:
+    """The volume flows (m3/s) that throughflow ``parts`` (indices) drive in ``state``:
+    the fixed velocity on each part's faces is its flow times a coefficient
+    (``u = Q coef``), so a checkpoint's velocities give the flows back."""
+    out = np.zeros(len(parts))
+    for i, k in enumerate(parts):
+        for a in range(3):
+            faces = np.asarray(ap.tf_index[a]) == k
+            if faces.any():
+                j = np.flatnonzero(faces)[0]
+                out[i] = np.asarray(state.u[a]).ravel()[j] / np.asarray(ap.tf_coef[a]).ravel()[j]
+                break
+    return out
+
+
 class ServerEquipment:
     """Servers' own fans and thermal mass, updated on the host between device calls
     (the compiled step holds each server's flow and exhaust temperature fixed over a
@@ -547,14 +562,7 @@ class ServerEquipment:
             self._set(sim, tf_hold=hold)
         if self.fan.size and int(state.step) > 0:
             flow = np.asarray(ap.tf_flow).copy()
-            for i, k in enumerate(self.fan):  # u = Q coef on its faces: Q back
-                for a in range(3):
-                    faces = np.asarray(ap.tf_index[a]) == k
-                    if faces.any():
-                        j = np.flatnonzero(faces)[0]
-                        flow[k] = (np.asarray(state.u[a]).ravel()[j]
-                                   / np.asarray(ap.tf_coef[a]).ravel()[j])
-                        break
+            flow[self.fan] = face_flows(ap, state, self.fan)
             self._set(sim, tf_flow=flow)
 
     def next_time(self, sim, t: float) -> float:
@@ -740,6 +748,7 @@ class CoolingUnits:
         self.command = self.speed.copy()
         self.measured = np.full(self.units.size, np.nan)
         self.moving = False
+        self.restored = False  # the law's state came from a checkpoint (restore)
         # the cells each measurement averages: return side (+1 weight for T, -1 for p)
         # and supply side (+1 for p)
         cells, w, seg = [], [], []
@@ -770,9 +779,40 @@ class CoolingUnits:
         return np.where(self.pressure, self.set_point - measured, measured - self.set_point)
 
     def start(self, sim, state) -> None:
-        """Before a run's first call: the measurement at the start (a resumed run's fans
-        start at the flows of the case, the law's integral at zero)."""
+        """Before a run's first call: the measurement at the start. A resumed run whose
+        checkpoint kept the law's state (:meth:`export`) has it back already
+        (:meth:`restore`); one from an older checkpoint takes the speeds from the flows
+        on the units' faces and the integral that makes the command equal them
+        (bumpless: the law goes on from where the fans are, not from the case's
+        rated speed, which in an open data hall swung the monitors by 8 K)."""
         self.measured = self.measure(state)
+        if int(state.step) > 0 and not self.restored:
+            ap = sim.params.parts["air"]
+            self.speed = np.where(self.running, face_flows(ap, state, self.units)
+                                  / np.maximum(self.rated, NO_FLOW), 0.0)
+            self.command = self.speed.copy()
+            e = self.error(self.measured)
+            self.integral = np.where(np.isfinite(self.ti),
+                                     self.ti * ((self.speed - self.lo) / self.gain - e), 0.0)
+            self._flows(sim)
+
+    def export(self) -> dict:
+        """The law's state for a checkpoint: speed, command, integral, speed cap,
+        running (1/0) per unit."""
+        return {"speed": self.speed.copy(), "command": self.command.copy(),
+                "integral": self.integral.copy(), "cap": self.cap.copy(),
+                "running": self.running.astype(np.int8)}
+
+    def restore(self, sim, records: dict) -> None:
+        """Continue from :meth:`export`'s records (a resumed run): the fans' flows
+        for the first call follow."""
+        self.speed = np.asarray(records["speed"], float).copy()
+        self.command = np.asarray(records["command"], float).copy()
+        self.integral = np.asarray(records["integral"], float).copy()
+        self.cap = np.asarray(records["cap"], float).copy()
+        self.running = np.asarray(records["running"]).astype(bool)
+        self.restored = True
+        self._flows(sim)
 
     def after_call(self, sim, state, t0: float) -> None:
         """After a device call that began at ``t0`` (s): measure, step the law and the
