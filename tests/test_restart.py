@@ -163,6 +163,10 @@ def test_resume_refuses_another_case(tmp_path):
     from thermo.case import CaseError
     with pytest.raises(CaseError, match="differs"):
         run_case(load_case(path, ["solver.end_time=3.0"]), out, quiet=True, resume=True)
+    # another grid: the same words, not the arrays' shapes
+    with pytest.raises(CaseError, match="differs .* accepted: the same case file and --set"):
+        run_case(load_case(path, ["solver.end_time=2.0", "domain.cells=[10,6,1]"]), out,
+                 quiet=True, resume=True)
 
 
 def test_divergence_reports_field_and_keeps_last_good_checkpoint(tmp_path):

@@ -22,8 +22,9 @@ from thermo.diagnostics.history import ResidualHistory
 from thermo.diagnostics.progress import make_reporter
 from thermo.diagnostics.steady import SteadyMonitor
 from thermo.diagnostics.summary import summarise
-from thermo.io.checkpoint import (CHECKPOINT_NAME, discard_frames, load_checkpoint,
-                                  load_checkpoint_extras, load_frames, save_checkpoint, save_frame)
+from thermo.io.checkpoint import (CHECKPOINT_NAME, checkpoint_case_text, discard_frames,
+                                  load_checkpoint, load_checkpoint_extras, load_frames,
+                                  save_checkpoint, save_frame)
 from thermo.io.result import RESULT_NAME, read_result, write_result, write_summary
 from thermo.solver import Simulation, State
 from thermo.solver.callbacks import Callback, Every
@@ -110,13 +111,14 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
         if not ck.exists():
             raise CaseError(str(outdir), "--resume", f"no {CHECKPOINT_NAME} in {outdir}",
                             "a folder written by a run with solver.checkpoint_every > 0")
-        try:
-            state, text = load_checkpoint(ck, sim.initial_state())
-        except ValueError as exc:
-            raise CaseError(str(ck), "--resume", str(exc), "the checkpoint of this case") from None
-        if text != case.text:
+        # the case first: another grid would otherwise fail on the arrays' shapes
+        if checkpoint_case_text(ck) != case.text:
             raise CaseError(str(ck), "--resume", "the case differs from the one that wrote the "
                             "checkpoint", "the same case file and --set overrides")
+        try:
+            state, _ = load_checkpoint(ck, sim.initial_state())
+        except ValueError as exc:
+            raise CaseError(str(ck), "--resume", str(exc), "the checkpoint of this case") from None
         extras = load_checkpoint_extras(ck)
     if not is_primary():  # several processes: process 0 writes (thermo/solver/distributed.py)
         quiet, log_json = True, False

@@ -86,6 +86,12 @@ def load_checkpoint(path: str | os.PathLike, template) -> tuple:
     return jax.tree_util.tree_unflatten(treedef, out), str(text)
 
 
+def checkpoint_case_text(path: str | os.PathLike) -> str:
+    """The case text (TOML, overrides applied) of the run that wrote ``path``."""
+    with h5py.File(path, "r") as f:
+        return str(f.attrs["case"])
+
+
 def load_checkpoint_extras(path: str | os.PathLike) -> dict:
     """What a checkpoint keeps besides the state: ``{"records": {monitor: {name:
     array or str}}, "run_id": str or None, "frames": int or None, "time_s": float}``
