@@ -80,3 +80,23 @@ def test_study_of_averages_carries_the_sampling_error():
     plain = [{"fluid": {"min_temperature_c": 20.0, "max_temperature_c": t}} for t in (40.0, 41.0, 41.5)]
     row = study_table(plain, h, ["fluid.max_temperature_c"])[0]
     assert "sampling" not in row and "uncertainty_total" not in row
+
+
+def test_study_warns_where_the_latter_half_batches_are_shorter_than_the_window():
+    """The contained hall's window-rule runs: latter halves from 63-73 s, five batches of
+    13-15 s against a 30 s window; the study says which grids' half-widths may be too
+    small. A run as long as the averages rule asks (batches >= the window) is not named."""
+    h = [0.4, 0.2, 0.1]
+
+    def run(v, start):
+        s = _summary({"a inlet max": v}, {"a inlet max": 0.05})
+        s["monitors"].update(run_from_s=start, window_s=30.0)
+        return s
+    rows = study_table([run(30.0, 73.0), run(30.4, 160.0), run(30.1, 65.0)], h,
+                       ["monitors.run_means_c.*"])
+    print(rows[0]["warning"])
+    assert "grid 0, 2: the latter half's batches (14.6, 13 s) are shorter than the monitor " \
+        "window (30 s)" in rows[0]["warning"]
+    rows = study_table([run(30.0, 150.0), run(30.4, 160.0), run(30.1, 400.0)], h,
+                       ["monitors.run_means_c.*"])
+    assert "batches" not in (rows[0].get("warning") or "")

@@ -41,6 +41,7 @@ import math
 import pathlib
 from typing import Any, Callable, Sequence
 
+from thermo.diagnostics.sampling import BATCHES
 from thermo.io.report import percent_of
 
 SAFETY = 1.25  # Roache's factor of safety for three or more grids
@@ -270,7 +271,7 @@ def study_table(summaries: Sequence[dict], h: Sequence[float],
                "all_grids": [v[path] for v in values], **convergence(phi, hh, scale)}
         errors = [sampling_error(path, s) for s in summaries]
         if any(e is not None for e in errors):
-            with_sampling(row, errors)
+            with_sampling(row, errors, [short_batches(s) for s in summaries])
         rows.append(row)
     return rows
 
@@ -285,14 +286,30 @@ def sampling_error(path: str, summary: dict) -> float | None:
     return float(e) if isinstance(e, (int, float)) and math.isfinite(e) else None
 
 
-def with_sampling(row: dict, errors: Sequence[float | None]) -> None:
+def short_batches(summary: dict) -> tuple[float, float] | None:
+    """(batch length, monitor window) in s where the latter half's five batches are
+    shorter than ``solver.monitor_window`` (the monitors' time scale: batches shorter
+    than the signal's slow swings give half-widths too small); None otherwise. The
+    latter half spans ``run_from_s`` (it starts at half the run's pseudo-time)."""
+    m = summary.get("monitors") or {}
+    start, window = m.get("run_from_s"), m.get("window_s")
+    if not isinstance(start, (int, float)) or not isinstance(window, (int, float)):
+        return None
+    batch = start / BATCHES
+    return (batch, window) if batch < window else None
+
+
+def with_sampling(row: dict, errors: Sequence[float | None],
+                  short: Sequence[tuple[float, float] | None] = ()) -> None:
     """Add to a study row of averaged numbers (a moving flow's latter-half means) the
     sampling errors of every grid's mean (``sampling``, coarsest first, 95 %
     half-widths), and ``uncertainty_total``: the discretisation ``U`` and the finest
     grid's sampling error in quadrature (ASME V&V 20-2009's numerical uncertainty from
     independent parts). Where each change between grids is within the two grids'
     sampling errors combined, the grids cannot be told apart by these averages: a
-    warning says so (the ``U`` from their range is then mostly sampling noise)."""
+    warning says so (the ``U`` from their range is then mostly sampling noise). Where
+    a grid's batches are shorter than its monitor window (``short``, per grid, from
+    :func:`short_batches`) a warning says its half-width may be too small."""
     row["sampling"] = list(errors)
     fine = errors[-1]
     u = row.get("uncertainty")
@@ -307,9 +324,17 @@ def with_sampling(row: dict, errors: Sequence[float | None]) -> None:
     last = list(zip(row["all_grids"], errors))[-3:]
     within = [e1 is not None and e2 is not None and abs(b - a) <= math.hypot(e1, e2)
               for (a, e1), (b, e2) in zip(last, last[1:])]
+    notes = []
     if all(within):
-        note = ("the grids differ by less than their means' sampling errors: a longer "
-                "average, not a finer grid, would tell them apart")
+        notes.append("the grids differ by less than their means' sampling errors: a longer "
+                     "average, not a finer grid, would tell them apart")
+    brief = [(k, b) for k, b in enumerate(short) if b is not None and errors[k] is not None]
+    if brief:
+        notes.append(f"grid {', '.join(str(k) for k, _ in brief)}: the latter half's "
+                     f"batches ({', '.join(f'{b[0]:.3g}' for _, b in brief)} s) are shorter "
+                     f"than the monitor window ({brief[0][1][1]:g} s), so the half-widths "
+                     "may be too small (solver.average_tolerance runs until they are not)")
+    for note in notes:
         row["warning"] = f"{row['warning']}; {note}" if row.get("warning") else note
 
 
