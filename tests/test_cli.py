@@ -190,6 +190,17 @@ def test_run_report_shows_servers_rci_and_crossings(capsys, tmp_path):
     for text in ("RCI-HI / RCI-LO       80.0 % / 100.0 %", "window mean, monitors", "crah removes",
                  "first inlet > 27 C", "31.5 s", "first inlet > 32 C    never", "srv[0]", "allowable"):
         assert text in out, text
+    assert "latter-half mean" not in out  # no monitors' run means: no row
+    # a moving flow's run: the hottest averaged inlet with its 95 % sampling error
+    summary["monitors"] = {"run_means_c": {"srv[0] inlet max": 27.61, "srv[1] inlet max": 25.0,
+                                           "crah return": 40.0},
+                           "run_error_k": {"srv[0] inlet max": 0.137, "srv[1] inlet max": None}}
+    summary["convergence"] = "averages"
+    cli._print_summary(summary, tmp_path)
+    out = capsys.readouterr().out
+    print(out)
+    assert "hottest inlet, latter-half mean  27.61 +- 0.14 C (srv[0])" in out
+    assert "latter half's mean, averages" in out
 
 
 _COUNT_CACHE_HITS = """

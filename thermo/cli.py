@@ -213,6 +213,15 @@ def _print_summary(summary: dict, outdir: pathlib.Path) -> None:
         rows.insert(-1, ("A1 compliant servers", f"{air.get('a1_compliant_servers')} of {air.get('n_servers')}"))
     if air.get("fan_power_w") is not None:
         rows.insert(-1, ("fan power", _fmt(air["fan_power_w"], " W")))
+    # a moving flow's answer: the hottest inlet's latter-half mean, with its sampling error
+    mon = summary.get("monitors") or {}
+    means = {n: v for n, v in (mon.get("run_means_c") or {}).items() if n.endswith(" inlet max")}
+    if means:
+        name = max(means, key=means.get)
+        err = (mon.get("run_error_k") or {}).get(name)
+        rows.insert(-1, ("hottest inlet, latter-half mean",
+                         f"{means[name]:.2f}" + ("" if err is None else f" +- {err:.2g}")
+                         + f" C ({name[:-len(' inlet max')]})"))
     for name, c in (summary.get("cooling_units") or {}).items():
         rows.insert(-1, (f"{name} removes", _fmt(c.get("heat_removed_w"), " W")))
     for key, value in (summary.get("inlet_crossings_s") or {}).items():
