@@ -152,40 +152,6 @@ def test_cooling_unit_failure_reports_inlet_crossing_times(tmp_path):
     assert s["cooling_units"]["crah"]["volume_flow_m3_s"] == 0.0
 
 
-def test_steady_monitor_stops_when_monitor_means_settle(monkeypatch):
-    from types import SimpleNamespace
-
-    from thermo.diagnostics import steady
-
-    d = room()
-    d["solver"] = {"mode": "steady", "monitor_window": 1.0, "monitor_tolerance": 0.1}
-    d.pop("events")
-    sim = Simulation(case_from_dict(d))
-    # an inlet oscillating by +-0.5 K about a mean that drifts, then stops drifting
-    times = [0.25 * k for k in range(1, 25)]
-    inlet = [30.0 + 0.5 * (-1) ** k + (0.4 * (3.0 - t) if t < 3.0 else 0.0)
-             for k, t in enumerate(times)]
-    fake = iter(zip(inlet, [(-1) ** k * 50.0 for k in range(len(times))]))
-
-    def summary(sim_, state, info):
-        t, net = next(fake)
-        return {"net_heat_w": net, "largest_heat_term_w": 1500.0, "parts": {},
-                "servers": {"srv": {"inlet_max_c": t}}, "fluid": {"max_temperature_c": 35.0}}
-
-    monkeypatch.setattr(steady, "summarise", summary)
-    mon = steady.SteadyMonitor(sim)
-    seen = [mon(SimpleNamespace(t=t, step=0)) for t in times]
-    first = times[seen.index(True)] if True in seen else None
-    print("settled at", first, mon.summary({"energy_imbalance": 0.03}))
-    # the 1 s means stop drifting once both windows lie past t = 3 s (drift 0.4 K/s
-    # against 0.1 K allowed): not before t = 4.5 s
-    assert first is not None and 4.0 <= first <= 5.0
-    out = mon.summary({"energy_imbalance": 0.03})
-    assert out["convergence"] == "monitors" and out["energy_imbalance_instantaneous"] == 0.03
-    assert out["energy_imbalance"] < 1e-3  # the +-50 W swings average out
-    assert out["monitors"]["spread_k"] == pytest.approx(1.0)
-
-
 def _fed_monitor(monkeypatch, solver, inlets, nets):
     """A SteadyMonitor of the room case whose summaries are the given inlet maxima and
     net heats, one per record, fed until it settles (as a run stops); its settled
@@ -211,6 +177,24 @@ def _fed_monitor(monkeypatch, solver, inlets, nets):
     while len(seen) < len(inlets) and True not in seen:
         seen.append(mon(SimpleNamespace(t=0.25 * (len(seen) + 1), step=0)))
     return seen, mon
+
+
+def test_steady_monitor_stops_when_monitor_means_settle(monkeypatch):
+    # an inlet oscillating by +-0.5 K about a mean that drifts, then stops drifting
+    times = [0.25 * k for k in range(1, 25)]
+    inlet = [30.0 + 0.5 * (-1) ** k + (0.4 * (3.0 - t) if t < 3.0 else 0.0)
+             for k, t in enumerate(times)]
+    seen, mon = _fed_monitor(monkeypatch, {"monitor_window": 1.0, "monitor_tolerance": 0.1},
+                             inlet, [(-1) ** k * 50.0 for k in range(len(times))])
+    first = times[len(seen) - 1] if seen[-1] else None
+    print("settled at", first, mon.summary({"energy_imbalance": 0.03}))
+    # the 1 s means stop drifting once both windows lie past t = 3 s (drift 0.4 K/s
+    # against 0.1 K allowed): not before t = 4.5 s
+    assert first is not None and 4.0 <= first <= 5.0
+    out = mon.summary({"energy_imbalance": 0.03})
+    assert out["convergence"] == "monitors" and out["energy_imbalance_instantaneous"] == 0.03
+    assert out["energy_imbalance"] < 1e-3  # the +-50 W swings average out
+    assert out["monitors"]["spread_k"] == pytest.approx(1.0)
 
 
 def test_steady_monitor_settles_by_averages_where_window_means_keep_swinging(monkeypatch):
