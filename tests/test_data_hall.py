@@ -119,6 +119,87 @@ def test_hall_refusals_name_the_parameter(params, key):
     assert info.value.parameter == key
 
 
+def test_failed_crahs_move_no_air_and_the_others_keep_their_law():
+    parts = {p["name"]: p for p in data_hall(failed_crahs=[1, 2], plenum_pressure=100.0)
+             if p["kind"] == "crah"}
+    rated = 1.1 * volume_flow_for(510e3, 15.0, "air", 20.0) / 4
+    for i in range(4):
+        u = parts[f"hall.crah{i}"]
+        print(i, u["volume_flow"], u.get("control"))
+        if i in (1, 2):
+            assert u["volume_flow"] == 0.0 and "control" not in u
+        else:
+            check(f"crah{i} flow", u["volume_flow"], rated)
+            assert u["control"] == "pressure" and u["capacity"] == pytest.approx(1.2 * 510e3 / 4)
+    assert data_hall(failed_crahs=[]) == data_hall()
+
+
+@pytest.mark.parametrize("failed, key", [
+    ([4], "failed_crahs[0]"), ([-1], "failed_crahs[0]"), ([1.0], "failed_crahs[0]"),
+    ([1, 1], "failed_crahs"), ([0, 1, 2, 3], "failed_crahs"), ("1", "failed_crahs"),
+])
+def test_failed_crahs_refusals(failed, key):
+    with pytest.raises(BuilderError) as info:
+        data_hall(failed_crahs=failed)
+    print(info.value)
+    assert info.value.parameter == key
+
+
+def _hall_with(**params) -> dict:
+    d = tomllib.loads(example_path("data-hall-contained").read_text())
+    d["geometry"]["parameters"].update(params)
+    return d
+
+
+def test_a_hall_short_of_cooling_is_refused_before_it_runs():
+    # one of four CRAHs failed: three coils of 1.2 x 510 / 4 = 153 kW remove at most 459 kW
+    # of the racks' 510 kW, and the walls are adiabatic: no steady state exists. The N+1
+    # margin is 4 / 3 of a quarter of the load per coil
+    with pytest.raises(CaseError) as info:
+        case_from_dict(_hall_with(failed_crahs=[1]), source="hall.toml")
+    print(info.value)
+    assert info.value.key == "geometry.parameters.capacity_margin"
+    assert "459 kW" in str(info.value) and "510 kW" in str(info.value)
+    assert "capacity_margin >= 1.333 with 3 of 4" in str(info.value)
+    case_from_dict(_hall_with(failed_crahs=[1], capacity_margin=1.34))
+    case_from_dict(_hall_with(failed_crahs=[1], capacity_margin=1.0 / 0.75))  # exactly N+1
+    with pytest.raises(CaseError):
+        case_from_dict(_hall_with(capacity_margin=0.99))  # all four short
+    # transient: the room warming is the answer
+    d = _hall_with(failed_crahs=[1])
+    d["solver"] = {"mode": "transient", "end_time": 10.0}
+    case_from_dict(d)
+
+
+def _closed_box(capacity, **boundary) -> dict:
+    """A 1 m box of air, a 200 W block and a CRAH with a coil of ``capacity`` W; all
+    walls adiabatic unless ``boundary`` (one on x+) says otherwise."""
+    d = {"case": {"name": "box"}, "domain": {"size": [1.0, 1.0, 1.0], "cells": [4, 4, 4]},
+         "fluid": {"material": "air"}, "solver": {"mode": "steady"},
+         "parts": [{"name": "chip", "kind": "solid", "material": "copper", "power": 200.0,
+                    "box": {"min": [0.0, 0.0, 0.0], "max": [0.25, 0.25, 0.25]},
+                    "repeat": {"count": 2, "step": [0.5, 0.0, 0.0]}},
+                   {"name": "unit", "kind": "crah", "direction": "-z", "volume_flow": 0.05,
+                    "supply_temperature": 20.0, "capacity": capacity,
+                    "box": {"min": [0.5, 0.5, 0.5], "max": [0.75, 0.75, 0.75]}}]}
+    if boundary:
+        d["boundaries"] = [{"name": "side", "face": "x+"} | boundary]
+    return d
+
+
+def test_a_closed_room_short_of_cooling_names_the_crahs_capacity():
+    with pytest.raises(CaseError) as info:
+        case_from_dict(_closed_box(399.0))  # two 200 W copies
+    print(info.value)
+    assert info.value.key == "parts[kind=crah].capacity" and "0.399 kW" in str(info.value)
+    case_from_dict(_closed_box(400.0))
+    for sink in ({"flow": "outlet"}, {"temperature": 20.0}, {"htc": 5.0, "ambient": 20.0},
+                 {"heat_flux": -10.0}):
+        case_from_dict(_closed_box(399.0, **sink))
+    with pytest.raises(CaseError):
+        case_from_dict(_closed_box(399.0, heat_flux=10.0))  # a heated wall is no sink
+
+
 def test_case_refusal_names_the_file_and_key(tmp_path):
     d = tomllib.loads(example_path("data-hall").read_text())
     d["geometry"]["parameters"]["row_b"] = [1.0]

@@ -13,6 +13,7 @@ from thermo.case.boundaries import boundaries_section
 from thermo.case.builders import BUILDERS, BuilderError
 from thermo.case.checker import Checker, describe, hint, resolve
 from thermo.case.coldplates import loops_section
+from thermo.case.cooling import check_cooling_capacity
 from thermo.case.events import events_section
 from thermo.case.networks import networked_plates, networks_section
 from thermo.case.gridding import grid_section
@@ -65,6 +66,7 @@ def validate(raw: Any, source: str) -> tuple[dict, dict[str, Material]]:
         data["events"] = events_section(c, raw["events"], data["parts"],
                                         data["solver"]["mode"] == "transient", data.get("loops", []),
                                         networks)
+    check_cooling_capacity(c, data)
     return {s: data[s] for s in SECTIONS if s in data}, materials
 
 

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from thermo.case.builders.checks import (BuilderError, check_boolean, check_name, check_number,
-                                         number_text)
+from thermo.case.builders.checks import (BuilderError, check_boolean, check_integer, check_name,
+                                         check_number, number_text)
 from thermo.case.builders.parts import solid_box, volume_flow_for
 
-__all__ = ["CEILING", "COLD_AISLE", "CRAH_DEPTH", "CRAH_HEIGHT", "CRAH_LENGTH", "END_CLEARANCE",
+__all__ = ["CAPACITY_MARGIN", "CEILING", "COLD_AISLE", "CRAH_DEPTH", "CRAH_HEIGHT", "CRAH_LENGTH", "END_CLEARANCE",
            "FLOOR_THICKNESS", "HOT_AISLE", "RACK_DEPTH", "RACK_HEIGHT", "RACK_WIDTH", "ROOF_THICKNESS",
            "TILE", "data_hall", "hall_size"]
 
@@ -51,6 +51,7 @@ ROOF_THICKNESS = 0.2     # the containment's roof and doors: one cell of the exa
                          # would halve the cells near it); 0.2 m of steel adds 0.004 m2 K/W to the ~0.2 of its air films
 CEILING = 3.0            # floor top to ceiling
 CRAHS = 4
+CAPACITY_MARGIN = 1.2    # each coil's capacity over a quarter of the racks' power, by default
 
 #: the rack powers (W) of the two rows by default: 15-80 kW, 510 kW in all
 ROW_A = (15e3, 20e3, 15e3, 40e3, 80e3, 25e3, 15e3, 30e3, 15e3, 20e3)
@@ -74,9 +75,10 @@ def _powers(name: str, value: object) -> list[float]:
 def data_hall(*, row_a: Sequence[float] = ROW_A, row_b: Sequence[float] = ROW_B,
               containment: bool = False, rack_delta_t: float = 15.0,
               supply_temperature: float = 20.0, oversupply: float = 1.1,
-              capacity_margin: float = 1.2, plenum_pressure: float = 0.0,
+              capacity_margin: float = CAPACITY_MARGIN, plenum_pressure: float = 0.0,
               tile_open_area: float = 0.25, cutout_open_area: float = 0.05,
-              plenum_depth: float = 0.6, name: str = "hall") -> list[dict]:
+              plenum_depth: float = 0.6, failed_crahs: Sequence[int] = (),
+              name: str = "hall") -> list[dict]:
     """The parts of a raised-floor hall (layout: see the module), filling
     `hall_size` ``(len(row_a), plenum_depth)`` from the origin.
 
@@ -89,6 +91,9 @@ def data_hall(*, row_a: Sequence[float] = ROW_A, row_b: Sequence[float] = ROW_B,
     times a quarter of the racks' power (W). ``plenum_pressure`` > 0 (Pa) puts
     their fans under a pressure PI law holding the plenum that much above the
     room (speed 0.5-1.3 of rated); 0 leaves them at their rated flow.
+    ``failed_crahs``: the indices of units that have failed (the N-1 question):
+    their fans stopped and their backdraft dampers shut, so no air crosses them and
+    their coils cool nothing; the others keep their ratings and their law.
     ``containment`` closes the cold aisle with a steel roof on the racks' tops
     and a door at each end of the aisle (0.2 m thick: one cell of the examples' grid).
 
@@ -113,6 +118,7 @@ def data_hall(*, row_a: Sequence[float] = ROW_A, row_b: Sequence[float] = ROW_B,
     cut_f = check_number("cutout_open_area", cutout_open_area, 0.0, 1.0, lo_open=True)
     plenum = check_number("plenum_depth", plenum_depth, 0.2, 2.0, unit="m")
     name = check_name("name", name)
+    failed = _failed(failed_crahs)
     racks = len(a)
     size = hall_size(racks, plenum)
     floor_top = plenum + FLOOR_THICKNESS
@@ -157,7 +163,9 @@ def data_hall(*, row_a: Sequence[float] = ROW_A, row_b: Sequence[float] = ROW_B,
                 "volume_flow": crah_flow, "supply_temperature": supply, "capacity": capacity,
                 "box": {"min": [xc - CRAH_LENGTH / 2, y_lo, plenum],
                         "max": [xc + CRAH_LENGTH / 2, y_lo + CRAH_DEPTH, floor_top + CRAH_HEIGHT]}}
-        if set_point > 0:
+        if i in failed:
+            unit |= {"volume_flow": 0.0}
+        elif set_point > 0:
             # a PI law on the plenum's pressure over the room, as under-floor units run.
             # Its proportional band is 20 set points: with fixed-flow fans the plenum is
             # stiff (a few % of flow short and the cut-outs reverse at -500 Pa), and a band
@@ -174,6 +182,16 @@ def data_hall(*, row_a: Sequence[float] = ROW_A, row_b: Sequence[float] = ROW_B,
     for part in parts:  # sums of sizes: 1.5000000000000002 would leave a sliver of a cell
         part["box"] = {k: [round(x, 9) for x in v] for k, v in part["box"].items()}
     return parts
+
+
+def _failed(value: object) -> set[int]:
+    acc = f"a list of distinct CRAH indices from 0 to {CRAHS - 1}, fewer than {CRAHS} of them"
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise BuilderError("failed_crahs", f"expected a list of CRAH indices, got {value!r}", acc)
+    out = [check_integer(f"failed_crahs[{k}]", v, 0, CRAHS - 1) for k, v in enumerate(value)]
+    if len(set(out)) != len(out) or len(out) >= CRAHS:
+        raise BuilderError("failed_crahs", f"{list(value)!r} repeats a unit or fails them all", acc)
+    return set(out)
 
 
 def _patch(name: str, lo: list[float], hi: list[float], open_area: float) -> dict:
