@@ -17,7 +17,7 @@ def summary() -> dict:
         "servers": servers,
         "air": {"rci_hi_pct": 97.5, "rti_pct": 88.0, "fan_power_w": 120.0, "n_servers": len(servers),
                 "a1_recommended_servers": 7, "a1_compliant_servers": len(servers),
-                "a1_outside_servers": 0},
+                "a1_outside_servers": []},
         "recirculation": {"hall_ri": 0.125, "racks": {"srv[44]": {"ri": 0.4}}},
         "liquid": {"heat_w": 80000.0, "air_heat_w": 20000.0, "liquid_fraction": 0.8,
                    "pumping_power_w": 95.0},
@@ -58,6 +58,25 @@ def test_report_has_the_engineering_sections(tmp_path):
     png = run / "report-convergence.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "latter-half mean" not in text  # no monitors: no averaged column
+    assert (f"| servers by ASHRAE A1 class (recommended / allowable only / outside) | 7 / {MOST_ROWS - 2} / 0 |"
+            in text)
+    assert "outside A1 |" not in text
+
+
+def test_report_names_the_servers_outside_a1(tmp_path):
+    s = summary()
+    outside = [f"srv[{k}]" for k in range(MOST_ROWS - 5, MOST_ROWS + 5)]
+    for k, name in enumerate(s["servers"]):
+        s["servers"][name]["ashrae_class"] = "outside" if name in outside else "A1 recommended"
+    s["air"] |= {"a1_recommended_servers": MOST_ROWS - 5, "a1_compliant_servers": MOST_ROWS - 5,
+                 "a1_outside_servers": outside}
+    (tmp_path / "summary.json").write_text(json.dumps(s))
+    report, _ = write_report(tmp_path)
+    text = report.read_text()
+    print([l for l in text.splitlines() if "A1" in l])
+    assert (f"| servers by ASHRAE A1 class (recommended / allowable only / outside) | {MOST_ROWS - 5} / 0 / 10 |"
+            in text)
+    assert f"| outside A1 | {', '.join(outside[:8])} and 2 more |" in text
 
 
 def test_report_gives_averaged_inlets_with_their_sampling_error(tmp_path):

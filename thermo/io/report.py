@@ -160,6 +160,10 @@ def _hottest(items: dict, key: str) -> list:
     return sorted(items.items(), key=k)[:MOST_ROWS]
 
 
+# the servers outside A1 named in the air metrics' table, at most
+OUTSIDE_NAMES = 8
+
+
 def _more(items: dict) -> list[str]:
     n = len(items) - MOST_ROWS
     return ["", f"... and {n} more (all of them in summary.json)."] if n > 0 else []
@@ -204,10 +208,15 @@ def _engineering(s: dict) -> list[str]:
     rec = s.get("recirculation") or {}
     if rec.get("hall_ri") is not None:
         rows.append(["recirculation index (hall, flow-weighted)", _num(rec["hall_ri"], 3)])
-    if air.get("n_servers"):
-        rows.append(["servers within A1 (recommended / allowable / outside)",
-                     f"{air.get('a1_recommended_servers', '-')} / "
-                     f"{air.get('a1_compliant_servers', '-')} / {air.get('a1_outside_servers', '-')}"])
+    if air.get("n_servers") and air.get("a1_compliant_servers") is not None:
+        rec, ok = air["a1_recommended_servers"], air["a1_compliant_servers"]
+        outside = air.get("a1_outside_servers") or []
+        rows.append(["servers by ASHRAE A1 class (recommended / allowable only / outside)",
+                     f"{rec} / {ok - rec} / {len(outside)}"])
+        if outside:
+            names = ", ".join(outside[:OUTSIDE_NAMES])
+            more = len(outside) - OUTSIDE_NAMES
+            rows.append(["outside A1", names + (f" and {more} more" if more > 0 else "")])
     if rows:
         lines += ["## Air-side metrics", "", *_table(["metric", "value"], rows, "ll"), ""]
 
