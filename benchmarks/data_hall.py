@@ -8,7 +8,9 @@ RCI_LO (Herrlin 2005), RTI (Herrlin 2008, against all four CRAHs), the hall's
 recirculation index and SHI, the CRAHs' speeds, supplies and loads, and per
 rack its power, hottest intake (C) and recirculation index. ``--set KEY=VALUE``
 (repeatable) overrides both cases as ``thermo run --set`` does (e.g. a coarser
-grid: ``--set grid.max_cell=[0.6,0.6,0.6]``).
+grid: ``--set grid.max_cell=[0.6,0.6,0.6]``). ``--runs DIR ...`` sets finished runs side
+by side instead (a hall with one CRAH failed against all four running); where the runs
+averaged their monitors, each rack's row adds its intake maximum's latter-half mean.
 """
 from __future__ import annotations
 
@@ -32,6 +34,17 @@ def balances(s: dict) -> dict[str, float]:
             "crah_w": sum(u["heat_removed_w"] for u in s["cooling_units"].values()),
             "crah_m3_s": sum(u["volume_flow_m3_s"] for u in s["cooling_units"].values()),
             "floor_m3_s": sum(p["volume_flow_m3_s"] for p in s.get("leakage", {}).values())}
+
+
+def _averaged(s: dict, rack: str) -> str | None:
+    """The rack's intake maximum averaged over the run's latter half, with its 95 %
+    half-width where known (text), or None without monitors."""
+    m = s.get("monitors") or {}
+    mean = (m.get("run_means_c") or {}).get(f"{rack} inlet max")
+    if mean is None:
+        return None
+    err = (m.get("run_error_k") or {}).get(f"{rack} inlet max")
+    return f"{mean:.2f}" + ("" if err is None else f" +- {err:.2f}")
 
 
 def table(summaries: dict[str, dict]) -> str:
@@ -59,11 +72,14 @@ def table(summaries: dict[str, dict]) -> str:
     add("CRAH return (C)", lambda s: f"{s['recirculation']['return_c']:.2f}")
     add("CRAH speeds", lambda s: " ".join(_f(u.get("speed"), ".2f") for u in s["cooling_units"].values()))
     add("CRAHs at capacity", lambda s: str(sum(bool(u.get("at_capacity")) for u in s["cooling_units"].values())))
+    averaged = all(_averaged(s, rack) is not None for s in summaries.values()
+                   for rack in s["recirculation"]["racks"])
     for rack in summaries[names[0]]["recirculation"]["racks"]:
         p = summaries[names[0]]["servers"][rack]["power_w"] / 1e3
-        add(f"{rack} {p:.0f} kW: max C / RI",
+        add(f"{rack} {p:.0f} kW: max C / " + ("latter-half mean C / " if averaged else "") + "RI",
             lambda s, r=rack: f"{s['recirculation']['racks'][r]['inlet_max_c']:.2f} / "
-                              f"{_f(s['recirculation']['racks'][r]['ri'], '.3f')}")
+                              + (f"{_averaged(s, r)} / " if averaged else "")
+                              + f"{_f(s['recirculation']['racks'][r]['ri'], '.3f')}")
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     return "\n".join("  ".join([r[0].ljust(widths[0])] + [v.rjust(w) for v, w in zip(r[1:], widths[1:])])
                      for r in rows)
@@ -80,9 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="an override for both cases (repeatable)")
     ap.add_argument("--json", action="store_true", help="print the two summaries' numbers as JSON")
+    ap.add_argument("--runs", nargs="+", metavar="DIR",
+                    help="run folders to set side by side instead (each with its summary.json; "
+                         "nothing runs), e.g. a hall with and without a failed CRAH")
     args = ap.parse_args(argv)
     summaries = {}
-    for name in HALLS:
+    for run in args.runs or ():
+        summary = pathlib.Path(run) / SUMMARY_NAME
+        if not summary.exists():
+            ap.error(f"--runs: {summary} does not exist")
+        summaries[pathlib.Path(run).name] = json.loads(summary.read_text())
+    for name in () if args.runs else HALLS:
         folder = pathlib.Path(args.out) / name
         summary = folder / SUMMARY_NAME
         if args.rerun or not summary.exists():

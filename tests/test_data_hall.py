@@ -299,3 +299,28 @@ def test_side_by_side_table():
     line = next(x for x in text.splitlines() if x.startswith("r0 10 kW"))
     assert line.split()[:4] == ["r0", "10", "kW:", "max"] and line.split()[-4] == f"{4 / 19:.3f}"
     check("plenum balance", balances(halls["open"])["floor_m3_s"], 1.6)
+
+
+def test_side_by_side_table_of_finished_runs_with_averaged_intakes(tmp_path, capsys):
+    from benchmarks.data_hall import main
+
+    for label, t_in in (("all-four", 24.0), ("crah1-failed", 25.5)):
+        s = _made_up_hall(t_in, 0.1)
+        s["monitors"] = {"run_means_c": {f"r{k} inlet max": t_in + k + 0.75 for k in range(2)},
+                         "run_error_k": {"r0 inlet max": 0.123, "r1 inlet max": None}}
+        (tmp_path / label).mkdir()
+        (tmp_path / label / "summary.json").write_text(json.dumps(s))
+    assert main(["--runs", str(tmp_path / "all-four"), str(tmp_path / "crah1-failed")]) == 0
+    text = capsys.readouterr().out
+    print(text)
+    head = text.splitlines()[0].split()
+    assert head == ["all-four", "crah1-failed"]
+    # r0: last instant 24 + 1, latter-half mean 24.75 +- 0.123, RI (24 - 20) / (39 - 20)
+    line = next(x for x in text.splitlines() if x.startswith("r0 10 kW"))
+    assert "max C / latter-half mean C / RI" in line
+    assert f"25.00 / 24.75 +- 0.12 / {4 / 19:.3f}" in line
+    assert f"26.50 / 26.25 +- 0.12 / {5.5 / 20.5:.3f}" in line
+    line = next(x for x in text.splitlines() if x.startswith("r1 20 kW"))
+    assert "26.00 / 25.75 / " in line  # no half-width known: the mean alone
+    with pytest.raises(SystemExit):
+        main(["--runs", str(tmp_path / "none")])
