@@ -324,3 +324,24 @@ def test_side_by_side_table_of_finished_runs_with_averaged_intakes(tmp_path, cap
     assert "26.00 / 25.75 / " in line  # no half-width known: the mean alone
     with pytest.raises(SystemExit):
         main(["--runs", str(tmp_path / "none")])
+
+
+def test_thermo_check_states_the_halls_cooling_redundancy():
+    from thermo.case.cooling import cooling_budget
+
+    # four 7.71 m3/s units (speed up to 1.3) with 153 kW coils for 510 kW of racks moving
+    # 28.04 m3/s: one failed leaves 459 kW (short by 51 kW) and 3 x 1.3 x 7.71 = 30.08 m3/s
+    lines = cooling_budget(load_case(example_path("data-hall")).data)
+    print("\n".join(lines))
+    flow = volume_flow_for(510e3, 15.0, "air", 20.0)
+    assert f"move at most {4 * 1.3 * 1.1 * flow / 4:.4g} m3/s (servers {flow:.4g} m3/s)" in lines[0]
+    assert "remove at most 612 kW" in lines[0]
+    assert lines[1] == (f"  with the largest unit failed: coils 459 kW, short by 51 kW; air "
+                        f"{3 * 1.3 * 1.1 * flow / 4:.4g} m3/s, enough: not N+1")
+    n1 = cooling_budget(case_from_dict(_hall_with(capacity_margin=1.34)).data)
+    print("\n".join(n1))
+    assert n1[1].endswith("enough: N+1")
+    failed = cooling_budget(case_from_dict(_hall_with(failed_crahs=[1], capacity_margin=1.4)).data)
+    print("\n".join(failed))
+    assert "3 running CRAHs" in failed[0] and failed[1].endswith("not N+1")
+    assert "no capacity check" in cooling_budget(case_from_dict(_closed_box(None)).data)[1]

@@ -421,6 +421,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     print("grid:")
     print("\n".join(report_lines(grid_report(case))))
+    from thermo.case.cooling import cooling_budget
+
+    budget = cooling_budget(d)
+    if budget:
+        print("cooling:")
+        print("\n".join(budget))
     if args.picture:
         from thermo.grid.picture import grid_picture
 

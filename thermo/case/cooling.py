@@ -16,7 +16,7 @@ from thermo.case.builders.data_hall import CAPACITY_MARGIN, CRAHS
 from thermo.case.builders.parts import total_power
 from thermo.case.checker import Checker
 
-__all__ = ["check_cooling_capacity"]
+__all__ = ["check_cooling_capacity", "cooling_budget"]
 
 # boundary flows through which heat can leave without a temperature being set
 _OPEN = ("inlet", "outlet", "periodic")
@@ -65,3 +65,42 @@ def check_cooling_capacity(c: Checker, data: dict) -> None:
                      f"{CRAHS} units running (now {margin:.4g}), fewer failed_crahs, {others}")
     raise c.fail("parts[kind=crah].capacity", problem,
                  f"capacities summing to at least the parts' power, a CRAH without capacity, {others}")
+
+
+def _max_flow(p: dict) -> float:
+    """A CRAH's most air (m3/s): its rated flow times its law's top speed."""
+    return p["volume_flow"] * (p.get("max_speed", 1.0) if p.get("control") else 1.0)
+
+
+def cooling_budget(data: dict) -> list[str]:
+    """Lines for ``thermo check``: the parts' heat against the running CRAHs' coils and
+    air, all of them and with the largest one failed (the N+1 question); none without
+    CRAHs."""
+    count = lambda p: (p.get("repeat") or {}).get("count", 1)
+    units = [(p, k) for p in data["parts"] if p["kind"] == "crah" and p["volume_flow"] > 0.0
+             for k in range(count(p))]
+    if not units:
+        return []
+    power = total_power(data["parts"])
+    rated = [(p.get("volume_flow"), count(p)) for p in data["parts"] if p["kind"] == "server"]
+    # servers on fan curves find their flow in the run: no air comparison
+    servers = 0.0 if any(q is None for q, _ in rated) else sum(q * c for q, c in rated)
+    caps = [p.get("capacity") for p, _ in units]
+    flows = [_max_flow(p) for p, _ in units]
+    n = len(units)
+    lines = [f"  parts give {power / 1e3:.6g} kW; {n} running CRAH{'s' if n > 1 else ''}"
+             + (f" move at most {sum(flows):.4g} m3/s (servers {servers:.4g} m3/s)" if servers else
+                f" move at most {sum(flows):.4g} m3/s")]
+    if any(c is None for c in caps):
+        lines.append("  coils: at least one without capacity (unlimited): no capacity check")
+        return lines
+    lines[0] += f", their coils remove at most {sum(caps) / 1e3:.6g} kW"
+    if n > 1:
+        left_q, left_f = sum(caps) - max(caps), sum(flows) - max(flows)
+        heat = ("enough" if left_q >= power else f"short by {(power - left_q) / 1e3:.4g} kW")
+        air = "" if not servers else (
+            f"; air {left_f:.4g} m3/s, " + ("enough" if left_f >= servers else
+                                           f"short by {servers - left_f:.4g} m3/s"))
+        lines.append(f"  with the largest unit failed: coils {left_q / 1e3:.6g} kW, {heat}{air}: "
+                     + ("N+1" if left_q >= power and (not servers or left_f >= servers) else "not N+1"))
+    return lines
