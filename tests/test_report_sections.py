@@ -103,3 +103,18 @@ def test_report_of_a_study_of_separate_runs_gives_the_ratios_reached(tmp_path):
         "method": "Celik et al. 2008", "quantities": []}))
     report, _ = write_report(run)
     assert "3 grids run separately (ratios reached 1.5, 2);" in report.read_text()
+
+
+def test_report_lists_the_cooling_units_and_the_stopped_ones(tmp_path):
+    s = summary()
+    s["cooling_units"] = {
+        "hall.crah0": {"volume_flow_m3_s": 10.02, "speed": 1.3, "supply_c": 20.0, "return_c": 37.5,
+                       "heat_removed_w": 170000.0, "capacity_w": 178500.0, "at_capacity": False},
+        "hall.crah1": {"volume_flow_m3_s": 0.0, "speed": 0.0, "supply_c": 20.0, "return_c": 36.1,
+                       "heat_removed_w": 0.0, "capacity_w": 178500.0, "at_capacity": False}}
+    (tmp_path / "summary.json").write_text(json.dumps(s))
+    report, _ = write_report(tmp_path)
+    text = report.read_text()
+    print(text[text.index("## Cooling units"):][:800])
+    assert "| hall.crah0 | 10.02 | 1.3 | 20 | 37.5 | 170000 | 178500 | no |" in text
+    assert "Moving no air (failed or off): hall.crah1." in text

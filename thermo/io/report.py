@@ -220,6 +220,20 @@ def _engineering(s: dict) -> list[str]:
     if rows:
         lines += ["## Air-side metrics", "", *_table(["metric", "value"], rows, "ll"), ""]
 
+    units = s.get("cooling_units") or {}
+    if units:
+        lines += ["## Cooling units (CRAHs)", ""]
+        rows = [[_cell(n), _num(v.get("volume_flow_m3_s")), _num(v.get("speed"), 3),
+                 _num(v.get("supply_c")), _num(v.get("return_c")), _num(v.get("heat_removed_w")),
+                 _num(v.get("capacity_w")), _num(v.get("at_capacity"))]
+                for n, v in units.items()]
+        lines += _table(["unit", "flow (m3/s)", "speed", "supply (C)", "return (C)", "heat removed (W)",
+                         "capacity (W)", "at capacity"], rows, "lrrrrrrl")
+        stopped = [n for n, v in units.items() if not v.get("volume_flow_m3_s")]
+        if stopped:
+            lines += ["", f"Moving no air (failed or off): {', '.join(stopped)}."]
+        lines += [""]
+
     liquid, cf = s.get("liquid") or {}, s.get("coolant_flow") or {}
     rows = []
     if liquid:
