@@ -161,12 +161,39 @@ def test_resume_refuses_another_case(tmp_path):
     out = tmp_path / "out"
     run_case(load_case(path, ["solver.end_time=2.0"]), out, quiet=True)
     from thermo.case import CaseError
-    with pytest.raises(CaseError, match="differs"):
-        run_case(load_case(path, ["solver.end_time=3.0"]), out, quiet=True, resume=True)
-    # another grid: the same words, not the arrays' shapes
-    with pytest.raises(CaseError, match="differs .* accepted: the same case file and --set"):
+    with pytest.raises(CaseError, match="differs .* in materials") as info:
+        run_case(load_case(path, ["solver.end_time=2.0", "materials[0].viscosity=0.02"]), out,
+                 quiet=True, resume=True)
+    print(info.value)
+    # another grid: the key named, not the arrays' shapes
+    with pytest.raises(CaseError, match="differs .* in domain.cells; accepted: the same case file "
+                                        "and --set overrides, except in case.description, "
+                                        "solver.max_steps") as info:
         run_case(load_case(path, ["solver.end_time=2.0", "domain.cells=[10,6,1]"]), out,
                  quiet=True, resume=True)
+    print(info.value)
+
+
+def test_resume_runs_on_with_a_later_stop(tmp_path):
+    """A finished run resumed with a later end (or more steps, another tolerance) goes on
+    from its checkpoint: a run to 2 s resumed to 3 s ends on the bits of one run to 3 s
+    at once, and the stored case text (file and overrides) loads back to the same case."""
+    from thermo.case.loading import case_from_text, differing_keys
+
+    path = _case_file(tmp_path)
+    full, split = tmp_path / "full", tmp_path / "split"
+    run_case(load_case(path, ["solver.end_time=3.0"]), full, quiet=True)
+    first = run_case(load_case(path, ["solver.end_time=2.0"]), split, quiet=True)
+    assert first["simulated_time_s"] == pytest.approx(2.0)
+    case = load_case(path, ["solver.end_time=3.0", "case.description=resumed"])
+    assert differing_keys(case_from_text(case.text, "text").data, case.data) == []
+    summary = run_case(case, split, quiet=True, resume=True)
+    print(first["steps"], "steps to 2 s, then", summary["steps"], "to", summary["simulated_time_s"])
+    assert summary["simulated_time_s"] == pytest.approx(3.0) and summary["steps"] > first["steps"]
+    a, b = read_result(full / "result.vtkhdf"), read_result(split / "result.vtkhdf")
+    for name in ("T", "U", "p"):
+        print(name, "max diff", np.abs(a["fields"][name] - b["fields"][name]).max())
+        assert np.array_equal(a["fields"][name], b["fields"][name])
 
 
 def test_divergence_reports_field_and_keeps_last_good_checkpoint(tmp_path):

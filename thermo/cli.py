@@ -40,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.add_argument("--resume", metavar="OUTDIR",
                      help="continue from OUTDIR/checkpoint.h5 (written with solver.checkpoint_every)"
-                          " and write the results there")
+                          " and write the results there; the case may change only when it stops"
+                          " (solver.max_steps, end_time, tolerance, monitor_tolerance,"
+                          " average_tolerance, checkpoint_every)")
     run.add_argument("--log-json", action="store_true",
                      help="progress as one JSON object per line on stdout, instead of a bar")
     run.add_argument("--devices", metavar="N",

@@ -16,6 +16,7 @@ import uuid
 import numpy as np
 
 from thermo.case import Case, CaseError
+from thermo.case.loading import case_from_text, differing_keys
 from thermo.diagnostics.air import inlet_recorder
 from thermo.diagnostics.coldplates import chip_recorder
 from thermo.diagnostics.history import ResidualHistory
@@ -27,6 +28,7 @@ from thermo.io.checkpoint import (CHECKPOINT_NAME, checkpoint_case_text, discard
                                   save_checkpoint, save_frame)
 from thermo.io.result import RESULT_NAME, read_result, write_result, write_summary
 from thermo.solver import Simulation, State
+from thermo.solver.state import RUNNING
 from thermo.solver.callbacks import Callback, Every
 from thermo.solver.distributed import is_primary
 from thermo.solver.initial import solve_initial
@@ -85,6 +87,32 @@ def _resumed_frames(outdir: pathlib.Path, extras: dict, run_id: str) -> list:
     return frames
 
 
+#: the keys a resumed run may change: when it stops (run on, or stop now and write the
+#: results as they stand) and how often it checkpoints; nothing the state depends on
+RESUMABLE_KEYS = ("case.description", "solver.max_steps", "solver.tolerance", "solver.end_time",
+                  "solver.monitor_tolerance", "solver.average_tolerance", "solver.checkpoint_every")
+
+
+def _check_resumable(ck: pathlib.Path, case: Case) -> None:
+    """Refuse (CaseError) a resume whose case differs from the checkpoint's other than in
+    :data:`RESUMABLE_KEYS`, naming the keys that differ."""
+    text = checkpoint_case_text(ck)
+    if text == case.text:
+        return
+    try:
+        old = case_from_text(text, str(ck))
+    except CaseError:  # a case this version no longer accepts: only the same text resumes
+        changed = ["(the stored case no longer loads)"]
+    else:
+        changed = [k for k in differing_keys(old.data, case.data) if k not in RESUMABLE_KEYS]
+    if changed:
+        raise CaseError(str(ck), "--resume", "the case differs from the one that wrote the "
+                        f"checkpoint in {', '.join(changed[:6])}"
+                        + (f" and {len(changed) - 6} more" if len(changed) > 6 else ""),
+                        "the same case file and --set overrides, except in "
+                        + ", ".join(RESUMABLE_KEYS))
+
+
 def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
              resume: bool = False, log_json: bool = False) -> dict:
     """Set up, run and write ``OUTDIR/result.vtkhdf`` and ``OUTDIR/summary.json``.
@@ -92,7 +120,8 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
     The grid-level checks run before the output folder is created, so a refused
     case leaves nothing behind. ``solver.checkpoint_every`` writes
     ``OUTDIR/checkpoint.h5`` atomically; ``resume`` continues from it (the case
-    must be the one that wrote it). Transient frames every ``output.every``
+    must be the one that wrote it but for :data:`RESUMABLE_KEYS`: a later stop runs on,
+    one already passed wraps the run up at once). Transient frames every ``output.every``
     seconds go into ``result.vtkhdf``; a run that checkpoints also keeps each frame
     on disk as it is recorded (``OUTDIR/frames.partial``, removed once the result
     holds them), and each checkpoint holds the monitors' records, so that a resumed
@@ -112,14 +141,14 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
             raise CaseError(str(outdir), "--resume", f"no {CHECKPOINT_NAME} in {outdir}",
                             "a folder written by a run with solver.checkpoint_every > 0")
         # the case first: another grid would otherwise fail on the arrays' shapes
-        if checkpoint_case_text(ck) != case.text:
-            raise CaseError(str(ck), "--resume", "the case differs from the one that wrote the "
-                            "checkpoint", "the same case file and --set overrides")
+        _check_resumable(ck, case)
         try:
             state, _ = load_checkpoint(ck, sim.initial_state())
         except ValueError as exc:
             raise CaseError(str(ck), "--resume", str(exc), "the checkpoint of this case") from None
         extras = load_checkpoint_extras(ck)
+        # a finished or settled run resumed with a later stop goes on: the stop is judged again
+        state = state._replace(status=np.zeros_like(state.status) + RUNNING)
     if not is_primary():  # several processes: process 0 writes (thermo/solver/distributed.py)
         quiet, log_json = True, False
         outdir = pathlib.Path(tempfile.mkdtemp(prefix="thermo-process-"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import difflib
 import pathlib
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -84,6 +85,42 @@ def default_case_path() -> pathlib.Path:
     return EXAMPLES_FOLDER / f"{DEFAULT_EXAMPLE}.toml"
 
 
+#: where load_case records the ``--set`` overrides in a case's text
+OVERRIDES_MARK = "\n# overrides: "
+
+
+def case_from_text(text: str, source: str) -> Case:
+    """The case a result or checkpoint stored as text: a case file's TOML and the
+    ``# overrides:`` line :func:`load_case` appends, which is applied again."""
+    body, mark, tail = text.rpartition(OVERRIDES_MARK)
+    if not mark:
+        body, tail = text, ""
+    try:
+        raw = tomllib.loads(body)
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseError(source, "(syntax)", f"the stored case is not valid TOML ({exc})",
+                        "a case text written by thermo") from None
+    for ov in re.split(r"(?:^|\s)--set\s", tail.strip()):
+        if ov:
+            apply_override(raw, ov, source)
+    data, materials = validate(raw, source)
+    return Case(data=data, path=None, text=text, materials=materials)
+
+
+def differing_keys(a: dict, b: dict, prefix: str = "") -> list[str]:
+    """The dotted keys whose values differ between two cases' data (tables compared
+    key by key, anything else, lists of parts too, as a whole)."""
+    out = []
+    for k in sorted(set(a) | set(b), key=str):
+        key = f"{prefix}{k}"
+        x, y = a.get(k), b.get(k)
+        if isinstance(x, dict) and isinstance(y, dict):
+            out += differing_keys(x, y, key + ".")
+        elif x != y:
+            out.append(key)
+    return out
+
+
 def load_case(path: str | pathlib.Path, overrides: Sequence[str] = ()) -> Case:
     """Read a TOML case file, apply ``"key.path=value"`` overrides, and validate it."""
     path = pathlib.Path(path)
@@ -101,7 +138,7 @@ def load_case(path: str | pathlib.Path, overrides: Sequence[str] = ()) -> Case:
     if overrides:
         for ov in overrides:
             apply_override(raw, ov, source)
-        text = text.rstrip("\n") + "\n# overrides: " + " ".join(
+        text = text.rstrip("\n") + OVERRIDES_MARK + " ".join(
             "--set " + ov.replace("\n", " ") for ov in overrides) + "\n"
     data, materials = validate(raw, source)
     return Case(data=data, path=path, text=text, materials=materials)
