@@ -102,5 +102,6 @@ def cooling_budget(data: dict) -> list[str]:
             f"; air {left_f:.4g} m3/s, " + ("enough" if left_f >= servers else
                                            f"short by {servers - left_f:.4g} m3/s"))
         lines.append(f"  with the largest unit failed: coils {left_q / 1e3:.6g} kW, {heat}{air}: "
-                     + ("N+1" if left_q >= power and (not servers or left_f >= servers) else "not N+1"))
+                     + ("N+1 by the sums (each unit's share of the load is the flow's: run it)"
+                        if left_q >= power and (not servers or left_f >= servers) else "not N+1"))
     return lines
