@@ -187,8 +187,14 @@ def test_resume_runs_on_with_a_later_stop(tmp_path):
     assert first["simulated_time_s"] == pytest.approx(2.0)
     case = load_case(path, ["solver.end_time=3.0", "case.description=resumed"])
     assert differing_keys(case_from_text(case.text, "text").data, case.data) == []
+    before = load_checkpoint_extras(split / "checkpoint.h5")["wall_s"]
     summary = run_case(case, split, quiet=True, resume=True)
-    print(first["steps"], "steps to 2 s, then", summary["steps"], "to", summary["simulated_time_s"])
+    print(first["steps"], "steps to 2 s, then", summary["steps"], "to", summary["simulated_time_s"],
+          "; wall", first["wall_time_s"], "then", summary["wall_time_s"], "of which", before, "before")
+    # the whole run's wall time: the first segment's up to its last checkpoint (at its end)
+    assert 0.0 < before <= first["wall_time_s"] and summary["wall_time_resumed_s"] == before
+    assert summary["wall_time_s"] > before
+    assert "wall_time_resumed_s" not in first
     assert summary["simulated_time_s"] == pytest.approx(3.0) and summary["steps"] > first["steps"]
     a, b = read_result(full / "result.vtkhdf"), read_result(split / "result.vtkhdf")
     for name in ("T", "U", "p"):

@@ -11,6 +11,7 @@ import pathlib
 import shutil
 import sys
 import tempfile
+import time
 import uuid
 
 import numpy as np
@@ -175,13 +176,18 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
                   f"t = {extras['time_s']:g} s", file=sys.stderr)
         discard_frames(outdir, keep=run_id)  # of other runs: no checkpoint refers to them now
 
+    # the wall seconds earlier segments spent up to the checkpoint this run resumes from
+    earlier = ((extras or {}).get("wall_s") or 0.0)
+    t_run = time.perf_counter()
+
     def checkpoint(state: State, wall: float | None = None) -> None:
         frames.keep_on_disk()
         records = {k: m.export() for k, m in watched.items() if m.on}
         if sim.cooling is not None:  # the CRAHs' control laws go on where they were
             records[CONTROL_RECORDS] = sim.cooling.export()
+        spent = earlier + (wall if wall is not None else time.perf_counter() - t_run)
         save_checkpoint(outdir / CHECKPOINT_NAME, state, case.text, run_id=run_id,
-                        frames=len(frames.frames), records=records)
+                        frames=len(frames.frames), records=records, wall_s=spent)
         discard_frames(outdir, keep=run_id)  # another run's checkpoint may just have been replaced
 
     initial = None
@@ -227,6 +233,9 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
     summary.update(watched["residuals"].summary())  # residual_history
     if initial is not None:
         summary["initial_state"] = initial
+    if extras is not None and extras["wall_s"] is not None:  # the whole run's wall time
+        summary["wall_time_resumed_s"] = extras["wall_s"]
+        summary["wall_time_s"] += extras["wall_s"]
     write_summary(outdir / SUMMARY_NAME, summary)
     for w in summary.get("wall_warnings", []):
         print(f"warning: {w}", file=sys.stderr)

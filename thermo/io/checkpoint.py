@@ -36,12 +36,13 @@ FRAMES_DIR = "frames.partial"
 
 def save_checkpoint(path: str | os.PathLike, state, case_text: str, *,
                     records: dict[str, dict] | None = None, run_id: str | None = None,
-                    frames: int | None = None) -> None:
+                    frames: int | None = None, wall_s: float | None = None) -> None:
     """Write ``state`` to ``path`` (temporary file, fsync, rename).
 
     ``records`` maps a monitor's name to its records (``{name: array or str}``);
     ``run_id`` names the run and ``frames`` is the number of transient frames it
-    has recorded up to ``state`` (kept by :func:`save_frame`)."""
+    has recorded up to ``state`` (kept by :func:`save_frame`); ``wall_s`` the wall
+    seconds the run has spent up to ``state``, earlier resumed segments included."""
     leaves = jax.tree_util.tree_leaves(state)
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
@@ -54,6 +55,8 @@ def save_checkpoint(path: str | os.PathLike, state, case_text: str, *,
                 f.attrs["run_id"] = run_id
             if frames is not None:
                 f.attrs["frames"] = int(frames)
+            if wall_s is not None:
+                f.attrs["wall_s"] = float(wall_s)
             for i, leaf in enumerate(leaves):
                 f.create_dataset(f"leaf{i:03d}", data=np.asarray(leaf))
             for monitor, items in (records or {}).items():
@@ -94,8 +97,8 @@ def checkpoint_case_text(path: str | os.PathLike) -> str:
 
 def load_checkpoint_extras(path: str | os.PathLike) -> dict:
     """What a checkpoint keeps besides the state: ``{"records": {monitor: {name:
-    array or str}}, "run_id": str or None, "frames": int or None, "time_s": float}``
-    (no records and None for checkpoints of earlier versions)."""
+    array or str}}, "run_id": str or None, "frames": int or None, "time_s": float,
+    "wall_s": float or None}`` (no records and None for checkpoints of earlier versions)."""
     with h5py.File(path, "r") as f:
         records = {}
         for monitor, g in (f["records"].items() if "records" in f else []):
@@ -108,8 +111,8 @@ def load_checkpoint_extras(path: str | os.PathLike) -> dict:
                     value = str(value)
                 records[monitor][name] = value
         run_id = f.attrs.get("run_id")
-        frames = f.attrs.get("frames")
-        return {"records": records,
+        frames, wall = f.attrs.get("frames"), f.attrs.get("wall_s")
+        return {"records": records, "wall_s": None if wall is None else float(wall),
                 "run_id": None if run_id is None else str(run_id),
                 "frames": None if frames is None else int(frames),
                 "time_s": float(f.attrs["time_s"])}
