@@ -274,7 +274,9 @@ def test_checkpoint_keeps_every_monitors_records_exactly(tmp_path):
     state, text = load_checkpoint(ck, room.initial_state())
     assert text == room.case.text and int(state.step) == 0
     assert load_checkpoint_extras(ck) == {"records": {}, "run_id": None, "frames": None,
-                                          "time_s": 0.0}
+                                          "time_s": 0.0, "wall_s": None}
+    save_checkpoint(ck, room.initial_state(), room.case.text, wall_s=12.5)
+    assert load_checkpoint_extras(ck)["wall_s"] == 12.5
 
 
 def test_resume_from_a_checkpoint_without_records_or_frames(tmp_path, capsys):
