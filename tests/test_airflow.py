@@ -1,6 +1,8 @@
 """Compact air-side parts: porous media, fans, servers, CRAHs and events."""
 import copy
 
+import json
+
 import numpy as np
 import pytest
 
@@ -152,10 +154,10 @@ def test_cooling_unit_failure_reports_inlet_crossing_times(tmp_path):
     assert s["cooling_units"]["crah"]["volume_flow_m3_s"] == 0.0
 
 
-def _fed_monitor(monkeypatch, solver, inlets, nets):
+def _fed_monitor(monkeypatch, solver, inlets, nets, parts=None):
     """A SteadyMonitor of the room case whose summaries are the given inlet maxima and
-    net heats, one per record, fed until it settles (as a run stops); its settled
-    flags and the monitor itself."""
+    net heats (and ``parts``: per record, the summary's parts), one per record, fed
+    until it settles (as a run stops); its settled flags and the monitor itself."""
     from types import SimpleNamespace
 
     from thermo.diagnostics import steady
@@ -164,11 +166,11 @@ def _fed_monitor(monkeypatch, solver, inlets, nets):
     d["solver"] = {"mode": "steady", **solver}
     d.pop("events")
     sim = Simulation(case_from_dict(d))
-    fake = iter(zip(inlets, nets))
+    fake = iter(zip(inlets, nets, parts or [{}] * len(inlets)))
 
     def summary(sim_, state, info):
-        t, net = next(fake)
-        return {"net_heat_w": net, "largest_heat_term_w": 1500.0, "parts": {},
+        t, net, p = next(fake)
+        return {"net_heat_w": net, "largest_heat_term_w": 1500.0, "parts": p,
                 "servers": {"srv": {"inlet_max_c": t}}, "fluid": {"max_temperature_c": 35.0}}
 
     monkeypatch.setattr(steady, "summarise", summary)
@@ -247,6 +249,84 @@ def test_steady_monitor_settles_by_averages_where_window_means_keep_swinging(mon
     seen, mon = _fed_monitor(monkeypatch, {**window, "average_tolerance": 0.25}, ramp, nets)
     print("on a ramp: latter half's error", mon.result["monitors"]["run_error_k"])
     assert True not in seen
+
+
+def test_averages_judge_headline_monitors_not_unpowered_parts_maxima(monkeypatch):
+    # the intake of the test above with a tile beside it whose maximum swings 4x as
+    # wide: reported with its error, not judged (the run settles when the intake's mean
+    # is known, as without the tile); the same swing on a powered part (a chip) is judged
+    rng = np.random.default_rng(7)
+    x, y, inlet, wide = 0.0, 0.0, [], []
+    for _ in range(1600):
+        x = 0.78 * x + 0.63 * rng.standard_normal()
+        y = 0.78 * y + 2.52 * rng.standard_normal()
+        inlet.append(30.0 + x)
+        wide.append(22.0 + y)
+    nets = [(-1) ** k * 50.0 for k in range(len(inlet))]
+    solver = {"monitor_window": 1.0, "monitor_tolerance": 0.1, "average_tolerance": 0.25}
+    alone, _ = _fed_monitor(monkeypatch, solver, inlet, nets)
+    tile = [{"tile": {"power_w": 0.0, "max_temperature_c": v}} for v in wide]
+    seen, mon = _fed_monitor(monkeypatch, solver, inlet, nets, tile)
+    m = mon.result["monitors"]
+    print(f"alone: {len(alone)} records; with the tile: {len(seen)}, tile error "
+          f"{m['run_error_k']['tile max']:.3f} K, judged {m['run_error_judged_k']:.3f} K")
+    assert seen[-1] and len(seen) == len(alone)
+    assert m["run_error_k"]["tile max"] > 0.25 >= m["run_error_judged_k"]
+    assert m["run_error_judged_k"] == m["run_error_k"]["srv inlet max"]
+    chip = [{"chip": {"power_w": 500.0, "max_temperature_c": v}} for v in wide]
+    seen, mon = _fed_monitor(monkeypatch, solver, inlet, nets, chip)
+    m = mon.result["monitors"]
+    print(f"with the chip: {len(seen)} records, settled {seen[-1]}, judged "
+          f"{m['run_error_judged_k']:.3f} K")
+    # four times the swing needs sixteen times the records: not within the 400 s fed
+    assert not seen[-1] and m["run_error_judged_k"] == max(m["run_error_k"].values()) > 0.25
+
+
+def test_averages_rule_of_a_resumed_run_stops_at_the_unbroken_runs_record(monkeypatch):
+    # the rule must hold for a whole window: a run resumed inside that window (from a
+    # checkpoint's records) stops at the same record as the run never stopped, not a
+    # window later
+    from types import SimpleNamespace
+
+    from thermo.diagnostics import steady
+
+    rng = np.random.default_rng(7)
+    x, inlet = 0.0, []
+    for _ in range(1600):
+        x = 0.78 * x + 0.63 * rng.standard_normal()
+        inlet.append(30.0 + x)
+    nets = [(-1) ** k * 50.0 for k in range(len(inlet))]
+    solver = {"monitor_window": 1.0, "monitor_tolerance": 0.1, "average_tolerance": 0.25}
+    seen, unbroken = _fed_monitor(monkeypatch, solver, inlet, nets)
+    stop = len(seen) - 1
+    since = unbroken.known_since
+    cut = int(round(since / 0.25))  # records 0..cut-1 kept: the rule already held at the last
+    assert seen[-1] and 0.25 * cut >= since and cut < stop
+    fed = iter(inlet[cut:])
+    monkeypatch.setattr(steady, "summarise", lambda *a: {
+        "net_heat_w": nets[0], "largest_heat_term_w": 1500.0, "parts": {},
+        "servers": {"srv": {"inlet_max_c": next(fed)}}, "fluid": {"max_temperature_c": 35.0}})
+
+    def resumed(replay: bool) -> int:
+        d = room()
+        d["solver"] = {"mode": "steady", **solver}
+        d.pop("events")
+        mon = steady.SteadyMonitor(Simulation(case_from_dict(d)))
+        mon.restore({k: v[:cut] if not isinstance(v, str) else json.dumps(json.loads(v)[:cut])
+                     for k, v in stopped.items()})
+        mon.replay = mon.replay and replay
+        k = cut
+        while not mon(SimpleNamespace(t=0.25 * (k + 1), step=0)):
+            k += 1
+        return k
+
+    stopped = unbroken.export()
+    at = resumed(True)
+    fed = iter(inlet[cut:])
+    without = resumed(False)
+    print(f"unbroken run stops at record {stop}; resumed after record {cut - 1}: {at} "
+          f"(without judging the restored records again: {without})")
+    assert at == stop and without > stop
 
 
 def test_float32_run_with_servers_with_x64_off_and_on():

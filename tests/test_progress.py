@@ -179,15 +179,18 @@ def test_plain_lines_when_not_a_terminal():
 
 
 def test_progress_shows_the_means_sampling_error_against_average_tolerance():
-    # solver.average_tolerance: the largest of the monitors' latter-half errors, "-"
-    # while any is unknown, in the plain line, the JSON record and the live display
+    # solver.average_tolerance: the largest of the judged monitors' latter-half errors
+    # (the monitor's run_error_judged_k), "-" while any is unknown, in the plain line,
+    # the JSON record and the live display
     settle = SimpleNamespace(on=True, tol=0.5, window=10.0, average_tol=0.3, result={})
     buf = io.StringIO()
     line = P.LineProgress(_sim(), settle, stream=buf)
     line(_state(100, 5.0, (0.1, 1e-6, 1e-3)), wall=1.0)
-    settle.result = {"monitors": {"change_k": 0.8, "run_error_k": {"a": 0.42, "b": None}}}
+    settle.result = {"monitors": {"change_k": 0.8, "run_error_k": {"a": 0.42, "b": None},
+                                  "run_error_judged_k": None}}
     line(_state(200, 10.0, (0.1, 1e-6, 1e-3)), wall=2.0)
-    settle.result = {"monitors": {"change_k": 0.8, "run_error_k": {"a": 0.42, "b": 0.61}}}
+    settle.result = {"monitors": {"change_k": 0.8, "run_error_k": {"a": 0.42, "b": 0.61},
+                                  "run_error_judged_k": 0.61}}
     line(_state(300, 15.0, (0.1, 1e-6, 1e-3)), wall=3.0)
     lines = buf.getvalue().splitlines()
     print("\n".join(lines))
@@ -195,7 +198,8 @@ def test_progress_shows_the_means_sampling_error_against_average_tolerance():
     rec = P.json_record(line.last)["monitors"]
     assert (rec["average_error_k"], rec["average_tolerance_k"]) == (0.61, 0.3)
     buf, console = _terminal()
-    settle.result = {"monitors": {"change_k": 0.8, "run_error_k": {"a": 0.12, "b": 0.25}}}
+    settle.result = {"monitors": {"change_k": 0.8, "run_error_k": {"a": 0.12, "b": 0.25},
+                                  "run_error_judged_k": 0.25}}
     live = P.LiveProgress(_sim(), settle, console, auto_refresh=False)
     live(_state(400, 20.0, (0.1, 1e-6, 1e-3)), wall=4.0)
     live.stop()

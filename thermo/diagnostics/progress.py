@@ -243,9 +243,8 @@ class _Reporter:
             snap.monitor_change_k = None if mon is None else float(mon["change_k"])
             if self.settle.average_tol > 0.0:
                 snap.average_tolerance_k = float(self.settle.average_tol)
-                errs = [] if mon is None else list(mon["run_error_k"].values())
-                snap.average_error_k = (None if not errs or None in errs
-                                        else float(max(errs)))
+                err = None if mon is None else mon.get("run_error_judged_k")
+                snap.average_error_k = None if err is None else float(err)
         if self.probes is not None:
             snap.hottest_inlet, snap.hottest_chip = self.probes(state)
         self.last = snap
