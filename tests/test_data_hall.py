@@ -16,6 +16,7 @@ import pytest
 
 from thermo.case import CaseError, case_from_dict, example_path, load_case
 from thermo.case.builders import BuilderError, data_hall, hall_size, total_power, volume_flow_for
+from thermo.case.builders.data_hall import UNIT_LOSS
 from thermo.diagnostics.metrics import recirculation_index, recirculation_summary
 
 RACK_POWERS_KW = [15, 20, 15, 40, 80, 25, 15, 30, 15, 20, 20, 15, 60, 15, 25, 15, 35, 15, 20, 15]
@@ -132,6 +133,33 @@ def test_failed_crahs_move_no_air_and_the_others_keep_their_law():
             check(f"crah{i} flow", u["volume_flow"], rated)
             assert u["control"] == "pressure" and u["capacity"] == pytest.approx(1.2 * 510e3 / 4)
     assert data_hall(failed_crahs=[]) == data_hall()
+
+
+def test_a_failed_crah_without_backdraft_damper_is_an_open_passage():
+    # the failed unit's box becomes a leakage path along z with the unit's internal loss;
+    # the running units and every other part are as with the dampers shut
+    shut = data_hall(failed_crahs=[1], plenum_pressure=100.0)
+    open_ = data_hall(failed_crahs=[1], plenum_pressure=100.0, backdraft_dampers=False)
+    names = [p["name"] for p in shut]
+    assert names == [p["name"] for p in open_]
+    for a, b in zip(shut, open_):
+        if a["name"] != "hall.crah1":
+            assert a == b
+    unit = next(p for p in open_ if p["name"] == "hall.crah1")
+    print(unit)
+    assert unit == {"name": "hall.crah1", "kind": "porous", "loss_coefficient": UNIT_LOSS,
+                    "direction": "z", "leakage": True,
+                    "box": next(p for p in shut if p["name"] == "hall.crah1")["box"]}
+    # a hall with every unit running has no failed unit to open
+    assert data_hall(backdraft_dampers=False) == data_hall()
+    with pytest.raises(BuilderError) as info:
+        data_hall(failed_crahs=[1], backdraft_dampers="no")
+    assert info.value.parameter == "backdraft_dampers"
+    # the case: three units' coils against the load, the fourth named among the leaks
+    case = case_from_dict(_hall_with(failed_crahs=[1], capacity_margin=1.4,
+                                     backdraft_dampers=False))
+    kinds = {p["name"]: p["kind"] for p in case.data["parts"]}
+    assert kinds["hall.crah1"] == "porous" and kinds["hall.crah0"] == "crah"
 
 
 @pytest.mark.parametrize("failed, key", [

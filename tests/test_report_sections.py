@@ -118,3 +118,30 @@ def test_report_lists_the_cooling_units_and_the_stopped_ones(tmp_path):
     print(text[text.index("## Cooling units"):][:800])
     assert "| hall.crah0 | 10.02 | 1.3 | 20 | 37.5 | 170000 | 178500 | no |" in text
     assert "Moving no air (failed or off): hall.crah1." in text
+
+
+def test_report_lists_leakage_paths_largest_flow_first(tmp_path):
+    # an open failed unit (4.9 m3/s up) above the tiles; a cut-out reversed (air down
+    # into the plenum) named; more paths than MOST_ROWS: the rest counted
+    s = summary()
+    leaks = {f"hall.tile{k}": {"volume_flow_m3_s": 0.9 + 0.001 * k, "axis": "z",
+                               "pressure_drop_pa": 20.0, "open_area": 0.25,
+                               "loss_coefficient": 30.7} for k in range(MOST_ROWS + 2)}
+    leaks["hall.a.cutout3"] = {"volume_flow_m3_s": -0.05, "axis": "z", "pressure_drop_pa": -2.0,
+                               "open_area": 0.05, "loss_coefficient": 1080.0}
+    leaks["hall.crah1"] = {"volume_flow_m3_s": 4.9, "axis": "z", "pressure_drop_pa": 98.0,
+                           "open_area": None, "loss_coefficient": 33.0}
+    s["leakage"] = leaks
+    (tmp_path / "summary.json").write_text(json.dumps(s))
+    report, _ = write_report(tmp_path)
+    text = report.read_text()
+    section = text[text.index("## Leakage paths"):]
+    print(section[:600])
+    rows = [l for l in section.splitlines() if l.startswith("| hall.")]
+    assert len(rows) == MOST_ROWS
+    assert rows[0] == "| hall.crah1 | 4.9 | z | 98 | - | 33 |"
+    assert rows[1].startswith(f"| hall.tile{MOST_ROWS + 1} | 0.941 |")
+    assert "... and 4 more (all of them in summary.json)." in section
+    total = sum(v["volume_flow_m3_s"] for v in leaks.values())
+    assert f"{len(leaks)} paths carry {total:.4g} m3/s in all (+ along their axes); " \
+           "against their axis: hall.a.cutout3." in section

@@ -234,6 +234,25 @@ def _engineering(s: dict) -> list[str]:
             lines += ["", f"Moving no air (failed or off): {', '.join(stopped)}."]
         lines += [""]
 
+    leaks = s.get("leakage") or {}
+    if leaks:
+        # the largest flows first: a failed unit short-circuiting the plenum (4.9 m3/s in
+        # the open hall) stands out above the tiles' ~1 m3/s each
+        big = sorted(leaks.items(), key=lambda kv: -abs(kv[1].get("volume_flow_m3_s") or 0.0))
+        lines += ["## Leakage paths (tiles, cut-outs, gaps, open units)", ""]
+        rows = [[_cell(n), _num(v.get("volume_flow_m3_s")), _cell(v.get("axis") or "-"),
+                 _num(v.get("pressure_drop_pa")), _num(v.get("open_area")),
+                 _num(v.get("loss_coefficient"))] for n, v in big[:MOST_ROWS]]
+        lines += _table(["path", "flow (m3/s, + along its axis)", "axis", "pressure drop (Pa)",
+                         "open area", "loss (velocity heads)"], rows, "lrlrrr")
+        lines += _more(leaks)
+        total = sum(v.get("volume_flow_m3_s") or 0.0 for v in leaks.values())
+        back = [n for n, v in big if (v.get("volume_flow_m3_s") or 0.0) < 0.0]
+        lines += ["", f"{len(leaks)} paths carry {_num(total)} m3/s in all (+ along their axes)"
+                  + (f"; against their axis: {', '.join(back[:OUTSIDE_NAMES])}"
+                     + (f" and {len(back) - OUTSIDE_NAMES} more" if len(back) > OUTSIDE_NAMES else "")
+                     if back else "") + ".", ""]
+
     liquid, cf = s.get("liquid") or {}, s.get("coolant_flow") or {}
     rows = []
     if liquid:

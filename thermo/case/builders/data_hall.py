@@ -47,6 +47,13 @@ CRAH_LENGTH = 2.4
 CRAH_HEIGHT = 1.9        # above the floor
 END_CLEARANCE = 1.2      # row ends to the end walls
 FLOOR_THICKNESS = 0.05
+# A stopped unit without a backdraft damper is a passage from the plenum up to the room
+# through its fan wheels, coil and filters: their loss, in velocity heads of the air's
+# speed over the unit's top face. Taken as 250 Pa at the rated face velocity (7.71
+# m3/s over 2.16 m2: 3.57 m/s, 7.65 Pa of dynamic pressure), a typical internal static
+# of a downflow unit's coil, filters and fan section, not a measured one: K = 33, so
+# that the 100 Pa plenum drives 4.9 m3/s backwards through it
+UNIT_LOSS = 33.0
 ROOF_THICKNESS = 0.2     # the containment's roof and doors: one cell of the examples' grid (a thin panel
                          # would halve the cells near it); 0.2 m of steel adds 0.004 m2 K/W to the ~0.2 of its air films
 CEILING = 3.0            # floor top to ceiling
@@ -78,7 +85,7 @@ def data_hall(*, row_a: Sequence[float] = ROW_A, row_b: Sequence[float] = ROW_B,
               capacity_margin: float = CAPACITY_MARGIN, plenum_pressure: float = 0.0,
               tile_open_area: float = 0.25, cutout_open_area: float = 0.05,
               plenum_depth: float = 0.6, failed_crahs: Sequence[int] = (),
-              name: str = "hall") -> list[dict]:
+              backdraft_dampers: bool = True, name: str = "hall") -> list[dict]:
     """The parts of a raised-floor hall (layout: see the module), filling
     `hall_size` ``(len(row_a), plenum_depth)`` from the origin.
 
@@ -93,7 +100,11 @@ def data_hall(*, row_a: Sequence[float] = ROW_A, row_b: Sequence[float] = ROW_B,
     room (speed 0.5-1.3 of rated); 0 leaves them at their rated flow.
     ``failed_crahs``: the indices of units that have failed (the N-1 question):
     their fans stopped and their backdraft dampers shut, so no air crosses them and
-    their coils cool nothing; the others keep their ratings and their law.
+    their coils cool nothing; the others keep their ratings and their law. With
+    ``backdraft_dampers`` false a failed unit is an open passage instead: a porous
+    part of the unit's box (``{name}.crah{i}``, a leakage path along z whose loss is
+    :data:`UNIT_LOSS` velocity heads), through which the plenum's pressure drives
+    supply air back up into the room.
     ``containment`` closes the cold aisle with a steel roof on the racks' tops
     and a door at each end of the aisle (0.2 m thick: one cell of the examples' grid).
 
@@ -119,6 +130,7 @@ def data_hall(*, row_a: Sequence[float] = ROW_A, row_b: Sequence[float] = ROW_B,
     plenum = check_number("plenum_depth", plenum_depth, 0.2, 2.0, unit="m")
     name = check_name("name", name)
     failed = _failed(failed_crahs)
+    dampers = check_boolean("backdraft_dampers", backdraft_dampers)
     racks = len(a)
     size = hall_size(racks, plenum)
     floor_top = plenum + FLOOR_THICKNESS
@@ -163,7 +175,10 @@ def data_hall(*, row_a: Sequence[float] = ROW_A, row_b: Sequence[float] = ROW_B,
                 "volume_flow": crah_flow, "supply_temperature": supply, "capacity": capacity,
                 "box": {"min": [xc - CRAH_LENGTH / 2, y_lo, plenum],
                         "max": [xc + CRAH_LENGTH / 2, y_lo + CRAH_DEPTH, floor_top + CRAH_HEIGHT]}}
-        if i in failed:
+        if i in failed and not dampers:
+            unit = {"name": unit["name"], "kind": "porous", "loss_coefficient": UNIT_LOSS,
+                    "direction": "z", "leakage": True, "box": unit["box"]}
+        elif i in failed:
             unit |= {"volume_flow": 0.0}
         elif set_point > 0:
             # a PI law on the plenum's pressure over the room, as under-floor units run.
