@@ -16,7 +16,7 @@ import pytest
 
 from thermo.case import CaseError, case_from_dict, example_path, load_case
 from thermo.case.builders import BuilderError, data_hall, hall_size, total_power, volume_flow_for
-from thermo.case.builders.data_hall import UNIT_LOSS
+from thermo.case.builders.data_hall import CASING, UNIT_LOSS
 from thermo.diagnostics.metrics import recirculation_index, recirculation_summary
 
 RACK_POWERS_KW = [15, 20, 15, 40, 80, 25, 15, 30, 15, 20, 20, 15, 60, 15, 25, 15, 35, 15, 20, 15]
@@ -136,20 +136,35 @@ def test_failed_crahs_move_no_air_and_the_others_keep_their_law():
 
 
 def test_a_failed_crah_without_backdraft_damper_is_an_open_passage():
-    # the failed unit's box becomes a leakage path along z with the unit's internal loss;
-    # the running units and every other part are as with the dampers shut
-    shut = data_hall(failed_crahs=[1], plenum_pressure=100.0)
-    open_ = data_hall(failed_crahs=[1], plenum_pressure=100.0, backdraft_dampers=False)
-    names = [p["name"] for p in shut]
-    assert names == [p["name"] for p in open_]
+    # a failed unit is its cabinet around the unit: with the damper shut the unit moves
+    # no air; without, the same box is a leakage path along z with the unit's internal
+    # loss. Every other part, the cabinets included, is the same either way (one grid)
+    shut = data_hall(failed_crahs=[1, 2], plenum_pressure=100.0)
+    open_ = data_hall(failed_crahs=[1, 2], plenum_pressure=100.0, backdraft_dampers=False)
+    assert [p["name"] for p in shut] == [p["name"] for p in open_]
     for a, b in zip(shut, open_):
-        if a["name"] != "hall.crah1":
+        if a["name"] not in ("hall.crah1", "hall.crah2"):
             assert a == b
-    unit = next(p for p in open_ if p["name"] == "hall.crah1")
-    print(unit)
-    assert unit == {"name": "hall.crah1", "kind": "porous", "loss_coefficient": UNIT_LOSS,
-                    "direction": "z", "leakage": True,
-                    "box": next(p for p in shut if p["name"] == "hall.crah1")["box"]}
+    whole = {p["name"]: p["box"] for p in data_hall() if p["kind"] == "crah"}
+    names = [p["name"] for p in open_]
+    for i in (1, 2):  # crah1 against the y = 0 wall, crah2 against the far one
+        lo, hi = whole[f"hall.crah{i}"]["min"], whole[f"hall.crah{i}"]["max"]
+        casing = open_[names.index(f"hall.crah{i}.casing")]
+        unit, stopped = open_[names.index(f"hall.crah{i}")], shut[names.index(f"hall.crah{i}")]
+        print(casing, unit, stopped, sep="\n")
+        assert casing == {"name": f"hall.crah{i}.casing", "kind": "solid", "material": "steel",
+                          "power": 0.0, "box": whole[f"hall.crah{i}"]}
+        # the cabinet before the unit (whose cells it takes), open at the bottom and top
+        # and at the wall behind it, CASING thick on the ends and the room side
+        assert names.index(casing["name"]) < names.index(unit["name"])
+        inner = {"min": [lo[0] + CASING, lo[1] + (CASING if i == 2 else 0.0), lo[2]],
+                 "max": [hi[0] - CASING, hi[1] - (CASING if i == 1 else 0.0), hi[2]]}
+        inner = {k: [round(x, 9) for x in v] for k, v in inner.items()}
+        assert unit == {"name": f"hall.crah{i}", "kind": "porous", "loss_coefficient": UNIT_LOSS,
+                        "direction": "z", "leakage": True, "box": inner}
+        assert stopped["kind"] == "crah" and stopped["volume_flow"] == 0.0
+        assert stopped["box"] == inner and "control" not in stopped
+    assert lo[1] > 0.0 and hi[1] == hall_size()[1]
     # a hall with every unit running has no failed unit to open
     assert data_hall(backdraft_dampers=False) == data_hall()
     with pytest.raises(BuilderError) as info:
@@ -295,6 +310,37 @@ def test_containment_lowers_intakes_and_recirculation(halls):
           f"hall RI open {o['hall_ri']:.3f}, contained {c['hall_ri']:.3f}")
     assert c["inlet_max_c"] < o["inlet_max_c"]
     assert c["hall_ri"] < o["hall_ri"]
+
+
+@pytest.mark.validation
+def test_a_failed_crah_without_damper_short_circuits_the_plenum(tmp_path):
+    # crah1 failed with no backdraft damper: the plenum's pressure drives supply air up
+    # through it into the room. What the three running units blow down leaves through the
+    # tiles, the cut-outs and the open unit (mass), the open unit's flow is upward, and its
+    # flow and pressure drop keep its loss (the code's own law, not physics: a check of
+    # the code), the plenum-to-room drop being the tiles' one
+    from thermo.runner import SUMMARY_NAME, run_case
+
+    over = COARSE + ["geometry.parameters.failed_crahs=[1]", "geometry.parameters.capacity_margin=1.4",
+                     "geometry.parameters.backdraft_dampers=false"]
+    case = load_case(example_path("data-hall"), over)
+    run_case(case, tmp_path, quiet=True)
+    s = json.loads((tmp_path / SUMMARY_NAME).read_text())
+    leak = s["leakage"]
+    unit = leak["hall.crah1"]
+    assert "hall.crah1" not in s["cooling_units"]
+    supplied = sum(u["volume_flow_m3_s"] for u in s["cooling_units"].values())
+    through = sum(p["volume_flow_m3_s"] for p in leak.values())
+    print(f"{s['steps']} steps: units {supplied:.4f} m3/s; floor and open unit {through:.4f} "
+          f"({through / supplied - 1:+.2e}); open unit {unit['volume_flow_m3_s']:.3f} m3/s up at "
+          f"{unit['pressure_drop_pa']:.1f} Pa")
+    assert abs(through / supplied - 1) < 0.01
+    assert unit["volume_flow_m3_s"] > 0.1 * supplied
+    box = next(p for p in case.data["parts"] if p["name"] == "hall.crah1")["box"]
+    area = (box["max"][0] - box["min"][0]) * (box["max"][1] - box["min"][1])
+    law = area * np.sqrt(2.0 * unit["pressure_drop_pa"] / (case.fluid.density * UNIT_LOSS))
+    print(f"the loss law at that drop: {law:.3f} m3/s ({unit['volume_flow_m3_s'] / law - 1:+.2%})")
+    assert abs(unit["volume_flow_m3_s"] / law - 1) < 0.05
 
 
 def _made_up_hall(t_in: float, leak: float) -> dict:

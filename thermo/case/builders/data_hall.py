@@ -48,12 +48,14 @@ CRAH_HEIGHT = 1.9        # above the floor
 END_CLEARANCE = 1.2      # row ends to the end walls
 FLOOR_THICKNESS = 0.05
 # A stopped unit without a backdraft damper is a passage from the plenum up to the room
-# through its fan wheels, coil and filters: their loss, in velocity heads of the air's
-# speed over the unit's top face. Taken as 250 Pa at the rated face velocity (7.71
-# m3/s over 2.16 m2: 3.57 m/s, 7.65 Pa of dynamic pressure), a typical internal static
-# of a downflow unit's coil, filters and fan section, not a measured one: K = 33, so
-# that the 100 Pa plenum drives 4.9 m3/s backwards through it
-UNIT_LOSS = 33.0
+# through its fan wheels, coil and filters, inside its cabinet (CASING thick, steel, on
+# the sides that face the room; the hall's wall behind it): their loss, in velocity
+# heads of the air's speed over the passage's top face. Taken as 250 Pa at the rated
+# flow (7.71 m3/s over 2.2 x 0.8 m: 4.38 m/s, 11.6 Pa of dynamic pressure), a typical
+# internal static of a downflow unit's coil, filters and fan section, not a measured
+# one: K = 21.6, so that 100 Pa drives 5.0 m3/s backwards through it
+UNIT_LOSS = 21.6
+CASING = 0.1
 ROOF_THICKNESS = 0.2     # the containment's roof and doors: one cell of the examples' grid (a thin panel
                          # would halve the cells near it); 0.2 m of steel adds 0.004 m2 K/W to the ~0.2 of its air films
 CEILING = 3.0            # floor top to ceiling
@@ -98,13 +100,14 @@ def data_hall(*, row_a: Sequence[float] = ROW_A, row_b: Sequence[float] = ROW_B,
     times a quarter of the racks' power (W). ``plenum_pressure`` > 0 (Pa) puts
     their fans under a pressure PI law holding the plenum that much above the
     room (speed 0.5-1.3 of rated); 0 leaves them at their rated flow.
-    ``failed_crahs``: the indices of units that have failed (the N-1 question):
-    their fans stopped and their backdraft dampers shut, so no air crosses them and
-    their coils cool nothing; the others keep their ratings and their law. With
-    ``backdraft_dampers`` false a failed unit is an open passage instead: a porous
-    part of the unit's box (``{name}.crah{i}``, a leakage path along z whose loss is
-    :data:`UNIT_LOSS` velocity heads), through which the plenum's pressure drives
-    supply air back up into the room.
+    ``failed_crahs``: the indices of units that have failed (the N-1 question): each
+    is its cabinet (``{name}.crah{i}.casing``, steel walls :data:`CASING` thick on the
+    sides facing the room) around ``{name}.crah{i}``: the unit with its fans stopped
+    and its backdraft damper shut, so that no air crosses it and its coil cools
+    nothing; the others keep their ratings and their law. With ``backdraft_dampers``
+    false the failed units have no damper: ``{name}.crah{i}`` is then an open passage,
+    a porous part (a leakage path along z whose loss is :data:`UNIT_LOSS` velocity
+    heads) through which the plenum's pressure drives supply air back up into the room.
     ``containment`` closes the cold aisle with a steel roof on the racks' tops
     and a door at each end of the aisle (0.2 m thick: one cell of the examples' grid).
 
@@ -175,11 +178,20 @@ def data_hall(*, row_a: Sequence[float] = ROW_A, row_b: Sequence[float] = ROW_B,
                 "volume_flow": crah_flow, "supply_temperature": supply, "capacity": capacity,
                 "box": {"min": [xc - CRAH_LENGTH / 2, y_lo, plenum],
                         "max": [xc + CRAH_LENGTH / 2, y_lo + CRAH_DEPTH, floor_top + CRAH_HEIGHT]}}
-        if i in failed and not dampers:
+        if i in failed:
+            lo, hi = unit["box"]["min"], unit["box"]["max"]
+            # the cabinet's walls on its ends and its room side, open at the bottom (the
+            # plenum) and the top (the room), whether or not its damper shuts: without them
+            # an open unit's room side lets the air out sideways, short of the loss (0.6 m
+            # grid: 4.8 m3/s where the loss at the drop measured passes 3.6), and both
+            # cases get the same grid, so that they differ by the damper alone
+            parts.append(solid_box(f"{name}.crah{i}.casing", "steel", lo, hi))
+            inner = ([lo[0] + CASING, lo[1], lo[2]], [hi[0] - CASING, hi[1] - CASING, hi[2]]) \
+                if i < 2 else ([lo[0] + CASING, lo[1] + CASING, lo[2]], [hi[0] - CASING, hi[1], hi[2]])
+            box = {"min": list(inner[0]), "max": list(inner[1])}
             unit = {"name": unit["name"], "kind": "porous", "loss_coefficient": UNIT_LOSS,
-                    "direction": "z", "leakage": True, "box": unit["box"]}
-        elif i in failed:
-            unit |= {"volume_flow": 0.0}
+                    "direction": "z", "leakage": True, "box": box} if not dampers else \
+                unit | {"volume_flow": 0.0, "box": box}
         elif set_point > 0:
             # a PI law on the plenum's pressure over the room, as under-floor units run.
             # Its proportional band is 20 set points: with fixed-flow fans the plenum is
