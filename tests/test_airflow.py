@@ -199,18 +199,24 @@ def test_steady_monitor_stops_when_monitor_means_settle(monkeypatch):
     assert out["monitors"]["spread_k"] == pytest.approx(1.0)
 
 
+def _swinging_intake() -> tuple[list, list]:
+    """1,600 records of an intake swinging about 30 C (AR(1): 0.78, 0.63 K noise, seed 7)
+    and net heats alternating +-50 W."""
+    rng = np.random.default_rng(7)
+    x, inlet = 0.0, []
+    for _ in range(1600):
+        x = 0.78 * x + 0.63 * rng.standard_normal()
+        inlet.append(30.0 + x)
+    return inlet, [(-1) ** k * 50.0 for k in range(len(inlet))]
+
+
 def test_steady_monitor_settles_by_averages_where_window_means_keep_swinging(monkeypatch):
     from thermo.diagnostics.sampling import mean_half_width
 
     # an intake swinging by about +-1 K with a correlation time of ~1 s (AR(1), 4 records
     # a second) about 30 C: its 1 s window means move by ~0.5 K, and two of them agree to
     # 0.1 K by chance within seconds, long before the mean is known to 0.25 K
-    rng = np.random.default_rng(7)
-    x, inlet = 0.0, []
-    for _ in range(1600):
-        x = 0.78 * x + 0.63 * rng.standard_normal()
-        inlet.append(30.0 + x)
-    nets = [(-1) ** k * 50.0 for k in range(len(inlet))]
+    inlet, nets = _swinging_intake()
     window = {"monitor_window": 1.0, "monitor_tolerance": 0.1}
     seen, mon = _fed_monitor(monkeypatch, window, inlet, nets)
     by_window = seen.index(True)
@@ -290,12 +296,7 @@ def test_averages_rule_of_a_resumed_run_stops_at_the_unbroken_runs_record(monkey
 
     from thermo.diagnostics import steady
 
-    rng = np.random.default_rng(7)
-    x, inlet = 0.0, []
-    for _ in range(1600):
-        x = 0.78 * x + 0.63 * rng.standard_normal()
-        inlet.append(30.0 + x)
-    nets = [(-1) ** k * 50.0 for k in range(len(inlet))]
+    inlet, nets = _swinging_intake()
     solver = {"monitor_window": 1.0, "monitor_tolerance": 0.1, "average_tolerance": 0.25}
     seen, unbroken = _fed_monitor(monkeypatch, solver, inlet, nets)
     stop = len(seen) - 1
