@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-import jax
 import jax.numpy as jnp
 from jax import lax
 
@@ -34,14 +33,16 @@ def line_coefficients(apply: Callable, shape: Sequence[int], dtype,
     its diagonal, and per axis in ``axes`` the couplings ``A[i, i-1]`` (``lo[a]``) and
     ``A[i, i+1]`` (``hi[a]``) to the previous and next cell along the axis, zero at the
     ends (a periodic axis's wrap-around coupling left out); an empty row's diagonal
-    reads 1. Costs ``2 + 3 len(axes)`` applications of ``apply``, batched. Units:
+    reads 1. Costs ``2 + 3 len(axes)`` applications of ``apply``, in one loop. Units:
     ``apply``'s."""
     shape = tuple(shape)
     red = sum(_iota(shape, a) for a in range(3)) % 2 == 0
     planes = [_iota(shape, a) % 3 for a in axes]
-    # every probe in one batched application: the operator is traced once
     probes = [red, ~red] + [p == c for p in planes for c in range(3)]
-    ys = jax.vmap(apply)(jnp.stack([q.astype(dtype) for q in probes]))
+    # the probes one after the other in one loop: the operator is traced once, and on
+    # 2 CPU cores 11 applications in a loop took 14 ms on 52,080 cells against 32 ms
+    # batched by vmap (whose stacked, padded copies cost more than the arithmetic)
+    ys = lax.map(apply, jnp.stack([q.astype(dtype) for q in probes]))
     # a cell's six neighbours are the other colour
     diag = jnp.where(red, ys[0], ys[1])
     # a row the operator leaves empty (a cell it does not act on) keeps its value

@@ -192,16 +192,18 @@ def wall_viscosity(coef, u, T, prm: Params, cfg: Settings):
             y1p = _on_c_faces(yp, c)
             nu_f = _on_c_faces(nu, c)
             u1p = turb.spalding_uplus_at(y1p)
+            w_own = _on_c_faces(w, c)
+            # the next cell's width away from a low (side 0) or high (side 1) wall
+            w_next = [_on_c_faces(_step(w, a, -1), c), _on_c_faces(_step(w, a, 1), c)]
+            # a face takes the secant from one side only (a wall on both: from neither),
+            # so one Newton solve per face serves both sides: y2+ from the wall's side
+            y2p = y1p * (2.0 + jnp.where(masks[0] > 0, w_next[0], w_next[1]) / w_own)
+            u2p = turb.spalding_uplus_at(y2p)  # (w + w_next / 2) / (w / 2) times y1+
+            ratio = jnp.maximum((y2p - y1p) / jnp.maximum(u2p - u1p, 1e-30), 1.0)
+            weight = jnp.clip((SECANT_NONE - y2p) / (SECANT_NONE - SECANT_FULL), 0.0, 1.0)
             for side, mask in enumerate(masks):
-                by = 1 if side == 0 else -1  # towards the flow from a low / high wall
-                w_next = _on_c_faces(_step(w, a, -by), c)  # the next cell's width
-                w_own = _on_c_faces(w, c)
-                y2p = y1p * (2.0 + w_next / w_own)  # (w + w_next / 2) / (w / 2)
-                u2p = turb.spalding_uplus_at(y2p)
-                ratio = jnp.maximum((y2p - y1p) / jnp.maximum(u2p - u1p, 1e-30), 1.0)
-                weight = jnp.clip((SECANT_NONE - y2p) / (SECANT_NONE - SECANT_FULL), 0.0, 1.0)
                 # only where the edge is no wall itself
-                on = mask * (1.0 - (masks[1] if side == 0 else masks[0])) * weight * (w_next > 0)
+                on = mask * (1.0 - (masks[1] if side == 0 else masks[0])) * weight * (w_next[side] > 0)
                 if side == 0:  # the wall below: this face's high edge, the next one's low edge
                     hi = hi + on * (nu_f * ratio - hi)
                     lo = lo + _step(on * (nu_f * ratio - _step(lo, a, -1)), a, 1)
