@@ -235,6 +235,24 @@ def test_spalding_inversion():
     np.testing.assert_allclose(np.asarray(up[:4]), np.sqrt(np.asarray(re[:4])), rtol=1e-3)  # sublayer
 
 
+def test_spalding_newton_reaches_round_off():
+    # the wall functions take as few Newton iterations as reach round-off (they solve
+    # Spalding's law several times per cell and iteration): both inversions satisfy the
+    # law to float64 round-off over y+ and Re_d from 1e-10 to 1e9
+    c = np.exp(-turb.KAPPA * turb.LOG_LAW_B)
+    law = lambda up: up + c * (np.expm1(turb.KAPPA * up) - turb.KAPPA * up
+                               - (turb.KAPPA * up) ** 2 / 2 - (turb.KAPPA * up) ** 3 / 6)
+    x = np.concatenate([np.logspace(-10, 9, 400), np.linspace(0.5, 300.0, 400)])
+    assert jnp.asarray(x).dtype == jnp.float64
+    up = np.asarray(turb.spalding_uplus_at(jnp.asarray(x)), np.float64)
+    err_at = np.max(np.abs(law(up) / x - 1.0))
+    up = np.asarray(turb.spalding_uplus(jnp.asarray(x)), np.float64)
+    err = np.max(np.abs(up * law(up) / x - 1.0))
+    print(f"Spalding's law after the default Newton iterations: y+(u+) / y+ - 1 up to "
+          f"{err_at:.1e}; u+ y+ / Re_d - 1 up to {err:.1e}")
+    assert err_at < 1e-13 and err < 1e-13
+
+
 def test_mixing_length_on_a_log_law_profile():
     # u+ = ln(y+)/0.41 + 5.2 over y+ 200 to 2000: |S| = u_tau / (0.41 y), and the
     # model gives nu_t = (0.41 y)^2 |S| = 0.41 u_tau y (van Driest damping ~ 1 there)
