@@ -55,7 +55,7 @@ def main(argv=None) -> int:
     if not cfg.implicit:
         raise SystemExit(f"{args.case}: not an implicit steady case")
     s, info = sim.run()
-    print(f"{args.case}: {sim.grid.n_cells if hasattr(sim.grid, 'n_cells') else s.T.size:,} cells, "
+    print(f"{args.case}: {s.T.size:,} cells, "
           f"{info.steps} iterations run ({info.wall_time:.1f} s with compile)")
 
     terms = jax.jit(lambda s, prm: momentum_terms(s, prm, cfg))
