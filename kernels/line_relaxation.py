@@ -22,6 +22,8 @@ from typing import Callable, Sequence
 import jax.numpy as jnp
 from jax import lax
 
+from .tridiagonal import factor_lines, solve_lines
+
 
 def _iota(shape, axis: int):
     return lax.broadcasted_iota(jnp.int32, shape, axis)
@@ -29,12 +31,13 @@ def _iota(shape, axis: int):
 
 def line_coefficients(apply: Callable, shape: Sequence[int], dtype,
                       axes: Sequence[int]) -> tuple:
-    """``(diag, lo, hi)`` of the linear operator ``apply`` on cell arrays of ``shape``:
+    """``(diag, lo, hi, factors)`` of the linear operator ``apply`` on cell arrays of ``shape``:
     its diagonal, and per axis in ``axes`` the couplings ``A[i, i-1]`` (``lo[a]``) and
     ``A[i, i+1]`` (``hi[a]``) to the previous and next cell along the axis, zero at the
     ends (a periodic axis's wrap-around coupling left out); an empty row's diagonal
     reads 1. Costs ``2 + 3 len(axes)`` applications of ``apply``, in one loop. Units:
-    ``apply``'s."""
+    ``apply``'s. Each axis's tridiagonal part comes factored (:func:`factor_lines`) for
+    :func:`relax_lines`, which applies it many times."""
     shape = tuple(shape)
     red = sum(_iota(shape, a) for a in range(3)) % 2 == 0
     planes = [_iota(shape, a) % 3 for a in axes]
@@ -60,14 +63,8 @@ def line_coefficients(apply: Callable, shape: Sequence[int], dtype,
         i = _iota(shape, a)
         lo[a] = jnp.where(i == 0, 0.0, l)
         hi[a] = jnp.where(i == shape[a] - 1, 0.0, h)
-    return diag, lo, hi
-
-
-def _solve_lines(diag, lo, hi, r, axis: int):
-    """``T^-1 r`` for ``T`` the tridiagonal part along ``axis`` (one solve per line)."""
-    mv = lambda v: jnp.moveaxis(v, axis, -1)
-    z = lax.linalg.tridiagonal_solve(mv(lo), mv(diag), mv(hi), mv(r)[..., None])[..., 0]
-    return jnp.moveaxis(z, -1, axis)
+    factors = {a: factor_lines(lo[a], diag, hi[a], a) for a in axes}
+    return diag, lo, hi, factors
 
 
 def relax_lines(apply: Callable, coeffs: tuple, x, b, axes: Sequence[int]):
@@ -75,9 +72,9 @@ def relax_lines(apply: Callable, coeffs: tuple, x, b, axes: Sequence[int]):
     in ``axes``, ``x += T_a^-1 (b - apply(x))`` with ``T_a`` the operator's diagonal and
     its couplings along the axis (``coeffs`` from :func:`line_coefficients`). ``x`` None:
     from zero. Units: ``x``'s."""
-    diag, lo, hi = coeffs
+    factors = coeffs[3]
     for a in axes:
         r = b if x is None else b - apply(x)
-        z = _solve_lines(diag, lo[a], hi[a], r, a)
+        z = solve_lines(factors[a], r, a)
         x = z if x is None else x + z
     return x

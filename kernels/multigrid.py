@@ -56,6 +56,7 @@ from jax import lax
 
 from . import spacing as sp
 from .stencils import face_weights, laplacian_diagonal, neighbour_sum, shift
+from .tridiagonal import factor_lines, solve_lines
 
 
 @jax.tree_util.register_dataclass
@@ -647,9 +648,7 @@ def _line_solve(level: Level, r, axis: int):
     # diagonal keeps such a line's block non-singular (still a symmetric smoother)
     along = -(lo + hi)
     d = jnp.where(d - along <= 1e-6 * d, d * (1.0 + 1e-3), d)
-    mv = lambda v: jnp.moveaxis(v, axis, -1)
-    z = lax.linalg.tridiagonal_solve(mv(lo), mv(d), mv(hi), mv(r)[..., None])[..., 0]
-    return jnp.moveaxis(z, -1, axis)
+    return solve_lines(factor_lines(lo, d, hi, axis), r, axis)
 
 
 def _zebra(shape, axis: int):

@@ -46,7 +46,7 @@ def _random_operator(shape, seed: int):
 @pytest.mark.parametrize("shape, axes", [((5, 4, 7), (0, 1, 2)), ((6, 1, 4), (0, 2))])
 def test_probed_coefficients_are_the_operators_entries(shape, axes):
     apply, dense = _random_operator(shape, 3)
-    diag, lo, hi = line_coefficients(apply, shape, jnp.float64, axes)
+    diag, lo, hi, _ = line_coefficients(apply, shape, jnp.float64, axes)
     index = np.arange(int(np.prod(shape))).reshape(shape)
     np.testing.assert_allclose(np.asarray(diag).ravel(), np.diag(dense), rtol=0, atol=1e-14)
     for a in axes:
