@@ -1,0 +1,163 @@
+"""``python -m benchmarks.pressure_coarse_space CASE [--block B] [--set KEY=VALUE]``: does
+a coarse space of fluid aggregates cut the pressure solve's iterations?
+
+The geometric multigrid re-discretises the operator on coarse cells that straddle
+thin solid walls (an immersion tank's shrouds and baffle): a coarse cell joins
+channels the fine grid keeps apart, and PCG stalls on the few modes the coarse grid
+cannot represent. This tool builds the case's pressure hierarchy (no time steps), then
+solves one random compatible right-hand side to a relative 1e-8 by PCG in NumPy on the
+fine operator (assembled sparse from the level's face coefficients and checked against
+:func:`thermo.kernels.multigrid.apply`) with three preconditioners:
+
+* the V-cycle the solver uses;
+* the V-cycle balanced by an aggregate coarse space (BNN: ``Q r + (I - Q A) V (I - A Q)
+  r``, ``Q = Z (Z^T A Z)^-1 Z^T``, symmetric positive definite whatever ``V``; ``Z``
+  the indicators of the fluid's connected components within blocks of ``B`` cells);
+* the V-cycle plus ``Q`` (additive, cheaper, weaker).
+
+Prints iterations to 1e-8 and to 1e-2 and the residual after 5, 10, 20 and 40
+iterations. A prototype's measurement: the solver does not use the coarse space yet.
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+
+def _fine_matrix(level, shape):
+    """The fine level's operator as a SciPy sparse matrix (C-order cells)."""
+    import scipy.sparse as sps
+    n = int(np.prod(shape))
+    idx = np.arange(n).reshape(shape)
+    rows, cols, vals = [], [], []
+    for a in range(3):
+        c = np.broadcast_to(np.asarray(level.coeffs[a]),
+                            tuple(m + 1 if b == a else m for b, m in enumerate(shape)))
+        inner = np.take(c, range(1, shape[a]), axis=a).ravel() / float(np.max(level.h[a])) ** 2
+        lo = np.take(idx, range(0, shape[a] - 1), axis=a).ravel()
+        hi = np.take(idx, range(1, shape[a]), axis=a).ravel()
+        k = inner != 0
+        rows += [lo[k], hi[k]]
+        cols += [hi[k], lo[k]]
+        vals += [-inner[k]] * 2
+    off = sps.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(n, n))
+    return off + sps.diags(np.asarray(level.diag).ravel())
+
+
+def _aggregates(a_mat, live, shape, block: int):
+    """Per cell its aggregate (the fluid's connected components within blocks of
+    ``block`` cells per axis), -1 outside the fluid; and their count."""
+    import scipy.sparse as sps
+    from scipy.sparse.csgraph import connected_components
+    n = live.size
+    nb = [(m + block - 1) // block for m in shape]
+    bid = sum((np.arange(shape[a]) // block).reshape([-1 if b == a else 1 for b in range(3)])
+              * int(np.prod(nb[a + 1:])) for a in range(3)).ravel()
+    g = a_mat.tocoo()
+    k = (g.row != g.col) & (bid[g.row] == bid[g.col]) & live[g.row] & live[g.col]
+    graph = sps.csr_matrix((np.ones(k.sum()), (g.row[k], g.col[k])), shape=(n, n))
+    _, lab = connected_components(graph, directed=False)
+    used, lab_live = np.unique(lab[live], return_inverse=True)
+    out = np.full(n, -1)
+    out[live] = lab_live
+    return out, used.size
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.pressure_coarse_space")
+    ap.add_argument("case")
+    ap.add_argument("--block", type=int, default=8)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    args = ap.parse_args(argv)
+
+    import jax
+    import jax.numpy as jnp
+    import scipy.sparse as sps
+
+    from thermo.case import example_names, example_path, load_case
+    from thermo.kernels.multigrid import apply, vcycle
+    from thermo.solver.simulation import Simulation
+
+    jax.config.update("jax_enable_x64", True)
+    path = example_path(args.case) if args.case in example_names() else args.case
+    sim = Simulation(load_case(path, args.set))
+    cfg, levels = sim.settings, sim.params.levels
+    fine = levels[0]
+    shape = fine.diag.shape
+    n = int(np.prod(shape))
+    a_mat = _fine_matrix(fine, shape)
+    x = np.random.default_rng(0).standard_normal(n)
+    err = np.abs(a_mat @ x - np.asarray(jax.jit(lambda v: apply(fine, v))(
+        jnp.asarray(x.reshape(shape)))).ravel()).max() / np.abs(a_mat @ x).max()
+    live = np.asarray(fine.iso).ravel() == 0
+    vol = np.asarray(fine.volume).ravel() if fine.weighted else np.ones(n)
+    # the null space: a constant per closed region (or over all the fluid if singular)
+    if cfg.n_regions:
+        region = np.where(live, np.asarray(sim.params.regions).ravel(), -1)
+    else:
+        region = np.where(live, 0, -1) if cfg.singular else np.full(n, -1)
+    n_reg = int(region.max()) + 1
+
+    def per_region(v, w):
+        ids = np.maximum(region, 0)
+        inside = region >= 0
+        s = np.bincount(ids, v * inside, n_reg) / np.maximum(np.bincount(ids, w * inside, n_reg), 1e-300)
+        return inside, s[ids]
+
+    def proj_x(v):  # zero volume-weighted mean per region
+        inside, mean = per_region(v * vol, vol)
+        return v - inside * mean
+
+    def proj_r(v):  # zero sum per region, taking out a multiple of the volume
+        inside, share = per_region(v, vol)
+        return v - inside * vol * share
+
+    lab, m = _aggregates(a_mat, live, shape, args.block)
+    z = sps.csr_matrix((np.ones(live.sum()), (np.nonzero(live)[0], lab[live])), shape=(n, m))
+    e = (z.T @ a_mat @ z).toarray()
+    agg_region = np.full(m, -1)
+    agg_region[lab[live]] = region[live]
+    for k in range(n_reg):  # the regions' constants: E is singular along them
+        w = (agg_region == k).astype(float)
+        e += np.outer(w, w) * np.abs(e).max() / max(w.sum(), 1.0)
+    e_inv = np.linalg.inv(e)
+    print(f"{args.case}: {n:,} cells {shape}, operator assembled to {err:.1e}; "
+          f"{m} aggregates (blocks of {args.block}), cond(E) {np.linalg.cond(e):.1e}")
+
+    v_jit = jax.jit(lambda r: vcycle(levels, r))
+    v_cycle = lambda r: np.asarray(v_jit(jnp.asarray(r.reshape(shape)))).ravel()
+    q = lambda r: z @ (e_inv @ (z.T @ r))
+
+    def balanced(r):
+        qr = q(r)
+        y = v_cycle(r - a_mat @ qr)
+        return y - q(a_mat @ y) + qr
+
+    b = proj_r(live * np.random.default_rng(1).standard_normal(n))
+    for name, prec in [("V-cycle", v_cycle), ("V-cycle + aggregates (BNN)", balanced),
+                       ("V-cycle + Q (additive)", lambda r: v_cycle(r) + q(r))]:
+        xk, r = np.zeros(n), b.copy()
+        zk = proj_x(prec(r))
+        p, rz, r0, hist = zk.copy(), r @ zk, np.linalg.norm(b), []
+        for _ in range(300):
+            ap_ = a_mat @ p
+            alpha = rz / (p @ ap_)
+            xk += alpha * p
+            r = proj_r(r - alpha * ap_)
+            hist.append(np.linalg.norm(r) / r0)
+            if hist[-1] < 1e-8:
+                break
+            zk = proj_x(prec(r))
+            rz, rz_old = r @ zk, rz
+            p = zk + rz / rz_old * p
+        to_2 = next((i + 1 for i, h in enumerate(hist) if h < 1e-2), None)
+        at = ", ".join(f"{hist[i]:.1e}" for i in (4, 9, 19, 39) if i < len(hist))
+        print(f"{name:28s} {len(hist):4d} iterations to 1e-8, {to_2} to 1e-2; residual "
+              f"after 5/10/20/40: {at}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
