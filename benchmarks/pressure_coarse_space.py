@@ -65,25 +65,18 @@ def _aggregates(a_mat, live, shape, block: int):
     return out, used.size
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.pressure_coarse_space")
-    ap.add_argument("case")
-    ap.add_argument("--block", type=int, default=8)
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    args = ap.parse_args(argv)
-
+def iterations(levels, region, block: int = 8, tol: float = 1e-8) -> dict:
+    """PCG iterations to ``tol`` (relative residual) on one random compatible
+    right-hand side of the fine level's operator, per preconditioner, with the residual
+    histories and the coarse space's size: ``{"aggregates": m, "assembly_error": ...,
+    name: history}``. ``region``: per cell its closed region's number (-1: no null
+    space there), whose constant the operator does not see."""
     import jax
     import jax.numpy as jnp
     import scipy.sparse as sps
 
-    from thermo.case import example_names, example_path, load_case
     from thermo.kernels.multigrid import apply, vcycle
-    from thermo.solver.simulation import Simulation
 
-    jax.config.update("jax_enable_x64", True)
-    path = example_path(args.case) if args.case in example_names() else args.case
-    sim = Simulation(load_case(path, args.set))
-    cfg, levels = sim.settings, sim.params.levels
     fine = levels[0]
     shape = fine.diag.shape
     n = int(np.prod(shape))
@@ -93,11 +86,7 @@ def main(argv=None) -> int:
         jnp.asarray(x.reshape(shape)))).ravel()).max() / np.abs(a_mat @ x).max()
     live = np.asarray(fine.iso).ravel() == 0
     vol = np.asarray(fine.volume).ravel() if fine.weighted else np.ones(n)
-    # the null space: a constant per closed region (or over all the fluid if singular)
-    if cfg.n_regions:
-        region = np.where(live, np.asarray(sim.params.regions).ravel(), -1)
-    else:
-        region = np.where(live, 0, -1) if cfg.singular else np.full(n, -1)
+    region = np.where(live, np.asarray(region).ravel(), -1)
     n_reg = int(region.max()) + 1
 
     def per_region(v, w):
@@ -114,7 +103,7 @@ def main(argv=None) -> int:
         inside, share = per_region(v, vol)
         return v - inside * vol * share
 
-    lab, m = _aggregates(a_mat, live, shape, args.block)
+    lab, m = _aggregates(a_mat, live, shape, block)
     z = sps.csr_matrix((np.ones(live.sum()), (np.nonzero(live)[0], lab[live])), shape=(n, m))
     e = (z.T @ a_mat @ z).toarray()
     agg_region = np.full(m, -1)
@@ -123,8 +112,6 @@ def main(argv=None) -> int:
         w = (agg_region == k).astype(float)
         e += np.outer(w, w) * np.abs(e).max() / max(w.sum(), 1.0)
     e_inv = np.linalg.inv(e)
-    print(f"{args.case}: {n:,} cells {shape}, operator assembled to {err:.1e}; "
-          f"{m} aggregates (blocks of {args.block}), cond(E) {np.linalg.cond(e):.1e}")
 
     v_jit = jax.jit(lambda r: vcycle(levels, r))
     v_cycle = lambda r: np.asarray(v_jit(jnp.asarray(r.reshape(shape)))).ravel()
@@ -135,6 +122,7 @@ def main(argv=None) -> int:
         y = v_cycle(r - a_mat @ qr)
         return y - q(a_mat @ y) + qr
 
+    out = {"aggregates": m, "assembly_error": err, "cond_e": np.linalg.cond(e)}
     b = proj_r(live * np.random.default_rng(1).standard_normal(n))
     for name, prec in [("V-cycle", v_cycle), ("V-cycle + aggregates (BNN)", balanced),
                        ("V-cycle + Q (additive)", lambda r: v_cycle(r) + q(r))]:
@@ -147,11 +135,44 @@ def main(argv=None) -> int:
             xk += alpha * p
             r = proj_r(r - alpha * ap_)
             hist.append(np.linalg.norm(r) / r0)
-            if hist[-1] < 1e-8:
+            if hist[-1] < tol:
                 break
             zk = proj_x(prec(r))
             rz, rz_old = r @ zk, rz
             p = zk + rz / rz_old * p
+        out[name] = hist
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.pressure_coarse_space")
+    ap.add_argument("case")
+    ap.add_argument("--block", type=int, default=8)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    args = ap.parse_args(argv)
+
+    import jax
+
+    from thermo.case import example_names, example_path, load_case
+    from thermo.solver.simulation import Simulation
+
+    jax.config.update("jax_enable_x64", True)
+    path = example_path(args.case) if args.case in example_names() else args.case
+    sim = Simulation(load_case(path, args.set))
+    cfg, levels = sim.settings, sim.params.levels
+    shape = levels[0].diag.shape
+    n = int(np.prod(shape))
+    # the null space: a constant per closed region (or over all the fluid if singular)
+    if cfg.n_regions:
+        region = np.asarray(sim.params.regions)
+    else:
+        region = np.full(shape, 0 if cfg.singular else -1)
+    res = iterations(levels, region, args.block)
+    print(f"{args.case}: {n:,} cells {shape}, operator assembled to {res['assembly_error']:.1e}; "
+          f"{res['aggregates']} aggregates (blocks of {args.block}), cond(E) {res['cond_e']:.1e}")
+    for name, hist in res.items():
+        if not isinstance(hist, list):
+            continue
         to_2 = next((i + 1 for i, h in enumerate(hist) if h < 1e-2), None)
         at = ", ".join(f"{hist[i]:.1e}" for i in (4, 9, 19, 39) if i < len(hist))
         print(f"{name:28s} {len(hist):4d} iterations to 1e-8, {to_2} to 1e-2; residual "

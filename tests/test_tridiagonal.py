@@ -1,7 +1,6 @@
 """The line solves of thermo.kernels.tridiagonal against dense solves, on both paths
 (the CPU's factored Thomas scan and the library solve other backends take)."""
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -16,7 +15,6 @@ def _dense_lines(lo, diag, hi, r, axis):
     lo, diag, hi, r = (np.moveaxis(np.asarray(v), axis, -1) for v in (lo, diag, hi, r))
     out = np.empty_like(r)
     for idx in np.ndindex(*r.shape[:-1]):
-        n = r.shape[-1]
         m = np.diag(diag[idx]) + np.diag(lo[idx][1:], -1) + np.diag(hi[idx][:-1], 1)
         out[idx] = np.linalg.solve(m, r[idx])
     return np.moveaxis(out, -1, axis)
