@@ -6,7 +6,7 @@ from typing import Sequence
 import jax.numpy as jnp
 
 from .krylov import SolveInfo, pcg
-from .multigrid import Level, apply, build_hierarchy, vcycle
+from .multigrid import Level, apply, build_hierarchy, preconditioner, vcycle
 from .sums import like, segment_total, total
 
 
@@ -43,7 +43,7 @@ def solve_poisson(levels: Sequence[Level], rhs, x0, *, tol: float, max_iter: int
         return live * (v - like(total(v * live, acc) / nlive, v))
 
     b = project(-rhs * live)
-    x, info = pcg(lambda x: apply(fine, x), b, project(x0), lambda r: vcycle(levels, r),
+    x, info = pcg(lambda x: apply(fine, x), b, project(x0), preconditioner(levels),
                   tol=tol, max_iter=max_iter, project=project, acc=acc)
     return x, info
 
@@ -84,7 +84,7 @@ def _solve_weighted(levels: Sequence[Level], rhs, x0, *, tol, max_iter, singular
         return live * (v - vol * like(total(v * live, acc) / vtot, v))
 
     b = project_residual(-rhs * lv)
-    return pcg(lambda x: apply(fine, x), b, project(x0), lambda r: vcycle(levels, r),
+    return pcg(lambda x: apply(fine, x), b, project(x0), preconditioner(levels),
                tol=tol, max_iter=max_iter, project=project, project_residual=project_residual,
                acc=acc)
 

@@ -116,9 +116,10 @@ def build_params(sim, body: np.ndarray, gravity: np.ndarray) -> Params:
         dtau = {"dtau_cell": arr(cell), "dtau": tuple(arr(f) for f in faces),
                 "dtau_proj": tuple(arr(f) for f in proj)}
         levels = build_hierarchy([arr(f * t) for f, t in zip(m.free, proj)], cfg.h,
-                                 m.faces.periodic)
+                                 m.faces.periodic, coarse_space=True)
     else:
-        levels = build_hierarchy([arr(f) for f in m.free], cfg.h, m.faces.periodic)
+        levels = build_hierarchy([arr(f) for f in m.free], cfg.h, m.faces.periodic,
+                                 coarse_space=True)
     t_levels = build_hierarchy([arr(c) for c in th.conductance], cfg.h, m.faces.periodic)
     capacity = th.capacity.copy()
     if cfg.steady:
