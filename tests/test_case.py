@@ -98,7 +98,8 @@ def test_defaults_are_filled():
                            "viscous_max_iterations": 200, "energy_max_iterations": 200,
                            "dt": None, "monitor_window": 0.0, "monitor_tolerance": 0.1,
                            "average_tolerance": 0.0, "scheme": "march", "pseudo_cfl": 5.0, "initial": "case", "devices": 1,
-                           "initial_tolerance": 1e-4}
+                           "initial_tolerance": 1e-4, "outer_iterations": 20,
+                           "outer_tolerance": 1e-3}
     assert d["output"] == {"every": 0.0, "fields": ["T", "U", "p"]}
     assert list(d) == ["case", "domain", "fluid", "materials", "parts", "boundaries",
                        "physics", "solver", "output"]
@@ -205,7 +206,13 @@ def test_bad_numbers_and_choices():
     refused(make(solver={"steps_per_call": 0}), "solver.steps_per_call", ">= 1")
     refused(make(solver={"dt": -1.0}), "solver.dt", "> 0")
     refused(make(solver={"average_tolerance": 0.3}), "solver.average_tolerance",
-            "monitors of a steady run", "monitor_window > 0")
+            "monitors of a steady or an implicit transient run", "monitor_window > 0")
+    refused(make(solver={"average_tolerance": 0.3, "monitor_window": 10.0, "mode": "transient",
+                         "end_time": 60.0}), "solver.average_tolerance", "scheme = 'implicit'")
+    refused(make(solver={"mode": "transient", "end_time": 60.0, "scheme": "implicit"}),
+            "solver.dt", "fixed time step")
+    refused(make(solver={"outer_iterations": 0}), "solver.outer_iterations", ">= 1")
+    refused(make(solver={"outer_tolerance": 0.0}), "solver.outer_tolerance", "> 0")
     refused(make(solver={"average_tolerance": -0.3, "monitor_window": 10.0}),
             "solver.average_tolerance", ">= 0")
     assert case_from_dict(make(solver={"average_tolerance": 0.3, "monitor_window": 10.0})

@@ -53,7 +53,14 @@ def _divergence_message(sim: Simulation, state: State, info) -> str:
     cell = np.unravel_index(int(np.argmax(values)), values.shape)
     where = tuple(float(sim.grid.centers(a)[cell[a]]) for a in range(3))
     solver = sim.case.data["solver"]
-    if sim.settings.implicit:
+    if sim.settings.dual:
+        what, advice = (f"time step {info.steps + 1} (t = {info.simulated_time:.6g} s) of the "
+                        "implicit transient scheme",
+                        f"Try a smaller solver.dt (now {solver['dt']:g} s), a lower "
+                        f"solver.pseudo_cfl (now {solver['pseudo_cfl']}), more "
+                        f"solver.outer_iterations (now {solver['outer_iterations']}), or "
+                        f"solver.scheme = \"march\"")
+    elif sim.settings.implicit:
         what, advice = (f"iteration {info.steps + 1} of the implicit steady scheme",
                         f"Try a lower solver.pseudo_cfl (now {solver['pseudo_cfl']}), tighter "
                         f"solver.viscous_tolerance and solver.energy_tolerance (now "

@@ -542,7 +542,7 @@ def run_sims(sims: Sequence[Simulation], devices: Sequence | None = None):
     host after each device call). Returns the batched final state of the given
     simulations and their monitors."""
     from thermo.diagnostics.steady import SteadyMonitor
-    from thermo.solver.simulation import MONITOR_RECORDS
+    from thermo.solver.simulation import records_per_call
 
     sim = sims[0]
     n = len(sims)
@@ -561,10 +561,7 @@ def run_sims(sims: Sequence[Simulation], devices: Sequence | None = None):
     s_cfg = sim.case.data["solver"]
     t_stop = jnp.asarray(_end_time(sim), sim.dtype)
     monitors = [SteadyMonitor(s) for s in sims]
-    per_call = s_cfg["steps_per_call"]
-    if monitors[0].on and sim.settings.implicit:  # as Simulation.run: records per window
-        per_call = max(1, min(per_call, int(s_cfg["monitor_window"]
-                                            / (MONITOR_RECORDS * sim.settings.dtau_max))))
+    per_call = records_per_call(sim.settings, s_cfg) if monitors[0].on else s_cfg["steps_per_call"]
     while True:
         last = min(int(jnp.max(state.step)) + per_call, s_cfg["max_steps"])
         state = fn(prm, state, jnp.int32(last), t_stop)

@@ -210,7 +210,8 @@ def _solver(c: Checker, raw: Any) -> dict:
     scheme = c.string(t.get("scheme", "march"), k + "scheme", ("implicit", "march"))
     # the implicit scheme's inner solves only need to reduce their residual a little: the
     # outer iterations converge the equations (its defaults, measured on de Vahl Davis)
-    loose = scheme == "implicit" and t.get("mode", "steady") == "steady"
+    # (an implicit transient's outer iterations converge each time step)
+    loose = scheme == "implicit"
     s = {
         "mode": c.string(t.get("mode", "steady"), k + "mode", ("steady", "transient")),
         "end_time": c.number(t.get("end_time", 0.0), k + "end_time", lo=0.0),
@@ -262,14 +263,30 @@ def _solver(c: Checker, raw: Any) -> dict:
         "initial": c.string(t.get("initial", "case"), k + "initial", ("case", "steady")),
         "initial_tolerance": c.number(t.get("initial_tolerance", 1e-4), k + "initial_tolerance",
                                       lo=0.0, lo_open=True),
+        # an implicit transient (mode "transient", scheme "implicit"): each time step's
+        # iterations, at most outer_iterations, until the normalised residuals reach
+        # outer_tolerance (thermo/solver/dual.py)
+        "outer_iterations": c.integer(t.get("outer_iterations", 20), k + "outer_iterations",
+                                      lo=1),
+        "outer_tolerance": c.number(t.get("outer_tolerance", 1e-3), k + "outer_tolerance",
+                                    lo=0.0, lo_open=True),
     }
     if s["initial"] == "steady" and s["mode"] != "transient":
         raise c.fail(k + "initial", "a steady run starts from the fluid's initial values",
                      "initial = 'steady' only with mode = 'transient'")
-    if s["average_tolerance"] > 0.0 and (s["monitor_window"] <= 0.0 or s["mode"] != "steady"):
-        raise c.fail(k + "average_tolerance", "averages are judged on the monitors of a steady run",
-                     "average_tolerance > 0 with mode = 'steady' and monitor_window > 0 "
-                     "(the batches are at least one window long)")
+    dual = s["mode"] == "transient" and scheme == "implicit"
+    if s["average_tolerance"] > 0.0 and (s["monitor_window"] <= 0.0
+                                         or not (s["mode"] == "steady" or dual)):
+        raise c.fail(k + "average_tolerance", "averages are judged on the monitors of a steady "
+                     "or an implicit transient run",
+                     "average_tolerance > 0 with monitor_window > 0 and mode = 'steady', or mode "
+                     "= 'transient' with scheme = 'implicit' (the batches are at least one "
+                     "window long)")
+    if dual and s["dt"] is None:
+        raise c.fail(k + "dt", "an implicit transient run steps a fixed time step",
+                     "dt > 0 (s) with mode = 'transient' and scheme = 'implicit' (a Courant "
+                     "number of 1-10 on the cells the flow crosses fastest), or scheme = "
+                     "'march' (the explicit march, its step from solver.cfl)")
     if s["mode"] == "transient" and s["end_time"] <= 0.0:
         raise c.fail(k + "end_time", "a transient run needs an end time",
                      "a number > 0 (s) with mode = 'transient'")

@@ -39,7 +39,9 @@ class SteadyMonitor:
     ``LEVEL_SETTLED``, the latter half's mean net heat below 1e-3 of the largest heat
     term, and each of the five batches at least one window long (the latter half at
     least ``BATCHES`` windows), all of it at every record over the last window. Off
-    when the window is 0 or the run is transient."""
+    when the window is 0 or the run is a time march; an implicit transient run
+    (``scheme = "implicit"``) records the same means over the latter half of its time
+    and stops early only by the averages."""
 
     def __init__(self, sim: Simulation) -> None:
         s = sim.case.data["solver"]
@@ -49,7 +51,11 @@ class SteadyMonitor:
         self.known_since: float | None = None  # averages known at every record since
         self.unread: set[str] = set()  # monitors reported, not judged by the averages
         self.replay = False  # restored records to judge again before the next one
-        self.on = s["mode"] == "steady" and self.window > 0 and sim.settings.energy
+        # an implicit transient run records its monitors too: its time means and their
+        # sampling errors, and with average_tolerance it stops when they are known
+        self.transient = s["mode"] == "transient"
+        self.on = (not self.transient or sim.settings.dual) and self.window > 0 \
+            and sim.settings.energy
         self.records: list[tuple[float, float, float, dict, dict]] = []
         self.result: dict = {}
         self.settled = False
@@ -131,9 +137,9 @@ class SteadyMonitor:
             self.known_since = (self.known_since if self.known_since is not None else t) \
                 if known else None
             self.settled = known and t - self.known_since >= self.window
-        else:
-            self.settled = (change <= self.tol and abs(net) <= NET_HEAT_FRACTION * scale
-                            and moved <= LEVEL_SETTLED)
+        else:  # a transient runs to its end time unless its averages are known
+            self.settled = (not self.transient and change <= self.tol
+                            and abs(net) <= NET_HEAT_FRACTION * scale and moved <= LEVEL_SETTLED)
         self.result = {"monitors": {
             "window_s": self.window, "records": len(last), "change_k": change,
             "tolerance_k": self.tol, "means_c": means,

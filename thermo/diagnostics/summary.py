@@ -114,6 +114,9 @@ def summarise(sim: Simulation, state: State, info) -> dict:
         "pressure_iterations_per_step": info.pressure_iterations,
         "energy_iterations_per_step": info.energy_iterations,
         "viscous_iterations_per_step": info.viscous_iterations,
+        # an implicit transient: the steady scheme's iterations per time step
+        **({"outer_iterations_per_step": float(state.history[3]) / max(info.steps, 1)}
+           if sim.settings.dual else {}),
         "boundaries": bounds,
         "parts": parts,
         "fluid": {

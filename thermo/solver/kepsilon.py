@@ -339,10 +339,12 @@ def _solve(phi, fixed, solve_mask, u, coef_cell, src, sink, inv_dt, inflow, prm:
     return x, info
 
 
-def turbulence_update(turb_state, u, T, inv_dt, prm: Params, cfg: Settings):
+def turbulence_update(turb_state, u, T, inv_dt, prm: Params, cfg: Settings, time=None):
     """``(k, epsilon)`` after one implicit step (``inv_dt`` 1/s: one over the time step,
     or over each cell's pseudo-time step) and the largest relative change of k per
-    step over the largest k (a residual the schemes fold into the momentum residual)."""
+    step over the largest k (a residual the schemes fold into the momentum residual).
+    ``time`` (:class:`thermo.solver.dual.TimeTerms`): an iteration of an implicit time
+    step, its time derivative a sink ``lead_rate`` and a source ``past``."""
     k, eps = turb_state
     fluid = prm.fluid
     nu = molecular_nu(T, prm, cfg)
@@ -362,6 +364,8 @@ def turbulence_update(turb_state, u, T, inv_dt, prm: Params, cfg: Settings):
     if gb is not None:
         src_k = src_k + jnp.maximum(gb, 0.0)
         sink_k = sink_k + jnp.maximum(-gb, 0.0) / jnp.maximum(k, k_min)
+    if time is not None:
+        src_k, sink_k = src_k + time.turb[0], sink_k + time.lead_rate
     kp = prm.keps
     k_new, _ = _solve(k, kp.k_fixed, fluid, u, nu + nut / model.sigma_k, fluid * src_k, sink_k,
                       inv_dt, _inflow_source(k, 0, u, prm, cfg), prm, cfg)
@@ -379,8 +383,11 @@ def turbulence_update(turb_state, u, T, inv_dt, prm: Params, cfg: Settings):
     inner = jnp.maximum(on, (lam < 0.5).astype(k.dtype))
     solve_e = fluid * (1.0 - inner)
     fixed_e = jnp.where(fluid > 0, e_inner, kp.eps_fixed)
+    sink_e = c_2 * rate
+    if time is not None:
+        src_e, sink_e = src_e + time.turb[1], sink_e + time.lead_rate
     e_new, _ = _solve(eps, fixed_e, solve_e, u, nu + nut / model.sigma_eps, solve_e * src_e,
-                      c_2 * rate, inv_dt, _inflow_source(eps, 1, u, prm, cfg), prm, cfg)
+                      sink_e, inv_dt, _inflow_source(eps, 1, u, prm, cfg), prm, cfg)
     e_new = jnp.where(solve_e > 0, lam * e_new + (1.0 - lam) * e_inner, e_new)
     e_new = jnp.maximum(e_new, e_min)
     scale = jnp.maximum(jnp.max(fluid * k_new), k_min)

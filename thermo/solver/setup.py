@@ -14,6 +14,7 @@ from thermo.meshes import Grid
 from thermo.grid.boundaries import INLET, WALL
 from thermo.solver.numerics import ACCUMULATE, TINY
 from thermo.solver.state import LinearSolve, Params, Settings
+from thermo.solver.dual import BDF2_LEAD
 from thermo.solver.steady import pseudo_steps
 
 
@@ -84,9 +85,12 @@ def build_settings(sim, parts: tuple) -> tuple[Settings, np.ndarray, np.ndarray]
         time_ref=float(l_ref / u_scale), turbulence=sim.closure, nu_of_T=nu_of_T,
         parts=parts, n_regions=sim.n_regions, multi_fluid=multi_fluid,
         accumulate=ACCUMULATE[s["precision"]])
-    if steady and s["scheme"] == "implicit":
+    if s["scheme"] == "implicit":
         cell, _ = pseudo_steps(settings.h, sim.grid.cells, m.active, s["pseudo_cfl"], u_scale)
         settings = replace(settings, implicit=True, dtau_max=float(cell.max()))
+        if not steady:  # implicit time steps: the steady scheme's iterations within each
+            settings = replace(settings, dual=True, outer_iterations=s["outer_iterations"],
+                               outer_tolerance=s["outer_tolerance"])
     return settings, body, g
 
 
@@ -113,6 +117,8 @@ def build_params(sim, body: np.ndarray, gravity: np.ndarray) -> Params:
                 drag = model.drag(u_ref, parts[model.key], c)
                 if drag is not None:
                     proj[c] = proj[c] / (1.0 + proj[c] * np.asarray(drag, dtype=float))
+        if cfg.dual:  # the time derivative's diagonal as a drag: BDF2's 3 / (2 dt)
+            proj = [f / (1.0 + f * BDF2_LEAD / cfg.dt_fixed) for f in proj]
         dtau = {"dtau_cell": arr(cell), "dtau": tuple(arr(f) for f in faces),
                 "dtau_proj": tuple(arr(f) for f in proj)}
         levels = build_hierarchy([arr(f * t) for f, t in zip(m.free, proj)], cfg.h,

@@ -33,6 +33,7 @@ from thermo.solver.numerics import ACCUMULATE, STORAGE
 from thermo.solver.setup import build_params, build_settings
 from thermo.solver.state import (CONVERGED, DIVERGED, RUNNING, STATUS, Params, RunInfo,
                                  Settings, State)
+from thermo.solver.dual import initial_history
 from thermo.solver.step import cell_velocity_compiled, compiled_advance
 from thermo.solver.viscosity import eddy_viscosity
 
@@ -71,6 +72,19 @@ def _refuse_on_graded(case: Case) -> None:
             raise CaseError(src, f"parts[{i}].kind", f"part {p['name']!r}: a {p['kind']} part does "
                             "not run on a graded grid yet", "solid and fluid parts with [grid], or "
                             "domain.cells (a uniform grid)")
+
+
+def records_per_call(cfg: Settings, solver: dict) -> int:
+    """Steps per device call: ``solver.steps_per_call``, fewer in an implicit run with
+    monitors. Each implicit iteration advances dtau_max of pseudo-time (0.13 s on the
+    air rack), each implicit time step ``solver.dt``: 200 of them would span 2.6 monitor
+    windows of 10 s, one record each, and the monitors could never judge;
+    ``MONITOR_RECORDS`` per window instead."""
+    per_call = solver["steps_per_call"]
+    if cfg.implicit and solver["monitor_window"] > 0:
+        step = cfg.dt_fixed if cfg.dual else cfg.dtau_max
+        per_call = max(1, min(per_call, int(solver["monitor_window"] / (MONITOR_RECORDS * step))))
+    return per_call
 
 
 class Simulation:
@@ -148,15 +162,17 @@ class Simulation:
                 self.model.free[c] * u0[c] + self.model.fixed[c] + imposed, dtype=dt)))
         u = tuple(u)
         zero = jnp.zeros((), dt)
+        turb = tuple(jnp.asarray(x, dt) for x in kepsilon.initial_fields(self)) \
+            if self.closure is not None and self.closure.transported else ()
+        T = jnp.full(self.grid.cells, d["fluid"]["initial_temperature"], dt)
         return self.place(State(
             u=u, p=jnp.zeros(self.grid.cells, dt),
-            T=jnp.full(self.grid.cells, d["fluid"]["initial_temperature"], dt),
+            T=T,
             tend=tuple(jnp.zeros_like(x) for x in u), dt=zero + 1.0, t=zero, step=jnp.int32(0),
             res_mom=zero + jnp.inf, res_div=zero + jnp.inf, res_energy=zero + jnp.inf,
             p_iters=jnp.int32(0), p_iters_sum=jnp.int32(0), t_iters_sum=jnp.int32(0),
-            v_iters_sum=jnp.int32(0), status=jnp.int32(RUNNING),
-            turb=tuple(jnp.asarray(x, dt) for x in kepsilon.initial_fields(self))
-            if self.closure is not None and self.closure.transported else ()))
+            v_iters_sum=jnp.int32(0), status=jnp.int32(RUNNING), turb=turb,
+            history=initial_history(u, T, turb) if self.settings.dual else ()))
 
     def events_callback(self) -> Callback | None:
         """The case's ``[[events]]`` as a callback at their times (None without)."""
@@ -200,13 +216,7 @@ class Simulation:
         timed = [c for c in callbacks if not isinstance(c.schedule, EachCall)]
         advance = compiled_advance(self.settings) if self.mesh is None else \
             sharding.compiled_sharded_advance(self.settings, self.mesh, self.params, state)
-        per_call = s_cfg["steps_per_call"]
-        if self.settings.implicit and s_cfg["mode"] == "steady" and s_cfg["monitor_window"] > 0:
-            # each implicit iteration advances dtau_max of pseudo-time (0.13 s on the air
-            # rack): 200 of them would span 2.6 monitor windows of 10 s, one record each,
-            # and the monitors could never judge; MONITOR_RECORDS per window instead
-            per_call = max(1, min(per_call, int(s_cfg["monitor_window"]
-                                                / (MONITOR_RECORDS * self.settings.dtau_max))))
+        per_call = records_per_call(self.settings, s_cfg)
         t0 = time.perf_counter()
         compile_time = 0.0
         while True:

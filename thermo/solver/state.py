@@ -30,6 +30,9 @@ class State(NamedTuple):
     v_iters_sum: jnp.ndarray  # implicit viscous-solve iterations, summed
     status: jnp.ndarray
     turb: tuple = ()       # a transport closure's fields: k (m2/s2), epsilon (m2/s3)
+    # an implicit transient run's earlier time level (thermo.solver.dual): (u, T, turb) at
+    # the step before, and the pseudo-time iterations summed over the run; () otherwise
+    history: tuple = ()
 
 
 class Params(NamedTuple):
@@ -121,6 +124,12 @@ class Settings:
     multi_fluid: bool = False      # fluid parts: per-cell viscosity, heat capacity, expansion
     implicit: bool = False         # steady by implicit pseudo-time iterations (solver.steady)
     dtau_max: float = 0.0          # s, the largest pseudo-time step (the iterations' time)
+    # an implicit transient run (mode "transient", scheme "implicit"): each time step of
+    # dt_fixed iterated with the steady scheme's increments on BDF2's time derivative,
+    # at most outer_iterations times, until the normalised residuals reach outer_tolerance
+    dual: bool = False
+    outer_iterations: int = 0
+    outer_tolerance: float = 0.0
     # the dtype sums over many cells are accumulated in (solver.precision = "mixed":
     # "float64" with float32 fields); None: the fields' own
     accumulate: str | None = None

@@ -192,10 +192,15 @@ def _shifted(level, shift):
     return replace(level, shift=shift if level.volume is None else shift * level.volume, inv=None)
 
 
-def energy_increment(T, u, prm: Params, cfg: Settings, nut):
+def energy_increment(T, u, prm: Params, cfg: Settings, nut, terms=None):
     """The temperature after one steady iteration (C), the solve's info and the energy
-    equation's normalised residual."""
+    equation's normalised residual; with ``terms`` (:class:`thermo.solver.dual.TimeTerms`)
+    an implicit time step's: its time derivative ``C (lead_rate T - past)`` in the
+    residual and ``C lead_rate`` on the diagonal."""
     R, g_sum, rho_cp, carries = energy_terms(T, u, prm, cfg, nut)
+    if terms is not None:
+        R = R - prm.capacity * (terms.lead_rate * T - terms.T)
+        g_sum = g_sum + prm.capacity * terms.lead_rate
     adv, adv_diag = scalar_upwind(u, cfg.h, cfg.periodic, cfg.active)
     # cells a part model sets (a server's): no increment, and to their neighbours a
     # fixed inflow temperature
@@ -239,12 +244,17 @@ def energy_increment(T, u, prm: Params, cfg: Settings, nut):
     return finish(T + dT, prm, cfg, carries), info, res
 
 
-def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop) -> State:
+def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop, time=None) -> State:
     """The state one implicit steady iteration later (or the same fields with
-    ``DIVERGED``). ``t`` advances by the largest pseudo-time step."""
+    ``DIVERGED``). ``t`` advances by the largest pseudo-time step. With ``time``
+    (:class:`thermo.solver.dual.TimeTerms`) one iteration of an implicit time step: the
+    time derivative in every equation, converged at ``solver.outer_tolerance``."""
     u = s.u
     prm, nut, nu, f, visc, fixed = momentum_terms(s, prm, cfg)
     grad_p = tuple(diff_faces(s.p, c, cfg.h[c], periodic=cfg.periodic[c]) for c in range(3))
+    if time is not None:  # d u / dt: a force in the residual, a drag on the diagonal
+        f = tuple(f[c] - (time.lead_rate * u[c] - time.u[c]) for c in range(3))
+        prm = prm._replace(drag=tuple(d + time.lead_rate for d in prm.drag))
     rate = tuple(prm.free[c] * (f[c] + visc[c] - grad_p[c]) for c in range(3))
     terms = tuple(prm.free[c] * (jnp.abs(f[c]) + jnp.abs(visc[c]) + jnp.abs(grad_p[c]))
                   for c in range(3))
@@ -252,7 +262,7 @@ def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     ustar = tuple(prm.free[c] * (u[c] + du[c]) + fixed[c] for c in range(3))
     rhs = divergence(ustar, cfg.h)
     levels, dtau = prm.levels, prm.dtau
-    if any(m.drags for m in cfg.parts):
+    if time is not None or any(m.drags for m in cfg.parts):
         # SIMPLEC's coefficient V / (a_P - sum a_nb) is 1 / (1 / dtau + drag): the implicit
         # drag is in a_P and not in the neighbours. With dtau alone a porous face answers
         # a pressure correction 1 + dtau drag times too freely (117 on the contained
@@ -271,21 +281,22 @@ def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     p = s.p + phi
     res_div = continuity_residual(unew, prm, cfg)
     if cfg.energy:
-        T, tinfo, res_t = energy_increment(s.T, unew, prm, cfg, nut)
+        T, tinfo, res_t = energy_increment(s.T, unew, prm, cfg, nut, time)
         t_iters = tinfo.iterations
     else:
         T, res_t, t_iters = s.T, jnp.zeros_like(res_mom), jnp.int32(0)
     turb_state = s.turb
     if s.turb:  # k and epsilon: their relative change joins the momentum residual
         turb_state, change = turbulence_update(s.turb, unew, T, 1.0 / (TURBULENCE_DTAU * prm.dtau_cell),
-                                               prm, cfg)
+                                               prm, cfg, time)
         res_mom = jnp.maximum(res_mom, change)
     dt = jnp.asarray(cfg.dtau_max, s.t.dtype)
     new = State(unew, p, T, s.tend, dt, s.t + dt, s.step + 1, res_mom, res_div, res_t,
                 info.iterations, s.p_iters_sum + info.iterations, s.t_iters_sum + t_iters,
-                s.v_iters_sum + vinfo.iterations, s.status, turb_state)
+                s.v_iters_sum + vinfo.iterations, s.status, turb_state, s.history)
     bad = ~jnp.isfinite(res_mom) | ~jnp.isfinite(res_div) | ~jnp.isfinite(res_t)
-    done = (res_mom < cfg.tolerance) & (res_div < cfg.tolerance) & (res_t < cfg.tolerance)
+    tol = cfg.tolerance if time is None else cfg.outer_tolerance
+    done = (res_mom < tol) & (res_div < tol) & (res_t < tol)
     status = jnp.where(bad, jnp.int32(DIVERGED),
                        jnp.where(done, jnp.int32(CONVERGED), jnp.int32(RUNNING)))
     kept = jax.tree_util.tree_map(lambda a, b: jnp.where(bad, a, b), s, new)

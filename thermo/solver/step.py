@@ -21,6 +21,7 @@ from thermo.kernels.poisson import solve_poisson
 from thermo.kernels.stencils import cell_velocity, diff_faces, divergence
 from thermo.solver.energy import energy_step
 from thermo.solver.kepsilon import turbulence_update
+from thermo.solver.dual import implicit_step
 from thermo.solver.steady import steady_iteration
 from thermo.solver.momentum import continuity_residual, implicit_viscous, momentum_terms
 from thermo.solver.numerics import before, reachable_tolerance
@@ -78,7 +79,7 @@ def step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
         res_mom = jnp.maximum(res_mom, change / dt * cfg.time_ref)
     new = State(unew, p, T, f, dt, s.t + dt, s.step + 1, res_mom, res_div, res_t,
                 info.iterations, s.p_iters_sum + info.iterations, s.t_iters_sum + t_iters,
-                s.v_iters_sum + vinfo.iterations, s.status, turb_state)
+                s.v_iters_sum + vinfo.iterations, s.status, turb_state, s.history)
     bad = ~jnp.isfinite(res_mom) | ~jnp.isfinite(res_div) | ~jnp.isfinite(res_t)
     status = jnp.where(bad, jnp.int32(DIVERGED), jnp.int32(RUNNING))
     if cfg.steady:
@@ -98,7 +99,7 @@ def advance(prm: Params, s: State, last_step, t_stop, cfg: Settings) -> State:
     time, or a blow-up."""
     def cond(s):
         return (s.step < last_step) & (s.status == RUNNING) & (s.t < before(t_stop))
-    one = steady_iteration if cfg.implicit else step
+    one = implicit_step if cfg.dual else steady_iteration if cfg.implicit else step
     return lax.while_loop(cond, lambda s: one(s, prm, cfg, t_stop), s)
 
 
