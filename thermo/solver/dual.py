@@ -26,6 +26,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from thermo.solver.numerics import before
+from thermo.solver.steady import steady_iteration
 from thermo.solver.state import DIVERGED, FINISHED, RUNNING, Params, Settings, State
 
 #: BDF2's lead coefficient on equal steps (the projection's hierarchy is built with it)
@@ -75,11 +76,17 @@ def implicit_step(s: State, prm: Params, cfg: Settings, t_stop) -> State:
     on frames, checkpoints, events and the end), or the last good fields with
     ``DIVERGED``. Its residuals are the last iteration's; ``history`` sums the
     iterations."""
-    from thermo.solver.steady import steady_iteration
-
     dt = jnp.minimum(jnp.asarray(cfg.dt_fixed, s.t.dtype), t_stop - s.t)
     terms = time_terms(s, dt)
-    start = s._replace(status=jnp.int32(RUNNING))
+    # the iterations start from the fields extrapolated linearly in time: on a small room
+    # (tests/test_dual_time.py's, dt 0.025 s) 1.3 iterations per step instead of 2.2, and
+    # at the tolerance 1e-3 the server's inlet 0.001 K from the step converged to 1e-6
+    # instead of 0.025 K
+    u_b, T_b, _, _ = s.history
+    w = jnp.where(s.step == 0, 0.0, dt / s.dt)
+    ahead = lambda now, then: now + w * (now - then)
+    start = s._replace(u=tuple(ahead(x, y) for x, y in zip(s.u, u_b)), T=ahead(s.T, T_b),
+                       status=jnp.int32(RUNNING))
 
     def cond(carry):
         i, x = carry
