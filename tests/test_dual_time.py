@@ -11,6 +11,8 @@ from thermo.runner import run_case
 from thermo.solver import Simulation
 from thermo.solver.dual import bdf2_coefficients, initial_history
 
+from test_restart import ROOM as RESTART_ROOM
+
 
 def _waves(steps: int, span: float, ny: int = 32) -> tuple[float, float, int]:
     """A periodic square (0.01 m, ``ny`` cells across y) holding a shear wave u = sin(k y)
@@ -127,38 +129,10 @@ def test_an_implicit_transient_needs_a_fixed_step():
     assert case_from_dict(d).data["solver"]["average_tolerance"] == 0.1
 
 
-ROOM = """
-[case]
-name = "dual-room"
-[domain]
-size = [1.2, 0.6, 0.9]
-cells = [8, 4, 6]
-[fluid]
-material = "air"
-reference_temperature = 22.0
-[[parts]]
-name = "srv"
-kind = "server"
-direction = "+x"
-power = 1500.0
-volume_flow = 0.1
-box = { min = [0.3, 0.15, 0.15], max = [0.6, 0.45, 0.45] }
-[[parts]]
-name = "crah"
-kind = "crah"
-direction = "-x"
-intake = "+z"
-volume_flow = 0.12
-supply_temperature = 35.0
-box = { min = [0.9, 0.0, 0.0], max = [1.2, 0.6, 0.6] }
-[solver]
-mode = "transient"
-scheme = "implicit"
-dt = 0.1
-end_time = 4.0
-steps_per_call = 10
-checkpoint_every = 1.0
-"""
+# the restart tests' room (a server, a cooling unit supplying 35 C air into 22 C air)
+# in implicit steps of 0.1 s
+ROOM = RESTART_ROOM.replace('mode = "transient"\n',
+                            'mode = "transient"\nscheme = "implicit"\ndt = 0.1\n')
 
 
 def test_an_implicit_transient_resumes_on_the_same_bits(tmp_path):
