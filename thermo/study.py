@@ -43,6 +43,7 @@ from typing import Any, Callable, Sequence
 
 from thermo.diagnostics.sampling import BATCHES
 from thermo.io.report import percent_of
+from thermo.uncertainty import MIN_GRIDS, least_squares
 
 SAFETY = 1.25  # Roache's factor of safety for three or more grids
 ORDER_RANGE = (0.5, 3.0)  # outside it the extrapolation is not trusted (warned)
@@ -247,7 +248,9 @@ def inlet_rise(path: str, summary: dict) -> tuple[float, str] | None:
 def study_table(summaries: Sequence[dict], h: Sequence[float],
                 patterns: Sequence[str] = HEADLINE) -> list[dict]:
     """One row per headline number present on every grid: its convergence from the
-    three finest grids (``summaries`` and ``h`` coarsest first)."""
+    three finest grids (``summaries`` and ``h`` coarsest first), and from four or more
+    grids also Eca and Hoekstra's least-squares uncertainty of all of them
+    (``least_squares``, :mod:`thermo.uncertainty`)."""
     if len(summaries) < 3:
         raise ValueError("a grid-convergence study needs at least three grids")
     values = [headline(s, patterns) for s in summaries]
@@ -269,6 +272,8 @@ def study_table(summaries: Sequence[dict], h: Sequence[float],
             scale, relative_to = phi[0] - t_ref, "rise above the coldest fluid"
         row = {"quantity": path, "unit": _unit(path), "relative_to": relative_to, "scale": scale,
                "all_grids": [v[path] for v in values], **convergence(phi, hh, scale)}
+        if len(values) >= MIN_GRIDS:
+            row["least_squares"] = least_squares(row["all_grids"], h, scale)
         errors = [sampling_error(path, s) for s in summaries]
         if any(e is not None for e in errors):
             with_sampling(row, errors, [short_batches(s) for s in summaries])
@@ -315,12 +320,12 @@ def with_sampling(row: dict, errors: Sequence[float | None],
     u = row.get("uncertainty")
     if fine is not None and u is not None:
         total = math.hypot(u, fine)
-        scale = row.get("scale")
         row["uncertainty_total"] = total
-        row["uncertainty_total_pct"] = (100.0 * total / abs(scale) if scale else
-                                        (100.0 * total / abs(row["values"][0])
-                                         if row["relative_to"] == "value" and row["values"][0]
-                                         else None))
+        row["uncertainty_total_pct"] = _pct_of(row, total)
+    ls = row.get("least_squares")
+    if fine is not None and ls is not None:
+        ls["uncertainty_total"] = math.hypot(ls["uncertainty"], fine)
+        ls["uncertainty_total_pct"] = _pct_of(row, ls["uncertainty_total"])
     last = list(zip(row["all_grids"], errors))[-3:]
     within = [e1 is not None and e2 is not None and abs(b - a) <= math.hypot(e1, e2)
               for (a, e1), (b, e2) in zip(last, last[1:])]
@@ -336,6 +341,15 @@ def with_sampling(row: dict, errors: Sequence[float | None],
                      "may be too small (solver.average_tolerance runs until they are not)")
     for note in notes:
         row["warning"] = f"{row['warning']}; {note}" if row.get("warning") else note
+
+
+def _pct_of(row: dict, x: float) -> float | None:
+    """``x`` in per cent of what the row's relative numbers divide by."""
+    scale = row.get("scale")
+    if scale:
+        return 100.0 * x / abs(scale)
+    value = row["values"][0]
+    return 100.0 * x / abs(value) if row["relative_to"] == "value" and value else None
 
 
 def _unit(path: str) -> str:
@@ -394,6 +408,28 @@ def markdown(study: dict) -> str:
                      f"{_fmt(r.get('uncertainty_pct'), '.2f')} |{extra} {percent_of(r)} | "
                      f"{r.get('uncertainty_rule', '-')} | "
                      f"{r.get('warning', '')} |")
+    fitted = [r for r in study["quantities"] if "least_squares" in r]
+    if fitted:
+        n = fitted[0]["least_squares"]["grids"]
+        lines += ["", f"From all {n} grids by least squares (Eca and Hoekstra 2014): "
+                  "phi = phi0 + alpha h^p fitted with equal and with 1/h weights (the smaller "
+                  "standard deviation U_s kept), fixed exponents (h, h^2, h + h^2) where p lies "
+                  "outside [0.5, 2]; D the data range per grid step; Fs 1.25 for 0.5 <= p < 2.1 "
+                  "with U_s < D, else 3; U = Fs e + U_s + |phi_1 - fit_1| where U_s < D, else "
+                  "3 U_s / D times that sum (e the fit's error of the finest grid).", "",
+                  f"| quantity | unit | order | fit | extrapolated | U_s | D | Fs | U | U % |"
+                  f"{' U total | U total % |' if sampled else ''}",
+                  f"|---|---|---:|---|---:|---:|---:|---:|---:|---:|{'---:|---:|' if sampled else ''}"]
+        for r in fitted:
+            q = r["least_squares"]
+            extra = (f" {_fmt(q.get('uncertainty_total'), '.3g')} | "
+                     f"{_fmt(q.get('uncertainty_total_pct'), '.2f')} |") if sampled else ""
+            lines.append(f"| {r['quantity']} | {r['unit']} | {_fmt(q['order'], '.2f')} | "
+                         f"{q['fit']}{' (1/h)' if q['weighted'] else ''} | "
+                         f"{_fmt(q['extrapolated'], '.5g')} | {_fmt(q['std'], '.3g')} | "
+                         f"{_fmt(q['data_range'], '.3g')} | {q['safety']:g} | "
+                         f"{_fmt(q['uncertainty'], '.3g')} | {_fmt(q['uncertainty_pct'], '.2f')} |"
+                         f"{extra}")
     for w in study["warnings"]:
         lines.append(f"\nwarning: {w}")
     return "\n".join(lines) + "\n"
@@ -481,7 +517,9 @@ def _write_study(name: str, ratio: float | None, table: list[dict], summaries: l
     study = {"case": name, "ratio": ratio, "grids": table,
              "quantities": study_table(summaries, [g["h"] for g in table], patterns),
              "warnings": warnings, "method": "Celik et al. 2008 (ASME J. Fluids Eng. 130 078001), "
-                                             "GCI safety factor 1.25, three finest grids"}
+                                             "GCI safety factor 1.25, three finest grids; from four grids also "
+                                             "Eca and Hoekstra 2014 (J. Comput. Phys. 262 104), "
+                                             "least squares over all grids"}
     for r in study["quantities"]:
         if r.get("warning"):
             warnings.append(f"{r['quantity']}: {r['warning']}")

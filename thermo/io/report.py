@@ -342,6 +342,19 @@ def study_markdown(study: dict) -> list[str]:
     lines += _table(["quantity", "unit", "coarse .. fine", "order", "extrapolated", "GCI %",
                      "U", "U %", *(["+- sampling", "U total"] if sampled else []), "% of",
                      "U from", "note"], rows, "llrrrrrr" + ("lr" if sampled else "") + "lll")
+    fitted = [r for r in quantities if r.get("least_squares")]
+    if fitted:
+        lines += ["", f"From all {fitted[0]['least_squares'].get('grids')} grids by least squares "
+                  "(Eca and Hoekstra 2014): the fitted order and law, the extrapolate, the fit's "
+                  "standard deviation, the safety factor and U.", ""]
+        rows = [[_cell(r.get("quantity")), _num(q.get("order"), 3), _cell(q.get("fit", "-")),
+                 _num(q.get("extrapolated"), 5), _num(q.get("std"), 3), _num(q.get("safety"), 3),
+                 _num(q.get("uncertainty"), 3), _num(q.get("uncertainty_pct"), 3),
+                 *([_num(q.get("uncertainty_total"), 3)] if sampled else [])]
+                for r in fitted for q in (r["least_squares"],)]
+        lines += _table(["quantity", "order", "fit", "extrapolated", "U_s", "Fs", "U", "U %",
+                         *(["U total"] if sampled else [])], rows,
+                        "lrlrrrrr" + ("r" if sampled else ""))
     return lines + [""]
 
 
