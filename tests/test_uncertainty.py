@@ -30,6 +30,7 @@ def test_an_exact_power_law_gives_its_order_and_limit(p):
     assert abs(r["extrapolated"] - 2.0) < 1e-8
     assert r["std"] < 1e-10 and r["safety"] == 1.25
     assert abs(r["uncertainty"] - 1.25 * true) < 1e-8
+    assert max(abs(f - v) for f, v in zip(r["fitted"], phi)) < 1e-8
 
 
 def test_order_above_two_falls_back_to_fixed_exponents_with_the_larger_safety_factor():

@@ -436,7 +436,8 @@ def markdown(study: dict) -> str:
 
 
 def picture(study: dict, path: pathlib.Path, most: int = 12) -> pathlib.Path:
-    """Each number against the cell size, with its extrapolate at h = 0 (PNG)."""
+    """Each number against the cell size, with its extrapolate at h = 0 and, from four
+    grids, the least-squares fit (dotted) (PNG)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -448,6 +449,10 @@ def picture(study: dict, path: pathlib.Path, most: int = 12) -> pathlib.Path:
     h = [g["h"] for g in study["grids"]]
     for ax, r in zip(axes.flat, rows):
         ax.plot(h, r["all_grids"], "o-")
+        if r.get("least_squares"):  # four or more grids: the least-squares fit and its limit
+            ls = r["least_squares"]
+            pts = sorted(zip([0.0, *h], [ls["extrapolated"], *ls["fitted"]]))
+            ax.plot([a for a, _ in pts], [b for _, b in pts], "g:", lw=1)
         if r["extrapolated"] is not None:
             ax.plot([0.0], [r["extrapolated"]], "k*")
             ax.axhline(r["extrapolated"], color="k", lw=0.5, ls="--")

@@ -97,7 +97,8 @@ def least_squares(phi: Sequence[float], h: Sequence[float], scale: float | None 
     (``phi`` and ``h`` in any order, at least :data:`MIN_GRIDS`). ``scale``: what the
     relative numbers divide by (default ``|phi|`` of the finest grid). Returns the
     observed order, the fit used, its extrapolate, standard deviation, the data range,
-    the safety factor, the error estimate and ``uncertainty`` (with ``_pct``)."""
+    the safety factor, the error estimate, ``uncertainty`` (with ``_pct``) and the fit's
+    value at each grid (``fitted``, in the order of ``phi``)."""
     if len(phi) != len(h) or len(phi) < MIN_GRIDS:
         raise ValueError(f"a least-squares uncertainty needs at least {MIN_GRIDS} grids "
                          f"(got {len(phi)} values for {len(h)} cell sizes)")
@@ -113,6 +114,8 @@ def least_squares(phi: Sequence[float], h: Sequence[float], scale: float | None 
             for w, weighted in ((equal, False), (inverse, True))]
     best = min(fits, key=lambda e: e["std"])
     fitted = best.pop("fitted")
+    in_order = np.empty(n)
+    in_order[order] = fitted  # the fit at each grid, in the order the values came
     spread = (float(np.max(pp)) - float(np.min(pp))) / (n - 1)
     std = best["std"]
     error = abs(float(fitted[0]) - best["extrapolated"])
@@ -125,4 +128,5 @@ def least_squares(phi: Sequence[float], h: Sequence[float], scale: float | None 
     rel = (lambda x: 100.0 * x / ref) if ref > 0.0 else (lambda x: None)
     best["order"] = float(best["order"])
     return {**best, "data_range": spread, "safety": safety, "error": error,
-            "uncertainty": u, "uncertainty_pct": rel(u), "grids": n}
+            "uncertainty": u, "uncertainty_pct": rel(u), "grids": n,
+            "fitted": [float(x) for x in in_order]}
