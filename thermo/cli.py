@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
                           " and write the results there; the case may change only when it stops"
                           " (solver.max_steps, end_time, tolerance, monitor_tolerance,"
                           " average_tolerance, checkpoint_every)")
+    run.add_argument("--map-from", metavar="DIR",
+                     help="start from the fields of another run (DIR's checkpoint.h5, else its "
+                          "result.vtkhdf) interpolated onto this grid, e.g. a coarser grid's "
+                          "answer; time starts at 0")
     run.add_argument("--log-json", action="store_true",
                      help="progress as one JSON object per line on stdout, instead of a bar")
     run.add_argument("--devices", metavar="N",
@@ -322,7 +326,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _error(f"the solver runner cannot be imported ({exc})")
     try:
         summary = run_case(case, outdir, quiet=args.quiet, resume=bool(args.resume),
-                           log_json=args.log_json)
+                           log_json=args.log_json, map_from=args.map_from)
     except CaseError as exc:  # refusals only detectable on the grid (e.g. a part covering no cell)
         return _error(str(exc))
     except DivergenceError as exc:

@@ -33,6 +33,7 @@ from thermo.solver.state import RUNNING
 from thermo.solver.callbacks import Callback, Every
 from thermo.solver.distributed import is_primary
 from thermo.solver.initial import solve_initial
+from thermo.solver.mapping import extent_note, mapped_start, read_source
 
 SUMMARY_NAME = "summary.json"
 CONTROL_RECORDS = "cooling_control"  # checkpoint records of the controlled CRAHs' laws
@@ -121,8 +122,24 @@ def _check_resumable(ck: pathlib.Path, case: Case) -> None:
                         + ", ".join(RESUMABLE_KEYS))
 
 
+def _map_source(case: Case, map_from, resume: bool):
+    """The fields ``--map-from`` names, read (None without); refused with ``--resume``
+    and with ``solver.initial = "steady"`` (each a start of its own)."""
+    if map_from is None:
+        return None
+    if resume:
+        raise CaseError(str(map_from), "--map-from", "a resumed run starts from its checkpoint",
+                        "--map-from or --resume, not both")
+    if case.data["solver"]["initial"] == "steady":
+        raise CaseError(case.path.name if case.path else case.name, "solver.initial",
+                        "\"steady\" solves its own start; --map-from gives another",
+                        "solver.initial = \"case\" (the default) with --map-from")
+    return read_source(map_from)
+
+
 def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
-             resume: bool = False, log_json: bool = False) -> dict:
+             resume: bool = False, log_json: bool = False,
+             map_from: str | pathlib.Path | None = None) -> dict:
     """Set up, run and write ``OUTDIR/result.vtkhdf`` and ``OUTDIR/summary.json``.
 
     The grid-level checks run before the output folder is created, so a refused
@@ -137,12 +154,19 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
     histories, crossing times, steady-state monitors). A run that blows up keeps its
     last good state as the checkpoint and raises :class:`DivergenceError`.
     """
+    source = _map_source(case, map_from, resume)  # refused before the grid is built
     sim = Simulation(case)
     for w in sim.model.geometry.warnings:
         print(f"warning: {w}", file=sys.stderr)
     outdir = pathlib.Path(outdir)
     state = None
     extras = None
+    if source is not None:
+        note = extent_note(source, sim.grid)
+        if note is not None:
+            print(f"warning: {note}", file=sys.stderr)
+        state = sim.initial_state(mapped_start(
+            source, sim.grid, sim.closure is not None and sim.closure.transported > 0))
     if resume:
         ck = outdir / CHECKPOINT_NAME
         if not ck.exists():
@@ -197,7 +221,8 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
                         frames=len(frames.frames), records=records, wall_s=spent)
         discard_frames(outdir, keep=run_id)  # another run's checkpoint may just have been replaced
 
-    initial = None
+    initial = None if source is None else {
+        "from": "mapped", "source": str(source.path), "cells": list(source.grid.cells)}
     if state is None and case.data["solver"]["initial"] == "steady":
         # the steady state at t = 0 first (a resumed run's checkpoint holds its start)
         if not quiet and not log_json:

@@ -147,10 +147,14 @@ class Simulation:
             return jax.device_put(tree, self.device)
         return sharding.place(tree, self.mesh)
 
-    def initial_state(self) -> State:
+    def initial_state(self, start: dict | None = None) -> State:
+        """The state at t = 0: the case's initial velocity and temperature, or the
+        fields of ``start`` (``u`` three face arrays, m/s; ``p``, m2/s2; ``T``, C;
+        ``turb`` k and epsilon or None: :func:`thermo.solver.mapping.mapped_start`),
+        the velocities masked by the solids and fixed flows either way."""
         d = self.case.data
         dt = self.dtype
-        u0 = d["fluid"]["initial_velocity"]
+        u0 = d["fluid"]["initial_velocity"] if start is None else start["u"]
         # on the host (eager device ops would compile per shape)
         parts = {k: jax.tree_util.tree_map(np.asarray, v) for k, v in self.params.parts.items()}
         u = []
@@ -162,11 +166,14 @@ class Simulation:
                 self.model.free[c] * u0[c] + self.model.fixed[c] + imposed, dtype=dt)))
         u = tuple(u)
         zero = jnp.zeros((), dt)
-        turb = tuple(jnp.asarray(x, dt) for x in kepsilon.initial_fields(self)) \
+        mapped = start is not None and start["turb"] is not None
+        turb = tuple(jnp.asarray(x, dt) for x in (
+            start["turb"] if mapped else kepsilon.initial_fields(self))) \
             if self.closure is not None and self.closure.transported else ()
-        T = jnp.full(self.grid.cells, d["fluid"]["initial_temperature"], dt)
+        T = jnp.full(self.grid.cells, d["fluid"]["initial_temperature"], dt) if start is None \
+            else jnp.asarray(start["T"], dt)
         return self.place(State(
-            u=u, p=jnp.zeros(self.grid.cells, dt),
+            u=u, p=jnp.zeros(self.grid.cells, dt) if start is None else jnp.asarray(start["p"], dt),
             T=T,
             tend=tuple(jnp.zeros_like(x) for x in u), dt=zero + 1.0, t=zero, step=jnp.int32(0),
             res_mom=zero + jnp.inf, res_div=zero + jnp.inf, res_energy=zero + jnp.inf,
