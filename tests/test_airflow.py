@@ -154,10 +154,11 @@ def test_cooling_unit_failure_reports_inlet_crossing_times(tmp_path):
     assert s["cooling_units"]["crah"]["volume_flow_m3_s"] == 0.0
 
 
-def _fed_monitor(monkeypatch, solver, inlets, nets, parts=None):
+def _fed_monitor(monkeypatch, solver, inlets, nets, parts=None, extra=None):
     """A SteadyMonitor of the room case whose summaries are the given inlet maxima and
-    net heats (and ``parts``: per record, the summary's parts), one per record, fed
-    until it settles (as a run stops); its settled flags and the monitor itself."""
+    net heats (and ``parts``: per record, the summary's parts; ``extra``: per record,
+    more sections), one per record, fed until it settles (as a run stops); its settled
+    flags and the monitor itself."""
     from types import SimpleNamespace
 
     from thermo.diagnostics import steady
@@ -166,12 +167,13 @@ def _fed_monitor(monkeypatch, solver, inlets, nets, parts=None):
     d["solver"] = {"mode": "steady", **solver}
     d.pop("events")
     sim = Simulation(case_from_dict(d))
-    fake = iter(zip(inlets, nets, parts or [{}] * len(inlets)))
+    fake = iter(zip(inlets, nets, parts or [{}] * len(inlets), extra or [{}] * len(inlets)))
 
     def summary(sim_, state, info):
-        t, net, p = next(fake)
+        t, net, p, more = next(fake)
         return {"net_heat_w": net, "largest_heat_term_w": 1500.0, "parts": p,
-                "servers": {"srv": {"inlet_max_c": t}}, "fluid": {"max_temperature_c": 35.0}}
+                "servers": {"srv": {"inlet_max_c": t}}, "fluid": {"max_temperature_c": 35.0},
+                **more}
 
     monkeypatch.setattr(steady, "summarise", summary)
     mon = steady.SteadyMonitor(sim)
@@ -286,6 +288,57 @@ def test_averages_judge_headline_monitors_not_unpowered_parts_maxima(monkeypatch
           f"{m['run_error_judged_k']:.3f} K")
     # four times the swing needs sixteen times the records: not within the 400 s fed
     assert not seen[-1] and m["run_error_judged_k"] == max(m["run_error_k"].values()) > 0.25
+
+
+def test_averages_report_the_air_indices_with_their_errors_unjudged(monkeypatch):
+    # the intake of the tests above with an RTI swinging 8x as wide (in %) and a bypass
+    # fraction: the run stops where it stops without them (indices are reported, not
+    # judged), each index's latter-half mean and half-width are those of its records; an
+    # index missing (None) or not finite at the records is left out
+    from thermo.diagnostics.sampling import mean_half_width
+
+    inlet, nets = _swinging_intake()
+    rng = np.random.default_rng(11)
+    x, rti, bypass = 0.0, [], []
+    for _ in range(len(inlet)):
+        x = 0.78 * x + 5.0 * rng.standard_normal()
+        rti.append(90.0 + x)
+        bypass.append(0.1 + 0.002 * x)
+    solver = {"monitor_window": 1.0, "monitor_tolerance": 0.1, "average_tolerance": 0.25}
+    alone, _ = _fed_monitor(monkeypatch, solver, inlet, nets)
+    extra = [{"air": {"rti_pct": r, "bypass_fraction": b, "rci_hi_pct": None},
+              "recirculation": {"hall_ri": float("nan"), "rti_pct": 80.0}}
+             for r, b in zip(rti, bypass)]
+    seen, mon = _fed_monitor(monkeypatch, solver, inlet, nets, extra=extra)
+    m = mon.result["monitors"]
+    k = len(seen) - 1
+    half = [j for j in range(k + 1) if 0.25 * (j + 1) >= 0.5 * 0.25 * (k + 1)]
+    err = m["run_index_errors"]["air.rti_pct"]
+    print(f"{len(seen)} records (alone {len(alone)}): RTI {m['run_index_means']['air.rti_pct']:.2f}"
+          f" +- {err:.2f} %, bypass {m['run_index_means']['air.bypass_fraction']:.4f}")
+    assert seen[-1] and len(seen) == len(alone)
+    assert err > 0.25  # judged in K it would not have settled
+    assert set(m["run_index_means"]) == {"air.rti_pct", "air.bypass_fraction",
+                                         "recirculation.rti_pct"}
+    assert m["run_index_means"]["air.rti_pct"] == pytest.approx(np.mean([rti[j] for j in half]),
+                                                                rel=1e-12)
+    assert err == pytest.approx(mean_half_width([rti[j] for j in half]), rel=1e-12)
+    assert abs(m["run_index_means"]["air.rti_pct"] - 90.0) < 2.0 * err  # the true mean
+    assert m["run_index_errors"]["recirculation.rti_pct"] == 0.0
+    # restored from a checkpoint written before indices were recorded: none reported
+    # until a latter half holds them at every record
+    records = mon.export()
+    records.pop("indices_json")
+    again = _fed_monitor(monkeypatch, solver, inlet[:1], nets[:1], extra=extra[:1])[1]
+    again.restore(records)
+    again.replay = False
+    monkeypatch.setattr("thermo.diagnostics.steady.summarise", lambda *a: {
+        "net_heat_w": 0.0, "largest_heat_term_w": 1500.0, "parts": {},
+        "servers": {"srv": {"inlet_max_c": 30.0}}, "fluid": {"max_temperature_c": 35.0},
+        **extra[0]})
+    from types import SimpleNamespace
+    again(SimpleNamespace(t=0.25 * (k + 2), step=0))
+    assert again.result["monitors"]["run_index_means"] == {}
 
 
 def test_averages_rule_of_a_resumed_run_stops_at_the_unbroken_runs_record(monkeypatch):

@@ -254,7 +254,8 @@ def test_checkpoint_keeps_every_monitors_records_exactly(tmp_path):
             mon(SimpleNamespace(t=t, T=25.0 + 20.0 * rng.random(sim.grid.cells)))
         settle.records.append((t, rng.normal(), 1.0 + rng.random(),
                                {"srv inlet max": 22.0 + rng.random(), "fluid max": 30.0 + k / 3},
-                               {"crah speed": 0.6 + rng.random() / 7}))
+                               {"crah speed": 0.6 + rng.random() / 7},
+                               {"air.rti_pct": 90.0 + rng.random(), "air.bypass_fraction": rng.random()}))
     ck = tmp_path / "checkpoint.h5"
     save_checkpoint(ck, room.initial_state(), room.case.text, run_id="abc", frames=3,
                     records={"inlets": inlets.export(), "chips": chips.export(),

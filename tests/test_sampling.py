@@ -82,6 +82,27 @@ def test_study_of_averages_carries_the_sampling_error():
     assert "sampling" not in row and "uncertainty_total" not in row
 
 
+def test_study_of_averaged_indices_carries_their_sampling_error_in_their_unit():
+    """The air side's indices averaged with the monitors (``run_index_means``): the row
+    takes each grid's half-width from ``run_index_errors``, its unit from the index's
+    name (RTI in %, the bypass a fraction), its scale the value, not a temperature rise."""
+    h = [0.4, 0.2, 0.1]
+    runs = []
+    for rti, bypass in ((88.0, 0.15), (90.0, 0.11), (91.0, 0.09)):
+        s = _summary({}, {})
+        s["monitors"].update(run_index_means={"air.rti_pct": rti, "air.bypass_fraction": bypass},
+                             run_index_errors={"air.rti_pct": 0.2, "air.bypass_fraction": None})
+        runs.append(s)
+    rows = {r["quantity"]: r for r in study_table(runs, h, ["monitors.run_index_means.*"])}
+    rti, bypass = rows["monitors.run_index_means.air.rti_pct"], \
+        rows["monitors.run_index_means.air.bypass_fraction"]
+    print(rti["order"], rti["gci"], rti["uncertainty_total"], bypass["uncertainty"])
+    assert rti["unit"] == "%" and rti["relative_to"] == "value" and rti["scale"] is None
+    assert rti["sampling"] == [0.2, 0.2, 0.2] and rti["order"] == pytest.approx(1.0)
+    assert rti["uncertainty_total"] == pytest.approx(math.hypot(rti["gci"], 0.2))
+    assert bypass["unit"] == "-" and "sampling" not in bypass  # no grid gave a half-width
+
+
 def test_study_warns_where_the_latter_half_batches_are_shorter_than_the_window():
     """The contained hall's window-rule runs: latter halves from 63-73 s, five batches of
     13-15 s against a 30 s window; the study says which grids' half-widths may be too

@@ -281,14 +281,21 @@ def study_table(summaries: Sequence[dict], h: Sequence[float],
     return rows
 
 
+#: a latter-half mean's section of ``monitors`` and the section of its sampling error
+AVERAGED = (("run_means_c", "run_error_k"), ("run_index_means", "run_index_errors"))
+
+
 def sampling_error(path: str, summary: dict) -> float | None:
-    """The 95 % half-width (K) of a latter-half mean's sampling error
-    (``monitors.run_error_k``) for a ``monitors.run_means_c.*`` path; None otherwise."""
-    prefix = "monitors.run_means_c."
-    if not path.startswith(prefix):
-        return None
-    e = ((summary.get("monitors") or {}).get("run_error_k") or {}).get(path[len(prefix):])
-    return float(e) if isinstance(e, (int, float)) and math.isfinite(e) else None
+    """The 95 % half-width of a latter-half mean's sampling error for a
+    ``monitors.run_means_c.*`` path (``monitors.run_error_k``, K) or a
+    ``monitors.run_index_means.*`` path (``monitors.run_index_errors``, the index's
+    unit); None otherwise."""
+    for means, errors in AVERAGED:
+        prefix = f"monitors.{means}."
+        if path.startswith(prefix):
+            e = ((summary.get("monitors") or {}).get(errors) or {}).get(path[len(prefix):])
+            return float(e) if isinstance(e, (int, float)) and math.isfinite(e) else None
+    return None
 
 
 def short_batches(summary: dict) -> tuple[float, float] | None:

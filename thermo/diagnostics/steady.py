@@ -13,6 +13,10 @@ from thermo.solver import Simulation, State
 
 NET_HEAT_FRACTION = 1e-3  # settled: the window's mean net heat below this of the largest term
 LEVEL_SETTLED = 0.01  # settled: the window means of fan speeds and flows (fractions) move less
+#: summary.json paths averaged with the monitors, reported, not judged (their units
+#: are not K): the air side's indices, which swing with a moving flow as its intakes do
+INDICES = ("air.rti_pct", "air.bypass_fraction", "air.rci_hi_pct", "air.rci_lo_pct",
+           "air.fan_power_w", "recirculation.rti_pct", "recirculation.hall_ri")
 
 
 class SteadyMonitor:
@@ -30,7 +34,10 @@ class SteadyMonitor:
     that moves between device calls (controlled CRAHs' fan speeds, fan servers'
     flows, as fractions of their rated flow) is monitored the same way: settled when
     their window means move by at most ``LEVEL_SETTLED`` (1 % of the rated flow), the
-    speeds themselves swinging with the moving flow from call to call. With
+    speeds themselves swinging with the moving flow from call to call. The air side's
+    indices (:data:`INDICES`: RTI, bypass, RCI, fan power, the hall's recirculation
+    index) are recorded too and reported the same way, by summary path, in their own
+    units (``run_index_means``, ``run_index_errors``), never judged. With
     ``solver.average_tolerance`` > 0 the run settles instead by its averages (a flow
     whose window means keep swinging, where the answer is the mean and its sampling
     error): every headline monitor's ``run_error_k`` (server inlets, cooling-unit
@@ -56,7 +63,7 @@ class SteadyMonitor:
         self.transient = s["mode"] == "transient"
         self.on = (not self.transient or sim.settings.dual) and self.window > 0 \
             and sim.settings.energy
-        self.records: list[tuple[float, float, float, dict, dict]] = []
+        self.records: list[tuple[float, float, float, dict, dict, dict]] = []
         self.result: dict = {}
         self.settled = False
 
@@ -69,6 +76,17 @@ class SteadyMonitor:
                      if np.isfinite(v["max_temperature_c"])})
         vals["fluid max"] = s["fluid"]["max_temperature_c"]
         return vals
+
+    @staticmethod
+    def _indices(s: dict) -> dict[str, float]:
+        """The finite numbers of ``s`` at :data:`INDICES` (dotted summary paths)."""
+        out = {}
+        for path in INDICES:
+            section, key = path.split(".")
+            v = (s.get(section) or {}).get(key)
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v):
+                out[path] = float(v)
+        return out
 
     def __call__(self, state: State, wall: float | None = None) -> bool:
         if not self.on:
@@ -95,7 +113,7 @@ class SteadyMonitor:
             if x is not None:
                 levels.update(x.levels(self.sim))
         self.records.append((float(state.t), s["net_heat_w"], s["largest_heat_term_w"],
-                             self._monitors(s), levels))
+                             self._monitors(s), levels, self._indices(s)))
         return self._judge(self.records)
 
     def _judge(self, records: list) -> bool:
@@ -121,6 +139,9 @@ class SteadyMonitor:
         # the latter half of the pseudo-time: the mean a moving flow's numbers are read as
         half = [r for r in records if r[0] >= 0.5 * t]
         errors = {k: mean_half_width([r[3][k] for r in half], BATCHES) for k in names}
+        # an index every record of the latter half holds (a checkpoint written before
+        # indices were recorded has none: its indices wait for a latter half of their own)
+        indices = [k for k in half[-1][5] if all(k in r[5] for r in half)]
         worst = lambda es: max((np.inf if e is None else e for e in es), default=0.0)
         judged_error = worst(e for k, e in errors.items() if k not in self.unread)
         if self.average_tol > 0.0:
@@ -146,6 +167,9 @@ class SteadyMonitor:
             "run_means_c": {k: mean(half, k) for k in names},
             "run_spread_k": {k: float(np.ptp([r[3][k] for r in half])) for k in names},
             "run_error_k": errors,
+            "run_index_means": {k: float(np.mean([r[5][k] for r in half])) for k in indices},
+            "run_index_errors": {k: mean_half_width([r[5][k] for r in half], BATCHES)
+                                 for k in indices},
             "run_error_judged_k": judged_error if np.isfinite(judged_error) else None,
             "run_from_s": 0.5 * t, "run_records": len(half),
             "run_net_heat_mean_w": float(np.mean([r[1] for r in half])),
@@ -163,18 +187,22 @@ class SteadyMonitor:
                 "net_heat_w": np.asarray([r[1] for r in self.records], dtype=np.float64),
                 "largest_heat_term_w": np.asarray([r[2] for r in self.records], dtype=np.float64),
                 "monitors_json": json.dumps([r[3] for r in self.records]),
-                "levels_json": json.dumps([r[4] for r in self.records])}
+                "levels_json": json.dumps([r[4] for r in self.records]),
+                "indices_json": json.dumps([r[5] for r in self.records])}
 
     def restore(self, records: dict) -> None:
         """Continue from :meth:`export`'s records (a run resumed from a checkpoint)."""
         values = json.loads(records["monitors_json"])
         # checkpoints written before the levels were monitored have none
-        levels = json.loads(records["levels_json"]) if "levels_json" in records else \
-            [{}] * len(values)
+        # and those written before the indices were, none of these
+        levels, indices = ((json.loads(records[k]) if k in records else [{}] * len(values))
+                           for k in ("levels_json", "indices_json"))
         self.records = [(float(t), float(n), float(s), {k: float(x) for k, x in v.items()},
-                         {k: float(x) for k, x in lv.items()})
-                        for t, n, s, v, lv in zip(records["time_s"], records["net_heat_w"],
-                                                  records["largest_heat_term_w"], values, levels)]
+                         {k: float(x) for k, x in lv.items()},
+                         {k: float(x) for k, x in ix.items()})
+                        for t, n, s, v, lv, ix in zip(records["time_s"], records["net_heat_w"],
+                                                      records["largest_heat_term_w"], values,
+                                                      levels, indices)]
         self.replay = self.average_tol > 0.0 and bool(self.records)
 
     def summary(self, summary: dict) -> dict:
