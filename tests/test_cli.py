@@ -194,12 +194,16 @@ def test_run_report_shows_servers_rci_and_crossings(capsys, tmp_path):
     # a moving flow's run: the hottest averaged inlet with its 95 % sampling error
     summary["monitors"] = {"run_means_c": {"srv[0] inlet max": 27.61, "srv[1] inlet max": 25.0,
                                            "crah return": 40.0},
-                           "run_error_k": {"srv[0] inlet max": 0.137, "srv[1] inlet max": None}}
+                           "run_error_k": {"srv[0] inlet max": 0.137, "srv[1] inlet max": None},
+                           "run_index_means": {"air.rti_pct": 88.26, "air.bypass_fraction": 0.1172},
+                           "run_index_errors": {"air.rti_pct": 0.31, "air.bypass_fraction": None}}
     summary["convergence"] = "averages"
     cli._print_summary(summary, tmp_path)
     out = capsys.readouterr().out
     print(out)
     assert "hottest inlet, latter-half mean  27.61 +- 0.14 C (srv[0])" in out
+    assert "RTI, latter-half mean            88.3 +- 0.31 %" in out
+    assert "bypass, latter-half mean         11.7 %" in out
     assert "latter half's mean, averages" in out
 
 

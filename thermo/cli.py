@@ -228,6 +228,14 @@ def _print_summary(summary: dict, outdir: pathlib.Path) -> None:
         rows.insert(-1, ("hottest inlet, latter-half mean",
                          f"{means[name]:.2f}" + ("" if err is None else f" +- {err:.2g}")
                          + f" C ({name[:-len(' inlet max')]})"))
+    # and the air side's indices averaged with them (RTI, bypass), each with its error
+    index_means, index_errors = mon.get("run_index_means") or {}, mon.get("run_index_errors") or {}
+    for path, label, scale, unit in (("air.rti_pct", "RTI", 1.0, "%"),
+                                     ("air.bypass_fraction", "bypass", 100.0, "%")):
+        if path in index_means:
+            err = index_errors.get(path)
+            rows.insert(-1, (f"{label}, latter-half mean", f"{scale * index_means[path]:.1f}"
+                             + ("" if err is None else f" +- {scale * err:.2g}") + f" {unit}"))
     for name, c in (summary.get("cooling_units") or {}).items():
         rows.insert(-1, (f"{name} removes", _fmt(c.get("heat_removed_w"), " W")))
     for key, value in (summary.get("inlet_crossings_s") or {}).items():
