@@ -94,6 +94,22 @@ def test_report_gives_averaged_inlets_with_their_sampling_error(tmp_path):
     assert "| 63 | - | 72 |" in rows[2]
 
 
+def test_report_gives_averaged_indices_with_their_sampling_error(tmp_path):
+    s = summary()
+    s["air"]["bypass_fraction"] = 0.0915  # the last instant's
+    s["monitors"] = {"run_means_c": {}, "run_error_k": {},
+                     "run_index_means": {"air.rti_pct": 88.26, "air.bypass_fraction": 0.1172},
+                     "run_index_errors": {"air.rti_pct": 0.314, "air.bypass_fraction": None}}
+    (tmp_path / "summary.json").write_text(json.dumps(s))
+    text = write_report(tmp_path)[0].read_text()
+    rows = [l for l in text.splitlines() if l.startswith(("| RTI", "| bypass", "| RCI_HI", "| metric"))]
+    print("\n".join(rows))
+    assert "| metric | value | latter-half mean +- 95 % |" in rows
+    assert any(r.startswith("| RTI |") and r.endswith("| 88.26 +- 0.31 |") for r in rows)
+    assert any(r.startswith("| bypass fraction |") and r.endswith("| 0.1172 |") for r in rows)
+    assert any(r.startswith("| RCI_HI |") and r.endswith("| - |") for r in rows)
+
+
 def test_report_of_a_study_of_separate_runs_gives_the_ratios_reached(tmp_path):
     run = tmp_path / "grid-2"
     run.mkdir()

@@ -203,22 +203,38 @@ def _engineering(s: dict) -> list[str]:
                ("RTI", "rti_pct", "%"), ("SHI", "shi", ""), ("RHI", "rhi", ""),
                ("bypass fraction", "bypass_fraction", ""), ("supply", "supply_c", "C"),
                ("return", "return_c", "C"), ("fan power", "fan_power_w", "W")]
-    rows = [[label, _with_unit(air[k], unit) if unit else _num(air[k])]
+    # a run with monitors: the indices' latter-half means and their 95 % sampling errors
+    mon = s.get("monitors") or {}
+    index_means, index_errors = mon.get("run_index_means") or {}, mon.get("run_index_errors") or {}
+
+    def index_mean(path: str, digits: int = 4) -> list[str]:
+        if not index_means:
+            return []
+        m, e = index_means.get(path), index_errors.get(path)
+        return ["-" if m is None else _num(m, digits) + ("" if e is None else f" +- {e:.2g}")]
+    rows = [[label, _with_unit(air[k], unit) if unit else _num(air[k]), *index_mean(f"air.{k}")]
             for label, k, unit in metrics if air.get(k) is not None]
     rec = s.get("recirculation") or {}
     if rec.get("hall_ri") is not None:
-        rows.append(["recirculation index (hall, flow-weighted)", _num(rec["hall_ri"], 3)])
+        rows.append(["recirculation index (hall, flow-weighted)", _num(rec["hall_ri"], 3),
+                     *index_mean("recirculation.hall_ri", 3)])
+    if rec.get("rti_pct") is not None and index_means:
+        rows.append(["RTI (racks against all the units)", _with_unit(rec["rti_pct"], "%"),
+                     *index_mean("recirculation.rti_pct")])
+    blank = [""] if index_means else []
     if air.get("n_servers") and air.get("a1_compliant_servers") is not None:
         rec, ok = air["a1_recommended_servers"], air["a1_compliant_servers"]
         outside = air.get("a1_outside_servers") or []
         rows.append(["servers by ASHRAE A1 class (recommended / allowable only / outside)",
-                     f"{rec} / {ok - rec} / {len(outside)}"])
+                     f"{rec} / {ok - rec} / {len(outside)}", *blank])
         if outside:
             names = ", ".join(outside[:OUTSIDE_NAMES])
             more = len(outside) - OUTSIDE_NAMES
-            rows.append(["outside A1", names + (f" and {more} more" if more > 0 else "")])
+            rows.append(["outside A1", names + (f" and {more} more" if more > 0 else ""), *blank])
     if rows:
-        lines += ["## Air-side metrics", "", *_table(["metric", "value"], rows, "ll"), ""]
+        head = ["metric", "value"] + (["latter-half mean +- 95 %"] if index_means else [])
+        lines += ["## Air-side metrics", "", *_table(head, rows, "ll" + ("l" if index_means else "")),
+                  ""]
 
     units = s.get("cooling_units") or {}
     if units:
