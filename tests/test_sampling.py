@@ -121,3 +121,63 @@ def test_study_warns_where_the_latter_half_batches_are_shorter_than_the_window()
     rows = study_table([run(30.0, 150.0), run(30.4, 160.0), run(30.1, 400.0)], h,
                        ["monitors.run_means_c.*"])
     assert "batches" not in (rows[0].get("warning") or "")
+
+
+# the air rack's coolers' averaged returns on its three finest grids (C, coarsest first;
+# README, "The air rack at engineering resolution", session 31) and their half-widths (K)
+RETURNS = {"cooler1 return": ([32.25988, 32.55208, 32.76772], [0.04697, 0.05040, 0.04353]),
+           "cooler4 return": ([32.33124, 32.51510, 32.38526], [0.04737, 0.08562, 0.04976])}
+RETURN_H = [0.0632163, 0.0422837, 0.0313467]
+
+
+def test_a_mirror_pairs_mean_is_studied_as_one_number():
+    """The outer coolers of the air rack swing between two mirror states; their mean
+    does not. ``with_means`` adds it to each grid's summary beside the numbers it
+    averages, its half-width the mean of theirs (a bound whatever their correlation),
+    and the study of that number is the study of the pair's means by hand (order 3.92,
+    U = 1.25 x range = 0.351 K, 3.3 % of its 10.6 K rise above the 22 C supply)."""
+    from thermo.study import convergence, with_means
+
+    runs = [{"fluid": {"min_temperature_c": 22.0},
+             "monitors": {"run_means_c": {n: v[k] for n, (v, _) in RETURNS.items()},
+                          "run_error_k": {n: e[k] for n, (_, e) in RETURNS.items()}}}
+            for k in range(3)]
+    out, paths = with_means(runs, [("outer returns", "monitors.run_means_c.cooler[14] return")])
+    assert paths == ["monitors.run_means_c.outer returns"]
+    assert "outer returns" not in runs[0]["monitors"]["run_means_c"]  # copies, not the originals
+    row = study_table(out, RETURN_H, paths)[0]
+    pair = [(a + b) / 2 for a, b in zip(*(v for v, _ in RETURNS.values()))]
+    by_hand = convergence(pair[::-1], RETURN_H[::-1], pair[-1] - 22.0)
+    print(row["all_grids"], row["order"], row["uncertainty"], row["uncertainty_pct"], row["sampling"])
+    assert row["all_grids"] == pytest.approx(pair, rel=1e-15)
+    assert row["order"] == pytest.approx(by_hand["order"], rel=1e-12)
+    assert row["order"] == pytest.approx(3.92, abs=0.01)
+    assert row["uncertainty"] == pytest.approx(1.25 * (max(pair) - min(pair)), rel=1e-12)
+    assert row["uncertainty"] == pytest.approx(0.351, abs=0.001)
+    assert row["uncertainty_pct"] == pytest.approx(3.32, abs=0.01)
+    assert row["sampling"] == pytest.approx([(a + b) / 2 for a, b in
+                                             zip(*(e for _, e in RETURNS.values()))], rel=1e-15)
+    # each cooler alone: the mirror state's swing makes the outer cooler1 oscillate far wider
+    single = {r["quantity"]: r for r in study_table(out, RETURN_H, ["monitors.run_means_c.cooler1*"])}
+    assert single["monitors.run_means_c.cooler1 return"]["uncertainty"] > 2 * row["uncertainty"]
+
+
+def test_a_mean_of_numbers_that_are_not_averages_and_the_refusals():
+    from thermo.study import with_means
+
+    runs = [{"fluid": {"min_temperature_c": 20.0},
+             "cooling_units": {"crah0": {"return_c": 30.0 + k, "volume_flow_m3_s": 5.0},
+                               "crah1": {"return_c": 32.0 + k / 2, "volume_flow_m3_s": 5.0}}}
+            for k in range(3)]
+    out, paths = with_means(runs, [("row", "cooling_units.*.return_c")])
+    assert paths == ["mean.row.return_c"]
+    row = study_table(out, [0.4, 0.2, 0.1], paths)[0]
+    assert row["all_grids"] == [31.0, 31.75, 32.5] and row["unit"] == "C"
+    assert row["relative_to"] == "rise above the coldest fluid" and "sampling" not in row
+    for means, says in (([("a.b", "cooling_units.*.return_c")], "no dot"),
+                        ([("row", "cooling_units.*.supply_c")], "matches no number")):
+        with pytest.raises(ValueError, match=says):
+            with_means(runs, means)
+    runs[2]["cooling_units"]["crah2"] = {"return_c": 33.0}
+    with pytest.raises(ValueError, match="grid 2 matches"):
+        with_means(runs, [("row", "cooling_units.*.return_c")])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from thermo.case.overrides import parse_value
 from thermo.cli import main
 from thermo.study import convergence, grid_overrides, inlet_rise, observed_order, study_table
@@ -238,7 +240,22 @@ def test_study_of_runs_made_separately(tmp_path, capsys):
     assert abs(row["order"] - 2.0) < 0.1
     assert abs(row["extrapolated"] - 2.0 / 3.0) < 1e-9
     assert "1.5, 1.5 reached" in (out / "study.md").read_text()
+    # --mean: the slab's maximum and mean temperature averaged, studied as one number
+    assert main(["study", "--runs", *map(str, runs), "-o", str(out),
+                 "--quantity", "parts.*_temperature_c",
+                 "--mean", "both=parts.slab.*_temperature_c"]) == 0
+    rows = {r["quantity"]: r for r in json.loads((out / "study.json").read_text())["quantities"]}
+    assert sorted(rows) == ["mean.both", "parts.slab.max_temperature_c",
+                            "parts.slab.mean_temperature_c"]
+    assert rows["mean.both"]["all_grids"] == pytest.approx(
+        [(a + b) / 2 for a, b in zip(rows["parts.slab.max_temperature_c"]["all_grids"],
+                                     rows["parts.slab.mean_temperature_c"]["all_grids"])], rel=1e-15)
     capsys.readouterr()
+    for bad, says in (("both", "NAME=PATTERN"), ("a.b=parts.*", "NAME=PATTERN"),
+                      ("none=parts.*.nothing_c", "matches no number")):
+        assert main(["study", "--runs", *map(str, runs), "-o", str(tmp_path / "x"),
+                     "--mean", bad]) == 2
+        assert says in capsys.readouterr().err
     # refused: two folders, a folder without a summary, two cases, one grid twice
     assert main(["study", "--runs", str(runs[0]), str(runs[1]), "-o", str(tmp_path / "x")]) == 2
     assert "at least 3" in capsys.readouterr().err

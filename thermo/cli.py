@@ -129,6 +129,10 @@ def _parser() -> argparse.ArgumentParser:
     study.add_argument("--quantity", action="append", default=[], metavar="PATTERN",
                        help="a summary.json path to report (dotted, * for any name, e.g. "
                             "'parts.gpu*.max_temperature_c'); repeatable; default: the headline numbers")
+    study.add_argument("--mean", action="append", default=[], metavar="NAME=PATTERN",
+                       help="study the mean of the numbers PATTERN matches as one number NAME "
+                            "(e.g. 'outer=monitors.run_means_c.cooler[14] return': a mirror pair "
+                            "of coolers); repeatable")
     study.add_argument("--runs", nargs="+", metavar="DIR",
                        help="instead of running: the study of these output folders of `thermo run`, "
                             "one case on three or more grids run separately (e.g. with grid "
@@ -348,13 +352,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_study(args: argparse.Namespace) -> int:
     from thermo.study import HEADLINE, run_study, study_of_runs
 
+    means = []
+    for item in args.mean:
+        name, eq, pattern = item.partition("=")
+        if not eq or not name.strip() or "." in name or not pattern:
+            return _error(f"--mean {item}: accepted: NAME=PATTERN, NAME without dots, PATTERN a "
+                          "summary.json path with * (e.g. 'outer=monitors.run_means_c.cooler[14] return')")
+        means.append((name.strip(), pattern))
     if args.runs:
         if args.case or args.example or args.overrides:
             return _error("--runs: the folders' summaries are the study; give no case, "
                           "--example or --set with it")
         outdir = pathlib.Path(args.outdir or "out/study")
         try:
-            study = study_of_runs(args.runs, outdir, patterns=tuple(args.quantity) or HEADLINE)
+            study = study_of_runs(args.runs, outdir, patterns=tuple(args.quantity) or HEADLINE,
+                                  means=means)
         except ValueError as exc:
             return _error(str(exc))
     else:
@@ -370,8 +382,8 @@ def _cmd_study(args: argparse.Namespace) -> int:
         try:
             study = run_study(case.path, outdir, grids=args.grids, ratio=args.ratio,
                               overrides=args.overrides, patterns=tuple(args.quantity) or HEADLINE,
-                              quiet=False)
-        except CaseError as exc:
+                              quiet=False, means=means)
+        except (CaseError, ValueError) as exc:  # ValueError: a --mean matching no number
             return _error(str(exc))
     print((outdir / "study.md").read_text())
     print(f"wrote {outdir / 'study.json'}, {outdir / 'study.md'}, {outdir / 'study.png'}")

@@ -32,6 +32,10 @@ uncertainty due to discretization in CFD applications", J. Fluids Eng. 130 (2008
   too optimistic); ``min(GCI, 3 D)`` below 0.5; ``3 D`` where the convergence is
   oscillatory or the changes do not shrink (no order): a number an engineer can quote
   with the rule that gave it (``uncertainty_rule``).
+
+A number the summary does not hold, the mean of several it does (the two coolers of a
+mirror pair, whose single returns carry which of two mirror states the flow took; a
+row's CRAHs), is studied as one (:func:`with_means`, ``thermo study --mean``).
 """
 from __future__ import annotations
 
@@ -94,6 +98,56 @@ def headline(summary: dict, patterns: Sequence[str] = HEADLINE) -> dict[str, flo
             continue
         out[path] = value
     return out
+
+
+def with_means(summaries: Sequence[dict], means: Sequence[tuple[str, str]]
+               ) -> tuple[list[dict], list[str]]:
+    """Copies of ``summaries`` holding, for each ``(NAME, PATTERN)`` of ``means``, the
+    mean of the numbers whose summary paths match PATTERN (as :func:`headline` finds
+    them), and the paths those means lie at. A mean of latter-half means
+    (``monitors.run_means_c.*``, ``monitors.run_index_means.*``) lies in the same
+    section under NAME, its sampling error the mean of theirs: the batch means of a sum
+    are the sums of the batch means, and their spread is at most the sum of the
+    spreads (Minkowski), so that half-width bounds the mean's whatever the numbers'
+    correlation (mirror states swing against each other: it is then generous). Any
+    other mean lies at ``mean.NAME.LAST``, LAST the last part its paths share (its unit
+    and scale follow from it, as for the numbers it averages). Refused: a NAME with a
+    dot, a PATTERN that matches nothing, or other numbers on another grid."""
+    out = [json.loads(json.dumps(s)) for s in summaries]
+    paths = []
+    for name, pattern in means:
+        if "." in name or not name.strip():
+            raise ValueError(f"--mean {name}={pattern}: NAME must be non-empty and hold no dot")
+        found = [headline(s, [pattern]) for s in summaries]
+        if not found[0]:
+            raise ValueError(f"--mean {name}={pattern}: matches no number of the summary")
+        for k, f in enumerate(found):
+            if sorted(f) != sorted(found[0]):
+                raise ValueError(f"--mean {name}={pattern}: grid {k} matches {sorted(f)}, "
+                                 f"grid 0 {sorted(found[0])}; each grid must give the same numbers")
+        section = next((pair for pair in AVERAGED
+                        if all(p.startswith(f"monitors.{pair[0]}.") for p in found[0])), None)
+        if section is not None:
+            path = f"monitors.{section[0]}.{name}"
+        else:
+            lasts = {p.rsplit(".", 1)[-1] for p in found[0]}
+            path = f"mean.{name}" + (f".{lasts.pop()}" if len(lasts) == 1 else "")
+        for s, f, src in zip(out, found, summaries):
+            value = sum(f.values()) / len(f)
+            if section is None:
+                node = s.setdefault("mean", {})
+                if path.count(".") == 2:
+                    node.setdefault(name, {})[path.rsplit(".", 1)[-1]] = value
+                else:
+                    node[name] = value
+                continue
+            mon = s.setdefault("monitors", {})
+            mon.setdefault(section[0], {})[name] = value
+            errors = [sampling_error(p, src) for p in f]
+            mon.setdefault(section[1], {})[name] = None if None in errors else \
+                sum(errors) / len(errors)
+        paths.append(path)
+    return out, paths
 
 
 def observed_order(phi: Sequence[float], h: Sequence[float], tol: float = 1e-10,
@@ -478,11 +532,12 @@ def picture(study: dict, path: pathlib.Path, most: int = 12) -> pathlib.Path:
 def run_study(case_path: str | pathlib.Path, outdir: str | pathlib.Path, *, grids: int = 3,
               ratio: float = 1.5, overrides: Sequence[str] = (),
               patterns: Sequence[str] = HEADLINE, quiet: bool = True,
-              runner: Callable | None = None) -> dict:
+              runner: Callable | None = None, means: Sequence[tuple[str, str]] = ()) -> dict:
     """Run ``case_path`` on ``grids`` grids refined by ``ratio`` into ``OUTDIR/grid-K``
     and write ``OUTDIR/study.json``, ``study.md`` and ``study.png``; returns the study.
     A grid whose ``summary.json`` is already there from the same overrides is not
-    rerun (a killed study resumes). Every grid is checked before the first runs."""
+    rerun (a killed study resumes). Every grid is checked before the first runs.
+    ``means``: (NAME, PATTERN) pairs, each studied as one number (:func:`with_means`)."""
     from thermo.case import load_case
 
     if grids < 3:
@@ -521,13 +576,16 @@ def run_study(case_path: str | pathlib.Path, outdir: str | pathlib.Path, *, grid
         table.append({"level": k, "cells": math.prod(cells), "shape": cells, "h": h,
                       "overrides": extra, "status": summary.get("status"),
                       "steps": summary.get("steps"), "wall_time_s": summary.get("wall_time_s")})
-    return _write_study(base.name, ratio, table, summaries, warnings, patterns, outdir)
+    return _write_study(base.name, ratio, table, summaries, warnings, patterns, outdir, means)
 
 
 def _write_study(name: str, ratio: float | None, table: list[dict], summaries: list[dict],
-                 warnings: list[str], patterns: Sequence[str], outdir: pathlib.Path) -> dict:
+                 warnings: list[str], patterns: Sequence[str], outdir: pathlib.Path,
+                 means: Sequence[tuple[str, str]] = ()) -> dict:
+    summaries, derived = with_means(summaries, means)
     study = {"case": name, "ratio": ratio, "grids": table,
-             "quantities": study_table(summaries, [g["h"] for g in table], patterns),
+             "quantities": study_table(summaries, [g["h"] for g in table],
+                                       [*patterns, *derived]),
              "warnings": warnings, "method": "Celik et al. 2008 (ASME J. Fluids Eng. 130 078001), "
                                              "GCI safety factor 1.25, three finest grids; from four grids also "
                                              "Eca and Hoekstra 2014 (J. Comput. Phys. 262 104), "
@@ -543,7 +601,8 @@ def _write_study(name: str, ratio: float | None, table: list[dict], summaries: l
 
 
 def study_of_runs(run_dirs: Sequence[str | pathlib.Path], outdir: str | pathlib.Path, *,
-                  patterns: Sequence[str] = HEADLINE) -> dict:
+                  patterns: Sequence[str] = HEADLINE,
+                  means: Sequence[tuple[str, str]] = ()) -> dict:
     """The study of runs already made (``thermo study --runs``): each folder an output
     of `thermo run` of the same case on its own grid (``summary.json`` and the result
     file, whose face coordinates give the grid), run wherever and with whatever grid
@@ -584,4 +643,4 @@ def study_of_runs(run_dirs: Sequence[str | pathlib.Path], outdir: str | pathlib.
                       "run": str(d), "status": summary.get("status"),
                       "steps": summary.get("steps"), "wall_time_s": summary.get("wall_time_s")})
     return _write_study(str(names[0]), None, table, summaries, warnings, patterns,
-                        pathlib.Path(outdir))
+                        pathlib.Path(outdir), means)
