@@ -47,6 +47,17 @@ def _averaged(s: dict, rack: str) -> str | None:
     return f"{mean:.2f}" + ("" if err is None else f" +- {err:.2f}")
 
 
+def _index(s: dict, path: str, spec: str) -> str:
+    """An air-side index averaged over the run's latter half (``path`` its summary path),
+    with its 95 % half-width where known (text); "-" where the run has none."""
+    m = s.get("monitors") or {}
+    mean = (m.get("run_index_means") or {}).get(path)
+    if mean is None:
+        return "-"
+    err = (m.get("run_index_errors") or {}).get(path)
+    return format(mean, spec) + ("" if err is None else f" +- {format(err, spec)}")
+
+
 def table(summaries: dict[str, dict]) -> str:
     """The halls' summaries side by side, as text."""
     names = list(summaries)
@@ -66,6 +77,10 @@ def table(summaries: dict[str, dict]) -> str:
     add("RCI_LO (%)", lambda s: _f(s["air"]["rci_lo_pct"], ".1f"))
     add("RTI (%)", lambda s: _f(s["recirculation"]["rti_pct"], ".1f"))
     add("hall RI", lambda s: _f(s["recirculation"]["hall_ri"], ".3f"))
+    if any((s.get("monitors") or {}).get("run_index_means") for s in summaries.values()):
+        add("RCI_HI, latter-half mean (%)", lambda s: _index(s, "air.rci_hi_pct", ".1f"))
+        add("RTI, latter-half mean (%)", lambda s: _index(s, "recirculation.rti_pct", ".1f"))
+        add("hall RI, latter-half mean", lambda s: _index(s, "recirculation.hall_ri", ".3f"))
     add("SHI", lambda s: _f(s["air"]["shi"], ".3f"))
     add("hottest intake (C)", lambda s: f"{s['recirculation']['inlet_max_c']:.2f}")
     add("CRAH supply (C)", lambda s: f"{s['recirculation']['supply_c']:.2f}")

@@ -307,7 +307,8 @@ def test_averages_report_the_air_indices_with_their_errors_unjudged(monkeypatch)
     solver = {"monitor_window": 1.0, "monitor_tolerance": 0.1, "average_tolerance": 0.25}
     alone, _ = _fed_monitor(monkeypatch, solver, inlet, nets)
     extra = [{"air": {"rti_pct": r, "bypass_fraction": b, "rci_hi_pct": None},
-              "recirculation": {"hall_ri": float("nan"), "rti_pct": 80.0}}
+              "recirculation": {"hall_ri": float("nan"), "rti_pct": 80.0,
+                                "racks": {"row.r0": {"ri": 0.25}, "row.r1": {"ri": None}}}}
              for r, b in zip(rti, bypass)]
     seen, mon = _fed_monitor(monkeypatch, solver, inlet, nets, extra=extra)
     m = mon.result["monitors"]
@@ -319,7 +320,7 @@ def test_averages_report_the_air_indices_with_their_errors_unjudged(monkeypatch)
     assert seen[-1] and len(seen) == len(alone)
     assert err > 0.25  # judged in K it would not have settled
     assert set(m["run_index_means"]) == {"air.rti_pct", "air.bypass_fraction",
-                                         "recirculation.rti_pct"}
+                                         "recirculation.rti_pct", "recirculation.racks.row.r0.ri"}
     assert m["run_index_means"]["air.rti_pct"] == pytest.approx(np.mean([rti[j] for j in half]),
                                                                 rel=1e-12)
     assert err == pytest.approx(mean_half_width([rti[j] for j in half]), rel=1e-12)

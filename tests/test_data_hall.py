@@ -381,7 +381,11 @@ def test_side_by_side_table_of_finished_runs_with_averaged_intakes(tmp_path, cap
     for label, t_in in (("all-four", 24.0), ("crah1-failed", 25.5)):
         s = _made_up_hall(t_in, 0.1)
         s["monitors"] = {"run_means_c": {f"r{k} inlet max": t_in + k + 0.75 for k in range(2)},
-                         "run_error_k": {"r0 inlet max": 0.123, "r1 inlet max": None}}
+                         "run_error_k": {"r0 inlet max": 0.123, "r1 inlet max": None},
+                         "run_index_means": {"recirculation.rti_pct": 91.23 + t_in - 24.0,
+                                             "recirculation.hall_ri": 0.0123},
+                         "run_index_errors": {"recirculation.rti_pct": 0.41,
+                                              "recirculation.hall_ri": None}}
         (tmp_path / label).mkdir()
         (tmp_path / label / "summary.json").write_text(json.dumps(s))
     assert main(["--runs", str(tmp_path / "all-four"), str(tmp_path / "crah1-failed")]) == 0
@@ -396,6 +400,12 @@ def test_side_by_side_table_of_finished_runs_with_averaged_intakes(tmp_path, cap
     assert f"26.50 / 26.25 +- 0.12 / {5.5 / 20.5:.3f}" in line
     line = next(x for x in text.splitlines() if x.startswith("r1 20 kW"))
     assert "26.00 / 25.75 / " in line  # no half-width known: the mean alone
+    # the indices averaged with the intakes, each with its half-width where known
+    line = next(x for x in text.splitlines() if x.startswith("RTI, latter-half mean"))
+    assert line.split("  ", 1)[1].split() == ["91.2", "+-", "0.4", "92.7", "+-", "0.4"]
+    line = next(x for x in text.splitlines() if x.startswith("hall RI, latter-half mean"))
+    assert line.split()[-2:] == ["0.012", "0.012"]
+    assert next(x for x in text.splitlines() if x.startswith("RCI_HI, latter")).split()[-2:] == ["-", "-"]
     with pytest.raises(SystemExit):
         main(["--runs", str(tmp_path / "none")])
 

@@ -36,7 +36,7 @@ class SteadyMonitor:
     their window means move by at most ``LEVEL_SETTLED`` (1 % of the rated flow), the
     speeds themselves swinging with the moving flow from call to call. The air side's
     indices (:data:`INDICES`: RTI, bypass, RCI, fan power, the hall's recirculation
-    index) are recorded too and reported the same way, by summary path, in their own
+    index; and each rack's) are recorded too and reported the same way, by summary path, in their own
     units (``run_index_means``, ``run_index_errors``), never judged. With
     ``solver.average_tolerance`` > 0 the run settles instead by its averages (a flow
     whose window means keep swinging, where the answer is the mean and its sampling
@@ -79,14 +79,14 @@ class SteadyMonitor:
 
     @staticmethod
     def _indices(s: dict) -> dict[str, float]:
-        """The finite numbers of ``s`` at :data:`INDICES` (dotted summary paths)."""
-        out = {}
-        for path in INDICES:
-            section, key = path.split(".")
-            v = (s.get(section) or {}).get(key)
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v):
-                out[path] = float(v)
-        return out
+        """The finite numbers of ``s`` at :data:`INDICES` and each rack's recirculation
+        index (``recirculation.racks.NAME.ri``), by dotted summary path."""
+        found = [(path, (s.get(path.split(".")[0]) or {}).get(path.split(".")[1]))
+                 for path in INDICES]
+        racks = (s.get("recirculation") or {}).get("racks") or {}
+        found += [(f"recirculation.racks.{n}.ri", r.get("ri")) for n, r in racks.items()]
+        return {path: float(v) for path, v in found
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)}
 
     def __call__(self, state: State, wall: float | None = None) -> bool:
         if not self.on:
