@@ -154,6 +154,33 @@ def test_cooling_unit_failure_reports_inlet_crossing_times(tmp_path):
     assert s["cooling_units"]["crah"]["volume_flow_m3_s"] == 0.0
 
 
+def test_air_indices_take_every_cooling_unit_flow_weighted():
+    # two CRAHs of unequal flow returning unequally warm air: the air section's supply,
+    # return, bypass and RTI are the units' flow-weighted ones (as the recirculation
+    # section's), not the first unit's
+    d = room()
+    d.pop("events")
+    d["solver"] = {"mode": "transient", "end_time": 1.0, "steps_per_call": 20}
+    a, b = copy.deepcopy(d["parts"][1]), copy.deepcopy(d["parts"][1])
+    a.update(name="crah-a", volume_flow=0.04, box={"min": [0.9, 0.0, 0.0], "max": [1.2, 0.15, 0.6]})
+    b.update(name="crah-b", volume_flow=0.08, box={"min": [0.9, 0.15, 0.0], "max": [1.2, 0.6, 0.6]})
+    d["parts"][1:] = [a, b]
+    sim = Simulation(case_from_dict(d))
+    state, info = sim.run()
+    s = summarise(sim, state, info)
+    units, air = s["cooling_units"], s["air"]
+    q = {n: u["volume_flow_m3_s"] for n, u in units.items()}
+    ret = sum(q[n] * u["return_c"] for n, u in units.items()) / sum(q.values())
+    print({n: round(u["return_c"], 4) for n, u in units.items()}, "flow-weighted", ret,
+          "air", air["return_c"], "RTI", air["rti_pct"], s["recirculation"]["rti_pct"])
+    assert abs(units["crah-a"]["return_c"] - units["crah-b"]["return_c"]) > 0.05
+    assert air["return_c"] == pytest.approx(ret, rel=1e-12)
+    assert air["supply_c"] == pytest.approx(22.0, abs=1e-9)
+    assert air["rti_pct"] == pytest.approx(s["recirculation"]["rti_pct"], rel=1e-12)
+    t_exh = air["exhaust_mean_c"]
+    assert air["bypass_fraction"] == pytest.approx((t_exh - ret) / (t_exh - air["supply_c"]), rel=1e-12)
+
+
 def _fed_monitor(monkeypatch, solver, inlets, nets, parts=None, extra=None):
     """A SteadyMonitor of the room case whose summaries are the given inlet maxima and
     net heats (and ``parts``: per record, the summary's parts; ``extra``: per record,

@@ -127,8 +127,13 @@ def air_summary(sim, state) -> dict:
         table = [{"name": r["name"], "power_w": r["power_w"], "volume_flow_m3_s": r["volume_flow_m3_s"],
                   "inlet_mean_c": r["intake_mean_c"], "inlet_max_c": r["intake_max_c"],
                   "exhaust_mean_c": r["exhaust_mean_c"]} for r in servers]
-        supply = crahs[0]["exhaust_mean_c"] if crahs else None
-        ret = crahs[0]["intake_mean_c"] if crahs else None
+        # the units' flow-weighted supply and return, as summary.json's recirculation
+        # section takes them: the first unit's alone made the bypass and RTI of the air
+        # rack (four coolers) follow which side its hot aisle leaned to
+        moving = [r for r in crahs if r["volume_flow_m3_s"] > 0]
+        q = sum(r["volume_flow_m3_s"] for r in moving)
+        supply, ret = ((sum(r["volume_flow_m3_s"] * r[k] for r in moving) / q if moving else None)
+                       for k in ("exhaust_mean_c", "intake_mean_c"))
         m = metrics.server_metrics(table, t_supply=supply, t_return=ret)
         for r in servers:
             s = m["servers"][r["name"]] if isinstance(m["servers"], dict) else None
