@@ -36,8 +36,9 @@ class SteadyMonitor:
     their window means move by at most ``LEVEL_SETTLED`` (1 % of the rated flow), the
     speeds themselves swinging with the moving flow from call to call. The air side's
     indices (:data:`INDICES`: RTI, bypass, RCI, fan power, the hall's recirculation
-    index; and each rack's) are recorded too and reported the same way, by summary path, in their own
-    units (``run_index_means``, ``run_index_errors``), never judged. With
+    index; and each rack's) are recorded too and reported the same way, by summary
+    path, in their own units (``run_index_means``, ``run_index_errors``), never
+    judged. With
     ``solver.average_tolerance`` > 0 the run settles instead by its averages (a flow
     whose window means keep swinging, where the answer is the mean and its sampling
     error): every headline monitor's ``run_error_k`` (server inlets, cooling-unit
