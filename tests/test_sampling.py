@@ -144,6 +144,8 @@ def test_a_mirror_pairs_mean_is_studied_as_one_number():
             for k in range(3)]
     out, paths = with_means(runs, [("outer returns", "monitors.run_means_c.cooler[14] return")])
     assert paths == ["monitors.run_means_c.outer returns"]
+    with pytest.raises(ValueError, match="already"):  # a monitor's own name is not taken
+        with_means(runs, [("cooler1 return", "monitors.run_means_c.cooler[14] return")])
     assert "outer returns" not in runs[0]["monitors"]["run_means_c"]  # copies, not the originals
     row = study_table(out, RETURN_H, paths)[0]
     pair = [(a + b) / 2 for a, b in zip(*(v for v, _ in RETURNS.values()))]

@@ -112,7 +112,8 @@ def with_means(summaries: Sequence[dict], means: Sequence[tuple[str, str]]
     correlation (mirror states swing against each other: it is then generous). Any
     other mean lies at ``mean.NAME.LAST``, LAST the last part its paths share (its unit
     and scale follow from it, as for the numbers it averages). Refused: a NAME with a
-    dot, a PATTERN that matches nothing, or other numbers on another grid."""
+    dot or one the section holds already, a PATTERN that matches nothing, or other
+    numbers on another grid."""
     out = [json.loads(json.dumps(s)) for s in summaries]
     paths = []
     for name, pattern in means:
@@ -129,6 +130,9 @@ def with_means(summaries: Sequence[dict], means: Sequence[tuple[str, str]]
                         if all(p.startswith(f"monitors.{pair[0]}.") for p in found[0])), None)
         if section is not None:
             path = f"monitors.{section[0]}.{name}"
+            if any(name in (s.get("monitors") or {}).get(section[0], {}) for s in summaries):
+                raise ValueError(f"--mean {name}={pattern}: {path} is a number of the summary "
+                                 "already; give the mean another NAME")
         else:
             lasts = {p.rsplit(".", 1)[-1] for p in found[0]}
             path = f"mean.{name}" + (f".{lasts.pop()}" if len(lasts) == 1 else "")
