@@ -322,7 +322,7 @@ def test_averages_report_the_air_indices_with_their_errors_unjudged(monkeypatch)
     # fraction: the run stops where it stops without them (indices are reported, not
     # judged), each index's latter-half mean and half-width are those of its records; an
     # index missing (None) or not finite at the records is left out
-    from thermo.diagnostics.sampling import mean_half_width
+    from thermo.diagnostics.sampling import batch_means, half_width, mean_half_width
 
     inlet, nets = _swinging_intake()
     rng = np.random.default_rng(11)
@@ -351,6 +351,12 @@ def test_averages_report_the_air_indices_with_their_errors_unjudged(monkeypatch)
     assert m["run_index_means"]["air.rti_pct"] == pytest.approx(np.mean([rti[j] for j in half]),
                                                                 rel=1e-12)
     assert err == pytest.approx(mean_half_width([rti[j] for j in half]), rel=1e-12)
+    # the five batch means behind each half-width are kept (for a mean of several)
+    kept = m["run_index_batch_means"]["air.rti_pct"]
+    assert kept == pytest.approx(batch_means([rti[j] for j in half]), rel=1e-12)
+    assert len(kept) == 5 and half_width(kept) == pytest.approx(err, rel=1e-12)
+    assert half_width(m["run_batch_means_c"]["srv inlet max"]) == pytest.approx(
+        m["run_error_k"]["srv inlet max"], rel=1e-12)
     assert abs(m["run_index_means"]["air.rti_pct"] - 90.0) < 2.0 * err  # the true mean
     assert m["run_index_errors"]["recirculation.rti_pct"] == 0.0
     # restored from a checkpoint written before indices were recorded: none reported

@@ -164,6 +164,45 @@ def test_a_mirror_pairs_mean_is_studied_as_one_number():
     assert single["monitors.run_means_c.cooler1 return"]["uncertainty"] > 2 * row["uncertainty"]
 
 
+def test_a_mean_of_monitors_that_swing_against_each_other_takes_its_own_batch_means():
+    """Two returns swinging against each other (a mirror state's heat going to one
+    cooler or the other) and each averaged by batch means: with the runs' batch means
+    kept, the mean's half-width is that of the mean's own records (here 20 times
+    sharper than the bound, the mean of the two half-widths, used where a run kept no
+    batch means)."""
+    from thermo.diagnostics.sampling import batch_means
+    from thermo.study import with_means
+
+    rng = np.random.default_rng(5)
+    runs, direct = [], []
+    for k in range(3):
+        s = 0.4 * _ar1(rng, 200, 0.9)
+        a = 32.5 + s + 0.01 * rng.standard_normal(200)
+        b = 32.6 - s + 0.01 * rng.standard_normal(200)
+        direct.append(mean_half_width((a + b) / 2))
+        runs.append({"fluid": {"min_temperature_c": 22.0}, "monitors": {
+            "run_means_c": {"c1 return": a.mean(), "c4 return": b.mean()},
+            "run_error_k": {"c1 return": mean_half_width(a), "c4 return": mean_half_width(b)},
+            "run_batch_means_c": {"c1 return": batch_means(a), "c4 return": batch_means(b)}}})
+    out, paths = with_means(runs, [("pair", "monitors.run_means_c.c[14] return")])
+    m = [o["monitors"] for o in out]
+    bound = [(r["monitors"]["run_error_k"]["c1 return"] + r["monitors"]["run_error_k"]["c4 return"])
+             / 2 for r in runs]
+    print("pair's half-widths", [x["run_error_k"]["pair"] for x in m], "direct", direct,
+          "bound", bound)
+    for x, d, b in zip(m, direct, bound):
+        assert x["run_error_k"]["pair"] == pytest.approx(d, rel=1e-12)
+        assert x["run_error_k"]["pair"] < b / 20
+        assert len(x["run_batch_means_c"]["pair"]) == BATCHES
+    row = study_table(out, [0.4, 0.2, 0.1], paths)[0]
+    assert row["sampling"] == pytest.approx(direct, rel=1e-12)
+    # a run without the batch means (an earlier version): the bound
+    del runs[1]["monitors"]["run_batch_means_c"]["c4 return"]
+    m = with_means(runs, [("pair", "monitors.run_means_c.c[14] return")])[0][1]["monitors"]
+    assert m["run_error_k"]["pair"] == pytest.approx(bound[1], rel=1e-12)
+    assert "pair" not in m.get("run_batch_means_c", {})
+
+
 def test_a_mean_of_numbers_that_are_not_averages_and_the_refusals():
     from thermo.study import with_means
 

@@ -45,7 +45,7 @@ import math
 import pathlib
 from typing import Any, Callable, Sequence
 
-from thermo.diagnostics.sampling import BATCHES
+from thermo.diagnostics.sampling import BATCHES, half_width
 from thermo.io.report import percent_of
 from thermo.uncertainty import MIN_GRIDS, least_squares
 
@@ -106,10 +106,13 @@ def with_means(summaries: Sequence[dict], means: Sequence[tuple[str, str]]
     mean of the numbers whose summary paths match PATTERN (as :func:`headline` finds
     them), and the paths those means lie at. A mean of latter-half means
     (``monitors.run_means_c.*``, ``monitors.run_index_means.*``) lies in the same
-    section under NAME, its sampling error the mean of theirs: the batch means of a sum
-    are the sums of the batch means, and their spread is at most the sum of the
-    spreads (Minkowski), so that half-width bounds the mean's whatever the numbers'
-    correlation (mirror states swing against each other: it is then generous). Any
+    section under NAME. Its sampling error: where the runs kept the numbers' batch
+    means (``monitors.run_batch_means_c``, ``run_index_batch_means``), the half-width
+    of the mean's own batch means (the batch means of a mean are the means of the batch
+    means: the same records), which numbers swinging against each other (mirror
+    states) make small; else the mean of their half-widths, a bound whatever their
+    correlation (their spread is at most the sum of the spreads, Minkowski), generous
+    where they swing against each other. Any
     other mean lies at ``mean.NAME.LAST``, LAST the last part its paths share (its unit
     and scale follow from it, as for the numbers it averages). Refused: a NAME with a
     dot or one the section holds already, a PATTERN that matches nothing, or other
@@ -147,6 +150,12 @@ def with_means(summaries: Sequence[dict], means: Sequence[tuple[str, str]]
                 continue
             mon = s.setdefault("monitors", {})
             mon.setdefault(section[0], {})[name] = value
+            kept = _batch_means(list(f), section[0], src)
+            if kept is not None:  # the mean's own batch means: its half-width itself
+                means = [sum(b) / len(b) for b in zip(*kept)]
+                mon.setdefault(BATCH_MEANS[section[0]], {})[name] = means
+                mon.setdefault(section[1], {})[name] = half_width(means)
+                continue
             errors = [sampling_error(p, src) for p in f]
             mon.setdefault(section[1], {})[name] = None if None in errors else \
                 sum(errors) / len(errors)
@@ -341,6 +350,20 @@ def study_table(summaries: Sequence[dict], h: Sequence[float],
 
 #: a latter-half mean's section of ``monitors`` and the section of its sampling error
 AVERAGED = (("run_means_c", "run_error_k"), ("run_index_means", "run_index_errors"))
+#: the sections of the five batch means behind each of :data:`AVERAGED`'s errors
+BATCH_MEANS = {"run_means_c": "run_batch_means_c", "run_index_means": "run_index_batch_means"}
+
+
+def _batch_means(paths: Sequence[str], section: str, summary: dict) -> list[list[float]] | None:
+    """The batch means of each of ``paths`` (``monitors.SECTION.NAME``) that the run
+    recorded (``monitors.run_batch_means_c``, ``run_index_batch_means``), or None where
+    one of them has none (a run of an earlier version, too few records) or their
+    counts differ."""
+    kept = ((summary.get("monitors") or {}).get(BATCH_MEANS[section]) or {})
+    found = [kept.get(p[len(f"monitors.{section}."):]) for p in paths]
+    if any(not isinstance(f, list) or not f for f in found) or len({len(f) for f in found}) > 1:
+        return None
+    return found
 
 
 def sampling_error(path: str, summary: dict) -> float | None:

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from thermo.diagnostics.sampling import BATCHES, mean_half_width
+from thermo.diagnostics.sampling import BATCHES, batch_means, mean_half_width
 from thermo.diagnostics.summary import SMALLEST_HEAT_W, summarise
 from thermo.solver import Simulation, State
 
@@ -29,15 +29,18 @@ class SteadyMonitor:
     net heat over the last window is below 1e-3 of the largest heat term. Whether
     settled or not, each monitor's mean over the latter half of the pseudo-time run
     (``run_means_c``, with the range it swung over, ``run_spread_k``, and the 95 %
-    half-width of its sampling error by batch means, ``run_error_k``) is the number
-    to read where the flow keeps moving (an open data hall's recirculation). Equipment
+    half-width of its sampling error by batch means, ``run_error_k``, from the five
+    batch means ``run_batch_means_c``, which give the half-width of any mean of
+    monitors: ``thermo study --mean``) is the number to read where the flow keeps
+    moving (an open data hall's recirculation). Equipment
     that moves between device calls (controlled CRAHs' fan speeds, fan servers'
     flows, as fractions of their rated flow) is monitored the same way: settled when
     their window means move by at most ``LEVEL_SETTLED`` (1 % of the rated flow), the
     speeds themselves swinging with the moving flow from call to call. The air side's
     indices (:data:`INDICES`: RTI, bypass, RCI, fan power, the hall's recirculation
     index; and each rack's) are recorded too and reported the same way, by summary
-    path, in their own units (``run_index_means``, ``run_index_errors``), never
+    path, in their own units (``run_index_means``, ``run_index_errors``,
+    ``run_index_batch_means``), never
     judged. With
     ``solver.average_tolerance`` > 0 the run settles instead by its averages (a flow
     whose window means keep swinging, where the answer is the mean and its sampling
@@ -139,6 +142,7 @@ class SteadyMonitor:
         scale = float(np.max([r[2] for r in last]))
         # the latter half of the pseudo-time: the mean a moving flow's numbers are read as
         half = [r for r in records if r[0] >= 0.5 * t]
+        batches = {k: batch_means([r[3][k] for r in half], BATCHES) for k in names}
         errors = {k: mean_half_width([r[3][k] for r in half], BATCHES) for k in names}
         # an index every record of the latter half holds (a checkpoint written before
         # indices were recorded has none: its indices wait for a latter half of their own)
@@ -168,9 +172,12 @@ class SteadyMonitor:
             "run_means_c": {k: mean(half, k) for k in names},
             "run_spread_k": {k: float(np.ptp([r[3][k] for r in half])) for k in names},
             "run_error_k": errors,
+            "run_batch_means_c": batches,
             "run_index_means": {k: float(np.mean([r[5][k] for r in half])) for k in indices},
             "run_index_errors": {k: mean_half_width([r[5][k] for r in half], BATCHES)
                                  for k in indices},
+            "run_index_batch_means": {k: batch_means([r[5][k] for r in half], BATCHES)
+                                      for k in indices},
             "run_error_judged_k": judged_error if np.isfinite(judged_error) else None,
             "run_from_s": 0.5 * t, "run_records": len(half),
             "run_net_heat_mean_w": float(np.mean([r[1] for r in half])),
