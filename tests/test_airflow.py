@@ -417,6 +417,38 @@ def test_averages_rule_of_a_resumed_run_stops_at_the_unbroken_runs_record(monkey
     assert at == stop and without > stop
 
 
+def test_a_run_wrapped_up_at_its_stop_records_nothing_twice(monkeypatch):
+    # `--resume DIR --set solver.max_steps=STEP` at the checkpoint's step runs no step and
+    # calls the monitor once at the checkpoint's time: the summary must be the one the
+    # records give, the last record not counted twice (the air rack's bundled grid: a
+    # tile's latter-half mean moved by 0.02 K, its 34 records read as 35)
+    from types import SimpleNamespace
+
+    from thermo.diagnostics import steady
+
+    inlet, nets = _swinging_intake()
+    solver = {"monitor_window": 1.0, "monitor_tolerance": 0.1, "average_tolerance": 0.25}
+    seen, run = _fed_monitor(monkeypatch, solver, inlet, nets)
+    k = len(seen) - 1
+    monkeypatch.setattr(steady, "summarise", lambda *a: {
+        "net_heat_w": nets[k], "largest_heat_term_w": 1500.0, "parts": {},
+        "servers": {"srv": {"inlet_max_c": inlet[k] + 5.0}}, "fluid": {"max_temperature_c": 35.0}})
+    d = room()
+    d["solver"] = {"mode": "steady", **solver}
+    d.pop("events")
+    wrapped = steady.SteadyMonitor(Simulation(case_from_dict(d)))
+    wrapped.restore(run.export())
+    assert wrapped(SimpleNamespace(t=0.25 * (k + 1), step=0))  # the time of the last record
+    a, b = run.result["monitors"], wrapped.result["monitors"]
+    print(f"{len(seen)} records; run: {a['run_records']} in the latter half, mean "
+          f"{a['run_means_c']['srv inlet max']:.4f} C; wrapped up: {b['run_records']}, "
+          f"{b['run_means_c']['srv inlet max']:.4f} C")
+    assert len(wrapped.records) == len(seen) and b == a
+    # a record at a later time is a new one
+    assert wrapped(SimpleNamespace(t=0.25 * (k + 2), step=0)) is not None
+    assert len(wrapped.records) == len(seen) + 1
+
+
 def test_float32_run_with_servers_with_x64_off_and_on():
     # float32 as a float32 case runs (x64 off, JAX's default; tests/conftest.py starts
     # every test so), then with x64 on, as after any float64 run in the same process: no
