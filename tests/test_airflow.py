@@ -427,18 +427,26 @@ def test_a_run_wrapped_up_at_its_stop_records_nothing_twice(monkeypatch):
     from thermo.diagnostics import steady
 
     inlet, nets = _swinging_intake()
+    # beside it a tile (unpowered: reported, not judged) swinging 4 times as wide
+    rng = np.random.default_rng(3)
+    y, tile = 0.0, []
+    for _ in inlet:
+        y = 0.78 * y + 2.52 * rng.standard_normal()
+        tile.append({"tile": {"power_w": 0.0, "max_temperature_c": 22.0 + y}})
     solver = {"monitor_window": 1.0, "monitor_tolerance": 0.1, "average_tolerance": 0.25}
-    seen, run = _fed_monitor(monkeypatch, solver, inlet, nets)
+    seen, run = _fed_monitor(monkeypatch, solver, inlet, nets, tile)
     k = len(seen) - 1
+    assert seen[-1] and run.result["monitors"]["run_error_k"]["tile max"] > 0.25
     monkeypatch.setattr(steady, "summarise", lambda *a: {
-        "net_heat_w": nets[k], "largest_heat_term_w": 1500.0, "parts": {},
+        "net_heat_w": nets[k], "largest_heat_term_w": 1500.0, "parts": tile[k],
         "servers": {"srv": {"inlet_max_c": inlet[k] + 5.0}}, "fluid": {"max_temperature_c": 35.0}})
     d = room()
     d["solver"] = {"mode": "steady", **solver}
     d.pop("events")
     wrapped = steady.SteadyMonitor(Simulation(case_from_dict(d)))
     wrapped.restore(run.export())
-    assert wrapped(SimpleNamespace(t=0.25 * (k + 1), step=0))  # the time of the last record
+    # the time of the last record: settled there, as the run was (the tile still unjudged)
+    assert wrapped(SimpleNamespace(t=0.25 * (k + 1), step=0))
     a, b = run.result["monitors"], wrapped.result["monitors"]
     print(f"{len(seen)} records; run: {a['run_records']} in the latter half, mean "
           f"{a['run_means_c']['srv inlet max']:.4f} C; wrapped up: {b['run_records']}, "

@@ -95,15 +95,6 @@ class SteadyMonitor:
     def __call__(self, state: State, wall: float | None = None) -> bool:
         if not self.on:
             return False
-        if self.records and float(state.t) == self.records[-1][0]:
-            # no step since the last record (a run resumed at its stop to be wrapped up:
-            # `--resume DIR --set solver.max_steps=STEP`): the same state, not a new
-            # record, which would count the last one twice in the means
-            if self.replay:
-                self.replay, records = False, self.records
-                for n in range(1, len(records) + 1):
-                    self._judge(records[:n])
-            return self._judge(self.records)
         info = SimpleNamespace(status="running", steps=int(state.step), simulated_time=float(state.t),
                                wall_time=0.0, compile_time=0.0, res_mom=0.0, res_div=0.0,
                                res_energy=0.0, pressure_iterations=0.0, energy_iterations=0.0,
@@ -121,6 +112,11 @@ class SteadyMonitor:
             self.replay, records = False, self.records
             for n in range(1, len(records) + 1):
                 self._judge(records[:n])
+        if self.records and float(state.t) == self.records[-1][0]:
+            # no step since the last record (a run resumed at its stop to be wrapped up:
+            # `--resume DIR --set solver.max_steps=STEP`): the same state, not a new
+            # record, which would count the last one twice in the means
+            return self._judge(self.records)
         levels = {}
         for x in (self.sim.equipment, self.sim.cooling):
             if x is not None:
