@@ -171,7 +171,7 @@ def test_a_mean_of_monitors_that_swing_against_each_other_takes_its_own_batch_me
     sharper than the bound, the mean of the two half-widths, used where a run kept no
     batch means)."""
     from thermo.diagnostics.sampling import batch_means
-    from thermo.study import with_means
+    from thermo.study import bound_notes, with_means
 
     rng = np.random.default_rng(5)
     runs, direct = [], []
@@ -198,9 +198,15 @@ def test_a_mean_of_monitors_that_swing_against_each_other_takes_its_own_batch_me
     assert row["sampling"] == pytest.approx(direct, rel=1e-12)
     # a run without the batch means (an earlier version): the bound
     del runs[1]["monitors"]["run_batch_means_c"]["c4 return"]
-    m = with_means(runs, [("pair", "monitors.run_means_c.c[14] return")])[0][1]["monitors"]
+    out, paths = with_means(runs, [("pair", "monitors.run_means_c.c[14] return")])
+    m = out[1]["monitors"]
     assert m["run_error_k"]["pair"] == pytest.approx(bound[1], rel=1e-12)
     assert "pair" not in m.get("run_batch_means_c", {})
+    notes = bound_notes(out, paths)
+    print(notes)
+    assert len(notes) == 1 and notes[0].startswith("monitors.run_means_c.pair: grid 1 kept no")
+    assert bound_notes(with_means(runs[:1] + runs[2:] * 2, [("pair", "monitors.run_means_c.c*")])[0],
+                       paths) == []
 
 
 def test_a_mean_of_numbers_that_are_not_averages_and_the_refusals():

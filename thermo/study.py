@@ -163,6 +163,25 @@ def with_means(summaries: Sequence[dict], means: Sequence[tuple[str, str]]
     return out, paths
 
 
+def bound_notes(summaries: Sequence[dict], derived: Sequence[str]) -> list[str]:
+    """A note for each mean of latter-half means (``derived``, from :func:`with_means`)
+    whose half-width is, on some grid, the bound (that run kept no batch means)."""
+    notes = []
+    for path in derived:
+        section = next((a for a in BATCH_MEANS if path.startswith(f"monitors.{a}.")), None)
+        if section is None:
+            continue
+        name = path[len(f"monitors.{section}."):]
+        bare = [k for k, s in enumerate(summaries)
+                if name not in ((s.get("monitors") or {}).get(BATCH_MEANS[section]) or {})]
+        if bare:
+            notes.append(f"{path}: grid {', '.join(map(str, bare))} kept no batch means (a run "
+                         "of an earlier version): its half-width there is the mean of the "
+                         "numbers' half-widths, a bound, generous where they swing against "
+                         "each other")
+    return notes
+
+
 def observed_order(phi: Sequence[float], h: Sequence[float], tol: float = 1e-10,
                    max_iter: int = 200) -> float | None:
     """Celik et al.'s observed order from three grids, finest first (``h[0] < h[1] <
@@ -610,6 +629,7 @@ def _write_study(name: str, ratio: float | None, table: list[dict], summaries: l
                  warnings: list[str], patterns: Sequence[str], outdir: pathlib.Path,
                  means: Sequence[tuple[str, str]] = ()) -> dict:
     summaries, derived = with_means(summaries, means)
+    warnings = [*warnings, *bound_notes(summaries, derived)]
     study = {"case": name, "ratio": ratio, "grids": table,
              "quantities": study_table(summaries, [g["h"] for g in table],
                                        [*patterns, *derived]),
