@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from thermo.diagnostics.sampling import BATCHES, batch_means, mean_half_width
+from thermo.diagnostics.sampling import BATCHES, batch_means, half_width, mean_half_width
 from thermo.diagnostics.summary import SMALLEST_HEAT_W, summarise
 from thermo.solver import Simulation, State
 
@@ -148,10 +148,11 @@ class SteadyMonitor:
         # the latter half of the pseudo-time: the mean a moving flow's numbers are read as
         half = [r for r in records if r[0] >= 0.5 * t]
         batches = {k: batch_means([r[3][k] for r in half], BATCHES) for k in names}
-        errors = {k: mean_half_width([r[3][k] for r in half], BATCHES) for k in names}
+        errors = {k: None if b is None else half_width(b) for k, b in batches.items()}
         # an index every record of the latter half holds (a checkpoint written before
         # indices were recorded has none: its indices wait for a latter half of their own)
         indices = [k for k in half[-1][5] if all(k in r[5] for r in half)]
+        index_batches = {k: batch_means([r[5][k] for r in half], BATCHES) for k in indices}
         worst = lambda es: max((np.inf if e is None else e for e in es), default=0.0)
         judged_error = worst(e for k, e in errors.items() if k not in self.unread)
         if self.average_tol > 0.0:
@@ -179,10 +180,9 @@ class SteadyMonitor:
             "run_error_k": errors,
             "run_batch_means_c": batches,
             "run_index_means": {k: float(np.mean([r[5][k] for r in half])) for k in indices},
-            "run_index_errors": {k: mean_half_width([r[5][k] for r in half], BATCHES)
-                                 for k in indices},
-            "run_index_batch_means": {k: batch_means([r[5][k] for r in half], BATCHES)
-                                      for k in indices},
+            "run_index_errors": {k: None if b is None else half_width(b)
+                                 for k, b in index_batches.items()},
+            "run_index_batch_means": index_batches,
             "run_error_judged_k": judged_error if np.isfinite(judged_error) else None,
             "run_from_s": 0.5 * t, "run_records": len(half),
             "run_net_heat_mean_w": float(np.mean([r[1] for r in half])),
