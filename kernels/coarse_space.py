@@ -30,6 +30,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .stencils import laplacian_diagonal
+
 # cells per axis of an aggregate's block (the tank: blocks of 6, 8, 12 took 24, 28, 38
 # iterations with 1573, 790, 236 aggregates; E's dense pseudo-inverse grows as the square)
 BLOCK = 8
@@ -97,11 +99,18 @@ def aggregates(a_mat, live: np.ndarray, shape, block: int = BLOCK) -> tuple:
 def build_coarse_space(level, block: int = BLOCK) -> CoarseSpace | None:
     """The coarse space of a hierarchy's fine ``level`` (host, NumPy/SciPy), or None where
     no block holds two fluid components (or there would be more than MAX_AGGREGATES)."""
-    diag = np.asarray(level.lapdiag, dtype=np.float64)
-    shape = diag.shape
+    shape = level.lapdiag.shape
     if any(level.periodic):
         return None
-    a_mat = fine_matrix(level.coeffs, diag, level.h, shape)
+    # the diagonal again from the stored coefficients, in float64: a float32 level's
+    # diagonal was rounded apart from its faces, its rows no longer sum to zero, and E's
+    # all-Neumann constant (an eigenvalue near 1e-7 of the largest, not 1e-16) passed
+    # the pseudo-inverse's cut: the contained hall's float32 preconditioner was then 600
+    # times off float64's, and its pressure solves stalled at 9e-4
+    coeffs = tuple(np.asarray(c, dtype=np.float64) for c in level.coeffs)
+    diag = np.broadcast_to(laplacian_diagonal(coeffs, level.h, level.periodic), shape)
+    diag = np.where(np.asarray(level.iso) > 0, np.asarray(level.lapdiag, np.float64), diag)
+    a_mat = fine_matrix(coeffs, diag, level.h, shape)
     live = np.asarray(level.iso).ravel() == 0
     labels, m, blocks = aggregates(a_mat, live, shape, block)
     if m <= blocks or m > MAX_AGGREGATES:
