@@ -2,10 +2,14 @@
 # The open data hall's single racks, averaged long on finer grids: one device call.
 # EXAMPLE=data-hall-contained does the same for the contained hall, whose four racks
 # that miss 3 % (a.rack2, a.rack3, b.rack3, b.rack6) need a longer average on the
-# 0.1 m grid (2 CPU cores: 2.2 s per iteration, half-width 0.15-0.28 K at t = 570 s):
-#   EXAMPLE=data-hall-contained OUT=dir bash benchmarks/device_hall.sh 540 0.1
-# then thermo study --runs c0.3 c0.2 c0.1333 <dir>/c0.1 (README, "The contained
+# 0.1 m grid (2 CPU cores: 2.2 s per iteration, half-width 0.15-0.28 K at t = 570 s).
+# The CPU runs of the coarser grids are not kept, so the study's grids all run here:
+#   EXAMPLE=data-hall-contained OUT=dir TOLERANCE=0.15 bash benchmarks/device_hall.sh 170 0.2 0.133 0.1
+# then thermo study --runs <dir>/c0.2 <dir>/c0.133 <dir>/c0.1 (README, "The contained
 # hall's averaged grid study"). TOLERANCE (K, default 0.3) is solver.average_tolerance.
+# float32, as every device script: since session 35 (the coarse space's float64
+# diagonal) the contained hall's float32 run gives float64's CRAH return to 0.001 K and
+# its hottest intake to 0.015 K after 300 iterations (0.3 m grid, benchmarks/RESULTS.md).
 #
 # The open hall's racks' intakes swing with a recirculation that never settles; on 2
 # CPU cores the 0.3 m grid took 5,250 iterations (hours) to know them to 0.11-0.70 K
