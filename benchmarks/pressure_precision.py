@@ -19,27 +19,6 @@ import dataclasses
 import numpy as np
 
 
-def _projection(s, prm, cfg):
-    """The steady iteration's pressure problem from state ``s``: ``(ustar, rhs, levels,
-    dtau, prm)`` as :func:`thermo.solver.steady.steady_iteration` builds them."""
-    import jax.numpy as jnp
-
-    from thermo.kernels.multigrid import with_face_scale
-    from thermo.solver import steady as st
-    prm, _, nu, f, visc, fixed = st.momentum_terms(s, prm, cfg)
-    grad_p = tuple(st.diff_faces(s.p, c, cfg.h[c], periodic=cfg.periodic[c]) for c in range(3))
-    rate = tuple(prm.free[c] * (f[c] + visc[c] - grad_p[c]) for c in range(3))
-    terms = tuple(prm.free[c] * (jnp.abs(f[c]) + jnp.abs(visc[c]) + jnp.abs(grad_p[c]))
-                  for c in range(3))
-    du, _, _ = st.momentum_increment(rate, s.u, prm, cfg, nu, terms)
-    ustar = tuple(prm.free[c] * (s.u[c] + du[c]) + fixed[c] for c in range(3))
-    levels, dtau = prm.levels, prm.dtau
-    if any(m.drags for m in cfg.parts):
-        dtau = tuple(t / (1.0 + t * d) for t, d in zip(prm.dtau, prm.drag))
-        levels = with_face_scale(levels, tuple(d / r for d, r in zip(dtau, prm.dtau_proj)))
-    return ustar, st.divergence(ustar, cfg.h), levels, dtau, prm
-
-
 def measure(case_path: str, overrides: list[str], iterations: int = 60,
             precisions=("float64", "float32", "mixed")) -> list[dict]:
     """One row per precision and preconditioner (see the module docstring)."""
@@ -63,7 +42,7 @@ def measure(case_path: str, overrides: list[str], iterations: int = 60,
         prm, cfg = sm.params, sm.settings
         s = jax.tree_util.tree_map(
             lambda a: a.astype(sm.dtype) if jnp.issubdtype(a.dtype, jnp.floating) else a, state)
-        ustar, rhs, levels, dtau, prm2 = jax.jit(lambda s: _projection(s, prm, cfg))(s)
+        ustar, rhs, levels, dtau, prm2 = jax.jit(lambda s: st.pressure_problem(s, prm, cfg)[:5])(s)
         fine = levels[0]
         a = fine_matrix(tuple(np.asarray(c, np.float64) for c in fine.coeffs),
                         np.asarray(fine.lapdiag, np.float64), fine.h, fine.diag.shape)

@@ -244,11 +244,11 @@ def energy_increment(T, u, prm: Params, cfg: Settings, nut, terms=None):
     return finish(T + dT, prm, cfg, carries), info, res
 
 
-def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop, time=None) -> State:
-    """The state one implicit steady iteration later (or the same fields with
-    ``DIVERGED``). ``t`` advances by the largest pseudo-time step. With ``time``
-    (:class:`thermo.solver.dual.TimeTerms`) one iteration of an implicit time step: the
-    time derivative in every equation, converged at ``solver.outer_tolerance``."""
+def pressure_problem(s: State, prm: Params, cfg: Settings, time=None):
+    """The momentum predictor and the pressure problem it leaves: ``(ustar, rhs, levels,
+    dtau, prm, nut, vinfo, res_mom)``. ``ustar`` (m/s) the predicted face velocities,
+    ``rhs`` (1/s) their divergence, ``levels`` and ``dtau`` (s) the projection's
+    operator and face steps, ``prm`` with the time term's drag where ``time`` is given."""
     u = s.u
     prm, nut, nu, f, visc, fixed = momentum_terms(s, prm, cfg)
     grad_p = tuple(diff_faces(s.p, c, cfg.h[c], periodic=cfg.periodic[c]) for c in range(3))
@@ -271,6 +271,15 @@ def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop, time=None) ->
         # ended 1,500 iterations with its cut-outs passing 3.8 times their loss law
         dtau = tuple(t / (1.0 + t * d) for t, d in zip(prm.dtau, prm.drag))
         levels = with_face_scale(levels, tuple(d / r for d, r in zip(dtau, prm.dtau_proj)))
+    return ustar, rhs, levels, dtau, prm, nut, vinfo, res_mom
+
+
+def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop, time=None) -> State:
+    """The state one implicit steady iteration later (or the same fields with
+    ``DIVERGED``). ``t`` advances by the largest pseudo-time step. With ``time``
+    (:class:`thermo.solver.dual.TimeTerms`) one iteration of an implicit time step: the
+    time derivative in every equation, converged at ``solver.outer_tolerance``."""
+    ustar, rhs, levels, dtau, prm, nut, vinfo, res_mom = pressure_problem(s, prm, cfg, time)
     phi, info = solve_poisson(levels, rhs, jnp.zeros_like(s.p),
                               tol=reachable_tolerance(cfg.pressure.tolerance, rhs),
                               max_iter=cfg.pressure.max_iterations,
