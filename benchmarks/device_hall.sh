@@ -4,7 +4,7 @@
 # that miss 3 % (a.rack2, a.rack3, b.rack3, b.rack6) need a longer average on the
 # 0.1 m grid (2 CPU cores: 2.2 s per iteration, half-width 0.15-0.28 K at t = 570 s).
 # Those four move with the hall's two states (session 36: on the 0.133 m grid a state
-# holds for 90-240 s of pseudo-time or more), so a window must hold several switches:
+# holds for 30-240 s of pseudo-time or more), so a window must hold several switches:
 # ask a tolerance the states' mix keeps it from reaching and let the time share end it:
 #   EXAMPLE=data-hall-contained OUT=dir TOLERANCE=0.05 bash benchmarks/device_hall.sh 170 0.2 0.133 0.1
 # then thermo study --runs <dir>/c0.2 <dir>/c0.133 <dir>/c0.1 (README, "The contained
