@@ -4,6 +4,7 @@ in CI) and thermo's side of the comparison on a coarse grid."""
 import pathlib
 import subprocess
 
+import numpy as np
 import pytest
 
 from thermo.bench import cht_peer
@@ -101,6 +102,63 @@ def test_openfoam_accepts_the_case(tmp_path):
     assert "inlet { type fixedValue; value uniform 293.15; }" in t
 
 
+def _server(extra=()):
+    return load_case(example_path("cht-server"), list(extra))
+
+
+def test_turbulent_spec_takes_the_inlets_turbulence():
+    """cht-server (k-epsilon): the inlet's k and epsilon by the formulas thermo's
+    k-epsilon holds its inlets to (k = 1.5 (I U)^2, epsilon = C_mu^3/4 k^3/2 / l),
+    written out here: a check of the code, not of the physics."""
+    spec = cht_peer.cht_spec(_server())
+    assert spec.turbulence == "k-epsilon"
+    assert [s.part for s in spec.solids] == ["board", "block[0]", "block[1]"]
+    k = 1.5 * (0.05 * 6.0) ** 2
+    assert spec.k_in == pytest.approx(k, rel=1e-12)
+    assert spec.epsilon_in == pytest.approx(0.09 ** 0.75 * k ** 1.5 / 0.004, rel=1e-12)
+    # without a length scale: 0.07 times the inlet band's hydraulic diameter 2 a b / (a + b)
+    case = _server()
+    del case.data["boundaries"][0]["turbulence_length_scale"]
+    spec = cht_peer.cht_spec(case)
+    assert spec.epsilon_in == pytest.approx(0.09 ** 0.75 * k ** 1.5 / (0.07 * 2 * 0.08 * 0.04 / 0.12),
+                                            rel=1e-12)
+
+
+def test_turbulent_writer_files(tmp_path):
+    """The k-epsilon case: OpenFOAM's kEpsilon with thermo's constants (Prt 0.85 where
+    OpenFOAM would take 1), Spalding and Jayatilleke wall functions with thermo's
+    kappa 0.41 and E = exp(0.41 x 5.2) = 8.43 (OpenFOAM's default 9.8) on every wall and
+    interface of the air, upwind k and epsilon."""
+    spec = cht_peer.cht_spec(_server(["domain.cells=[60,20,11]"]))
+    folder = cht_peer.openfoam_cht_case(tmp_path / "c", spec, 5)
+    props = (folder / "constant/air/turbulenceProperties").read_text()
+    assert "RASModel kEpsilon;" in props and "Prt 0.85;" in props
+    schemes = (folder / "system/air/fvSchemes").read_text()
+    assert "div(phi,k) bounded Gauss upwind;" in schemes and "div(phi,epsilon) bounded Gauss upwind;" in schemes
+    solution = (folder / "system/air/fvSolution").read_text()
+    assert '"(k|epsilon)"' in solution and "k 0.7; epsilon 0.7;" in solution
+    # the fields, on patches named as splitMeshRegions names them
+    mesh = folder / "constant/air/polyMesh"
+    mesh.mkdir(parents=True)
+    (mesh / "boundary").write_text("FoamFile\n{\n}\n3\n(\ninlet\n{\n}\noutlet\n{\n}\nair_to_block0\n{\n}\n)\n")
+    for s in spec.solids:
+        (folder / f"constant/{s.region}/polyMesh").mkdir(parents=True)
+        (folder / f"constant/{s.region}/polyMesh/boundary").write_text(
+            f"FoamFile\n{{\n}}\n1\n(\n{s.region}_to_air\n{{\n}}\n)\n")
+    cht_peer.write_fields(folder, spec)
+    e = repr(float(np.exp(0.41 * 5.2)))
+    nut = (folder / "0/air/nut").read_text()
+    assert f"air_to_block0 {{ type nutUSpaldingWallFunction; kappa 0.41; E {e}; value uniform 0; }}" in nut
+    alphat = (folder / "0/air/alphat").read_text()
+    assert f"air_to_block0 {{ type compressible::alphatJayatillekeWallFunction; Prt 0.85; kappa 0.41; E {e};" \
+        in alphat
+    k = (folder / "0/air/k").read_text()
+    assert f"inlet {{ type fixedValue; value uniform {spec.k_in!r}; }}" in k
+    assert f"air_to_block0 {{ type kqRWallFunction; value uniform {spec.k_in!r}; }}" in k
+    assert "epsilonWallFunction" in (folder / "0/air/epsilon").read_text()
+    assert not (folder / "0/block0/k").exists()
+
+
 def test_writer_takes_the_momentum_scheme(tmp_path):
     spec = cht_peer.cht_spec(_case())
     folder = cht_peer.openfoam_cht_case(tmp_path / "c", spec, 5, energy="upwind", momentum="LUST")
@@ -121,3 +179,22 @@ def test_a_stalled_run_compares_its_cells_not_the_logs_faces():
     thermo = {"solid_max_c": {p: 80.0 for p in parts}, "outlet_c": 26.9, "pressure_drop_pa": 0.3, "heat_out_w": 2.0}
     rows = {r["quantity"]: r for r in cht_peer.compare_rows(spec, thermo, foam)}
     assert [rows[f"{p} max (C)"]["openfoam"] for p in parts] == [cells[p] for p in parts]
+
+
+def test_a_moving_thermo_run_is_compared_by_its_means():
+    """A thermo run that settles by its averages (``solver.average_tolerance``) is compared
+    by each solid's latter-half mean, not its last instant; one that settles by its
+    residuals by its last instant."""
+    parts = {"board": {"max_temperature_c": 80.0}, "block[0]": {"max_temperature_c": 76.0}}
+    flow = {"outlet_temperature_c": 25.44, "pressure_drop_pa": 7.6, "mass_flow_kg_s": 0.02,
+            "heat_removed_w": 10.0}
+    base = {"steps": 900, "converged": True, "residuals": {}, "compile_time_s": 1.0, "parts": parts,
+            "coolant_flow": flow, "energy_imbalance": 0.0}
+    monitors = {"average_tolerance_k": 0.02, "run_means_c": {"board max": 79.5, "block[0] max": 75.8,
+                                                              "fluid max": 60.0},
+                "run_error_k": {"board max": 0.011, "block[0] max": 0.015}}
+    averaged = cht_peer.thermo_numbers({**base, "monitors": monitors}, 10.0, None)
+    assert averaged["averaged"] and averaged["solid_max_c"] == {"board": 79.5, "block[0]": 75.8}
+    assert averaged["solid_error_k"] == {"board": 0.011, "block[0]": 0.015}
+    plain = cht_peer.thermo_numbers({**base, "monitors": {**monitors, "average_tolerance_k": None}}, 10.0, None)
+    assert not plain["averaged"] and plain["solid_max_c"] == {"board": 80.0, "block[0]": 76.0}

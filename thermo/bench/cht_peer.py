@@ -1,12 +1,22 @@
-"""The OpenFOAM peer on a conjugate channel: a thermo case (``thermo/cases/cht-channel.toml``)
-written as a chtMultiRegionSimpleFoam case on the same uniform grid, run, and read back.
+"""The OpenFOAM peer on a conjugate channel: a thermo case (``thermo/cases/cht-channel.toml``,
+laminar; ``thermo/cases/cht-server.toml``, k-epsilon) written as a chtMultiRegionSimpleFoam
+case on the same uniform grid, run, and read back.
 
 The family of cases the writer takes: a uniform grid (``domain.cells``), solid box parts
 (one region each in OpenFOAM; a repeated part gives one region per copy), one inlet on
 ``x-`` with a uniform velocity along +x and a temperature, one outlet on ``x+``, both
 covering the whole width (y) and the same z band, every other face an adiabatic no-slip
-wall, no buoyancy, laminar, constant properties. Anything else is refused with a
-:class:`ValueError` naming the key.
+wall, no buoyancy, laminar or the standard k-epsilon model, constant properties. Anything
+else is refused with a :class:`ValueError` naming the key.
+
+k-epsilon: OpenFOAM's kEpsilon with thermo's constants, the walls and the air's side of
+every interface by nutUSpaldingWallFunction (thermo: Spalding's law at the first cell's
+speed), compressible::alphatJayatillekeWallFunction (thermo: Jayatilleke's thermal law),
+epsilonWallFunction and kqRWallFunction, all with thermo's kappa 0.41 and E = exp(0.41 x
+5.2); Prt 0.85 in the wall function and the eddy diffusivity; k and epsilon upwind; the
+inlet's k and epsilon from its intensity and length scale as thermo sets them. What stays
+different: OpenFOAM's thermal wall function takes y+ from k, thermo's from the wall
+stress; thermo bounds the eddy viscosity's time scale (Durbin 1996).
 
 OpenFOAM's side (v1912): blockMesh (blocks stacked in z at the inlet band's edges, so
 that the inlet and outlet are block faces), topoSet (a cellZone per solid by its box,
@@ -69,6 +79,9 @@ ENERGY_SCHEMES = {"linearUpwind": "linearUpwind grad(h)", "vanLeer": "vanLeer", 
 MOMENTUM_SCHEMES = {"linearUpwind": "linearUpwind grad(U)", "upwind": "upwind", "LUST": "LUST grad(U)",
                     "limitedLinearV": "limitedLinearV 1"}
 T0 = 273.15  # K at 0 C
+#: the closures the writer takes: laminar, and the standard k-epsilon with thermo's wall
+#: functions (Spalding's law, Jayatilleke's thermal law), OpenFOAM's nearest equivalents
+TURBULENCE = ("none", "k-epsilon")
 
 
 _HEADER = "FoamFile\n{{\n    version 2.0;\n    format ascii;\n    class {cls};\n    object {obj};\n}}\n"
@@ -122,6 +135,9 @@ class ChtSpec:
     conductivity: float
     viscosity: float
     solids: tuple
+    turbulence: str = "none"   # or "k-epsilon" (standard, wall functions)
+    k_in: float = 0.0          # the inlet's k (m2/s2) and epsilon (m2/s3), k-epsilon only
+    epsilon_in: float = 0.0
 
     @property
     def spacing(self) -> tuple:
@@ -152,8 +168,9 @@ def cht_spec(case) -> ChtSpec:
     src = case.path.name if case.path else "<dict>"
     if d["domain"].get("cells") is None:
         _refuse(src, "grid", "a graded grid", "a uniform grid (domain.cells)")
-    if d["physics"]["buoyancy"] or d["physics"]["turbulence"] != "none":
-        _refuse(src, "physics", "buoyancy or a turbulence model", "buoyancy = false, turbulence = 'none'")
+    if d["physics"]["buoyancy"] or d["physics"]["turbulence"] not in TURBULENCE:
+        _refuse(src, "physics", f"buoyancy or turbulence '{d['physics']['turbulence']}'",
+                f"buoyancy = false, turbulence one of {', '.join(map(repr, TURBULENCE))}")
     size = tuple(float(v) for v in d["domain"]["size"])
     cells = tuple(int(v) for v in d["domain"]["cells"])
     fluid = case.fluid
@@ -203,9 +220,17 @@ def cht_spec(case) -> ChtSpec:
             region = re.sub(r"[^A-Za-z0-9]", "", name) or f"solid{i}"
             solids.append(Solid(region, name, (lo, hi), m.density, m.specific_heat, m.conductivity,
                                 float(p["power"])))
+    turbulence, k_in, eps_in = d["physics"]["turbulence"], 0.0, 0.0
+    if turbulence == "k-epsilon":
+        from thermo.solver.kepsilon import INTENSITY, LENGTH_FRACTION, inlet_values
+        a, b = size[1], zb[1] - zb[0]
+        length = inlet.get("turbulence_length_scale") or LENGTH_FRACTION * 2 * a * b / (a + b)
+        k_in, eps_in = inlet_values(float(inlet["velocity"][0]), inlet.get("turbulence_intensity", INTENSITY),
+                                    length)
     return ChtSpec(size, cells, zb, float(inlet["velocity"][0]), float(inlet["temperature"]
                    if inlet.get("temperature") is not None else d["fluid"]["initial_temperature"]),
-                   fluid.density, fluid.specific_heat, fluid.conductivity, fluid.viscosity, tuple(solids))
+                   fluid.density, fluid.specific_heat, fluid.conductivity, fluid.viscosity, tuple(solids),
+                   turbulence, float(k_in), float(eps_in))
 
 
 _FLUID = "air"
@@ -301,7 +326,9 @@ functions
 """)
 
 
-def _fluid_schemes(energy: str, momentum: str = "linearUpwind") -> str:
+def _fluid_schemes(energy: str, momentum: str = "linearUpwind", turbulent: bool = False) -> str:
+    # k and epsilon first-order upwind, as thermo's k-epsilon
+    ke = "    div(phi,k) bounded Gauss upwind;\n    div(phi,epsilon) bounded Gauss upwind;\n" if turbulent else ""
     return _foam("dictionary", "fvSchemes", f"""
 ddtSchemes {{ default steadyState; }}
 gradSchemes {{ default Gauss linear; }}
@@ -311,11 +338,12 @@ divSchemes
     div(phi,U) bounded Gauss {MOMENTUM_SCHEMES[momentum]};
     div(phi,h) bounded Gauss {ENERGY_SCHEMES[energy]};
     div(phi,K) bounded Gauss linear;
-    div(((rho*nuEff)*dev2(T(grad(U))))) Gauss linear;
+{ke}    div(((rho*nuEff)*dev2(T(grad(U))))) Gauss linear;
 }}
 laplacianSchemes {{ default Gauss linear corrected; }}
 interpolationSchemes {{ default linear; }}
 snGradSchemes {{ default corrected; }}
+wallDist {{ method meshWave; }}
 """)
 
 _SOLID_SCHEMES = _foam("dictionary", "fvSchemes", """
@@ -328,7 +356,10 @@ snGradSchemes { default corrected; }
 """)
 
 
-def _fluid_solution(relax_p: float, relax_u: float, relax_h: float) -> str:
+def _fluid_solution(relax_p: float, relax_u: float, relax_h: float, turbulent: bool = False) -> str:
+    ke = ("    \"(k|epsilon)\" { solver PBiCGStab; preconditioner DILU; tolerance 1e-12; relTol 0.1; }\n"
+          if turbulent else "")
+    ke_relax = f" k {relax_u!r}; epsilon {relax_u!r};" if turbulent else ""
     return _foam("dictionary", "fvSolution", f"""
 solvers
 {{
@@ -336,7 +367,7 @@ solvers
     p_rgh {{ solver GAMG; smoother GaussSeidel; tolerance 1e-8; relTol 0.01; maxIter 20; }}
     U {{ solver PBiCGStab; preconditioner DILU; tolerance 1e-10; relTol 0.1; }}
     h {{ solver PBiCGStab; preconditioner DILU; tolerance 1e-12; relTol 0.001; maxIter 200; }}
-}}
+{ke}}}
 SIMPLE
 {{
     momentumPredictor yes;
@@ -347,7 +378,7 @@ SIMPLE
 relaxationFactors
 {{
     fields {{ rho 1; p_rgh {relax_p!r}; }}
-    equations {{ U {relax_u!r}; h {relax_h!r}; }}
+    equations {{ U {relax_u!r}; h {relax_h!r};{ke_relax} }}
 }}
 """)
 
@@ -405,6 +436,28 @@ mixture
 """)
 
 
+# thermo's law-of-the-wall constants (kernels/turbulence.py: kappa 0.41, B 5.2, so
+# E = exp(kappa B)) and turbulent Prandtl number (thermo.models.turbulence), which
+# OpenFOAM's wall functions and eddy diffusivity are given (their defaults: E 9.8, Prt 1)
+WALL_KAPPA, WALL_B, PRANDTL_T = 0.41, 5.2, 0.85
+WALL_E = float(np.exp(WALL_KAPPA * WALL_B))
+
+
+def _turbulence_properties(spec: ChtSpec) -> str:
+    if spec.turbulence == "none":
+        return _foam("dictionary", "turbulenceProperties", "\nsimulationType laminar;\n")
+    return _foam("dictionary", "turbulenceProperties", f"""
+simulationType RAS;
+RAS
+{{
+    RASModel kEpsilon;
+    turbulence on;
+    printCoeffs on;
+    kEpsilonCoeffs {{ Cmu 0.09; C1 1.44; C2 1.92; C3 0; sigmak 1.0; sigmaEps 1.3; Prt {PRANDTL_T!r}; }}
+}}
+""")
+
+
 def _source(s: Solid) -> str:
     return _foam("dictionary", "fvOptions", f"""
 heat
@@ -436,6 +489,7 @@ def openfoam_cht_case(folder: pathlib.Path, spec: ChtSpec, iterations: int = 300
                 raise ValueError(f"{'xyz'[a]} = {lim} lies on no grid line of the "
                                  f"{spec.spacing[a]} m grid: the two codes' meshes would differ")
     regions = [s.region for s in spec.solids]
+    turbulent = spec.turbulence != "none"
     files = {
         "system/blockMeshDict": _block_mesh(spec),
         "system/topoSetDict": _topo_set(spec),
@@ -449,12 +503,11 @@ def openfoam_cht_case(folder: pathlib.Path, spec: ChtSpec, iterations: int = 300
         "constant/g": _foam("uniformDimensionedVectorField", "g",
                             "\ndimensions [0 1 -2 0 0 0 0];\nvalue (0 0 0);\n"),
         f"constant/{_FLUID}/thermophysicalProperties": _thermo_fluid(spec),
-        f"constant/{_FLUID}/turbulenceProperties": _foam("dictionary", "turbulenceProperties",
-                                                         "\nsimulationType laminar;\n"),
+        f"constant/{_FLUID}/turbulenceProperties": _turbulence_properties(spec),
         f"constant/{_FLUID}/radiationProperties": _foam("dictionary", "radiationProperties",
                                                         "\nradiation off;\nradiationModel none;\n"),
-        f"system/{_FLUID}/fvSchemes": _fluid_schemes(energy, momentum),
-        f"system/{_FLUID}/fvSolution": _fluid_solution(*relax[:3]),
+        f"system/{_FLUID}/fvSchemes": _fluid_schemes(energy, momentum, turbulent),
+        f"system/{_FLUID}/fvSolution": _fluid_solution(*relax[:3], turbulent),
     }
     for s in spec.solids:
         files[f"constant/{s.region}/thermophysicalProperties"] = _thermo_solid(s)
@@ -513,6 +566,27 @@ def write_fields(folder: pathlib.Path, spec: ChtSpec) -> None:
         f"{_FLUID}/p": field(_FLUID, "volScalarField", "p", "[1 -1 -2 0 0 0 0]", "1e5",
                              lambda p: "type calculated; value uniform 1e5;"),
     }
+    if spec.turbulence != "none":
+        coeffs = f"kappa {WALL_KAPPA!r}; E {WALL_E!r};"
+
+        def turb_bc(value: str, wall: str):
+            ends = {"inlet": f"type fixedValue; value {value};",
+                    "outlet": f"type inletOutlet; inletValue {value}; value {value};"}
+            return lambda p: ends.get(p, f"type {wall}; value {value};")
+
+        k_in, e_in = f"uniform {spec.k_in!r}", f"uniform {spec.epsilon_in!r}"
+        files[f"{_FLUID}/k"] = field(_FLUID, "volScalarField", "k", "[0 2 -2 0 0 0 0]", repr(spec.k_in),
+                                     turb_bc(k_in, "kqRWallFunction"))
+        files[f"{_FLUID}/epsilon"] = field(_FLUID, "volScalarField", "epsilon", "[0 2 -3 0 0 0 0]",
+                                           repr(spec.epsilon_in),
+                                           turb_bc(e_in, f"epsilonWallFunction; {coeffs}"))
+        files[f"{_FLUID}/nut"] = field(_FLUID, "volScalarField", "nut", "[0 2 -1 0 0 0 0]", "0",
+                                       lambda p: "type calculated; value uniform 0;" if p in ("inlet", "outlet")
+                                       else f"type nutUSpaldingWallFunction; {coeffs} value uniform 0;")
+        files[f"{_FLUID}/alphat"] = field(
+            _FLUID, "volScalarField", "alphat", "[1 -1 -1 0 0 0 0]", "0",
+            lambda p: "type calculated; value uniform 0;" if p in ("inlet", "outlet") else
+            f"type compressible::alphatJayatillekeWallFunction; Prt {PRANDTL_T!r}; {coeffs} value uniform 0;")
     for s in spec.solids:
         (out / s.region).mkdir(parents=True, exist_ok=True)
         files[f"{s.region}/T"] = field(s.region, "volScalarField", "T", "[0 0 0 1 0 0 0]", repr(tin),
@@ -678,11 +752,20 @@ def thermo_cht(case, outdir: pathlib.Path) -> dict:
 
 
 def thermo_numbers(s: dict, wall: float, cpu: float | None) -> dict:
-    """The compared numbers from a thermo ``summary.json`` (a dict)."""
+    """The compared numbers from a thermo ``summary.json`` (a dict). A run whose flow
+    never stops moving (monitors with ``solver.average_tolerance``) gives each solid's
+    maximum as its mean over the latter half of the run (``monitors.run_means_c``, with
+    its sampling error in ``solid_error_k``), the steady answer's counterpart."""
     flow = s["coolant_flow"]
+    mon = s.get("monitors") or {}
+    means, errors = mon.get("run_means_c") or {}, mon.get("run_error_k") or {}
+    averaged = bool(mon.get("average_tolerance_k")) and all(f"{k} max" in means for k in s["parts"])
+    solid = ({k: means[f"{k} max"] for k in s["parts"]} if averaged else
+             {k: v["max_temperature_c"] for k, v in s["parts"].items()})
     return {"code": "thermo (implicit steady)", "iterations": s["steps"], "converged": s["converged"],
             "residuals": s["residuals"], "wall_s": wall, "cpu_s": cpu, "compile_s": s["compile_time_s"],
-            "solid_max_c": {k: v["max_temperature_c"] for k, v in s["parts"].items()},
+            "averaged": averaged, "solid_error_k": {k: errors.get(f"{k} max") for k in s["parts"]} if averaged else {},
+            "solid_max_c": solid,
             "outlet_c": flow["outlet_temperature_c"], "pressure_drop_pa": flow["pressure_drop_pa"],
             "mass_flow_kg_s": flow["mass_flow_kg_s"], "heat_out_w": flow["heat_removed_w"],
             "energy_imbalance": s["energy_imbalance"]}
@@ -728,6 +811,10 @@ def format_table(spec: ChtSpec, thermo: dict, foam: dict, rows: list[dict]) -> s
                  f"{foam['wall_s']:.1f} (+ mesh {foam['mesh_s']:.1f}) | | |")
     cpu = [float("nan") if r.get("cpu_s") is None else r["cpu_s"] for r in (thermo, foam)]
     lines.append(f"| CPU time (s, all threads) | {cpu[0]:.1f} | {cpu[1]:.1f} | | |")
+    if thermo.get("averaged"):
+        lines.append("\nthermo's flow kept moving: its solids' maxima are their means over the latter half "
+                     "of its pseudo-time (95 % sampling error " +
+                     ", ".join(f"{k} {v:.3f} K" for k, v in thermo["solid_error_k"].items() if v is not None) + ")")
     if not foam["converged"]:
         lines.append(f"\nOpenFOAM ({foam['energy_scheme']} h, {foam.get('momentum_scheme', 'linearUpwind')} U) "
                      f"stalled at residuals {foam['residuals']}: its last iteration's fields are compared; over "
@@ -737,8 +824,9 @@ def format_table(spec: ChtSpec, thermo: dict, foam: dict, rows: list[dict]) -> s
 
 
 def main(argv=None) -> int:
-    """``python -m thermo.bench cht [--refine R] [--iterations N] [--out DIR]``: both codes on
-    the cht-channel example, side by side (OpenFOAM skipped with a message when absent)."""
+    """``python -m thermo.bench cht [--case NAME] [--refine R] [--iterations N] [--out DIR]``: both
+    codes on the cht-channel example (or ``--case``), side by side (OpenFOAM skipped with a
+    message when absent)."""
     import argparse
 
     from thermo.case import example_path, load_case
@@ -755,10 +843,12 @@ def main(argv=None) -> int:
                     help="OpenFOAM's momentum advection (default linearUpwind; LUST is the nearest "
                          "to thermo's QUICK)")
     ap.add_argument("--skip-thermo", action="store_true", help="reuse OUT/thermo-<grid>/summary.json")
-    ap.add_argument("--case", default=None, help="a case file of the family (default: cht-channel)")
+    ap.add_argument("--case", default="cht-channel",
+                    help="a case file of the family or a bundled example's name (default: cht-channel; "
+                         "cht-server is the turbulent one)")
     ap.add_argument("-o", "--out", default=None)
     args = ap.parse_args(argv)
-    path = pathlib.Path(args.case) if args.case else example_path("cht-channel")
+    path = pathlib.Path(args.case) if pathlib.Path(args.case).is_file() else example_path(args.case)
     base = load_case(path)
     cells = [args.refine * c for c in base.data["domain"]["cells"]]
     case = load_case(path, [f"domain.cells=[{','.join(map(str, cells))}]",
