@@ -846,12 +846,15 @@ def main(argv=None) -> int:
     ap.add_argument("--case", default="cht-channel",
                     help="a case file of the family or a bundled example's name (default: cht-channel; "
                          "cht-server is the turbulent one)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a case value, as `thermo run --set` (thermo's solver settings: "
+                         "a refined turbulent grid may settle by its averages, solver.average_tolerance)")
     ap.add_argument("-o", "--out", default=None)
     args = ap.parse_args(argv)
     path = pathlib.Path(args.case) if pathlib.Path(args.case).is_file() else example_path(args.case)
-    base = load_case(path)
+    base = load_case(path, args.set)
     cells = [args.refine * c for c in base.data["domain"]["cells"]]
-    case = load_case(path, [f"domain.cells=[{','.join(map(str, cells))}]",
+    case = load_case(path, [*args.set, f"domain.cells=[{','.join(map(str, cells))}]",
                             f"solver.tolerance={args.tolerance!r}"])
     spec = cht_spec(case)
     out = pathlib.Path(args.out) if args.out else default_out() / "cht"
