@@ -436,16 +436,20 @@ mixture
 """)
 
 
-# thermo's law-of-the-wall constants (kernels/turbulence.py: kappa 0.41, B 5.2, so
-# E = exp(kappa B)) and turbulent Prandtl number (thermo.models.turbulence), which
-# OpenFOAM's wall functions and eddy diffusivity are given (their defaults: E 9.8, Prt 1)
-WALL_KAPPA, WALL_B, PRANDTL_T = 0.41, 5.2, 0.85
-WALL_E = float(np.exp(WALL_KAPPA * WALL_B))
+def wall_constants() -> tuple[float, float, float]:
+    """thermo's law-of-the-wall kappa and E (``E = exp(kappa B)``, Spalding's intercept B)
+    and turbulent Prandtl number, which OpenFOAM's wall functions and eddy diffusivity are
+    given in place of their defaults (E 9.8, Prt 1)."""
+    from thermo.kernels.turbulence import E_LOG, KAPPA  # the solver's modules only for k-epsilon
+    from thermo.models.turbulence import PRANDTL_TURBULENT
+    return KAPPA, E_LOG, PRANDTL_TURBULENT
 
 
 def _turbulence_properties(spec: ChtSpec) -> str:
     if spec.turbulence == "none":
         return _foam("dictionary", "turbulenceProperties", "\nsimulationType laminar;\n")
+    from thermo.models.turbulence import KEpsilon
+    ke, prt = KEpsilon(), wall_constants()[2]  # the standard model's constants, as thermo runs it
     return _foam("dictionary", "turbulenceProperties", f"""
 simulationType RAS;
 RAS
@@ -453,7 +457,7 @@ RAS
     RASModel kEpsilon;
     turbulence on;
     printCoeffs on;
-    kEpsilonCoeffs {{ Cmu 0.09; C1 1.44; C2 1.92; C3 0; sigmak 1.0; sigmaEps 1.3; Prt {PRANDTL_T!r}; }}
+    kEpsilonCoeffs {{ Cmu {ke.c_mu!r}; C1 {ke.c_1!r}; C2 {ke.c_2!r}; C3 0; sigmak {ke.sigma_k!r}; sigmaEps {ke.sigma_eps!r}; Prt {prt!r}; }}
 }}
 """)
 
@@ -567,7 +571,8 @@ def write_fields(folder: pathlib.Path, spec: ChtSpec) -> None:
                              lambda p: "type calculated; value uniform 1e5;"),
     }
     if spec.turbulence != "none":
-        coeffs = f"kappa {WALL_KAPPA!r}; E {WALL_E!r};"
+        kappa, e_log, prt = wall_constants()
+        coeffs = f"kappa {kappa!r}; E {e_log!r};"
 
         def turb_bc(value: str, wall: str):
             ends = {"inlet": f"type fixedValue; value {value};",
@@ -586,7 +591,7 @@ def write_fields(folder: pathlib.Path, spec: ChtSpec) -> None:
         files[f"{_FLUID}/alphat"] = field(
             _FLUID, "volScalarField", "alphat", "[1 -1 -1 0 0 0 0]", "0",
             lambda p: "type calculated; value uniform 0;" if p in ("inlet", "outlet") else
-            f"type compressible::alphatJayatillekeWallFunction; Prt {PRANDTL_T!r}; {coeffs} value uniform 0;")
+            f"type compressible::alphatJayatillekeWallFunction; Prt {prt!r}; {coeffs} value uniform 0;")
     for s in spec.solids:
         (out / s.region).mkdir(parents=True, exist_ok=True)
         files[f"{s.region}/T"] = field(s.region, "volScalarField", "T", "[0 0 0 1 0 0 0]", repr(tin),
