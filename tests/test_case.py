@@ -99,7 +99,7 @@ def test_defaults_are_filled():
                            "dt": None, "monitor_window": 0.0, "monitor_tolerance": 0.1,
                            "average_tolerance": 0.0, "scheme": "march", "pseudo_cfl": 5.0, "initial": "case", "devices": 1,
                            "initial_tolerance": 1e-4, "outer_iterations": 20,
-                           "outer_tolerance": 1e-3}
+                           "outer_tolerance": 1e-3, "damping": 0.0, "damping_width": 30.0}
     assert d["output"] == {"every": 0.0, "fields": ["T", "U", "p"]}
     assert list(d) == ["case", "domain", "fluid", "materials", "parts", "boundaries",
                        "physics", "solver", "output"]

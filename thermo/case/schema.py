@@ -76,7 +76,7 @@ KEYS = {
                "energy_tolerance", "pressure_max_iterations", "viscous_max_iterations",
                "energy_max_iterations", "dt", "monitor_window", "monitor_tolerance",
                "average_tolerance", "scheme", "pseudo_cfl", "initial", "initial_tolerance",
-               "outer_iterations", "outer_tolerance"),
+               "outer_iterations", "outer_tolerance", "damping", "damping_width"),
     "output": ("every", "fields"),
     "events": ("at", "part", "loop", "network", "branch", "action", "value"),
     "loops": ("name", "coolant", "supply_temperature", "volume_flow", "flow_per_kw", "plates",

@@ -270,11 +270,20 @@ def _solver(c: Checker, raw: Any) -> dict:
                                       lo=1),
         "outer_tolerance": c.number(t.get("outer_tolerance", 1e-3), k + "outer_tolerance",
                                     lo=0.0, lo_open=True),
+        # the implicit steady scheme's selective frequency damping (thermo.solver.steady):
+        # its gain times each face's pseudo-time step (0: off) and its filter's width in
+        # iterations
+        "damping": c.number(t.get("damping", 0.0), k + "damping", lo=0.0),
+        "damping_width": c.number(t.get("damping_width", 30.0), k + "damping_width", lo=1.0),
     }
     if s["initial"] == "steady" and s["mode"] != "transient":
         raise c.fail(k + "initial", "a steady run starts from the fluid's initial values",
                      "initial = 'steady' only with mode = 'transient'")
     dual = s["mode"] == "transient" and scheme == "implicit"
+    if s["damping"] > 0.0 and not (s["mode"] == "steady" and scheme == "implicit"):
+        raise c.fail(k + "damping", "selective frequency damping steers the implicit steady "
+                     "iterations to their fixed point; a time march would no longer follow time",
+                     "damping > 0 only with mode = 'steady' and scheme = 'implicit' (0 = off)")
     if s["average_tolerance"] > 0.0 and (s["monitor_window"] <= 0.0
                                          or not (s["mode"] == "steady" or dual)):
         raise c.fail(k + "average_tolerance", "averages are judged on the monitors of a steady "

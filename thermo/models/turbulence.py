@@ -122,7 +122,7 @@ class KEpsilon:
         """The two-layer treatment's ``(lambda, nu_t, epsilon, resolved)`` per cell
         (:func:`thermo.kernels.turbulence.two_layer`), ``resolved`` (0-1) saying how
         far the first cell of the nearest wall lies inside the viscous sublayer (1 at
-        y+ <= 3, 0 at y+ >= 6, linear between). Where it is 0 the wall functions carry
+        y+ <= RESOLVED_FULL, 0 at y+ >= RESOLVED_NONE, linear between). Where it is 0 the wall functions carry
         the wall's layer and the outer model runs to the first cell (``lambda`` 1)."""
         kp = prm.keps
         vel = [face_to_cell(u[b], b) for b in range(3)]

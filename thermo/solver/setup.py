@@ -88,6 +88,9 @@ def build_settings(sim, parts: tuple) -> tuple[Settings, np.ndarray, np.ndarray]
     if s["scheme"] == "implicit":
         cell, _ = pseudo_steps(settings.h, sim.grid.cells, m.active, s["pseudo_cfl"], u_scale)
         settings = replace(settings, implicit=True, dtau_max=float(cell.max()))
+        if steady and s["damping"] > 0.0:
+            settings = replace(settings, damping=float(s["damping"]),
+                               damping_rate=1.0 / float(s["damping_width"]))
         if not steady:  # implicit time steps: the steady scheme's iterations within each
             settings = replace(settings, dual=True, outer_iterations=s["outer_iterations"],
                                outer_tolerance=s["outer_tolerance"])

@@ -34,6 +34,7 @@ from thermo.solver.setup import build_params, build_settings
 from thermo.solver.state import (CONVERGED, DIVERGED, RUNNING, STATUS, Params, RunInfo,
                                  Settings, State)
 from thermo.solver.dual import initial_history
+from thermo.solver.steady import damped_history
 from thermo.solver.step import cell_velocity_compiled, compiled_advance
 from thermo.solver.viscosity import eddy_viscosity
 
@@ -179,7 +180,8 @@ class Simulation:
             res_mom=zero + jnp.inf, res_div=zero + jnp.inf, res_energy=zero + jnp.inf,
             p_iters=jnp.int32(0), p_iters_sum=jnp.int32(0), t_iters_sum=jnp.int32(0),
             v_iters_sum=jnp.int32(0), status=jnp.int32(RUNNING), turb=turb,
-            history=initial_history(u, T, turb) if self.settings.dual else ()))
+            history=initial_history(u, T, turb) if self.settings.dual else
+            damped_history(u) if self.settings.damping > 0.0 else ()))
 
     def events_callback(self) -> Callback | None:
         """The case's ``[[events]]`` as a callback at their times (None without)."""

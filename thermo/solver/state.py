@@ -130,6 +130,10 @@ class Settings:
     dual: bool = False
     outer_iterations: int = 0
     outer_tolerance: float = 0.0
+    # selective frequency damping of the steady iterations (thermo.solver.steady): the
+    # gain times the pseudo-time step, 0 = off; the filter's weight per iteration
+    damping: float = 0.0
+    damping_rate: float = 0.0
     # the dtype sums over many cells are accumulated in (solver.precision = "mixed":
     # "float64" with float32 fields); None: the fields' own
     accumulate: str | None = None

@@ -27,6 +27,18 @@ residual ``R`` of the discrete steady equations:
 
 ``M`` only sets how fast the iterations converge: a converged state makes ``R`` vanish,
 so the answer is the time march's steady state (to the tolerances), whatever ``dtau``.
+
+Selective frequency damping (``solver.damping``; Akervik, Brandt, Henningson, Hoepffner,
+Marxen & Schlatter 2006, Phys. Fluids 18, 068102): with local ``dtau`` the iterations
+follow time closely enough that a steady state the flow leaves (a wake that sheds, a
+recirculation that breathes) is never reached: they keep moving as the flow would. The
+damped momentum equation carries ``- chi (u - ubar)``, with ``ubar`` the velocity
+filtered over ``solver.damping_width`` iterations (``ubar += (u - ubar) / width``, held
+in ``State.history``) and ``chi = solver.damping / dtau`` per face, implicit on the
+diagonal and in SIMPLEC's projection coefficient. It pulls the slow oscillations back to
+their own mean and leaves the steady part alone; where the iterations stop, ``u = ubar``
+and the term vanishes, so the fixed point is the undamped equations' (the reported
+residuals leave the term out).
 ``dtau`` is local: ``solver.pseudo_cfl`` times each cell's smallest width over the
 residuals' velocity scale (on a uniform grid one value), fixed for the run so that the
 pressure operator's multigrid hierarchy is built once on the host.
@@ -131,28 +143,36 @@ def normalised(residual, apply_steady, x, mask, weight=1.0, floor=0.0, acc=None)
     return like(total(weight * jnp.abs(r), acc) / jnp.maximum(norm, jnp.finfo(x.dtype).tiny), x)
 
 
-def momentum_increment(rate, u, prm: Params, cfg: Settings, nu, terms=None):
+def momentum_increment(rate, u, prm: Params, cfg: Settings, nu, terms=None, damping=None):
     """The velocity increment (m/s) on the faces the momentum equation updates: the
     solution of ``(1 + dtau (drag + A_upwind - div(nu grad))) du = dtau rate`` by
     Jacobi-preconditioned BiCGStab (homogeneous boundary ghosts, mirrored at solids);
     its info; and the largest of the three components' normalised residuals
-    (``terms``: per component the summed sizes of the terms in ``rate``)."""
+    (``terms``: per component the summed sizes of the terms in ``rate``). ``damping``:
+    ``(chi, ubar)``, selective frequency damping's gain per face (1/s) and filtered
+    velocity, solved as ``chi (u + du - ubar)`` on the left and left out of the
+    residuals (those of the undamped equations)."""
     mask, dtau, drag = prm.implicit, prm.dtau, prm.drag
+    solve_rate, solve_drag = rate, drag
+    if damping is not None:
+        chi, ubar = damping
+        solve_rate = tuple(r - x * (v - b) for r, x, v, b in zip(rate, chi, u, ubar))
+        solve_drag = tuple(d + x for d, x in zip(drag, chi))
     adv, adv_diag = staggered_upwind(u, cfg.h, cfg.periodic, cfg.active)
     scale = 1.0 if nu is not None else cfg.nu
 
-    def steady_a(x):  # per volume, 1/s times x
+    def steady_a(x, drag=drag):  # per volume, 1/s times x
         xm = tuple(m * v for m, v in zip(mask, x))
         lap = vector_laplacian(xm, prm.ghosts_hom, prm.wall_nb, cfg, nu)
         a = adv(xm)
         return tuple(m * (d * v + ad - scale * l) for v, m, d, ad, l in zip(xm, mask, drag, a, lap))
 
     def apply_m(x):
-        return tuple(v + t * a for v, t, a in zip(x, dtau, steady_a(x)))
+        return tuple(v + t * a for v, t, a in zip(x, dtau, steady_a(x, solve_drag)))
 
     diag = tuple(1.0 + m * t * (d + ad + _viscous_diagonal(c, prm, cfg, nu, u[c].shape, u[c].dtype))
-                 for c, (m, t, d, ad) in enumerate(zip(mask, dtau, drag, adv_diag)))
-    b = tuple(m * t * r for m, t, r in zip(mask, dtau, rate))
+                 for c, (m, t, d, ad) in enumerate(zip(mask, dtau, solve_drag, adv_diag)))
+    b = tuple(m * t * r for m, t, r in zip(mask, dtau, solve_rate))
     du, info = bicgstab(apply_m, b, tuple(jnp.zeros_like(v) for v in b),
                         lambda r: tuple(v / d for v, d in zip(r, diag)),
                         tol=reachable_tolerance(cfg.viscous.tolerance, b[0]),
@@ -244,6 +264,11 @@ def energy_increment(T, u, prm: Params, cfg: Settings, nut, terms=None):
     return finish(T + dT, prm, cfg, carries), info, res
 
 
+def damped_history(u: tuple) -> tuple:
+    """A damped steady run's ``State.history``: the filtered velocity, starting at ``u``."""
+    return (tuple(jnp.array(v) for v in u),)
+
+
 def pressure_problem(s: State, prm: Params, cfg: Settings, time=None):
     """The momentum predictor and the pressure problem it leaves: ``(ustar, rhs, levels,
     dtau, prm, nut, vinfo, res_mom)``. ``ustar`` (m/s) the predicted face velocities,
@@ -258,18 +283,22 @@ def pressure_problem(s: State, prm: Params, cfg: Settings, time=None):
     rate = tuple(prm.free[c] * (f[c] + visc[c] - grad_p[c]) for c in range(3))
     terms = tuple(prm.free[c] * (jnp.abs(f[c]) + jnp.abs(visc[c]) + jnp.abs(grad_p[c]))
                   for c in range(3))
-    du, vinfo, res_mom = momentum_increment(rate, u, prm, cfg, nu, terms)
+    damping, drag = None, prm.drag
+    if cfg.damping > 0.0 and time is None:
+        chi = tuple(cfg.damping / t for t in prm.dtau)
+        damping, drag = (chi, s.history[0]), tuple(d + x for d, x in zip(prm.drag, chi))
+    du, vinfo, res_mom = momentum_increment(rate, u, prm, cfg, nu, terms, damping)
     ustar = tuple(prm.free[c] * (u[c] + du[c]) + fixed[c] for c in range(3))
     rhs = divergence(ustar, cfg.h)
     levels, dtau = prm.levels, prm.dtau
-    if time is not None or any(m.drags for m in cfg.parts):
+    if damping is not None or time is not None or any(m.drags for m in cfg.parts):
         # SIMPLEC's coefficient V / (a_P - sum a_nb) is 1 / (1 / dtau + drag): the implicit
         # drag is in a_P and not in the neighbours. With dtau alone a porous face answers
         # a pressure correction 1 + dtau drag times too freely (117 on the contained
         # hall's 5 %-open cut-outs, 26 on its tiles), and the projection pushes through it
         # the flow the momentum step has just taken out: the hall's 178,710-cell grid
         # ended 1,500 iterations with its cut-outs passing 3.8 times their loss law
-        dtau = tuple(t / (1.0 + t * d) for t, d in zip(prm.dtau, prm.drag))
+        dtau = tuple(t / (1.0 + t * d) for t, d in zip(prm.dtau, drag))
         levels = with_face_scale(levels, tuple(d / r for d, r in zip(dtau, prm.dtau_proj)))
     return ustar, rhs, levels, dtau, prm, nut, vinfo, res_mom
 
@@ -299,10 +328,13 @@ def steady_iteration(s: State, prm: Params, cfg: Settings, t_stop, time=None) ->
         turb_state, change = turbulence_update(s.turb, unew, T, 1.0 / (TURBULENCE_DTAU * prm.dtau_cell),
                                                prm, cfg, time)
         res_mom = jnp.maximum(res_mom, change)
+    history = s.history
+    if cfg.damping > 0.0 and time is None:  # the filter follows the velocity
+        history = (tuple(b + cfg.damping_rate * (v - b) for b, v in zip(s.history[0], unew)),)
     dt = jnp.asarray(cfg.dtau_max, s.t.dtype)
     new = State(unew, p, T, s.tend, dt, s.t + dt, s.step + 1, res_mom, res_div, res_t,
                 info.iterations, s.p_iters_sum + info.iterations, s.t_iters_sum + t_iters,
-                s.v_iters_sum + vinfo.iterations, s.status, turb_state, s.history)
+                s.v_iters_sum + vinfo.iterations, s.status, turb_state, history)
     bad = ~jnp.isfinite(res_mom) | ~jnp.isfinite(res_div) | ~jnp.isfinite(res_t)
     tol = cfg.tolerance if time is None else cfg.outer_tolerance
     done = (res_mom < tol) & (res_div < tol) & (res_t < tol)
