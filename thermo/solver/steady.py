@@ -28,6 +28,10 @@ residual ``R`` of the discrete steady equations:
 ``M`` only sets how fast the iterations converge: a converged state makes ``R`` vanish,
 so the answer is the time march's steady state (to the tolerances), whatever ``dtau``.
 
+``dtau`` is local: ``solver.pseudo_cfl`` times each cell's smallest width over the
+residuals' velocity scale (on a uniform grid one value), fixed for the run so that the
+pressure operator's multigrid hierarchy is built once on the host.
+
 Selective frequency damping (``solver.damping``; Akervik, Brandt, Henningson, Hoepffner,
 Marxen & Schlatter 2006, Phys. Fluids 18, 068102): with local ``dtau`` the iterations
 follow time closely enough that a steady state the flow leaves (a wake that sheds, a
@@ -39,9 +43,6 @@ diagonal and in SIMPLEC's projection coefficient. It pulls the slow oscillations
 their own mean and leaves the steady part alone; where the iterations stop, ``u = ubar``
 and the term vanishes, so the fixed point is the undamped equations' (the reported
 residuals leave the term out).
-``dtau`` is local: ``solver.pseudo_cfl`` times each cell's smallest width over the
-residuals' velocity scale (on a uniform grid one value), fixed for the run so that the
-pressure operator's multigrid hierarchy is built once on the host.
 """
 from __future__ import annotations
 
