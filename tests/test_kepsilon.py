@@ -289,3 +289,21 @@ def test_secant_viscosity_carries_the_law_of_the_walls_stress():
     assert stress_wall / u_tau ** 2 == pytest.approx(1.0, rel=1e-3)
     assert stress_edge / u_tau ** 2 == pytest.approx(1.0, rel=1e-3)
     assert hi_face[0] == np.asarray(wall[0][1][0])[0, 1, 0]  # one edge, one value
+
+
+@pytest.mark.parametrize("y_star, expected", [(2.0, 1.0), (3.5, 0.5), (5.0, 0.0)])
+def test_wall_treatment_is_judged_by_k_not_by_the_wall_speed(y_star, expected):
+    """Code check of the switch between the two wall treatments: in a channel at rest
+    (a reattachment's wall speed, y+ 0) holding a uniform k whose
+    ``y* = C_mu^1/4 k^1/2 (h/2) / nu`` is 2, 3.5 or 5, every cell's wall treatment is
+    the resolved two-layer one, half and half, or the wall functions. A switch on the
+    velocity's y+ would call them all resolved, and flip them as the speed returns."""
+    n, nu = 16, 1.5e-5
+    sim = Simulation(case_from_dict(channel_case(n, 1.0, nu, "k-epsilon")))
+    prm, cfg = sim.params, sim.settings
+    half = DELTA / n  # half the first cell's width (2 delta across n cells)
+    k = (y_star * nu / half) ** 2 / math.sqrt(K_EPSILON_C_MU)
+    _, _, _, resolved = cfg.turbulence.near_wall(jnp.full(sim.grid.cells, k), nu, prm, cfg)
+    resolved = np.asarray(resolved)
+    print(f"y* {y_star}: resolved {resolved.min():.3f}-{resolved.max():.3f}")
+    assert resolved == pytest.approx(np.full(resolved.shape, expected), abs=1e-6)

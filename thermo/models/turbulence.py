@@ -19,10 +19,9 @@ import numpy as np
 
 from thermo.kernels import turbulence as turb
 from thermo.kernels.spacing import axis_widths
-from thermo.kernels.stencils import face_to_cell
 
 PRANDTL_TURBULENT = 0.85  # eddy diffusivity of heat: alpha_t = nu_t / Pr_t
-# the first cell's y+ at or below which the k-epsilon models resolve the wall's layer
+# the first cell's y* at or below which the k-epsilon models resolve the wall's layer
 # (two-layer treatment), and at or above which the wall functions carry it
 RESOLVED_FULL, RESOLVED_NONE = 3.4, 3.6
 
@@ -118,20 +117,25 @@ class KEpsilon:
     wall_functions = True
     transported = 2  # fields the state carries: k, epsilon
 
-    def near_wall(self, u, k, nu_mol, prm, cfg):
+    def near_wall(self, k, nu_mol, prm, cfg):
         """The two-layer treatment's ``(lambda, nu_t, epsilon, resolved)`` per cell
         (:func:`thermo.kernels.turbulence.two_layer`), ``resolved`` (0-1) saying how
-        far the first cell of the nearest wall lies inside the viscous sublayer (1 at
-        y+ <= RESOLVED_FULL, 0 at y+ >= RESOLVED_NONE, linear between). Where it is 0 the wall functions carry
-        the wall's layer and the outer model runs to the first cell (``lambda`` 1)."""
+        far the first cell of the nearest wall lies inside the viscous sublayer: 1 at
+        y* <= RESOLVED_FULL, 0 at y* >= RESOLVED_NONE, linear between, with
+        ``y* = C_mu^1/4 k^1/2 y / nu`` of that wall cell (``y`` half its width). Where
+        it is 0 the wall functions carry the wall's layer and the outer model runs to
+        the first cell (``lambda`` 1)."""
         kp = prm.keps
-        vel = [face_to_cell(u[b], b) for b in range(3)]
-        half = [None if kp.near[a] is None else 0.5 * axis_widths(cfg.h[a], a, k.dtype)
-                for a in range(3)]
+        # judged by k, not by the velocity's y+: where a flow separates or reattaches
+        # the wall speed, and so y+, passes through zero while k does not, and a switch
+        # on y+ flips those cells between the two treatments from one iteration to
+        # the next (k jumping by up to 40 %), so the steady iterations never settle
+        u_k = self.c_mu ** 0.25 * jnp.sqrt(jnp.maximum(k, 0.0)) / nu_mol
         y_first = jnp.zeros_like(k)
-        for a, plus in enumerate(turb.wall_coordinates(vel, nu_mol, half)):
-            if plus is not None:
-                y_first = jnp.maximum(y_first, kp.near[a] * plus[1])
+        for a in range(3):
+            if kp.near[a] is not None:
+                half = 0.5 * axis_widths(cfg.h[a], a, k.dtype)
+                y_first = jnp.maximum(y_first, kp.near[a] * u_k * half)
         y_wall = jnp.take(y_first.ravel(), kp.wall_cell).reshape(k.shape)
         resolved = jnp.clip((RESOLVED_NONE - y_wall) / (RESOLVED_NONE - RESOLVED_FULL), 0.0, 1.0)
         lam, nut_inner, eps_inner = turb.two_layer(k, kp.dist, nu_mol, self.c_mu)
@@ -140,7 +144,7 @@ class KEpsilon:
     def eddy_viscosity(self, u, nu_mol, prm, cfg, turb_state=()):
         k, eps = turb_state
         strain = turb.strain_rate(u, cfg.h, prm.ghosts, cfg.periodic, cfg.active, prm.blocked)
-        lam, nut_inner, _, _ = self.near_wall(u, k, nu_mol, prm, cfg)
+        lam, nut_inner, _, _ = self.near_wall(k, nu_mol, prm, cfg)
         return lam * turb.k_epsilon_viscosity(k, eps, strain, self.c_mu) + (1.0 - lam) * nut_inner
 
     def host_params(self, dist: np.ndarray, fluid: np.ndarray, physics: dict) -> dict:

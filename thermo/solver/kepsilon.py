@@ -23,12 +23,12 @@ after each solve in case the inner BiCGStab stops early). Each equation is one
 BiCGStab solve per step, Jacobi-preconditioned.
 
 Walls (the first fluid cell next to a solid or a wall boundary). Where the nearest
-wall's first cell lies in the log or buffer layer (y+ above 3.5), wall functions:
+wall's first cell lies in the log or buffer layer (y* above 3.5), wall functions:
 the cell's epsilon is held at ``k^3/2 / l_eps`` (below; ``C_mu^3/4 k^3/2 / (kappa
 y)`` in the log layer) and its production is the wall stress times the log law's
 gradient, ``u_tau^3 / (kappa y)``, with ``u_tau`` from the wall functions
 (:mod:`thermo.solver.walls`, which also give the first interior edge the law of the
-wall's secant viscosity). Where it lies in the viscous sublayer (y+ below 3.5, a
+wall's secant viscosity). Where it lies in the viscous sublayer (y* below 3.5, a
 grid graded to the wall), the two-layer treatment resolves the wall's layer
 (Wolfshtein 1969; Chen & Patel 1988; Rodi 1991): below ``Re_y = k^1/2 y / nu`` of
 200 ``nu_t = C_mu k^1/2 l_mu`` and ``epsilon = k^3/2 / l_eps`` with ``l_mu = c_l y
@@ -36,7 +36,9 @@ grid graded to the wall), the two-layer treatment resolves the wall's layer
 kappa C_mu^-3/4``, blended into the outer solution by ``lambda = (1 + tanh((Re_y -
 200) / A)) / 2`` (Jongen 1998); the cells' own strain makes the production. ``y``
 is the distance to the nearest wall (inlets are no walls); the switch goes by the
-y+ of the nearest wall cell (by cell counts).
+y* = C_mu^1/4 k^1/2 y / nu of the nearest wall cell (by cell counts), which equals
+y+ in an equilibrium log layer and stays put where the wall speed passes through
+zero at a separation or reattachment.
 
 Inlets: ``k = 1.5 (I U)^2``, ``epsilon = C_mu^3/4 k^3/2 / l`` from the boundary's
 ``turbulence_intensity`` I (default 0.05) and ``turbulence_length_scale`` l (m,
@@ -350,7 +352,7 @@ def turbulence_update(turb_state, u, T, inv_dt, prm: Params, cfg: Settings, time
     nu = molecular_nu(T, prm, cfg)
     strain = _strain(u, prm, cfg)
     model = cfg.turbulence
-    lam, nut_inner, _, resolved = model.near_wall(u, k, nu, prm, cfg)
+    lam, nut_inner, _, resolved = model.near_wall(k, nu, prm, cfg)
     nut = fluid * (lam * turb.k_epsilon_viscosity(k, eps, strain, model.c_mu)
                    + (1.0 - lam) * nut_inner)
     on, p_wall = _wall_production(u, T, nu, prm, cfg)
@@ -372,7 +374,7 @@ def turbulence_update(turb_state, u, T, inv_dt, prm: Params, cfg: Settings, time
     k_new = jnp.maximum(k_new, k_min)
     # epsilon: the two-layer value from the new k held in the wall cells and in the
     # inner layer (lambda < 1/2), the transport equation outside, the two blended
-    lam, _, e_inner, _ = model.near_wall(u, k_new, nu, prm, cfg)
+    lam, _, e_inner, _ = model.near_wall(k_new, nu, prm, cfg)
     src_e = model.c_1 * rate * (prod + (0.0 if gb is None else jnp.maximum(gb, 0.0)))
     c_2 = model.c_2
     if model.rng:

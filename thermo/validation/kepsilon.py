@@ -27,7 +27,8 @@ nominal Re_b with U_b = 1 m/s; the rows compare ``Cf = 2 tau_w / (rho U_b^2)`` w
   convergence at y+ 1 over max_ratio 1.3, 1.2, 1.1 (38, 47, 72 cells): +1.1 %,
   -0.4 %, -1.9 %.
 
-Between y+ 3.4 and 3.6 the model switches from one wall treatment to the other
+Between y* = C_mu^1/4 k^1/2 y / nu of 3.4 and 3.6 (y+ in an equilibrium layer) the
+model switches from one wall treatment to the other
 (a blend of the two is worse than either, +17-22 %, and at the switch itself a run
 can keep flipping); the summary warns where a wall's first cells lie between y+ 3
 and 5.
