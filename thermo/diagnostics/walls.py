@@ -27,8 +27,9 @@ from thermo.solver.walls import has_wall_functions, wall_coordinates
 LOG_LAYER_TOP = 300.0
 #: a closure that resolves the wall needs its first cell centre in the viscous sublayer
 RESOLVED_TOP = 5.0
-#: the k-epsilon models switch from the two-layer treatment (first cells below y+ 3.5)
-#: to the wall functions there; near the switch the channel's Cf is up to 5-9 % off
+#: the k-epsilon models switch from the two-layer treatment (first cells below y* 3.5,
+#: the k-based wall coordinate, y+ in an equilibrium layer) to the wall functions
+#: there; near the switch the channel's Cf is up to 5-9 % off
 K_EPSILON_SWITCH = (3.0, 5.0)
 DEFAULT_WALLS = "default walls"
 
