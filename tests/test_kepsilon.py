@@ -307,3 +307,28 @@ def test_wall_treatment_is_judged_by_k_not_by_the_wall_speed(y_star, expected):
     resolved = np.asarray(resolved)
     print(f"y* {y_star}: resolved {resolved.min():.3f}-{resolved.max():.3f}")
     assert resolved == pytest.approx(np.full(resolved.shape, expected), abs=1e-6)
+
+
+@pytest.mark.parametrize("y_star, warned", [(4.0, True), (8.0, False)])
+def test_summary_reports_y_star_and_warns_by_it(y_star, warned):
+    """Code check of ``summary.json``'s walls: a channel at rest (y+ 0 everywhere) with
+    a uniform k of ``y* = C_mu^1/4 k^1/2 (h/2) / nu`` 4 or 8 reports that y* on both
+    walls, and warns that the wall treatment switches there only at 4 (the band 3-5
+    the models blend in); a y+-based warning would see y+ 0 and say nothing."""
+    from thermo.diagnostics.walls import wall_summary
+
+    n, nu = 16, 1.5e-5
+    sim = Simulation(case_from_dict(channel_case(n, 1.0, nu, "k-epsilon")))
+    state = sim.initial_state()
+    half = DELTA / n
+    k = (y_star * nu / half) ** 2 / math.sqrt(K_EPSILON_C_MU)
+    zero = [jnp.zeros_like(x) for x in state.u]
+    state = state._replace(u=tuple(zero), T=jnp.full_like(state.T, 20.0),
+                           turb=(jnp.full_like(state.turb[0], k), state.turb[1]))
+    s = wall_summary(sim, state)
+    print({w: e for w, e in s["walls"].items()}, s["wall_warnings"])
+    assert s["walls"], "no walls found"
+    for e in s["walls"].values():
+        assert e["y_star_mean"] == pytest.approx(y_star, rel=1e-6)
+        assert e["y_plus_max"] < 1.0
+    assert any("y* 3-5" in w for w in s["wall_warnings"]) == warned

@@ -8,7 +8,10 @@ nu`` with ``u_tau`` from Spalding's law at the cell's speed parallel to the wall
 surface to the first cell's centre, area-weighted over the wall's conducting faces
 (servers and other sealed throughflow parts conduct nothing): ``k G / y`` with the
 wall function's ``G = Pr y+ / T+`` (:mod:`thermo.solver.walls`), or the molecular
-``k / y`` for closures that resolve the wall.
+``k / y`` for closures that resolve the wall. With a transported k (the k-epsilon
+models) each wall also gets ``y_star_mean``, ``C_mu^1/4 k^1/2 y / nu`` of its first
+cells, the coordinate by which those models choose between the two-layer treatment
+and the wall functions.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from thermo.grid.boundaries import WALL
 from thermo.kernels.turbulence import t_plus
 from thermo.models.turbulence import PRANDTL_TURBULENT
 from thermo.solver import Simulation, State
+from thermo.solver.viscosity import molecular_nu
 from thermo.solver.walls import has_wall_functions, wall_coordinates
 
 #: the log layer, where wall functions are exact; above it the first cell is too coarse
@@ -28,8 +32,8 @@ LOG_LAYER_TOP = 300.0
 #: a closure that resolves the wall needs its first cell centre in the viscous sublayer
 RESOLVED_TOP = 5.0
 #: the k-epsilon models switch from the two-layer treatment (first cells below y* 3.5,
-#: the k-based wall coordinate, y+ in an equilibrium layer) to the wall functions
-#: there; near the switch the channel's Cf is up to 5-9 % off
+#: the k-based wall coordinate) to the wall functions there; near the switch the
+#: channel's Cf is up to 5-9 % off. Judged by the walls' mean y*, as the models judge
 K_EPSILON_SWITCH = (3.0, 5.0)
 DEFAULT_WALLS = "default walls"
 
@@ -37,6 +41,17 @@ DEFAULT_WALLS = "default walls"
 @partial(jax.jit, static_argnums=(3,))
 def _yplus(u, T, prm, cfg):
     return [None if x is None else x[1] for x in wall_coordinates(u, T, prm, cfg)]
+
+
+def _ystar_scale(state: State, sim: Simulation) -> np.ndarray | None:
+    """``C_mu^1/4 k^1/2 / nu`` per cell (1/m), times half a cell's width the k-based
+    wall coordinate y*; None without a transported k."""
+    cfg = sim.settings
+    if not getattr(cfg.turbulence, "transported", 0) or not state.turb:
+        return None
+    k = np.maximum(np.asarray(state.turb[0], np.float64), 0.0)
+    nu = np.asarray(molecular_nu(state.T, sim.params, cfg), np.float64)
+    return cfg.turbulence.c_mu ** 0.25 * np.sqrt(k) / nu
 
 
 def wall_summary(sim: Simulation, state: State) -> dict:
@@ -48,6 +63,7 @@ def wall_summary(sim: Simulation, state: State) -> dict:
     fluid = geo.fluid
     yplus = [None if x is None else np.asarray(x, np.float64)
              for x in _yplus(state.u, state.T, sim.params, cfg)]
+    ystar = _ystar_scale(state, sim)
     functions = has_wall_functions(cfg)
     if functions:  # the wall functions' own Prandtl numbers and Jayatilleke terms per cell
         w = sim.params.walls
@@ -57,12 +73,11 @@ def wall_summary(sim: Simulation, state: State) -> dict:
     volumes = grid.cell_volumes()
     found: dict = {}
 
-    def add(name, yp, area, htc, conducts):
-        r = found.setdefault(name, {"yp": [], "area": [], "htc": [], "conducts": []})
-        r["yp"].append(yp)
-        r["area"].append(area)
-        r["htc"].append(htc)
-        r["conducts"].append(conducts)
+    def add(name, yp, area, htc, conducts, ys):
+        r = found.setdefault(name, {"yp": [], "area": [], "htc": [], "conducts": [], "ys": []})
+        for key, x in (("yp", yp), ("area", area), ("htc", htc), ("conducts", conducts),
+                       ("ys", ys)):
+            r[key].append(x)
 
     for a in range(3):
         if yplus[a] is None:
@@ -75,6 +90,7 @@ def wall_summary(sim: Simulation, state: State) -> dict:
         g = pr * yp / np.asarray(t_plus(yp, pr, p_fn, switch, PRANDTL_TURBULENT)) if functions \
             else np.ones_like(yp)
         film = k * np.maximum(g, 1.0) / (0.5 * w)
+        ys = np.zeros_like(yp) if ystar is None else ystar * 0.5 * w
         n = grid.cells[a]
         for side in (0, 1):
             # interior: a fluid cell whose neighbour on this side is a part's cell
@@ -89,7 +105,7 @@ def wall_summary(sim: Simulation, state: State) -> dict:
             for i in np.unique(owner):
                 m = owner == i
                 add(names[i], yp[cell][wall][m], area[cell][wall][m], film[cell][wall][m],
-                    conducts[m])
+                    conducts[m], ys[cell][wall][m])
             if fc.periodic[a]:
                 continue
             end = [slice(None)] * 3
@@ -102,8 +118,7 @@ def wall_summary(sim: Simulation, state: State) -> dict:
             for i in np.unique(owner_b[wall]):
                 m = wall & (owner_b == i)
                 add(bnames[i] if i >= 0 else DEFAULT_WALLS, yp[end][m], area[end][m],
-                    film[end][m], (coef > 0)[m])
-    transported = bool(getattr(cfg.turbulence, "transported", 0))
+                    film[end][m], (coef > 0)[m], ys[end][m])
     walls, high, low = {}, [], []
     for name, r in found.items():
         yp, ar = np.concatenate(r["yp"]), np.concatenate(r["area"])
@@ -112,13 +127,15 @@ def wall_summary(sim: Simulation, state: State) -> dict:
                  "y_plus_max": float(yp.max()), "wall_area_m2": float(ar.sum())}
         if cond.any():
             entry["htc_w_m2k"] = float(np.average(htc[cond], weights=ar[cond]))
+        if ystar is not None:
+            entry["y_star_mean"] = float(np.average(np.concatenate(r["ys"]), weights=ar))
         walls[name] = entry
         top = LOG_LAYER_TOP if functions else RESOLVED_TOP
         if entry["y_plus_max"] > top:
             high.append((entry["y_plus_max"], name))
         # on average: stagnation points and corners have small y+ on any grid
-        if transported and K_EPSILON_SWITCH[0] < entry["y_plus_mean"] < K_EPSILON_SWITCH[1]:
-            low.append((entry["y_plus_mean"], name))
+        if ystar is not None and K_EPSILON_SWITCH[0] < entry["y_star_mean"] < K_EPSILON_SWITCH[1]:
+            low.append((entry["y_star_mean"], name))
     warnings = []
     if high:
         high.sort(reverse=True)
@@ -136,11 +153,12 @@ def wall_summary(sim: Simulation, state: State) -> dict:
                             "functions)")
     if low:
         low.sort()
-        worst = ", ".join(f"{name} (mean y+ {y:.1f})" for y, name in low[:3])
+        worst = ", ".join(f"{name} (mean y* {y:.1f})" for y, name in low[:3])
         more = f" and {len(low) - 3} more" if len(low) > 3 else ""
         lo, hi = K_EPSILON_SWITCH
-        warnings.append(f"first cells at y+ {lo:.0f}-{hi:.0f} (mean) at {worst}{more}: the "
-                        "k-epsilon models switch there from resolving the wall's layer (two-layer "
-                        "treatment, y+ < 3.5) to the wall functions, and a run may not settle; "
-                        f"refine to y+ of about 1 or coarsen to y+ > {hi:.0f} at those walls")
+        warnings.append(f"first cells at y* {lo:.0f}-{hi:.0f} (mean; y* = C_mu^1/4 k^1/2 y / nu) "
+                        f"at {worst}{more}: the k-epsilon models switch there from resolving the "
+                        "wall's layer (two-layer treatment, y* < 3.5) to the wall functions, "
+                        "where the wall stress is least accurate; refine to y+ of about 1 or "
+                        f"coarsen to y+ > {hi:.0f} at those walls")
     return {"walls": walls, "wall_warnings": warnings}
