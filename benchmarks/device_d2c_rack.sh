@@ -3,8 +3,10 @@
 #
 # d2c-rack-120kw-stacks ships on 792,288 cells (the dies one cell thick); `thermo study`
 # refines every max_cell by 1.5 and min_cells_across with it: 1,704,480 then 4,141,410
-# cells (`thermo check` of the study's overrides). On 2 CPU cores the bundled grid
-# alone takes about 40 s an iteration, so the rack's study is a GPU job; the chips'
+# cells (`thermo check` of the study's overrides). On 2 CPU cores, float32, the bundled
+# grid took 13 s an iteration beside other runs (199 to settle, session 37), the second
+# grid 32-41 s (session 40, 7.4 GB); the finest would want about 18 GB and, scaled by
+# its cells, 80 s an iteration, 5-6 h for 250, so the rack's study is a GPU job; the chips'
 # study is the server's (d2c-rack-120kw-server, README "D2C at engineering
 # resolution"). What the rack adds is on the air side: the top server's air-cooled
 # components (134.7 C against 109.2 C below, 80 iterations on the bundled grid) and

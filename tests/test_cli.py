@@ -24,7 +24,8 @@ def fake_runner(monkeypatch):
     """Replace thermo.runner with a module whose run_case records its calls."""
     calls = []
 
-    def run_case(case, outdir, quiet=False, resume=False, log_json=False, map_from=None):
+    def run_case(case, outdir, quiet=False, resume=False, log_json=False, map_from=None,
+                 stop_on_signal=False):
         calls.append((case, outdir, quiet))
         outdir.mkdir(parents=True, exist_ok=True)
         summary = {"case": case.name, "converged": True, "steps": 12, "simulated_time_s": 0.5,

@@ -1,4 +1,5 @@
 """Checkpoints, restart after SIGKILL, transient frames, and divergence reports."""
+import json
 import os
 import signal
 import subprocess
@@ -310,3 +311,38 @@ def test_resume_from_a_checkpoint_without_records_or_frames(tmp_path, capsys):
     assert "earlier version" in err and "after t = 1 s" in err
     assert summary["converged"] and summary["simulated_time_s"] == pytest.approx(2.0)
     assert [t for t, _ in read_result(out / "result.vtkhdf")["frames"]] == pytest.approx([1.5, 2.0])
+
+
+def test_sigterm_stops_after_the_call_and_writes_everything(tmp_path):
+    """``thermo run`` sent SIGTERM mid-run stops after its current device call and
+    wraps up as at ``max_steps``: exit status 0, the result and summary written (with
+    ``stopped_by``), and a checkpoint at the stop, from which ``--resume`` to a later
+    end gives the bits of one uninterrupted run to that end."""
+    path = _case_file(tmp_path)
+    out = tmp_path / "stopped"
+    proc = subprocess.Popen([sys.executable, "-m", "thermo", "run", str(path), "-o", str(out),
+                             "--quiet", "--set", "solver.end_time=1e5"],
+                            env=dict(os.environ), stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while not (out / "checkpoint.h5").exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=300)
+    print(err)
+    assert proc.returncode == 0, err
+    summary = json.loads((out / "summary.json").read_text())
+    t_stop = summary["simulated_time_s"]
+    print("stopped at step", summary["steps"], "t", t_stop, "status", summary["status"])
+    assert summary["stopped_by"] == "SIGTERM" and summary["status"] == "running"
+    assert 1.0 <= t_stop < 1e5 and "stopped by SIGTERM" in err
+    assert read_result(out / "result.vtkhdf")["attrs"]["simulated_time_s"] == t_stop
+    assert load_checkpoint_extras(out / "checkpoint.h5")["time_s"] == t_stop
+    end = f"solver.end_time={t_stop + 1.5!r}"
+    resumed = run_case(load_case(path, [end]), out, quiet=True, resume=True)
+    assert "stopped_by" not in resumed
+    full = tmp_path / "full"
+    run_case(load_case(path, [end]), full, quiet=True)
+    a, b = read_result(full / "result.vtkhdf"), read_result(out / "result.vtkhdf")
+    for name in ("T", "U", "p"):
+        print(name, "max diff", np.abs(a["fields"][name] - b["fields"][name]).max())
+        assert np.array_equal(a["fields"][name], b["fields"][name])

@@ -338,7 +338,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _error(f"the solver runner cannot be imported ({exc})")
     try:
         summary = run_case(case, outdir, quiet=args.quiet, resume=bool(args.resume),
-                           log_json=args.log_json, map_from=args.map_from)
+                           log_json=args.log_json, map_from=args.map_from, stop_on_signal=True)
     except CaseError as exc:  # refusals only detectable on the grid (e.g. a part covering no cell)
         return _error(str(exc))
     except DivergenceError as exc:

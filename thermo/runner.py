@@ -9,11 +9,14 @@ from __future__ import annotations
 import atexit
 import pathlib
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import uuid
 
+import jax
 import numpy as np
 
 from thermo.case import Case, CaseError
@@ -137,9 +140,47 @@ def _map_source(case: Case, map_from, resume: bool):
     return read_source(map_from)
 
 
+class StopOnSignal:
+    """While entered (main thread of a single process only): the first SIGINT (Ctrl-C)
+    or SIGTERM asks the run to stop after its current device call, and restores the
+    handlers before it, so that a second signal aborts as usual. Called, says whether
+    a stop was asked for; ``signal`` names the signal (None otherwise)."""
+
+    NAMES = ("SIGINT", "SIGTERM")
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled and threading.current_thread() is threading.main_thread()
+        self.signal: str | None = None
+        self._before: dict = {}
+
+    def __enter__(self) -> "StopOnSignal":
+        if self.enabled:
+            for name in self.NAMES:
+                num = getattr(signal, name)
+                self._before[num] = signal.signal(num, self._asked)
+        return self
+
+    def _asked(self, num, frame) -> None:
+        self.signal = signal.Signals(num).name
+        self._restore()
+        print(f"\n{self.signal}: stopping after this device call and writing the results "
+              "(send it again to abort)", file=sys.stderr, flush=True)
+
+    def _restore(self) -> None:
+        for num, handler in self._before.items():
+            signal.signal(num, handler)
+        self._before = {}
+
+    def __exit__(self, *exc) -> None:
+        self._restore()
+
+    def __call__(self) -> bool:
+        return self.signal is not None
+
+
 def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
              resume: bool = False, log_json: bool = False,
-             map_from: str | pathlib.Path | None = None) -> dict:
+             map_from: str | pathlib.Path | None = None, stop_on_signal: bool = False) -> dict:
     """Set up, run and write ``OUTDIR/result.vtkhdf`` and ``OUTDIR/summary.json``.
 
     The grid-level checks run before the output folder is created, so a refused
@@ -153,6 +194,9 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
     run's result and summary hold every frame and record from t = 0 (inlet and chip
     histories, crossing times, steady-state monitors). A run that blows up keeps its
     last good state as the checkpoint and raises :class:`DivergenceError`.
+    ``stop_on_signal`` (``thermo run``): a SIGINT or SIGTERM stops the run after its
+    current device call and it is wrapped up as at ``solver.max_steps`` (the result,
+    the summary with ``stopped_by``, and the checkpoint where the run writes them).
     """
     source = _map_source(case, map_from, resume)  # refused before the grid is built
     sim = Simulation(case)
@@ -243,14 +287,19 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
         callbacks.append(Callback("frames", frames, Every(every)))
     if s_cfg["checkpoint_every"] > 0:
         callbacks.append(Callback("checkpoint", checkpoint, Every(s_cfg["checkpoint_every"])))
-    try:
-        state, info = sim.run(state, callbacks)
-    finally:
-        if reporter is not None:
-            reporter.stop()
-    if info.status == "diverged":
-        checkpoint(state)
-        raise DivergenceError(_divergence_message(sim, state, info))
+    # a signal to one of several processes would leave the others waiting in a collective
+    with StopOnSignal(stop_on_signal and jax.process_count() == 1) as stopper:
+        try:
+            state, info = sim.run(state, callbacks, stop=stopper)
+        finally:
+            if reporter is not None:
+                reporter.stop()
+        if info.status == "diverged":
+            checkpoint(state)
+            raise DivergenceError(_divergence_message(sim, state, info))
+        stopped = stopper.signal if info.status == "running" else None
+        if stopped is not None and s_cfg["checkpoint_every"] > 0:
+            checkpoint(state)  # --resume goes on from here
     fields = sim.cell_fields(state)
     write_result(outdir / RESULT_NAME, sim.grid, {k: v for k, v in fields.items() if k in keep},
                  case_text=case.text,
@@ -265,12 +314,17 @@ def run_case(case: Case, outdir: str | pathlib.Path, *, quiet: bool = False,
     summary.update(watched["residuals"].summary())  # residual_history
     if initial is not None:
         summary["initial_state"] = initial
+    if stopped is not None:
+        summary["stopped_by"] = stopped
     if extras is not None and extras["wall_s"] is not None:  # the whole run's wall time
         summary["wall_time_resumed_s"] = extras["wall_s"]
         summary["wall_time_s"] += extras["wall_s"]
     write_summary(outdir / SUMMARY_NAME, summary)
     for w in summary.get("wall_warnings", []):
         print(f"warning: {w}", file=sys.stderr)
+    if stopped is not None:
+        print(f"stopped by {stopped} at step {info.steps} (t = {info.simulated_time:.6g} s): "
+              f"results written to {outdir}", file=sys.stderr)
     return summary
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from functools import partial
-from typing import Sequence
+from typing import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -196,9 +196,10 @@ class Simulation:
                 self.apply_event(pending.pop(0))
         return Callback("events", fire, AtTimes(tuple(e["at"] for e in events)))
 
-    def run(self, state: State | None = None,
-            callbacks: Sequence[Callback] = ()) -> tuple[State, RunInfo]:
-        """March until converged, finished, diverged or ``solver.max_steps``.
+    def run(self, state: State | None = None, callbacks: Sequence[Callback] = (),
+            stop: Callable[[], bool] | None = None) -> tuple[State, RunInfo]:
+        """March until converged, finished, diverged, ``solver.max_steps``, or ``stop()``
+        is True after a device call (a stop asked for; the status stays "running").
 
         After every device call the each-call callbacks run in order, with the
         state and the wall seconds since the start; one that returns True stops a
@@ -262,7 +263,8 @@ class Simulation:
             if int(state.status) == CONVERGED and not settled and any(
                     x is not None and x.holds() for x in (equipment, self.cooling)):
                 state = state._replace(status=jnp.int32(RUNNING))
-            if int(state.status) != RUNNING or int(state.step) >= s_cfg["max_steps"]:
+            if int(state.status) != RUNNING or int(state.step) >= s_cfg["max_steps"] \
+                    or (stop is not None and stop()):
                 break
         wall = time.perf_counter() - t0
         steps = max(int(state.step), 1)
