@@ -41,13 +41,13 @@ def default_run(tmp_path_factory):
     records = []
     real_run = Simulation.run
 
-    def recording_run(self, state=None, callbacks=()):
+    def recording_run(self, state=None, callbacks=(), **kwargs):
         capacity = np.asarray(self.params.capacity) * self.grid.cell_volume   # J/K per cell
 
         def record(state, wall):
             records.append((float(state.t), float((capacity * np.asarray(state.T)).sum()),
                             summarise(self, state, _info(state))["net_heat_w"]))
-        return real_run(self, state, [Callback("record", record)] + list(callbacks))
+        return real_run(self, state, [Callback("record", record)] + list(callbacks), **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(Simulation, "run", recording_run)
