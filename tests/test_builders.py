@@ -34,7 +34,7 @@ def bounds(parts):
     return np.min([b[0] for b in boxes], axis=0), np.max([b[1] for b in boxes], axis=0)
 
 
-def refused(fn, parameter, *fragments, **kwargs):
+def assert_refused(fn, parameter, *fragments, **kwargs):
     with pytest.raises(BuilderError) as info:
         fn(**kwargs)
     msg = str(info.value)
@@ -120,30 +120,30 @@ def test_rack_with_2u_servers_and_blanking():
 
 
 def test_impossible_parameters_are_refused():
-    refused(server, "cpu_power", "out of range", ">= 0", cpu_power=-1.0)
-    refused(server, "gpu_power", "expected a number", gpu_power="lots")
-    refused(server, "width", "out of range", "0.1", width=0.0)
-    refused(server, "depth", "out of range", "0.2", depth=-0.75)
-    refused(server, "height_u", "from 1 to 42", height_u=0)
-    refused(server, "cpus", "do not fit", "from 0 to 40", cpus=41)
-    refused(server, "gpus", "do not fit", "from 0 to 20 with 2 CPUs", gpus=21)
-    refused(server, "cpus", "expected an integer", cpus=2.5)
-    refused(server, "heat_sink_fins", "from 0 to", heat_sink_fins=1000)
-    refused(server, "origin", "3 numbers", origin=[0.0, 0.0])
-    refused(server, "front", "'y-', 'y+'", front="x-")
-    refused(rack, "servers", "43 is out of range", "from 0 to 42", servers=43)
-    refused(rack, "servers", "from 0 to 21", "2U", servers=22, height_u=2)
-    refused(rack, "power_per_server", ">= 700", power_per_server=500.0)
-    refused(rack, "width", "server_width", width=0.4)
-    refused(rack, "cpu_power", ">= 0", cpu_power=-5.0)
-    refused(aisle_row, "aisle", "'cold', 'hot'", aisle="warm")
-    refused(aisle_row, "racks", "from 1", racks=0)
-    refused(aisle_row, "rack_depth", "> 0", rack_depth=0.0)
-    refused(immersion_tank, "blades", "from 1 to", blades=200)
-    refused(immersion_tank, "blade_power", ">= 0", blade_power=-1.0)
-    refused(immersion_tank, "fluid", "is a solid", "mineral-oil", fluid="copper")
-    refused(immersion_tank, "blade_height", "out of range", blade_height=0.9)
-    refused(immersion_tank, "size", "> 0", size=[0.6, 0.0, 0.6])
+    assert_refused(server, "cpu_power", "out of range", ">= 0", cpu_power=-1.0)
+    assert_refused(server, "gpu_power", "expected a number", gpu_power="lots")
+    assert_refused(server, "width", "out of range", "0.1", width=0.0)
+    assert_refused(server, "depth", "out of range", "0.2", depth=-0.75)
+    assert_refused(server, "height_u", "from 1 to 42", height_u=0)
+    assert_refused(server, "cpus", "do not fit", "from 0 to 40", cpus=41)
+    assert_refused(server, "gpus", "do not fit", "from 0 to 20 with 2 CPUs", gpus=21)
+    assert_refused(server, "cpus", "expected an integer", cpus=2.5)
+    assert_refused(server, "heat_sink_fins", "from 0 to", heat_sink_fins=1000)
+    assert_refused(server, "origin", "3 numbers", origin=[0.0, 0.0])
+    assert_refused(server, "front", "'y-', 'y+'", front="x-")
+    assert_refused(rack, "servers", "43 is out of range", "from 0 to 42", servers=43)
+    assert_refused(rack, "servers", "from 0 to 21", "2U", servers=22, height_u=2)
+    assert_refused(rack, "power_per_server", ">= 700", power_per_server=500.0)
+    assert_refused(rack, "width", "server_width", width=0.4)
+    assert_refused(rack, "cpu_power", ">= 0", cpu_power=-5.0)
+    assert_refused(aisle_row, "aisle", "'cold', 'hot'", aisle="warm")
+    assert_refused(aisle_row, "racks", "from 1", racks=0)
+    assert_refused(aisle_row, "rack_depth", "> 0", rack_depth=0.0)
+    assert_refused(immersion_tank, "blades", "from 1 to", blades=200)
+    assert_refused(immersion_tank, "blade_power", ">= 0", blade_power=-1.0)
+    assert_refused(immersion_tank, "fluid", "is a solid", "mineral-oil", fluid="copper")
+    assert_refused(immersion_tank, "blade_height", "out of range", blade_height=0.9)
+    assert_refused(immersion_tank, "size", "> 0", size=[0.6, 0.0, 0.6])
 
 
 def test_aisle_row_cold_and_hot():

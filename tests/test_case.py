@@ -25,7 +25,7 @@ def make(**sections):
     return d
 
 
-def refused(d, *fragments, source="<dict>"):
+def assert_refused(d, *fragments, source="<dict>"):
     """Assert the dict is refused with a message holding the source and every fragment."""
     with pytest.raises(CaseError) as info:
         case_from_dict(d, source=source)
@@ -161,20 +161,20 @@ def test_misspelt_key_in_file(tmp_path):
 
 
 def test_unknown_section_and_nested_keys():
-    refused(make(solvr={}), ": solvr: unknown key", "did you mean 'solver'", "accepted: case, domain")
-    refused(make(parts=[{"name": "p", "kind": "solid", "material": "copper",
+    assert_refused(make(solvr={}), ": solvr: unknown key", "did you mean 'solver'", "accepted: case, domain")
+    assert_refused(make(parts=[{"name": "p", "kind": "solid", "material": "copper",
                          "box": {"min": [0, 0, 0], "maks": [1, 0.5, 0.25]}}]),
             "parts[0].box.maks", "did you mean 'max'")
-    refused(make(boundaries=[{"name": "b", "face": "x-", "flo": "wall"}]), "boundaries[0].flo", "'flow'")
+    assert_refused(make(boundaries=[{"name": "b", "face": "x-", "flo": "wall"}]), "boundaries[0].flo", "'flow'")
 
 
 def test_missing_required():
-    refused({"domain": BASE["domain"]}, ": case: missing required section")
-    refused(make(case={}), "case.name: missing required key")
-    refused(make(case={"name": ""}), "case.name", "non-empty string")
-    refused(make(case={"name": "a/b"}), "case.name", "without '/'")
-    refused(make(domain={"size": [1, 1, 1]}), "domain.cells: missing required key", "integers >= 1")
-    refused(make(parts=[{"name": "p", "material": "copper"}]), "parts[0].kind: part 'p': missing required key")
+    assert_refused({"domain": BASE["domain"]}, ": case: missing required section")
+    assert_refused(make(case={}), "case.name: missing required key")
+    assert_refused(make(case={"name": ""}), "case.name", "non-empty string")
+    assert_refused(make(case={"name": "a/b"}), "case.name", "without '/'")
+    assert_refused(make(domain={"size": [1, 1, 1]}), "domain.cells: missing required key", "integers >= 1")
+    assert_refused(make(parts=[{"name": "p", "material": "copper"}]), "parts[0].kind: part 'p': missing required key")
 
 
 @pytest.mark.parametrize("section, value, fragments", [
@@ -190,50 +190,50 @@ def test_missing_required():
     ({"output": {"fields": "T"}}, None, ("output.fields", "expected a list of strings")),
 ])
 def test_wrong_types(section, value, fragments):
-    refused(make(**section), *fragments)
+    assert_refused(make(**section), *fragments)
 
 
 def test_bad_numbers_and_choices():
-    refused(make(domain={"size": [1, -1, 1], "cells": [1, 1, 1]}), "domain.size[1]", "-1 is out of range", "> 0")
-    refused(make(domain={"size": [1, 1, 1], "cells": [1, 0, 1]}), "domain.cells[1]", ">= 1")
-    refused(make(domain={"size": [1, 1, float("inf")], "cells": [1, 1, 1]}), "domain.size[2]", "not finite")
-    refused(make(solver={"cfl": 1.5}), "solver.cfl", "<= 1")
-    refused(make(solver={"cfl": 0}), "solver.cfl", "> 0")
-    refused(make(solver={"mode": "stedy"}), "solver.mode", "did you mean 'steady'", "'steady', 'transient'")
-    refused(make(solver={"mode": "transient"}), "solver.end_time", "> 0")
-    refused(make(solver={"precision": "float16"}), "solver.precision", "'float32', 'float64'")
-    refused(make(solver={"backend": "cuda"}), "solver.backend", "'gpu'")
-    refused(make(solver={"steps_per_call": 0}), "solver.steps_per_call", ">= 1")
-    refused(make(solver={"dt": -1.0}), "solver.dt", "> 0")
-    refused(make(solver={"average_tolerance": 0.3}), "solver.average_tolerance",
+    assert_refused(make(domain={"size": [1, -1, 1], "cells": [1, 1, 1]}), "domain.size[1]", "-1 is out of range", "> 0")
+    assert_refused(make(domain={"size": [1, 1, 1], "cells": [1, 0, 1]}), "domain.cells[1]", ">= 1")
+    assert_refused(make(domain={"size": [1, 1, float("inf")], "cells": [1, 1, 1]}), "domain.size[2]", "not finite")
+    assert_refused(make(solver={"cfl": 1.5}), "solver.cfl", "<= 1")
+    assert_refused(make(solver={"cfl": 0}), "solver.cfl", "> 0")
+    assert_refused(make(solver={"mode": "stedy"}), "solver.mode", "did you mean 'steady'", "'steady', 'transient'")
+    assert_refused(make(solver={"mode": "transient"}), "solver.end_time", "> 0")
+    assert_refused(make(solver={"precision": "float16"}), "solver.precision", "'float32', 'float64'")
+    assert_refused(make(solver={"backend": "cuda"}), "solver.backend", "'gpu'")
+    assert_refused(make(solver={"steps_per_call": 0}), "solver.steps_per_call", ">= 1")
+    assert_refused(make(solver={"dt": -1.0}), "solver.dt", "> 0")
+    assert_refused(make(solver={"average_tolerance": 0.3}), "solver.average_tolerance",
             "monitors of a steady or an implicit transient run", "monitor_window > 0")
-    refused(make(solver={"average_tolerance": 0.3, "monitor_window": 10.0, "mode": "transient",
+    assert_refused(make(solver={"average_tolerance": 0.3, "monitor_window": 10.0, "mode": "transient",
                          "end_time": 60.0}), "solver.average_tolerance", "scheme = 'implicit'")
-    refused(make(solver={"mode": "transient", "end_time": 60.0, "scheme": "implicit"}),
+    assert_refused(make(solver={"mode": "transient", "end_time": 60.0, "scheme": "implicit"}),
             "solver.dt", "fixed time step")
-    refused(make(solver={"outer_iterations": 0}), "solver.outer_iterations", ">= 1")
-    refused(make(solver={"outer_tolerance": 0.0}), "solver.outer_tolerance", "> 0")
-    refused(make(solver={"average_tolerance": -0.3, "monitor_window": 10.0}),
+    assert_refused(make(solver={"outer_iterations": 0}), "solver.outer_iterations", ">= 1")
+    assert_refused(make(solver={"outer_tolerance": 0.0}), "solver.outer_tolerance", "> 0")
+    assert_refused(make(solver={"average_tolerance": -0.3, "monitor_window": 10.0}),
             "solver.average_tolerance", ">= 0")
     assert case_from_dict(make(solver={"average_tolerance": 0.3, "monitor_window": 10.0})
                           ).data["solver"]["average_tolerance"] == 0.3
-    refused(make(solver={"pressure_tolerance": 0.0}), "solver.pressure_tolerance", "> 0")
-    refused(make(solver={"viscous_tolerance": 0.0}), "solver.viscous_tolerance", "> 0")
-    refused(make(solver={"energy_tolerance": -1e-8}), "solver.energy_tolerance", "> 0")
-    refused(make(solver={"energy_tolerance": "tight"}), "solver.energy_tolerance", "expected a number")
+    assert_refused(make(solver={"pressure_tolerance": 0.0}), "solver.pressure_tolerance", "> 0")
+    assert_refused(make(solver={"viscous_tolerance": 0.0}), "solver.viscous_tolerance", "> 0")
+    assert_refused(make(solver={"energy_tolerance": -1e-8}), "solver.energy_tolerance", "> 0")
+    assert_refused(make(solver={"energy_tolerance": "tight"}), "solver.energy_tolerance", "expected a number")
     for k in ("pressure_max_iterations", "viscous_max_iterations", "energy_max_iterations"):
-        refused(make(solver={k: 0}), f"solver.{k}", "out of range", ">= 1")
-        refused(make(solver={k: 50.5}), f"solver.{k}", "expected an integer", ">= 1")
+        assert_refused(make(solver={k: 0}), f"solver.{k}", "out of range", ">= 1")
+        assert_refused(make(solver={k: 50.5}), f"solver.{k}", "expected an integer", ">= 1")
     solver = case_from_dict(make(solver={"viscous_tolerance": 1e-6, "energy_max_iterations": 50})
                             ).data["solver"]
     assert (solver["viscous_tolerance"], solver["energy_max_iterations"]) == (1e-6, 50)
-    refused(make(output={"fields": ["T", "rho"]}), "output.fields[1]", "'material'")
-    refused(make(output={"fields": ["T", "T"]}), "output.fields", "at most once")
-    refused(make(fluid={"reference_temperature": -300}), "fluid.reference_temperature", "-273.15")
-    refused(make(physics={"turbulence": "k-epsilons"}), "physics.turbulence", "unknown value",
+    assert_refused(make(output={"fields": ["T", "rho"]}), "output.fields[1]", "'material'")
+    assert_refused(make(output={"fields": ["T", "T"]}), "output.fields", "at most once")
+    assert_refused(make(fluid={"reference_temperature": -300}), "fluid.reference_temperature", "-273.15")
+    assert_refused(make(physics={"turbulence": "k-epsilons"}), "physics.turbulence", "unknown value",
             "'none', 'smagorinsky', 'zero-equation'", "'lvel'")
-    refused(make(physics={"turbulence": "k-omega-sst"}), "physics.turbulence", "not supported yet")
-    refused(make(physics={"smagorinsky_constant": 0.0}), "physics.smagorinsky_constant", "out of range")
+    assert_refused(make(physics={"turbulence": "k-omega-sst"}), "physics.turbulence", "not supported yet")
+    assert_refused(make(physics={"smagorinsky_constant": 0.0}), "physics.smagorinsky_constant", "out of range")
     assert case_from_dict(make(physics={"turbulence": "zero-equation"})).data["physics"][
         "turbulence"] == "zero-equation"
     assert case_from_dict(make(solver={"mode": "transient", "end_time": 2})).data["solver"]["end_time"] == 2.0
@@ -241,19 +241,19 @@ def test_bad_numbers_and_choices():
 
 def test_materials_section():
     good = {"name": "goo", "density": 1, "specific_heat": 1, "conductivity": 1}
-    refused(make(materials=[good, good]), "materials[1].name", "duplicate", "unique names")
-    refused(make(materials=[dict(good, density=0)]), "materials[0].density", "> 0")
-    refused(make(materials=[dict(good, viscosity=-1)]), "materials[0].viscosity", "> 0")
-    refused(make(materials=[{"name": "goo", "density": 1, "specific_heat": 1}]),
+    assert_refused(make(materials=[good, good]), "materials[1].name", "duplicate", "unique names")
+    assert_refused(make(materials=[dict(good, density=0)]), "materials[0].density", "> 0")
+    assert_refused(make(materials=[dict(good, viscosity=-1)]), "materials[0].viscosity", "> 0")
+    assert_refused(make(materials=[{"name": "goo", "density": 1, "specific_heat": 1}]),
             "materials[0].conductivity: missing required key")
 
 
 def test_fluid_material():
-    refused(make(fluid={"material": "ayr"}), "fluid.material", "unknown material 'ayr'",
+    assert_refused(make(fluid={"material": "ayr"}), "fluid.material", "unknown material 'ayr'",
             "did you mean 'air'", "copper")
-    refused(make(fluid={"material": "copper"}), "fluid.material", "solid", "air", "water")
+    assert_refused(make(fluid={"material": "copper"}), "fluid.material", "solid", "air", "water")
     goo = {"name": "goo", "density": 1, "specific_heat": 1, "conductivity": 1, "viscosity": 1}
-    refused(make(materials=[goo], fluid={"material": "goo"}, physics={"buoyancy": True}),
+    assert_refused(make(materials=[goo], fluid={"material": "goo"}, physics={"buoyancy": True}),
             "fluid.material", "expansion")
     assert case_from_dict(make(materials=[goo], fluid={"material": "goo"})).fluid.name == "goo"
 
@@ -267,19 +267,19 @@ def part(**kw):
 
 def test_parts():
     assert case_from_dict(make(parts=[part()])).data["parts"][0]["power"] == 10.0
-    refused(make(parts=[part(material="unobtainium")]), "parts[0].material", "unknown material",
+    assert_refused(make(parts=[part(material="unobtainium")]), "parts[0].material", "unknown material",
             "[[materials]]")
-    refused(make(parts=[part(), part()]), "parts[1].name", "duplicate")
-    refused(make(parts=[part(power=-1)]), "parts[0].power", ">= 0")
-    refused(make(parts=[part(box={"min": [0.1, 0.1, 0], "max": [0.2, 0.05, 0.1]})]),
+    assert_refused(make(parts=[part(), part()]), "parts[1].name", "duplicate")
+    assert_refused(make(parts=[part(power=-1)]), "parts[0].power", ">= 0")
+    assert_refused(make(parts=[part(box={"min": [0.1, 0.1, 0], "max": [0.2, 0.05, 0.1]})]),
             "parts[0].box.max", "not above min", "inside the domain")
-    refused(make(parts=[part(box={"min": [0.1, 0.1], "max": [0.2, 0.2, 0.1]})]), "parts[0].box.min", "3 numbers")
+    assert_refused(make(parts=[part(box={"min": [0.1, 0.1], "max": [0.2, 0.2, 0.1]})]), "parts[0].box.min", "3 numbers")
 
 
 def test_part_outside_domain():
-    refused(make(parts=[part(box={"min": [0.5, 0.1, 0], "max": [1.5, 0.2, 0.1]})]),
+    assert_refused(make(parts=[part(box={"min": [0.5, 0.1, 0], "max": [1.5, 0.2, 0.1]})]),
             "parts[0].box.max", "outside the domain", "max <= (1, 0.5, 0.25)")
-    refused(make(parts=[part(), part(name="b", box={"min": [-0.1, 0, 0], "max": [0.2, 0.2, 0.1]})]),
+    assert_refused(make(parts=[part(), part(name="b", box={"min": [-0.1, 0, 0], "max": [0.2, 0.2, 0.1]})]),
             "parts[1].box.min", "outside the domain")
     # touching the far wall up to rounding is fine
     ok = part(box={"min": [0.0, 0.0, 0.0], "max": [1.0 + 1e-15, 0.5, 0.25]})
@@ -288,15 +288,15 @@ def test_part_outside_domain():
 
 @pytest.mark.parametrize("kind", ["tank"])
 def test_unsupported_part_kinds(kind):
-    refused(make(parts=[part(kind=kind)]), "parts[0].kind", f"'{kind}' is not supported yet", "accepted: 'solid'")
+    assert_refused(make(parts=[part(kind=kind)]), "parts[0].kind", f"'{kind}' is not supported yet", "accepted: 'solid'")
 
 
 def test_server_needs_a_direction_and_one_flow():
-    refused(make(parts=[part(kind="server", power=500.0)]), "parts[0].direction",
+    assert_refused(make(parts=[part(kind="server", power=500.0)]), "parts[0].direction",
             "missing required key", "volume_flow")
-    refused(make(parts=[part(kind="server", direction="+x", volume_flow=0.1, flow_per_kw=0.1)]),
+    assert_refused(make(parts=[part(kind="server", direction="+x", volume_flow=0.1, flow_per_kw=0.1)]),
             "parts[0].flow_per_kw", "exclusive")
-    refused(make(parts=[part(kind="server", direction="x", volume_flow=0.1)]),
+    assert_refused(make(parts=[part(kind="server", direction="x", volume_flow=0.1)]),
             "parts[0].direction", "unknown value 'x'")
     (p,) = case_from_dict(make(parts=[part(kind="server", direction="+x", flow_per_kw=0.1,
                                            power=500.0)])).data["parts"]
@@ -304,19 +304,19 @@ def test_server_needs_a_direction_and_one_flow():
 
 
 def test_fan_curve_must_increase_and_fans_give_no_heat():
-    refused(make(parts=[part(kind="fan", direction="+x", power=0.0, curve=[[0.0, 100.0], [0.0, 50.0]])]),
+    assert_refused(make(parts=[part(kind="fan", direction="+x", power=0.0, curve=[[0.0, 100.0], [0.0, 50.0]])]),
             "parts[0].curve[1]", "does not increase")
-    refused(make(parts=[part(kind="fan", direction="+x", volume_flow=0.1, power=5.0)]),
+    assert_refused(make(parts=[part(kind="fan", direction="+x", volume_flow=0.1, power=5.0)]),
             "parts[0].power", "gives no heat")
-    refused(make(parts=[part(kind="solid", material="copper", direction="+x")]),
+    assert_refused(make(parts=[part(kind="solid", material="copper", direction="+x")]),
             "parts[0].direction", "a solid part takes no direction")
 
 
 def test_porous_needs_exactly_one_description():
-    refused(make(parts=[part(kind="porous", power=0.0)]), "parts[0].permeability", "either")
-    refused(make(parts=[part(kind="porous", power=0.0, permeability=1e-6, loss_coefficient=2.0)]),
+    assert_refused(make(parts=[part(kind="porous", power=0.0)]), "parts[0].permeability", "either")
+    assert_refused(make(parts=[part(kind="porous", power=0.0, permeability=1e-6, loss_coefficient=2.0)]),
             "parts[0].permeability", "either")
-    refused(make(parts=[part(kind="porous", power=0.0, open_area=0.25)]), "parts[0].direction",
+    assert_refused(make(parts=[part(kind="porous", power=0.0, open_area=0.25)]), "parts[0].direction",
             "missing required key")
     (p,) = case_from_dict(make(parts=[part(kind="porous", power=0.0, permeability=[1e-6, 1e-7, 1e-7])])).data["parts"]
     assert p["permeability"] == [1e-6, 1e-7, 1e-7] and p["inertial_coefficient"] is None
@@ -326,18 +326,18 @@ def test_events_name_a_part_and_need_a_transient_run():
     fan = part(name="fan", kind="fan", direction="+x", volume_flow=0.1, power=0.0,
                repeat={"count": 2, "step": [0.0, 0.2, 0.0]})
     ev = [{"at": 1.0, "part": "fan[1]", "action": "off"}]
-    refused(make(parts=[fan], events=ev), "events[0].at", "events happen in time")
+    assert_refused(make(parts=[fan], events=ev), "events[0].at", "events happen in time")
     tr = {"mode": "transient", "end_time": 2.0}
-    refused(make(parts=[fan], events=[{"at": 1.0, "part": "fan[2]", "action": "off"}], solver=tr),
+    assert_refused(make(parts=[fan], events=[{"at": 1.0, "part": "fan[2]", "action": "off"}], solver=tr),
             "events[0].part", "no part named 'fan[2]'")
-    refused(make(parts=[fan], events=[{"at": 1.0, "part": "fan", "action": "scale"}], solver=tr),
+    assert_refused(make(parts=[fan], events=[{"at": 1.0, "part": "fan", "action": "scale"}], solver=tr),
             "events[0].value", "missing required key")
     c = case_from_dict(make(parts=[fan], events=ev, solver=tr))
     assert c.data["events"] == [{"at": 1.0, "part": "fan[1]", "action": "off", "value": None}]
 
 
 def test_unknown_part_kind():
-    refused(make(parts=[part(kind="sold")]), "parts[0].kind", "did you mean 'solid'")
+    assert_refused(make(parts=[part(kind="sold")]), "parts[0].kind", "did you mean 'solid'")
 
 
 def test_box_part_keeps_its_structure_and_gets_a_shape():
@@ -372,31 +372,31 @@ def test_cylinder_part():
         ({**cyl(), "radios": 1}, "parts[0].cylinder.radios", "did you mean 'radius'"),
         (cyl(radius=0.3), "parts[0].cylinder", "spans y = -0.05 to 0.55, outside the domain"),
     ]:
-        refused(make(parts=[{**p, "cylinder": bad}]), key, frag)
+        assert_refused(make(parts=[{**p, "cylinder": bad}]), key, frag)
 
 
 def test_exactly_one_shape():
-    refused(make(parts=[part(cylinder=cyl())]), "parts[0].cylinder", "box and cylinder are exclusive",
+    assert_refused(make(parts=[part(cylinder=cyl())]), "parts[0].cylinder", "box and cylinder are exclusive",
             "exactly one of box")
-    refused(make(parts=[part(stl="chip.stl")]), "parts[0].stl", "exclusive")
+    assert_refused(make(parts=[part(stl="chip.stl")]), "parts[0].stl", "exclusive")
     bare = part()
     del bare["box"]
-    refused(make(parts=[bare]), "parts[0].box", "missing required key", "cylinder", "stl")
+    assert_refused(make(parts=[bare]), "parts[0].box", "missing required key", "cylinder", "stl")
 
 
 def test_rotate():
     d = case_from_dict(make(parts=[part(rotate=90)])).data["parts"][0]
     assert (d["rotate"], d["axis"]) == (90, "z")
     assert case_from_dict(make(parts=[part(rotate=-270, axis="x")])).data["parts"][0]["axis"] == "x"
-    refused(make(parts=[part(rotate=45)]), "parts[0].rotate", "not a multiple of 90", "multiple of 90")
-    refused(make(parts=[part(rotate="90")]), "parts[0].rotate", "expected a number")
-    refused(make(parts=[part(rotate=90, axis="w")]), "parts[0].axis", "'x', 'y', 'z'")
+    assert_refused(make(parts=[part(rotate=45)]), "parts[0].rotate", "not a multiple of 90", "multiple of 90")
+    assert_refused(make(parts=[part(rotate="90")]), "parts[0].rotate", "expected a number")
+    assert_refused(make(parts=[part(rotate=90, axis="w")]), "parts[0].axis", "'x', 'y', 'z'")
     # fits only once turned: y from -0.05 to 0.55 becomes x from 0.2 to 0.8
     turned = {"min": [0.4, -0.05, 0.0], "max": [0.6, 0.55, 0.1]}
-    refused(make(parts=[part(box=turned)]), "parts[0].box.min", "outside the domain")
+    assert_refused(make(parts=[part(box=turned)]), "parts[0].box.min", "outside the domain")
     assert case_from_dict(make(parts=[part(box=turned, rotate=90)]))
     # and the reverse: a box that fits only as written
-    refused(make(parts=[part(box={"min": [0.0, 0.2, 0.0], "max": [0.8, 0.3, 0.1]}, rotate=90)]),
+    assert_refused(make(parts=[part(box={"min": [0.0, 0.2, 0.0], "max": [0.8, 0.3, 0.1]}, rotate=90)]),
             "parts[0].rotate", "outside the domain")
 
 
@@ -405,13 +405,13 @@ def test_repeat():
     assert d["repeat"] == {"count": 3, "step": [0.25, 0.0, 0.0]}
     shapes = shapes_of(d)
     assert [tuple(s.bounds()[0]) for s in shapes] == [(0.1, 0.1, 0.0), (0.35, 0.1, 0.0), (0.6, 0.1, 0.0)]
-    refused(make(parts=[part(repeat={"count": 0, "step": [0, 0, 0]})]), "parts[0].repeat.count", ">= 1")
-    refused(make(parts=[part(repeat={"count": 2.5, "step": [0, 0, 0]})]), "parts[0].repeat.count", "integer")
-    refused(make(parts=[part(repeat={"count": 2, "step": [0, 0]})]), "parts[0].repeat.step", "3 numbers")
-    refused(make(parts=[part(repeat={"count": 2})]), "parts[0].repeat.step", "missing required key")
-    refused(make(parts=[part(repeat={"count": 2, "stepp": [0, 0, 0]})]), "parts[0].repeat.stepp",
+    assert_refused(make(parts=[part(repeat={"count": 0, "step": [0, 0, 0]})]), "parts[0].repeat.count", ">= 1")
+    assert_refused(make(parts=[part(repeat={"count": 2.5, "step": [0, 0, 0]})]), "parts[0].repeat.count", "integer")
+    assert_refused(make(parts=[part(repeat={"count": 2, "step": [0, 0]})]), "parts[0].repeat.step", "3 numbers")
+    assert_refused(make(parts=[part(repeat={"count": 2})]), "parts[0].repeat.step", "missing required key")
+    assert_refused(make(parts=[part(repeat={"count": 2, "stepp": [0, 0, 0]})]), "parts[0].repeat.stepp",
             "did you mean 'step'")
-    refused(make(parts=[part(repeat={"count": 5, "step": [0.25, 0, 0]})]), "parts[0].repeat",
+    assert_refused(make(parts=[part(repeat={"count": 5, "step": [0.25, 0, 0]})]), "parts[0].repeat",
             "copy 4 (chip[4])", "outside the domain")
 
 
@@ -483,20 +483,20 @@ def bc(**kw):
 
 
 def test_boundaries_basic():
-    refused(make(boundaries=[bc(face="x")]), "boundaries[0].face", "'x-', 'x+'")
-    refused(make(boundaries=[bc(flow="wal")]), "boundaries[0].flow", "did you mean 'wall'", "'periodic'")
-    refused(make(boundaries=[bc(), bc(face="x+")]), "boundaries[1].name", "duplicate")
-    refused(make(boundaries=[{"face": "x-"}]), "boundaries[0].name: missing required key")
+    assert_refused(make(boundaries=[bc(face="x")]), "boundaries[0].face", "'x-', 'x+'")
+    assert_refused(make(boundaries=[bc(flow="wal")]), "boundaries[0].flow", "did you mean 'wall'", "'periodic'")
+    assert_refused(make(boundaries=[bc(), bc(face="x+")]), "boundaries[1].name", "duplicate")
+    assert_refused(make(boundaries=[{"face": "x-"}]), "boundaries[0].name: missing required key")
 
 
 def test_boundary_region_inside_face():
     d = case_from_dict(make(boundaries=[bc(face="y+", region={"min": [0.2, 0.0], "max": [0.4, 0.25]})])).data
     assert d["boundaries"][0]["region"] == {"min": [0.2, 0.0], "max": [0.4, 0.25]}  # (x, z)
-    refused(make(boundaries=[bc(face="y+", region={"min": [0.2, 0.0], "max": [0.4, 0.3]})]),
+    assert_refused(make(boundaries=[bc(face="y+", region={"min": [0.2, 0.0], "max": [0.4, 0.3]})]),
             "boundaries[0].region.max", "z = 0.3 lies outside", "(1, 0.25) on axes x, z")
-    refused(make(boundaries=[bc(face="z-", region={"min": [0, 0, 0], "max": [1, 1]})]),
+    assert_refused(make(boundaries=[bc(face="z-", region={"min": [0, 0, 0], "max": [1, 1]})]),
             "boundaries[0].region.min", "list of 2 numbers")
-    refused(make(boundaries=[bc(region={"min": [0, 0], "max": [0.3, 0.2]}),
+    assert_refused(make(boundaries=[bc(region={"min": [0, 0], "max": [0.3, 0.2]}),
                              bc(name="c", region={"min": [0.2, 0.1], "max": [0.5, 0.25]})]),
             "boundaries[1].region", "overlaps boundaries[0]")
     ok = [bc(region={"min": [0, 0], "max": [0.2, 0.25]}), bc(name="c", region={"min": [0.2, 0], "max": [0.5, 0.25]})]
@@ -504,33 +504,33 @@ def test_boundary_region_inside_face():
 
 
 def test_wall_velocity_with_normal_component():
-    refused(make(boundaries=[bc(face="y+", velocity=[1.0, 0.5, 0.0])]), "boundaries[0].velocity",
+    assert_refused(make(boundaries=[bc(face="y+", velocity=[1.0, 0.5, 0.0])]), "boundaries[0].velocity",
             "normal", "v = 0")
     assert case_from_dict(make(boundaries=[bc(face="y+", velocity=[1.0, 0.0, 0.5])]))
 
 
 def test_velocity_and_volume_flow_rules():
-    refused(make(boundaries=[bc(flow="outlet", velocity=[1, 0, 0])]), "boundaries[0].velocity", "inlet and wall")
-    refused(make(boundaries=[bc(flow="slip", velocity=[0, 1, 0])]), "boundaries[0].velocity", "inlet and wall")
-    refused(make(boundaries=[bc(flow="wall", volume_flow=1.0)]), "boundaries[0].volume_flow", "inlet")
-    refused(make(boundaries=[bc(flow="inlet")]), "boundaries[0].velocity", "exactly one", "volume_flow")
-    refused(make(boundaries=[bc(flow="inlet", velocity=[1, 0, 0], volume_flow=1.0)]),
+    assert_refused(make(boundaries=[bc(flow="outlet", velocity=[1, 0, 0])]), "boundaries[0].velocity", "inlet and wall")
+    assert_refused(make(boundaries=[bc(flow="slip", velocity=[0, 1, 0])]), "boundaries[0].velocity", "inlet and wall")
+    assert_refused(make(boundaries=[bc(flow="wall", volume_flow=1.0)]), "boundaries[0].volume_flow", "inlet")
+    assert_refused(make(boundaries=[bc(flow="inlet")]), "boundaries[0].velocity", "exactly one", "volume_flow")
+    assert_refused(make(boundaries=[bc(flow="inlet", velocity=[1, 0, 0], volume_flow=1.0)]),
             "boundaries[0].velocity", "exactly one")
-    refused(make(boundaries=[bc(flow="inlet", volume_flow=0.0)]), "boundaries[0].volume_flow", "> 0")
-    refused(make(boundaries=[bc(flow="inlet", velocity=[-1, 0, 0])]), "boundaries[0].velocity",
+    assert_refused(make(boundaries=[bc(flow="inlet", volume_flow=0.0)]), "boundaries[0].volume_flow", "> 0")
+    assert_refused(make(boundaries=[bc(flow="inlet", velocity=[-1, 0, 0])]), "boundaries[0].velocity",
             "into the domain", "u > 0")
-    refused(make(boundaries=[bc(face="x+", flow="inlet", velocity=[1, 0, 0])]), "u < 0")
+    assert_refused(make(boundaries=[bc(face="x+", flow="inlet", velocity=[1, 0, 0])]), "u < 0")
     d = case_from_dict(make(boundaries=[bc(flow="inlet", velocity=[2, 0, 0], temperature=18)])).data
     assert d["boundaries"][0]["velocity"] == [2.0, 0.0, 0.0] and d["boundaries"][0]["temperature"] == 18.0
 
 
 def test_thermal_conditions():
-    refused(make(boundaries=[bc(temperature=20, heat_flux=0)]), "boundaries[0].heat_flux", "exclusive")
-    refused(make(boundaries=[bc(htc=10)]), "boundaries[0].ambient", "htc needs")
-    refused(make(boundaries=[bc(ambient=25)]), "boundaries[0].ambient", "only with htc")
-    refused(make(boundaries=[bc(htc=-1, ambient=25)]), "boundaries[0].htc", ">= 0")
-    refused(make(boundaries=[bc(flow="outlet", temperature=20)]), "boundaries[0].temperature", "outlet")
-    refused(make(boundaries=[bc(flow="inlet", volume_flow=1, heat_flux=5)]), "boundaries[0].heat_flux",
+    assert_refused(make(boundaries=[bc(temperature=20, heat_flux=0)]), "boundaries[0].heat_flux", "exclusive")
+    assert_refused(make(boundaries=[bc(htc=10)]), "boundaries[0].ambient", "htc needs")
+    assert_refused(make(boundaries=[bc(ambient=25)]), "boundaries[0].ambient", "only with htc")
+    assert_refused(make(boundaries=[bc(htc=-1, ambient=25)]), "boundaries[0].htc", ">= 0")
+    assert_refused(make(boundaries=[bc(flow="outlet", temperature=20)]), "boundaries[0].temperature", "outlet")
+    assert_refused(make(boundaries=[bc(flow="inlet", volume_flow=1, heat_flux=5)]), "boundaries[0].heat_flux",
             "temperature on a inlet")
     b = case_from_dict(make(boundaries=[bc(htc=10, ambient=25)])).data["boundaries"][0]
     assert (b["htc"], b["ambient"], b["temperature"], b["heat_flux"]) == (10.0, 25.0, None, None)
@@ -539,12 +539,12 @@ def test_thermal_conditions():
 def test_periodic_faces():
     pair = [bc(name="a", face="x-", flow="periodic"), bc(name="c", face="x+", flow="periodic")]
     assert len(case_from_dict(make(boundaries=pair)).data["boundaries"]) == 2
-    refused(make(boundaries=pair[:1]), "boundaries[0].flow", "unpaired periodic face x-", "x+")
-    refused(make(boundaries=[pair[0], bc(name="c", face="x+", flow="wall")]),
+    assert_refused(make(boundaries=pair[:1]), "boundaries[0].flow", "unpaired periodic face x-", "x+")
+    assert_refused(make(boundaries=[pair[0], bc(name="c", face="x+", flow="wall")]),
             "boundaries[0].flow", "unpaired periodic")
-    refused(make(boundaries=pair + [bc(name="d", face="x-", flow="periodic")]),
+    assert_refused(make(boundaries=pair + [bc(name="d", face="x-", flow="periodic")]),
             "boundaries[2].face", "one periodic boundary per face")
-    refused(make(boundaries=[bc(name="a", face="x-", flow="periodic", region={"min": [0, 0], "max": [0.1, 0.1]}),
+    assert_refused(make(boundaries=[bc(name="a", face="x-", flow="periodic", region={"min": [0, 0], "max": [0.1, 0.1]}),
                              pair[1]]), "boundaries[0].region", "whole face")
 
 

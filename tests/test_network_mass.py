@@ -156,11 +156,11 @@ def test_coupled_facility_step_lags_by_the_coolant_mass():
 
 
 def test_volume_and_heat_capacity_are_exclusive_and_non_negative():
-    from tests.test_networks_coupled import net_case, refused
+    from tests.test_networks_coupled import assert_refused, net_case
 
     d = net_case()
     d["networks"][0]["branches"][2].update(volume=1e-3, heat_capacity=10.0)
-    refused(d, "networks[0].branches[2].heat_capacity", "exclusive")
+    assert_refused(d, "networks[0].branches[2].heat_capacity", "exclusive")
     d = net_case()
     d["networks"][0]["branches"][0].update(volume=-1.0)
-    refused(d, "networks[0].branches[0].volume", ">= 0")
+    assert_refused(d, "networks[0].branches[0].volume", ">= 0")

@@ -30,7 +30,7 @@ def net_case(**network) -> dict:
     return d
 
 
-def refused(d: dict, key: str, words: str) -> None:
+def assert_refused(d: dict, key: str, words: str) -> None:
     with pytest.raises(CaseError) as err:
         case_from_dict(d)
     assert err.value.key == key, str(err.value)
@@ -110,7 +110,7 @@ BAD = [
 
 @pytest.mark.parametrize("edit, key, words", BAD)
 def test_bad_network_input_is_refused_naming_the_key(edit, key, words):
-    refused(_edit(edit), key, words)
+    assert_refused(_edit(edit), key, words)
 
 
 def test_pump_curve_fit():
@@ -156,7 +156,7 @@ def _transient(events):
      "a network branch's action"),
 ])
 def test_bad_network_events_are_refused(event, key, words):
-    refused(_transient([event]), key, words)
+    assert_refused(_transient([event]), key, words)
 
 
 def test_network_events_are_accepted():
