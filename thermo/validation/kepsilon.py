@@ -15,23 +15,25 @@ nominal Re_b with U_b = 1 m/s; the rows compare ``Cf = 2 tau_w / (rho U_b^2)`` w
   (Re_b 1e5, 16 cells).
 - first cells in the buffer layer (uniform, y+ 5-20): the wall functions with the
   law of the wall's secant viscosity on the first interior edge
-  (:func:`thermo.solver.walls.wall_viscosity`): 64 cells (y+ 8.7): -1.2 %; 32 (y+
-  17): -0.3 %; graded, y+ 5: +0.3 %, y+ 6: -1.5 %, y+ 10: -1.7 % (before the secant
+  (:func:`thermo.solver.walls.wall_viscosity`): 64 cells (y+ 8.7): -1.0 %; 32 (y+
+  17): -0.3 %; graded, y+ 5: +0.3 %, y+ 6: -1.2 %, y+ 10: -1.7 % (before the secant
   +26 % at y+ 8.7 and +5.4 % at y+ 17: two coarse cells across the buffer layer
   carried the stress with the mean of their eddy viscosities). RNG at y+ 8.7: -7.1 %.
 - the wall's layer resolved (graded towards both walls, max_ratio 1.15, first
   centre at y+ 1): the two-layer treatment (Wolfshtein's length scales below Re_y
   200, :func:`thermo.kernels.turbulence.two_layer`) takes over where the first
   cell lies below y+ 3.5: Re_b 2e4: -1.6 % (55 cells); Re_b 1e4: +2.5 %; Re_b 1e5:
-  -2.2 %; y+ 0.5: -2.4 %, y+ 2.5: +2.5 %, y+ 3.3: +5.0 %; RNG -2.2 %. Grid
-  convergence at y+ 1 over max_ratio 1.3, 1.2, 1.1 (38, 47, 72 cells): +1.1 %,
+  -2.2 %; y+ 0.5: -2.4 %, y+ 2.5: +2.5 %, y+ 3.3: +5.0 %; RNG -2.2 %. With the
+  switch judged by y* (session 39; ``--full`` row, 31-46 cells, about 40 s each):
+  y+ 2: +1.6 %, 3: +3.7 %, 4: +3.4 %, 5: +0.3 %, 6: -1.2 %. Grid
+  convergence at y+ 1 over max_ratio 1.3, 1.2, 1.1 (35, 46, 72 cells): +0.9 %,
   -0.4 %, -1.9 %.
 
 Between y* = C_mu^1/4 k^1/2 y / nu of 3.4 and 3.6 (y+ in an equilibrium layer) the
 model switches from one wall treatment to the other
 (a blend of the two is worse than either, +17-22 %, and at the switch itself a run
-can keep flipping); the summary warns where a wall's first cells lie between y+ 3
-and 5.
+can keep flipping); the summary warns where a wall's first cells' mean y* lies
+between 3 and 5.
 """
 from __future__ import annotations
 
@@ -80,6 +82,8 @@ def _resolved_channel_cf(re_nominal: float, ratio: float = 1.15, yplus: float = 
 
 # a resolved channel whose march stops at max_steps above this residual has not settled
 SETTLED = 1e-4
+# first-cell y+ of the graded channels across the switch (``validate --full``)
+YPLUS_SWEEP = (2.0, 3.0, 4.0, 5.0, 6.0)
 
 
 def validate_k_epsilon_channel(full: bool = False) -> list[dict]:
@@ -125,6 +129,21 @@ def validate_k_epsilon_channel(full: bool = False) -> list[dict]:
         rows.append(row("k-epsilon-channel", "k-epsilon Cf with the wall layer resolved (y+ 1) "
                         "over max_ratio 1.3, 1.2, 1.1 at Re_b 2e4: spread of Cf/Cf_Dean", 0.0,
                         spread, spread, CF_BOUND, "check"))
+        # the first cell across the switch between the wall treatments (y* 3.4-3.6)
+        errs, settled = [], True
+        for yplus in YPLUS_SWEEP:
+            re_b, cf, n, res = _resolved_channel_cf(2e4, 1.15, yplus)
+            errs.append(cf / dean_cf(re_b) - 1.0)
+            settled = settled and res <= SETTLED
+            print(f"  k-epsilon channel Re_b 2e4, first cell y+ {yplus:g} ({n} cells graded "
+                  f"1.15, final residual {res:.1e}): Cf/Cf_Dean - 1 = {errs[-1]:+.4f}")
+        worst = float(np.max(np.abs(errs)))
+        rows.append(row("k-epsilon-channel", "k-epsilon Cf vs Dean at Re_b 2e4 with the first "
+                        "cell at y+ " + ", ".join(f"{y:g}" for y in YPLUS_SWEEP) + " (graded "
+                        "1.15; either side of the wall treatments' switch): largest "
+                        "|Cf/Cf_Dean - 1|", 0.0, worst, worst, CF_BOUND, "validation"))
+        if not settled:
+            rows[-1]["ok"] = False
     return rows
 
 
