@@ -432,31 +432,16 @@ def jayatilleke_p(prandtl, prandtl_t: float = 0.85):
     return 9.24 * (r ** 0.75 - 1.0) * (1.0 + 0.28 * np.exp(-0.007 * r))
 
 
-def thermal_sublayer(prandtl, prandtl_t: float = 0.85) -> np.ndarray:
-    """Host: the ``y+`` (float64 NumPy, per entry of ``prandtl``) where the sublayer's
-    ``Pr y+`` meets the log layer's ``Pr_t (ln(E y+)/kappa + P)``: the larger root, by
-    bisection above the point where the difference is smallest (``Pr_t / (kappa
-    Pr)``); where they never meet, that point."""
-    pr = np.atleast_1d(np.asarray(prandtl, np.float64))
-    p = jayatilleke_p(pr, prandtl_t)
-    f = lambda y: pr * y - prandtl_t * (np.log(E_LOG * y) / KAPPA + p)
-    lo = np.maximum(prandtl_t / (KAPPA * pr), 1e-6)
-    meets = f(lo) < 0.0
-    hi = np.full_like(lo, 1e7)
-    lo_b = lo.copy()
-    for _ in range(200):
-        mid = np.sqrt(lo_b * hi)
-        neg = f(mid) < 0.0
-        lo_b = np.where(neg, mid, lo_b)
-        hi = np.where(neg, hi, mid)
-    return np.where(meets, hi, lo).reshape(np.shape(prandtl))
-
-
-def t_plus(yplus, prandtl, p_fn, y_switch, prandtl_t: float = 0.85):
-    """Dimensionless wall temperature difference ``T+`` at ``y+``: ``Pr y+`` below
-    ``y_switch``, ``Pr_t (ln(E y+)/kappa + P)`` above (``p_fn`` = P)."""
+def t_plus(yplus, prandtl, p_fn, prandtl_t: float = 0.85):
+    """Dimensionless wall temperature difference ``T+`` at ``y+``: the sublayer's ``Pr
+    y+`` and Jayatilleke's log layer ``Pr_t (ln(E y+)/kappa + P)`` (``p_fn`` = P)
+    blended by Kader's (1981) function, ``Pr y+ exp(-G) + log exp(-1/G)``, ``G = 0.01
+    (Pr y+)^4 / (1 + 5 Pr^3 y+)`` (as Fluent's enhanced wall treatment blends them):
+    the switch between the two at their crossing (y+ 11.6 in air) puts the buffer
+    layer's mixing nowhere and makes the wall 20-35 % too resistive across y+ 5-15."""
     log = prandtl_t * (jnp.log(E_LOG * jnp.maximum(yplus, 1e-12)) / KAPPA + p_fn)
-    return jnp.where(yplus < y_switch, prandtl * yplus, log)
+    g = jnp.maximum(0.01 * (prandtl * yplus) ** 4 / (1.0 + 5.0 * prandtl ** 3 * yplus), 1e-30)
+    return prandtl * yplus * jnp.exp(-g) + log * jnp.exp(-1.0 / g)
 
 
 K_EPSILON_C_MU = 0.09  # C_mu of the standard k-epsilon model (Launder & Spalding 1974)

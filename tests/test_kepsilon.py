@@ -291,6 +291,65 @@ def test_secant_viscosity_carries_the_law_of_the_walls_stress():
     assert hi_face[0] == np.asarray(wall[0][1][0])[0, 1, 0]  # one edge, one value
 
 
+def _t_plus(yp, pr):
+    """The wall functions' T+ written out here (not the code's): Pr y+ and
+    Jayatilleke's log law blended by Kader's exp(-G)."""
+    r, prt = pr / 0.85, 0.85
+    p = 9.24 * (r ** 0.75 - 1) * (1 + 0.28 * math.exp(-0.007 * r))
+    g = 0.01 * (pr * yp) ** 4 / (1.0 + 5.0 * pr ** 3 * yp)
+    log = prt * (np.log(math.exp(0.41 * 5.2) * yp) / 0.41 + p)
+    return pr * yp * np.exp(-g) + log * np.exp(-1.0 / g)
+
+
+@pytest.mark.parametrize("y1, prandtl", [(4.0, 0.71), (8.7, 0.71), (4.0, 7.0)])
+def test_secant_conductivity_carries_the_law_of_the_walls_heat(y1, prandtl):
+    """Code check of the heat's secant edge: a 64-cell channel between walls at 40 C
+    whose temperature follows the wall functions' T+ for a wall flux q (u_tau 0.05 m/s, first
+    centre at y+ 4 or 8.7, Pr 0.71 or 7): the first interior edge from each wall
+    carries q (a constant-flux layer); the mean of the cells' eddy conductivities,
+    built for the log layer, carries more."""
+    from thermo.solver.energy import eddy_coefficients
+    n, u_tau, q, t_wall = 64, 0.05, 50.0, 40.0
+    nu = DELTA / n * u_tau / y1
+    d = channel_case(n, 1.0, nu, "k-epsilon")
+    d["materials"][0]["conductivity"] = nu / prandtl  # rho = cp = 1
+    d["boundaries"] += [{"name": f, "face": f, "flow": "wall", "temperature": t_wall}
+                        for f in ("y-", "y+")]
+    sim = Simulation(case_from_dict(d))
+    y = sim.grid.centers(1)
+    dist = np.minimum(y, 2.0 * DELTA - y)
+    yp = dist * u_tau / nu
+    T = np.broadcast_to((t_wall - q / u_tau * _t_plus(yp, prandtl))[None, :, None],
+                        sim.grid.cells).copy()
+    u = np.full((2,) + tuple(sim.grid.cells[1:]), 0.0)
+    lo, hi = np.zeros_like(yp), np.full_like(yp, 60.0)  # u+(y+) by bisection on Spalding
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        kk = 0.41 * mid
+        ypm = mid + math.exp(-0.41 * 5.2) * (np.exp(kk) - 1 - kk - kk ** 2 / 2 - kk ** 3 / 6)
+        lo, hi = np.where(ypm < yp, mid, lo), np.where(ypm < yp, hi, mid)
+    u[:, :, 0] = 0.5 * (lo + hi) * u_tau
+    state = sim.initial_state()
+    uu = (jnp.asarray(u), state.u[1], state.u[2])
+    prm, cfg = sim.params, sim.settings
+    k = np.full(sim.grid.cells, u_tau ** 2 / math.sqrt(K_EPSILON_C_MU))
+    eps = np.full(sim.grid.cells, 1.0)
+    eps[0, :, 0] = u_tau ** 3 / (0.41 * np.maximum(dist, 1e-9))
+    nut = prm.fluid * cfg.turbulence.eddy_viscosity(uu, nu, prm, cfg,
+                                                    (jnp.asarray(k), jnp.asarray(eps)))
+    Tj = jnp.asarray(T)
+    mean = np.asarray(eddy_coefficients(nut, cfg.rho_cp, prm, cfg)[1])[0, :, 0]
+    edge = np.asarray(eddy_coefficients(nut, cfg.rho_cp, prm, cfg, uu, Tj)[1])[0, :, 0]
+    h, k_mol = 2.0 * DELTA / n, nu / prandtl
+    flux = lambda kt, f, s: (k_mol + kt[f]) * (T[0, f - 1 + s, 0] - T[0, f - s, 0]) / h
+    low, high = flux(edge, 1, 0), flux(edge, n - 1, 1)
+    print(f"first edge: low {low / q:.5f}, high {high / q:.5f}; with the cells' mean "
+          f"{flux(mean, 1, 0) / q:.4f}; molecular only {flux(0 * mean, 1, 0) / q:.4f} (of q)")
+    assert low / q == pytest.approx(1.0, rel=1e-4) and high / q == pytest.approx(1.0, rel=1e-4)
+    assert np.array_equal(edge[2:n - 1], mean[2:n - 1])  # the other edges keep the mean
+    assert flux(mean, 1, 0) > 1.05 * q
+
+
 @pytest.mark.parametrize("y_star, expected", [(2.0, 1.0), (3.5, 0.5), (5.0, 0.0)])
 def test_wall_treatment_is_judged_by_k_not_by_the_wall_speed(y_star, expected):
     """Code check of the switch between the two wall treatments: in a channel at rest

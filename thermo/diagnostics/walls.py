@@ -67,7 +67,7 @@ def wall_summary(sim: Simulation, state: State) -> dict:
     functions = has_wall_functions(cfg)
     if functions:  # the wall functions' own Prandtl numbers and Jayatilleke terms per cell
         w = sim.params.walls
-        pr, p_fn, switch = (np.asarray(x, np.float64) for x in (w.prandtl, w.p_fn, w.y_switch))
+        pr, p_fn = (np.asarray(x, np.float64) for x in (w.prandtl, w.p_fn))
     names = [inst["name"] for inst in geo.instances]
     bnames = [b["name"] for b in sim.case.data["boundaries"]]
     volumes = grid.cell_volumes()
@@ -87,7 +87,7 @@ def wall_summary(sim: Simulation, state: State) -> dict:
                             grid.cells)
         area = volumes / w
         k = th.conductivity_axes[a]
-        g = pr * yp / np.asarray(t_plus(yp, pr, p_fn, switch, PRANDTL_TURBULENT)) if functions \
+        g = pr * yp / np.asarray(t_plus(yp, pr, p_fn, PRANDTL_TURBULENT)) if functions \
             else np.ones_like(yp)
         film = k * np.maximum(g, 1.0) / (0.5 * w)
         ys = np.zeros_like(yp) if ystar is None else ystar * 0.5 * w

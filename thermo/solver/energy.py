@@ -13,20 +13,22 @@ from thermo.models.turbulence import PRANDTL_TURBULENT
 from thermo.solver.geometry import cell_widths
 from thermo.solver.numerics import reachable_tolerance
 from thermo.solver.state import Params, Settings
-from thermo.solver.walls import has_wall_functions, wall_heat
+from thermo.solver.walls import eddy_heat_secant, has_wall_functions, wall_heat
 
 
-def eddy_conduction(T, nut, rho_cp, prm: Params, cfg: Settings):
-    """Turbulent heat flux divergence ``div(rho cp nu_t / Pr_t grad T)`` (W/m3),
-    explicit, between fluid cells only: the eddies mix heat as they mix momentum
-    (no flux through walls, where nu_t vanishes)."""
+def eddy_coefficients(nut, rho_cp, prm: Params, cfg: Settings, u=None, T=None) -> tuple:
+    """The eddy conductivity ``rho cp nu_t / Pr_t`` (W/(m K)) on the faces of each axis
+    (``n + 1`` along it): the mean of the two cells' between fluid cells, zero elsewhere
+    (no eddy flux through walls, where nu_t vanishes); with the velocity ``u`` and ``T``
+    and wall functions, the first interior edge from each heat-exchanging wall takes
+    the law of the wall's secant (:func:`thermo.solver.walls.eddy_heat_secant`)."""
     k_cell = rho_cp * nut / PRANDTL_TURBULENT
     coeffs = []
     for a in range(3):
-        n = T.shape[a]
+        n = nut.shape[a]
         if not cfg.active[a] or n < 2:
-            coeffs.append(jnp.zeros(tuple(m + (1 if b == a else 0) for b, m in enumerate(T.shape)),
-                                    T.dtype))
+            coeffs.append(jnp.zeros(tuple(m + (1 if b == a else 0) for b, m in enumerate(nut.shape)),
+                                    nut.dtype))
             continue
         lo, hi = shift(k_cell, a, 0, n - 1), shift(k_cell, a, 1, n - 1)
         wet = shift(prm.fluid, a, 0, n - 1) * shift(prm.fluid, a, 1, n - 1)
@@ -37,7 +39,21 @@ def eddy_conduction(T, nut, rho_cp, prm: Params, cfg: Settings):
         else:
             end = jnp.zeros_like(shift(k_cell, a, 0, 1))  # adiabatic to the eddies
         coeffs.append(jnp.concatenate([end, inner, end], axis=a))
-    return laplacian(T, tuple(coeffs), cfg.h, cfg.periodic)
+    if u is not None and has_wall_functions(cfg):
+        coeffs = eddy_heat_secant(coeffs, u, T, rho_cp, prm, cfg)
+    return tuple(coeffs)
+
+
+def eddy_conduction(T, coeffs: tuple, cfg: Settings):
+    """Turbulent heat flux divergence ``div(k_t grad T)`` (W/m3) with the face
+    conductivities ``coeffs`` of :func:`eddy_coefficients`."""
+    return laplacian(T, coeffs, cfg.h, cfg.periodic)
+
+
+def cell_rho_cp(prm: Params, cfg: Settings):
+    """Each fluid cell's ``rho cp`` (J/(m3 K)), or the scalar with one fluid (exact
+    with several: no flow crosses between fluids)."""
+    return cfg.rho_cp if prm.rho_cp_cell is None else prm.rho_cp_cell
 
 
 def _faces(padded, vel, a: int, cfg: Settings):
@@ -47,17 +63,17 @@ def _faces(padded, vel, a: int, cfg: Settings):
     return van_leer_faces(padded, vel, a, h_a=cfg.h[a], periodic=cfg.periodic[a])
 
 
-def energy_terms(T, u, prm: Params, cfg: Settings, nut=None):
+def energy_terms(T, u, prm: Params, cfg: Settings, eddy=None):
     """The energy equation's explicit terms at ``T`` (W/m3): van Leer advection (with
-    the part models' face fluxes), conduction, sources, the eddy heat flux and the parts'
-    exchange ``G (Tc - T)``; with the exchange conductance ``G`` summed over the parts
-    (W/m3 K, 0.0 without), each fluid cell's ``rho cp`` (J/m3 K, or the scalar) and
-    what the parts' :meth:`finish_temperature` needs."""
+    the part models' face fluxes), conduction, sources, the eddy heat flux (``eddy``:
+    the face conductivities of :func:`eddy_coefficients`, None without a closure) and
+    the parts' exchange ``G (Tc - T)``; with the exchange conductance ``G`` summed over
+    the parts (W/m3 K, 0.0 without), each fluid cell's ``rho cp`` (J/m3 K, or the
+    scalar) and what the parts' :meth:`finish_temperature` needs."""
     every = (True, True, True)
     q = halo_with_ghosts(T, prm.t_ghosts, -1, cfg.periodic, every, 2)
     pads = [along(q, a, T.shape, every, 2) for a in range(3)]
-    # several fluids: each cell's own rho cp (exact: no flow crosses between fluids)
-    rho_cp = cfg.rho_cp if prm.rho_cp_cell is None else prm.rho_cp_cell
+    rho_cp = cell_rho_cp(prm, cfg)
     flux = [u[a] * _faces(pads[a], u[a], a, cfg) for a in range(3)]
     carries = []
     for model in cfg.parts:
@@ -66,8 +82,8 @@ def energy_terms(T, u, prm: Params, cfg: Settings, nut=None):
     adv = rho_cp * sum((shift(flux[a], a, 1, T.shape[a]) - shift(flux[a], a, 0, T.shape[a]))
                        / cell_widths(cfg, a, T.dtype) for a in range(3))
     explicit = laplacian(T, prm.t_coeffs, cfg.h, cfg.periodic) + prm.t_source - adv
-    if nut is not None:
-        explicit = explicit + eddy_conduction(T, nut, rho_cp, prm, cfg)
+    if eddy is not None:
+        explicit = explicit + eddy_conduction(T, eddy, cfg)
     g_sum = 0.0
     if has_wall_functions(cfg):
         # the walls' extra heat, its diagonal implicit as an exchange's is
@@ -96,7 +112,8 @@ def energy_step(T, u, dt, prm: Params, cfg: Settings, nut=None):
     (implicit, weight ``theta``), solved for the increment by multigrid-PCG. Part
     models may set advective face fluxes, exchange heat implicitly and own cells'
     temperatures."""
-    explicit, g_sum, _, carries = energy_terms(T, u, prm, cfg, nut)
+    eddy = None if nut is None else eddy_coefficients(nut, cell_rho_cp(prm, cfg), prm, cfg, u, T)
+    explicit, g_sum, _, carries = energy_terms(T, u, prm, cfg, eddy)
     cap = prm.capacity / (cfg.theta * dt) + g_sum / cfg.theta
     levels = with_shift(prm.t_levels, cap)
     dT, info = solve_spd(levels, explicit / cfg.theta, jnp.zeros_like(T),

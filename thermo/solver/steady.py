@@ -61,7 +61,8 @@ from thermo.kernels.stencils import diff_faces, divergence
 from thermo.kernels.sums import like, total
 from thermo.kernels.upwind import scalar_upwind, staggered_upwind
 from thermo.models.turbulence import PRANDTL_TURBULENT
-from thermo.solver.energy import eddy_conduction, energy_terms, finish
+from thermo.solver.energy import (cell_rho_cp, eddy_coefficients, eddy_conduction, energy_terms,
+                                  finish)
 from thermo.solver.kepsilon import turbulence_update
 from thermo.solver.momentum import (periodic_copies, continuity_residual, control_volumes,
                                     is_graded, momentum_terms, vector_laplacian)
@@ -218,7 +219,10 @@ def energy_increment(T, u, prm: Params, cfg: Settings, nut, terms=None):
     equation's normalised residual; with ``terms`` (:class:`thermo.solver.dual.TimeTerms`)
     an implicit time step's: its time derivative ``C (lead_rate T - past)`` in the
     residual and ``C lead_rate`` on the diagonal."""
-    R, g_sum, rho_cp, carries = energy_terms(T, u, prm, cfg, nut)
+    # the eddy conductivities frozen at this iterate (the wall's secant edge depends on
+    # u and T): the same operator in the residual and the solve
+    eddy = None if nut is None else eddy_coefficients(nut, cell_rho_cp(prm, cfg), prm, cfg, u, T)
+    R, g_sum, rho_cp, carries = energy_terms(T, u, prm, cfg, eddy)
     if terms is not None:
         R = R - prm.capacity * (terms.lead_rate * T - terms.T)
         g_sum = g_sum + prm.capacity * terms.lead_rate
@@ -241,7 +245,7 @@ def energy_increment(T, u, prm: Params, cfg: Settings, nut, terms=None):
     def transport(x):  # advection and the eddy heat flux, volume-integrated
         out = vol * rho_cp * keep * adv(keep * x)
         if nut is not None:
-            out = out - vol * eddy_conduction(x, nut, rho_cp, prm, cfg)
+            out = out - vol * eddy_conduction(x, eddy, cfg)
         return out
 
     def operator(x):

@@ -23,7 +23,7 @@ import numpy as np
 from thermo.grid.boundaries import WALL
 from thermo.kernels.stencils import face_to_cell, shift
 from thermo.kernels import turbulence as turb
-from thermo.kernels.turbulence import jayatilleke_p, t_plus, thermal_sublayer
+from thermo.kernels.turbulence import jayatilleke_p, t_plus
 from thermo.models.turbulence import PRANDTL_TURBULENT
 from thermo.solver.geometry import cell_widths
 from thermo.solver.state import Params, Settings
@@ -43,7 +43,6 @@ class WallFunctions(NamedTuple):
     heat: tuple
     prandtl: jnp.ndarray   # per cell: the fluid's Prandtl number (1 in solids)
     p_fn: jnp.ndarray      # per cell: Jayatilleke's P
-    y_switch: jnp.ndarray  # per cell: the y+ of the thermal sublayer's edge
 
 
 def has_wall_functions(cfg: Settings) -> bool:
@@ -113,7 +112,7 @@ def host_params(sim, arr) -> WallFunctions:
             fl = slab(half)
             beyond = np.where(on, 0.5 * slab(w) / np.where(coef > 0, coef, 1.0) - fl, 0.0)
             value = th.boundary_value[a][side] if not fc.periodic[a] else np.zeros_like(coef)
-            ends.append((np.maximum(beyond, 0.0), fl, on, np.full(on.shape, side == 0),
+            ends.append((np.maximum(beyond, 0.0), fl, on, np.full(on.shape, side == 1),
                          np.where(on, value, 0.0)))
         parts = []
         inner = (beyond_in, fluid_in, on_in, f_lo, np.zeros(on_in.shape))
@@ -128,8 +127,7 @@ def host_params(sim, arr) -> WallFunctions:
     values, index = np.unique(pr, return_inverse=True)  # a few fluids: a few values
     per_cell = lambda v: v[index].reshape(pr.shape)
     return WallFunctions(tuple(stress), tuple(heat), arr(pr),
-                         arr(per_cell(jayatilleke_p(values, PRANDTL_TURBULENT))),
-                         arr(per_cell(thermal_sublayer(values, PRANDTL_TURBULENT))))
+                         arr(per_cell(jayatilleke_p(values, PRANDTL_TURBULENT))))
 
 
 def wall_coordinates(u, T, prm: Params, cfg: Settings):
@@ -215,6 +213,49 @@ def wall_viscosity(coef, u, T, prm: Params, cfg: Settings):
     return tuple(out)
 
 
+def eddy_heat_secant(coeffs, u, T, rho_cp, prm: Params, cfg: Settings) -> list:
+    """The eddy conductivities ``coeffs[a]`` (W/(m K), on the faces of axis ``a``) with
+    the first interior edge away from each wall that exchanges heat replaced by the
+    secant of the law of the wall's ``T+`` between the first two points less the
+    molecular part, ``rho cp nu ((y2+ - y1+) / (T+(y2+) - T+(y1+)) - 1 / Pr)``,
+    blended by ``y2+`` as :func:`wall_viscosity` blends the momentum's: the mean of two
+    coarse cells' eddy viscosities carries the log layer's mixing into the buffer
+    layer, where the heat crosses by conduction. A cell between two walls takes
+    neither; an edge claimed from both sides takes the mean of the two."""
+    plus = wall_coordinates(u, T, prm, cfg)
+    nu = molecular_nu(T, prm, cfg)
+    w = prm.walls
+    out = list(coeffs)
+    for a in range(3):
+        n = T.shape[a]
+        if w.heat[a] is None or n < 2:
+            continue
+        _, _, on, fluid_low, _ = w.heat[a]
+        low = shift(on * (1.0 - fluid_low), a, 0, n)  # a wall on the cell's low face
+        high = shift(on * fluid_low, a, 1, n)  # ... on its high face
+        low, high = low * (1.0 - high), high * (1.0 - low)
+        _, y1p = plus[a]
+        width = jnp.broadcast_to(jnp.asarray(cell_widths(cfg, a, T.dtype), T.dtype), T.shape)
+        # away from a low wall the next cell is the one above (i + 1), and below
+        w_next = jnp.where(low > 0, _step(width, a, -1), _step(width, a, 1))
+        f_next = jnp.where(low > 0, _step(prm.fluid, a, -1), _step(prm.fluid, a, 1))
+        y2p = y1p * (2.0 + w_next / width)
+        tp = lambda y: t_plus(y, w.prandtl, w.p_fn, PRANDTL_TURBULENT)
+        rise = tp(y2p) - tp(y1p)
+        slope = (y2p - y1p) / jnp.maximum(rise, 1e-30)
+        secant = rho_cp * nu * jnp.maximum(slope - 1.0 / w.prandtl, 0.0)
+        weight = jnp.clip((SECANT_NONE - y2p) / (SECANT_NONE - SECANT_FULL), 0.0, 1.0) * f_next
+        zero = jnp.zeros_like(shift(T, a, 0, 1))
+        above = lambda x: jnp.concatenate([zero, x], axis=a)  # cell i -> face i + 1
+        below = lambda x: jnp.concatenate([x, zero], axis=a)  # cell i -> face i
+        claims = above(low * f_next) + below(high * f_next)
+        pull = above(low * weight * secant) + below(high * weight * secant)
+        share = above(low * weight) + below(high * weight)
+        c = coeffs[a]
+        out[a] = c + (pull - share * c) / jnp.maximum(claims, 1.0)
+    return out
+
+
 def heat_conductance(u, T, prm: Params, cfg: Settings):
     """Per axis (None if inactive), on its faces: how much the wall function adds to
     each wall face's conductance (W/(m2 K)), ``1 / (R + R_f / G) - 1 / (R + R_f)``,
@@ -228,7 +269,7 @@ def heat_conductance(u, T, prm: Params, cfg: Settings):
             continue
         beyond, fluid_r, on, fluid_low, _ = w.heat[a]
         up, yp = plus[a]
-        g = w.prandtl * yp / t_plus(yp, w.prandtl, w.p_fn, w.y_switch, PRANDTL_TURBULENT)
+        g = w.prandtl * yp / t_plus(yp, w.prandtl, w.p_fn, PRANDTL_TURBULENT)
         n = g.shape[a]
         ext = jnp.concatenate([shift(g, a, 0, 1), g, shift(g, a, n - 1, 1)], axis=a)
         g_face = jnp.where(fluid_low > 0, shift(ext, a, 0, n + 1), shift(ext, a, 1, n + 1))
