@@ -160,24 +160,28 @@ def validate_k_epsilon_channel(full: bool = False) -> list[dict]:
 # friction; Incropera & DeWitt eq. 7.36) at x = 1.5 m (Re_x 1e6), bound 15 % (the
 # issue's); the same with the first cell at y+ 150 instead of 30 within 10 %.
 # Measured (implicit steady solver, 2 cores): k-epsilon, 48 cells across (y+ 30),
-# 353 iterations: -0.6 %; 10 cells (y+ 144), 101 iterations: +2.9 %; RNG: -5.3 %;
-# LVEL: +16.8 % (its eddy viscosity outside the boundary layer grows with the
+# 356 iterations: +0.6 %; 10 cells (y+ 144), 101 iterations: +3.0 % (session 42, before
+# the blended T+ and the heat's secant edge: -0.6 %, +2.9 %); RNG -5.3 % and LVEL
+# +16.8 % (session 42; LVEL's eddy viscosity outside the boundary layer grows with the
 # distance from the plate). The inlet's length scale is 0.07 times the slot's
 # hydraulic diameter, 2 x 0.1 m (before the 2-D slot was counted as one: -4.7 %,
 # +0.1 %).
 # Graded towards the plate (max_ratio 1.15, the first centre at y+ 1-10 at x = 1.5 m,
-# 24-40 cells across; ``--full``, 4-6 min each on 2 shared cores): y+ 1 (two-layer,
-# 1,715 iterations) -2.8 %; y+ 4 +10.8 %, y+ 5 +9.8 %, y+ 7 +9.1 %, y+ 10 +2.2 %. In
-# the buffer layer the wall functions overpredict the heat by up to 11 %: the first
-# interior edge's conductivity comes from the eddy viscosity, with no counterpart of
-# the momentum's secant edge. At y+ 3 (the switch within the plate's length) the run
-# does not settle in 4,000 iterations (Nu +4.0 % at the end); not a row.
+# 24-40 cells across; ``--full``, 0.5-2 min each on 2 cores): y+ 1 (two-layer, 1,715
+# iterations) -2.5 %; y+ 4 +0.1 %, y+ 5 -2.4 %, y+ 7 -3.5 %, y+ 10 -3.6 %. Before session
+# 43 the buffer layer read +10.8 / +9.8 / +9.1 / +2.2 %: the first interior edge's
+# conductivity was the mean of the cells' log-layer eddy viscosities, and the wall
+# face's T+ switched from Pr y+ to the log law at y+ 11.6 (up to 34 % above Kader's
+# measured profiles); each error hid the other (the secant edge alone -9.2 % at y+ 4,
+# the blended T+ alone +11.9 %). At y+ 3 (the switch within the plate's length) the
+# run does not settle in 4,000 iterations (the momentum residual stays at 3e-3); not
+# a row. The graded rows' bound is 5 %, the channel's (15 % before session 43).
 
 PLATE_U, PLATE_L, PLATE_H, PLATE_X = 10.0, 2.0, 0.1, 1.5
 PLATE_T_IN, PLATE_T_WALL = 20.0, 40.0
 AIR = {"name": "air", "density": 1.2, "specific_heat": 1005.0, "conductivity": 0.026,
        "viscosity": 1.8e-5, "expansion": 0.0}
-PLATE_BOUND, PLATE_YPLUS_BOUND = 0.15, 0.10
+PLATE_BOUND, PLATE_YPLUS_BOUND, PLATE_GRADED_BOUND = 0.15, 0.10, 0.05
 # first-cell y+ of the graded plates in the buffer layer (``validate --full``)
 PLATE_YPLUS_SWEEP = (4.0, 5.0, 7.0, 10.0)
 
@@ -288,13 +292,13 @@ def validate_heated_plate(full: bool = False) -> list[dict]:
                                 f"at Re_x {r['re_x']:.2e}, wall layer resolved (two-layer), "
                                 f"first cell y+ 1, {r['cells']} cells graded 1.15 "
                                 "(|Nu/Nu_ref - 1|)", ref, r["nu"], abs(errs[yplus]),
-                                PLATE_BOUND, "validation"))
+                                PLATE_GRADED_BOUND, "validation"))
         worst = max(abs(errs[y]) for y in PLATE_YPLUS_SWEEP)
         rows.append(row("heated-plate", "k-epsilon local Nu vs 0.0296 Re_x^0.8 Pr^1/3 at Re_x "
                         "1e6 with the first cell at y+ " + ", ".join(
                             f"{y:g}" for y in PLATE_YPLUS_SWEEP) + " (graded 1.15; the "
                         "buffer layer, wall functions): largest |Nu/Nu_ref - 1|", 0.0, worst,
-                        worst, PLATE_BOUND, "validation"))
+                        worst, PLATE_GRADED_BOUND, "validation"))
     return rows
 
 
