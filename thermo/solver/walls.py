@@ -1,7 +1,7 @@
 """Wall functions: the stress and the heat a wall exchanges with its first fluid cell
-from the law of the wall (Spalding for momentum, Jayatilleke for heat;
-:mod:`thermo.kernels.turbulence` has the formulas), for the closures whose
-``wall_functions`` is true.
+from the law of the wall (Spalding for momentum; for heat the sublayer's Pr y+ and
+Jayatilleke's log law blended by Kader's function; :mod:`thermo.kernels.turbulence`
+has the formulas), for the closures whose ``wall_functions`` is true.
 
 A wall is a face between a fluid cell and a solid cell (a part's surface) or a
 ``flow = "wall"`` boundary face. Momentum: the wall face's viscosity becomes
@@ -11,7 +11,10 @@ of the face's conductance (``k / y``, ``y`` half the fluid cell's width) becomes
 half cell, nothing for a fixed wall temperature, the film of an ``htc`` face).
 The heat term is added to the energy equation as the difference from the
 molecular conductance, its diagonal implicit; sealed throughflow parts (servers)
-exchange no heat through their faces, with or without wall functions.
+exchange no heat through their faces, with or without wall functions. The next edge
+away from the wall takes the same law's secant between the first two cell centres,
+for the viscosity (:func:`wall_viscosity`) and the eddy conductivity
+(:func:`eddy_heat_secant`).
 """
 from __future__ import annotations
 

@@ -161,9 +161,9 @@ def validate_k_epsilon_channel(full: bool = False) -> list[dict]:
 # issue's); the same with the first cell at y+ 150 instead of 30 within 10 %.
 # Measured (implicit steady solver, 2 cores): k-epsilon, 48 cells across (y+ 30),
 # 356 iterations: +0.6 %; 10 cells (y+ 144), 101 iterations: +3.0 % (session 42, before
-# the blended T+ and the heat's secant edge: -0.6 %, +2.9 %); RNG -5.3 % and LVEL
-# +16.8 % (session 42; LVEL's eddy viscosity outside the boundary layer grows with the
-# distance from the plate). The inlet's length scale is 0.07 times the slot's
+# the blended T+ and the heat's secant edge: -0.6 %, +2.9 %); 24 cells (y+ 60) +0.3 %;
+# RNG -4.0 % (session 42: -5.3 %); LVEL +16.8 % (session 42; its eddy viscosity
+# outside the boundary layer grows with the distance from the plate). The inlet's length scale is 0.07 times the slot's
 # hydraulic diameter, 2 x 0.1 m (before the 2-D slot was counted as one: -4.7 %,
 # +0.1 %).
 # Graded towards the plate (max_ratio 1.15, the first centre at y+ 1-10 at x = 1.5 m,
