@@ -171,7 +171,7 @@ def validate_k_epsilon_channel(full: bool = False) -> list[dict]:
 # iterations) -2.5 %; y+ 4 +0.1 %, y+ 5 -2.4 %, y+ 7 -3.5 %, y+ 10 -3.6 %. Before session
 # 43 the buffer layer read +10.8 / +9.8 / +9.1 / +2.2 %: the first interior edge's
 # conductivity was the mean of the cells' log-layer eddy viscosities, and the wall
-# face's T+ switched from Pr y+ to the log law at y+ 11.6 (up to 34 % above Kader's
+# face's T+ switched from Pr y+ to the log law at y+ 11.6 (up to 24 % above Kader's
 # measured profiles); each error hid the other (the secant edge alone -9.2 % at y+ 4,
 # the blended T+ alone +11.9 %). At y+ 3 (the switch within the plate's length) the
 # run does not settle in 4,000 iterations (the momentum residual stays at 3e-3); not
