@@ -27,8 +27,8 @@ def eddy_coefficients(nut, rho_cp, prm: Params, cfg: Settings, u=None, T=None) -
     for a in range(3):
         n = nut.shape[a]
         if not cfg.active[a] or n < 2:
-            coeffs.append(jnp.zeros(tuple(m + (1 if b == a else 0) for b, m in enumerate(nut.shape)),
-                                    nut.dtype))
+            shape = tuple(m + (1 if b == a else 0) for b, m in enumerate(nut.shape))
+            coeffs.append(jnp.zeros(shape, nut.dtype))
             continue
         lo, hi = shift(k_cell, a, 0, n - 1), shift(k_cell, a, 1, n - 1)
         wet = shift(prm.fluid, a, 0, n - 1) * shift(prm.fluid, a, 1, n - 1)

@@ -163,9 +163,9 @@ def validate_k_epsilon_channel(full: bool = False) -> list[dict]:
 # 356 iterations: +0.6 %; 10 cells (y+ 144), 101 iterations: +3.0 % (session 42, before
 # the blended T+ and the heat's secant edge: -0.6 %, +2.9 %); 24 cells (y+ 60) +0.3 %;
 # RNG -4.0 % (session 42: -5.3 %); LVEL +16.8 % (session 42; its eddy viscosity
-# outside the boundary layer grows with the distance from the plate). The inlet's length scale is 0.07 times the slot's
-# hydraulic diameter, 2 x 0.1 m (before the 2-D slot was counted as one: -4.7 %,
-# +0.1 %).
+# outside the boundary layer grows with the distance from the plate). The inlet's
+# length scale is 0.07 times the slot's hydraulic diameter, 2 x 0.1 m (before the 2-D
+# slot was counted as one: -4.7 %, +0.1 %).
 # Graded towards the plate (max_ratio 1.15, the first centre at y+ 1-10 at x = 1.5 m,
 # 24-40 cells across; ``--full``, 0.5-2 min each on 2 cores): y+ 1 (two-layer, 1,715
 # iterations) -2.5 %; y+ 4 +0.1 %, y+ 5 -2.4 %, y+ 7 -3.5 %, y+ 10 -3.6 %. Before session
