@@ -432,14 +432,20 @@ def jayatilleke_p(prandtl, prandtl_t: float = 0.85):
     return 9.24 * (r ** 0.75 - 1.0) * (1.0 + 0.28 * np.exp(-0.007 * r))
 
 
-def t_plus(yplus, prandtl, p_fn, prandtl_t: float = 0.85):
+def t_plus(yplus, prandtl, p_fn, prandtl_t: float = 0.85, switched: bool = False):
     """Dimensionless wall temperature difference ``T+`` at ``y+``: the sublayer's ``Pr
     y+`` and Jayatilleke's log layer ``Pr_t (ln(E y+)/kappa + P)`` (``p_fn`` = P)
     blended by Kader's (1981) function, ``Pr y+ exp(-G) + log exp(-1/G)``, ``G = 0.01
     (Pr y+)^4 / (1 + 5 Pr^3 y+)`` (as Fluent's enhanced wall treatment blends them):
     the switch between the two at their crossing (y+ 11.6 in air) puts the buffer
-    layer's mixing nowhere: T+ up to 24 % above Kader's measured profiles at y+ 5-14."""
+    layer's mixing nowhere: T+ up to 24 % above Kader's measured profiles at y+ 5-14.
+    ``switched``: that switch all the same (OpenFOAM's alphatJayatillekeWallFunction,
+    Fluent's standard wall functions), the sublayer below the crossing above the
+    point where the two laws come closest, ``y+ = Pr_t / (kappa Pr)``."""
     log = prandtl_t * (jnp.log(E_LOG * jnp.maximum(yplus, 1e-12)) / KAPPA + p_fn)
+    if switched:
+        sub = prandtl * yplus
+        return jnp.where((yplus < prandtl_t / (KAPPA * prandtl)) | (sub < log), sub, log)
     g = jnp.maximum(0.01 * (prandtl * yplus) ** 4 / (1.0 + 5.0 * prandtl ** 3 * yplus), 1e-30)
     return prandtl * yplus * jnp.exp(-g) + log * jnp.exp(-1.0 / g)
 

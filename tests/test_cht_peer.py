@@ -112,6 +112,8 @@ def test_turbulent_spec_takes_the_inlets_turbulence():
     written out here: a check of the code, not of the physics."""
     spec = cht_peer.cht_spec(_server())
     assert spec.turbulence == "k-epsilon"
+    assert spec.thermo_wall_law == "blended"  # the case's own; `thermo bench cht` sets OpenFOAM's
+    assert cht_peer.cht_spec(_server(['physics.thermal_wall_law="switched"'])).thermo_wall_law == "switched"
     assert [s.part for s in spec.solids] == ["board", "block[0]", "block[1]"]
     k = 1.5 * (0.05 * 6.0) ** 2
     assert spec.k_in == pytest.approx(k, rel=1e-12)

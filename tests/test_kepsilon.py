@@ -348,6 +348,30 @@ def test_secant_conductivity_carries_the_law_of_the_walls_heat(y1, prandtl):
     assert low / q == pytest.approx(1.0, rel=1e-4) and high / q == pytest.approx(1.0, rel=1e-4)
     assert np.array_equal(edge[2:n - 1], mean[2:n - 1])  # the other edges keep the mean
     assert flux(mean, 1, 0) > 1.05 * q
+    # OpenFOAM's switched law keeps the cells' mean on every edge
+    d["physics"]["thermal_wall_law"] = "switched"
+    sim = Simulation(case_from_dict(d))
+    assert sim.settings.turbulence.switched_heat
+    kept = np.asarray(eddy_coefficients(nut, cfg.rho_cp, sim.params, sim.settings, uu, Tj)[1])[0, :, 0]
+    assert np.array_equal(kept, mean)
+
+
+def test_thermal_wall_law_key():
+    """``physics.thermal_wall_law``: absent from the data unless given, "blended" by
+    default, refused with a closure that has no wall functions or an unknown law,
+    naming the key and what it accepts."""
+    from thermo.case import CaseError
+
+    d = channel_case(8, 1.0, 1.5e-5, "k-epsilon")
+    case = case_from_dict(d)
+    assert "thermal_wall_law" not in case.data["physics"]
+    assert not Simulation(case).settings.turbulence.switched_heat
+    d["physics"]["thermal_wall_law"] = "standard"
+    with pytest.raises(CaseError, match=r"physics\.thermal_wall_law.*'blended', 'switched'"):
+        case_from_dict(d)
+    d["physics"].update(turbulence="mixing-length", thermal_wall_law="switched")
+    with pytest.raises(CaseError, match=r"physics\.thermal_wall_law.*no wall functions.*'lvel'"):
+        case_from_dict(d)
 
 
 @pytest.mark.parametrize("y_star, expected", [(2.0, 1.0), (3.5, 0.5), (5.0, 0.0)])

@@ -105,6 +105,8 @@ def test_thermal_law_follows_kaders_measured_profiles(pr):
     assert np.allclose(tail, log, rtol=2e-3)
     assert np.abs(off).max() < 0.12
     assert np.abs(switched / kader(yp, pr) - 1).max() > 0.2  # what the blend replaced
+    # physics.thermal_wall_law = "switched" (OpenFOAM's law), the same switch coded again
+    assert np.allclose(np.asarray(code(yp, pr, jayatilleke_p(pr), PR_T, True)), switched, rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------

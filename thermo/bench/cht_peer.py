@@ -11,7 +11,9 @@ else is refused with a :class:`ValueError` naming the key.
 
 k-epsilon: OpenFOAM's kEpsilon with thermo's constants, the walls and the air's side of
 every interface by nutUSpaldingWallFunction (thermo: Spalding's law at the first cell's
-speed), compressible::alphatJayatillekeWallFunction (thermo: Jayatilleke's thermal law),
+speed), compressible::alphatJayatillekeWallFunction (thermo: Jayatilleke's thermal law,
+switched at the sublayer's edge as OpenFOAM's: ``physics.thermal_wall_law = "switched"``,
+set unless ``--set`` names the law; thermo's default blends it),
 epsilonWallFunction and kqRWallFunction, all with thermo's kappa 0.41 and E = exp(0.41 x
 5.2); Prt 0.85 in the wall function and the eddy diffusivity; k and epsilon upwind; the
 inlet's k and epsilon from its intensity and length scale as thermo sets them. What stays
@@ -138,6 +140,9 @@ class ChtSpec:
     turbulence: str = "none"   # or "k-epsilon" (standard, wall functions)
     k_in: float = 0.0          # the inlet's k (m2/s2) and epsilon (m2/s3), k-epsilon only
     epsilon_in: float = 0.0
+    # thermo's physics.thermal_wall_law (k-epsilon): OpenFOAM's is "switched"; with
+    # "blended" the rows measure the two laws as well as the two codes
+    thermo_wall_law: str = "switched"
 
     @property
     def spacing(self) -> tuple:
@@ -230,7 +235,7 @@ def cht_spec(case) -> ChtSpec:
     return ChtSpec(size, cells, zb, float(inlet["velocity"][0]), float(inlet["temperature"]
                    if inlet.get("temperature") is not None else d["fluid"]["initial_temperature"]),
                    fluid.density, fluid.specific_heat, fluid.conductivity, fluid.viscosity, tuple(solids),
-                   turbulence, float(k_in), float(eps_in))
+                   turbulence, float(k_in), float(eps_in), d["physics"].get("thermal_wall_law", "blended"))
 
 
 _FLUID = "air"
@@ -803,7 +808,9 @@ def format_table(spec: ChtSpec, thermo: dict, foam: dict, rows: list[dict]) -> s
     """A Markdown table of the rows, the energy checks and both codes' wall times."""
     lines = [f"grid {'x'.join(map(str, spec.cells))} ({np.prod(spec.cells):,} cells, "
              f"{1e3 * spec.spacing[0]:g} mm), power {spec.power:g} W, inlet {spec.inlet_c:g} C, "
-             f"outlet rise P/(m cp) = {spec.outlet_rise:.4f} K",
+             f"outlet rise P/(m cp) = {spec.outlet_rise:.4f} K" +
+             (f", thermo's thermal wall law {spec.thermo_wall_law} (OpenFOAM's: switched)"
+              if spec.turbulence != "none" else ""),
              "", "| quantity | thermo | OpenFOAM | thermo - OpenFOAM | % of the rise |",
              "|---|---|---|---|---|"]
     for r in rows:
@@ -858,6 +865,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     path = pathlib.Path(args.case) if pathlib.Path(args.case).is_file() else example_path(args.case)
     base = load_case(path, args.set)
+    if base.data["physics"]["turbulence"] != "none" and "thermal_wall_law" not in base.data["physics"]:
+        # the law OpenFOAM's alphatJayatillekeWallFunction solves: the same model in both
+        args.set = [*args.set, 'physics.thermal_wall_law="switched"']
     cells = [args.refine * c for c in base.data["domain"]["cells"]]
     case = load_case(path, [*args.set, f"domain.cells=[{','.join(map(str, cells))}]",
                             f"solver.tolerance={args.tolerance!r}"])
@@ -872,12 +882,13 @@ def main(argv=None) -> int:
                                 args.iterations, args.tolerance, energy=args.energy_scheme,
                                 momentum=args.momentum_scheme)
         print(f"OpenFOAM: {foam['iterations']} iterations, {foam['wall_s']:.1f} s, residuals {foam['residuals']}")
-    summary = out / f"thermo-{tag}" / "summary.json"
+    law = f"-{spec.thermo_wall_law}" if spec.turbulence != "none" else ""
+    summary = out / f"thermo-{tag}{law}" / "summary.json"
     if args.skip_thermo and summary.exists():
         s = json.loads(summary.read_text())
         thermo = thermo_numbers(s, s["wall_time_s"], float("nan"))
     else:
-        thermo = thermo_cht(case, out / f"thermo-{tag}")
+        thermo = thermo_cht(case, out / f"thermo-{tag}{law}")
     print(f"thermo: {thermo['iterations']} iterations, {thermo['wall_s']:.1f} s")
     if foam is None:
         print(json.dumps(thermo, indent=1, default=float))
@@ -885,7 +896,7 @@ def main(argv=None) -> int:
     rows = compare_rows(spec, thermo, foam)
     table = format_table(spec, thermo, foam, rows)
     print(table)
-    tag = f"{tag}-{args.energy_scheme}-{args.momentum_scheme}"
+    tag = f"{tag}-{args.energy_scheme}-{args.momentum_scheme}{law}"
     (out / f"cht-{tag}.json").write_text(json.dumps({"thermo": thermo, "openfoam": foam, "rows": rows},
                                                     indent=1, default=float))
     (out / f"cht-{tag}.md").write_text(table + "\n")

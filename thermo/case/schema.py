@@ -34,6 +34,11 @@ TURBULENCE = ("none", "smagorinsky", "zero-equation", "mixing-length", "lvel", "
 TURBULENCE_LATER = ("realizable-k-epsilon", "k-omega-sst")
 FIELDS = ("T", "U", "p", "material", "nu_t", "k", "epsilon")
 K_EPSILON_MODELS = ("k-epsilon", "rng-k-epsilon")  # the closures that carry k and epsilon
+WALL_FUNCTION_MODELS = ("lvel", *K_EPSILON_MODELS)  # the closures with wall functions
+# the wall functions' T+: "blended" (Kader's blend of the sublayer and the log law, the
+# secant on the next edge), "switched" (Pr y+ below their crossing, the log law above:
+# OpenFOAM's alphatJayatillekeWallFunction, Fluent's standard wall functions)
+THERMAL_WALL_LAWS = ("blended", "switched")
 ABSOLUTE_ZERO_C = -273.15
 REL_TOL = 1e-12  # relative tolerance of "inside the domain"
 DERIVED = ("shape", "part_count")  # keys of the validated data that are not case-file keys
@@ -69,7 +74,7 @@ KEYS = {
                    "temperature", "heat_flux", "htc", "ambient", "turbulence_intensity",
                    "turbulence_length_scale"),
     "physics": ("buoyancy", "turbulence", "smagorinsky_constant", "mixing_length_cap",
-                "body_force"),
+                "thermal_wall_law", "body_force"),
     "solver": ("mode", "end_time", "max_steps", "tolerance", "cfl", "precision", "backend",
                "devices",  # thermo/solver/sharding.py
                "checkpoint_every", "steps_per_call", "pressure_tolerance", "viscous_tolerance",

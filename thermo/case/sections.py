@@ -19,7 +19,8 @@ from thermo.case.networks import networked_plates, networks_section
 from thermo.case.gridding import grid_section
 from thermo.case.materials import LIBRARY, Material
 from thermo.case.parts import parts_section
-from thermo.case.schema import FIELDS, K_EPSILON_MODELS, KEYS, SECTIONS, TURBULENCE, TURBULENCE_LATER, builder_parameters
+from thermo.case.schema import (FIELDS, K_EPSILON_MODELS, KEYS, SECTIONS, THERMAL_WALL_LAWS, TURBULENCE,
+                                TURBULENCE_LATER, WALL_FUNCTION_MODELS, builder_parameters)
 
 
 def validate(raw: Any, source: str) -> tuple[dict, dict[str, Material]]:
@@ -132,6 +133,13 @@ def _physics(c: Checker, raw: Any) -> dict:
         # the largest wall distance in the fluid)
         out["mixing_length_cap"] = c.number(t["mixing_length_cap"], "physics.mixing_length_cap",
                                             lo=0.0, lo_open=True)
+    if t.get("thermal_wall_law") is not None:  # present in the data only when given
+        law = c.string(t["thermal_wall_law"], "physics.thermal_wall_law", THERMAL_WALL_LAWS)
+        if out["turbulence"] not in WALL_FUNCTION_MODELS:
+            raise c.fail("physics.thermal_wall_law", f"physics.turbulence = {out['turbulence']!r} has no wall "
+                         "functions", "a thermal wall law with turbulence = " +
+                         ", ".join(repr(m) for m in WALL_FUNCTION_MODELS) + ", or no thermal_wall_law")
+        out["thermal_wall_law"] = law
     return out
 
 

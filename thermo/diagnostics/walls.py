@@ -87,8 +87,9 @@ def wall_summary(sim: Simulation, state: State) -> dict:
                             grid.cells)
         area = volumes / w
         k = th.conductivity_axes[a]
-        g = pr * yp / np.asarray(t_plus(yp, pr, p_fn, PRANDTL_TURBULENT)) if functions \
-            else np.ones_like(yp)
+        g = np.ones_like(yp)
+        if functions:
+            g = pr * yp / np.asarray(t_plus(yp, pr, p_fn, PRANDTL_TURBULENT, cfg.turbulence.switched_heat))
         film = k * np.maximum(g, 1.0) / (0.5 * w)
         ys = np.zeros_like(yp) if ystar is None else ystar * 0.5 * w
         n = grid.cells[a]

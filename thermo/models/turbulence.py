@@ -87,8 +87,11 @@ class ZeroEquation:
 class Lvel:
     """LVEL (Agonafer, Gan-Li & Spalding 1996) for cluttered electronics: ``nu_t = nu
     (dy+/du+ - 1)`` from Spalding's law at ``Re_d = |V| d / nu``, with wall functions
-    for the stress and the heat of every wall (right from y+ 1 to a few hundred)."""
+    for the stress and the heat of every wall (right from y+ 1 to a few hundred).
+    ``switched_heat``: the walls' T+ switched at the sublayer's edge, not blended
+    (``physics.thermal_wall_law = "switched"``)."""
 
+    switched_heat: bool = False
     wall_functions = True
     transported = 0
 
@@ -106,7 +109,7 @@ class KEpsilon:
     (``turb_state``, the state's pair; :mod:`thermo.solver.kepsilon` solves their
     equations). The defaults are the standard model's constants (Launder & Spalding
     1974); ``rng`` adds the RNG model's strain term to the epsilon equation (Yakhot
-    et al. 1992, with its constants)."""
+    et al. 1992, with its constants). ``switched_heat`` as :class:`Lvel`'s."""
 
     c_mu: float = turb.K_EPSILON_C_MU
     c_1: float = 1.44
@@ -114,6 +117,7 @@ class KEpsilon:
     sigma_k: float = 1.0
     sigma_eps: float = 1.3
     rng: bool = False
+    switched_heat: bool = False
     wall_functions = True
     transported = 2  # fields the state carries: k, epsilon
 
@@ -151,16 +155,22 @@ class KEpsilon:
         return {}
 
 
+def _switched(physics: dict) -> bool:
+    """Whether ``physics.thermal_wall_law`` asks for the switched T+."""
+    return physics.get("thermal_wall_law", "blended") == "switched"
+
+
 Closure = Smagorinsky | MixingLength | ZeroEquation | Lvel | KEpsilon
 CLOSURES: dict[str, Callable[..., Closure]] = {
     "smagorinsky": lambda physics, delta: Smagorinsky(
         float(physics.get("smagorinsky_constant", turb.SMAGORINSKY_CS)), delta),
     "mixing-length": lambda physics, delta: MixingLength(),
     "zero-equation": lambda physics, delta: ZeroEquation(),
-    "lvel": lambda physics, delta: Lvel(),
-    "k-epsilon": lambda physics, delta: KEpsilon(),
+    "lvel": lambda physics, delta: Lvel(_switched(physics)),
+    "k-epsilon": lambda physics, delta: KEpsilon(switched_heat=_switched(physics)),
     # RNG (Yakhot, Orszag, Thangam, Gatski & Speziale 1992)
-    "rng-k-epsilon": lambda physics, delta: KEpsilon(0.0845, 1.42, 1.68, 0.7194, 0.7194, True),
+    "rng-k-epsilon": lambda physics, delta: KEpsilon(0.0845, 1.42, 1.68, 0.7194, 0.7194, True,
+                                                     _switched(physics)),
 }
 
 

@@ -21,7 +21,8 @@ def eddy_coefficients(nut, rho_cp, prm: Params, cfg: Settings, u=None, T=None) -
     (``n + 1`` along it): the mean of the two cells' between fluid cells, zero elsewhere
     (no eddy flux through walls, where nu_t vanishes); with the velocity ``u`` and ``T``
     and wall functions, the first interior edge from each heat-exchanging wall takes
-    the law of the wall's secant (:func:`thermo.solver.walls.eddy_heat_secant`)."""
+    the law of the wall's secant (:func:`thermo.solver.walls.eddy_heat_secant`), but
+    with the switched law, which keeps the mean (as OpenFOAM does)."""
     k_cell = rho_cp * nut / PRANDTL_TURBULENT
     coeffs = []
     for a in range(3):
@@ -39,7 +40,7 @@ def eddy_coefficients(nut, rho_cp, prm: Params, cfg: Settings, u=None, T=None) -
         else:
             end = jnp.zeros_like(shift(k_cell, a, 0, 1))  # adiabatic to the eddies
         coeffs.append(jnp.concatenate([end, inner, end], axis=a))
-    if u is not None and has_wall_functions(cfg):
+    if u is not None and has_wall_functions(cfg) and not cfg.turbulence.switched_heat:
         coeffs = eddy_heat_secant(coeffs, u, T, rho_cp, prm, cfg)
     return tuple(coeffs)
 

@@ -243,7 +243,7 @@ def eddy_heat_secant(coeffs, u, T, rho_cp, prm: Params, cfg: Settings) -> list:
         w_next = jnp.where(low > 0, _step(width, a, -1), _step(width, a, 1))
         f_next = jnp.where(low > 0, _step(prm.fluid, a, -1), _step(prm.fluid, a, 1))
         y2p = y1p * (2.0 + w_next / width)
-        tp = lambda y: t_plus(y, w.prandtl, w.p_fn, PRANDTL_TURBULENT)
+        tp = lambda y: t_plus(y, w.prandtl, w.p_fn, PRANDTL_TURBULENT)  # blended only
         rise = tp(y2p) - tp(y1p)
         slope = (y2p - y1p) / jnp.maximum(rise, 1e-30)
         secant = rho_cp * nu * jnp.maximum(slope - 1.0 / w.prandtl, 0.0)
@@ -272,7 +272,7 @@ def heat_conductance(u, T, prm: Params, cfg: Settings):
             continue
         beyond, fluid_r, on, fluid_low, _ = w.heat[a]
         up, yp = plus[a]
-        g = w.prandtl * yp / t_plus(yp, w.prandtl, w.p_fn, PRANDTL_TURBULENT)
+        g = w.prandtl * yp / t_plus(yp, w.prandtl, w.p_fn, PRANDTL_TURBULENT, cfg.turbulence.switched_heat)
         n = g.shape[a]
         ext = jnp.concatenate([shift(g, a, 0, 1), g, shift(g, a, n - 1, 1)], axis=a)
         g_face = jnp.where(fluid_low > 0, shift(ext, a, 0, n + 1), shift(ext, a, 1, n + 1))
