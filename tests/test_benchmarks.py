@@ -170,3 +170,24 @@ def test_quick_devahldavis_with_the_implicit_scheme(tmp_path):
     print("implicit quick dVD:", row["steps"], "iterations, Nu error %", row["nu_error_pct"])
     assert doc["scheme"] == row["scheme"] == "implicit" and row["result"] == "ok"
     assert abs(row["nu_error_pct"]) < 5.0 and row["energy_imbalance"] < 1e-5
+
+
+def test_rib_wall_law_variants_cut_cht_server_and_grade_its_walls():
+    """benchmarks/rib_wall_laws.py: every variant is a valid case; the 2-D cut keeps
+    cht-server's parts, air and inlet; the graded variants' smallest cells are the
+    first cells asked for, on the ribs' faces (x) and the board's top (z)."""
+    from benchmarks.rib_wall_laws import variants
+    from thermo.case import case_from_dict
+    from thermo.case.gridding import case_grid
+
+    cases = {n: case_from_dict(d) for n, d in variants().items()}
+    two = cases["2mm-blended"].data
+    assert two["domain"]["cells"] == [240, 1, 22] and [p["name"] for p in two["parts"]] == ["board", "block"]
+    assert cases["2mm-switched"].data["physics"]["thermal_wall_law"] == "switched"
+    assert cases["0.5mm-blended"].data["domain"]["cells"] == [960, 1, 88]
+    for name, first in (("graded-0.16mm", 1.6e-4), ("graded-0.08mm", 8e-5)):
+        grid = case_grid(cases[name].data)
+        for a in (0, 2):
+            assert grid.widths(a).min() == pytest.approx(first, rel=1e-6)
+        x = grid.faces(0)
+        assert np.isclose(x, 0.12 - first).any() and np.isclose(x, 0.32 + first).any()
