@@ -5,7 +5,7 @@ The lane's two 40 x 4 mm aluminium packages become ribs spanning a 40 mm wide sl
 (1 cell across, slip faces), 5 W each, on the 4 mm board, in 6 m/s air (the example's
 materials, inlet turbulence and solver). The variants: uniform grids of 2, 1 and 0.5
 mm with the wall functions (``physics.thermal_wall_law`` blended, thermo's default,
-or switched, OpenFOAM's), and graded grids whose first cells on the ribs and the board
+or switched, OpenFOAM's; and LVEL, the electronics closure, on 2 and 1 mm), and graded grids whose first cells on the ribs and the board
 are 0.16 or 0.08 mm (y+ about 1: the two-layer treatment resolves the wall's layer),
 with a 2 or 1 mm core. Printed: each rib's and the board's maximum, the ribs' rise over
 the inlet, the ribs' mean first-cell y+ and y*, iterations and wall time. A model
@@ -62,15 +62,16 @@ def graded(d: dict, first: float, core: float) -> dict:
 def variants() -> dict[str, dict]:
     base = rib_case()
 
-    def uniform(mm: float, law: str) -> dict:
+    def uniform(mm: float, law: str, closure: str = "k-epsilon") -> dict:
         d = json.loads(json.dumps(base))
         d["domain"]["cells"] = [round(480 / mm), 1, round(44 / mm)]
-        d["physics"]["thermal_wall_law"] = law
+        d["physics"].update(turbulence=closure, thermal_wall_law=law)
         return d
 
     return {"2mm-blended": uniform(2, "blended"), "2mm-switched": uniform(2, "switched"),
             "1mm-blended": uniform(1, "blended"), "1mm-switched": uniform(1, "switched"),
             "0.5mm-blended": uniform(0.5, "blended"),
+            "2mm-lvel": uniform(2, "blended", "lvel"), "1mm-lvel": uniform(1, "blended", "lvel"),
             "graded-0.16mm": graded(base, 1.6e-4, 0.002), "graded-0.08mm": graded(base, 8e-5, 0.002),
             "graded-0.08mm-core-1mm": graded(base, 8e-5, 0.001)}
 
@@ -99,8 +100,9 @@ def table(rows: list[dict]) -> str:
              "ribs' rise (K) | iterations | wall (s) |", "|---|---:|---|---|---|---:|---:|"]
     for r in rows:
         m = r["max_c"]
+        ys = ", ".join("-" if y != y else f"{y:.2f}" for y in r["y_star"])  # LVEL has no k
         lines.append(f"| {r['variant']} | {r['cells']:,} | {r['y_plus'][0]:.2f}, {r['y_plus'][1]:.2f} / "
-                     f"{r['y_star'][0]:.2f}, {r['y_star'][1]:.2f} | {m['block[0]']:.2f} / {m['block[1]']:.2f} / "
+                     f"{ys} | {m['block[0]']:.2f} / {m['block[1]']:.2f} / "
                      f"{m['board']:.2f} | {m['block[0]'] - INLET_C:.1f} / {m['block[1]'] - INLET_C:.1f} | "
                      f"{r['iterations']}{'' if r['converged'] else ' (not converged)'} | {r['wall_s']:.0f} |")
     return "\n".join(lines)
