@@ -8,6 +8,7 @@ The validation rows (``lvel-duct``, ``lvel-channel``) are in
 """
 import math
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -255,6 +256,72 @@ def test_heated_plate_loses_its_heat_through_the_wall_functions():
     assert 0.5 * flat < e["htc_w_m2k"] < 1.5 * flat
     assert 0.5 * flat < lost < 1.5 * flat
     assert e["wall_area_m2"] == pytest.approx(2 * (PLATE_L + 2 * CELL) * CELL)
+
+
+def test_boundary_layer_thickness_is_the_thicker_of_blasius_and_the_seventh_power_law():
+    """Code check of the estimate the leading-edge warning rests on: Blasius' laminar
+    4.91 x Re_x^-1/2 below Re_x 5,500, the turbulent 0.37 x Re_x^-1/5 above."""
+    from thermo.diagnostics.walls import boundary_layer_thickness
+
+    x = 0.04
+    for speed, expected in ((0.01, 4.91 * x / math.sqrt(0.01 * x / NU)),
+                            (10.0, 0.37 * x * (10.0 * x / NU) ** -0.2)):
+        got = float(boundary_layer_thickness(x, speed, NU))
+        print(f"{speed} m/s: {1e3 * got:.4f} mm")
+        assert got == pytest.approx(expected, rel=1e-12)
+    re = np.geomspace(1e2, 1e6, 41)
+    d = boundary_layer_thickness(re * NU / 1.0, 1.0, NU) / (re * NU)
+    assert np.all(d >= 4.91 / np.sqrt(re) - 1e-15) and np.all(d >= 0.37 * re ** -0.2 - 1e-15)
+    assert np.argmin(np.abs(4.91 / np.sqrt(re) - 0.37 * re ** -0.2)) in range(14, 18)  # ~5.5e3
+
+
+@pytest.mark.parametrize("speed, power, warned", [(PLATE_U, PLATE_POWER, True),
+                                                  (0.01, PLATE_POWER, False),
+                                                  (PLATE_U, 1e4, False)])
+def test_leading_edge_warning_by_layer_thickness_and_heat_share(speed, power, warned):
+    """Code check of ``summary.json``'s leading-edge warning on the heated plate (no
+    solve: a uniform stream, the plate 20 K above the air). Its faces along the
+    stream are 40 mm long and their first cells' centres 1.25 mm out: y/delta 0.65 at
+    10 m/s (warned), 0.033 at 0.01 m/s (a laminar layer 38 mm thick: not); its ends
+    have no flow along them and are left out. With 1e4 W in the plate the walls carry
+    under a tenth of its heat, and the wall functions' error no longer sets its
+    temperature: not warned either."""
+    from thermo.diagnostics.walls import boundary_layer_thickness, wall_summary
+
+    d = plate_case("lvel")
+    d["fluid"]["initial_velocity"] = [speed, 0, 0]
+    d["parts"][0]["power"] = power
+    sim = Simulation(case_from_dict(d))
+    state = sim.initial_state()
+    plate = sim.model.geometry.owner >= 0
+    state = state._replace(T=jnp.asarray(np.where(plate, T_IN + 20.0, T_IN)))
+    s = wall_summary(sim, state)
+    e = s["walls"]["plate"]
+    expected = 0.5 * CELL / boundary_layer_thickness(PLATE_L, speed, NU)
+    share = e["htc_w_m2k"] * e["wall_area_m2"] * 20.0 / power
+    print(e, s["wall_warnings"], "by hand:", expected, share)
+    assert e["y_over_delta"] == pytest.approx(expected, rel=1e-9)
+    assert e["wall_heat_fraction"] == pytest.approx(share, rel=1e-9)
+    assert any("leading edge at plate (y/delta" in w for w in s["wall_warnings"]) == warned
+
+
+@pytest.mark.parametrize("y_star, checked", [(2.0, False), (8.0, True)])
+def test_leading_edge_check_leaves_out_walls_the_two_layer_treatment_resolves(y_star, checked):
+    """With k-epsilon, faces whose first cells' mean y* is below the switch (3) are
+    resolved by the two-layer treatment, not by wall functions: no y/delta there."""
+    from thermo.diagnostics.walls import wall_summary
+    from thermo.kernels.turbulence import K_EPSILON_C_MU
+
+    sim = Simulation(case_from_dict(plate_case("k-epsilon")))
+    state = sim.initial_state()
+    plate = sim.model.geometry.owner >= 0
+    k = (y_star * NU / (0.5 * CELL)) ** 2 / math.sqrt(K_EPSILON_C_MU)
+    state = state._replace(T=jnp.asarray(np.where(plate, T_IN + 20.0, T_IN)),
+                           turb=(jnp.full_like(state.turb[0], k), state.turb[1]))
+    e = wall_summary(sim, state)["walls"]["plate"]
+    print(e)
+    assert e["y_star_mean"] == pytest.approx(y_star, rel=1e-6)
+    assert ("y_over_delta" in e) == checked
 
 
 # ---------------------------------------------------------------------------

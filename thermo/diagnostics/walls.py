@@ -12,6 +12,15 @@ wall function's ``G = Pr y+ / T+`` (:mod:`thermo.solver.walls`), or the molecula
 models) each wall also gets ``y_star_mean``, ``C_mu^1/4 k^1/2 y / nu`` of its first
 cells, the coordinate by which those models choose between the two-layer treatment
 and the wall functions.
+
+With wall functions, each powered part (and each part touching one) also gets
+``y_over_delta``, its first cells' centre distance over the thickness of a boundary
+layer grown from each face's leading edge along the stream
+(:func:`boundary_layer_thickness`), area-weighted over its faces, and
+``wall_heat_fraction``, the share of its heat that leaves through those walls. Wall
+functions assume the first cell lies in the layer's log region; a short part's
+layer is thinner than a cell of 1-2 mm, and where such a part loses its heat to
+the air the summary warns.
 """
 from __future__ import annotations
 
@@ -20,6 +29,7 @@ from functools import partial
 import jax
 import numpy as np
 
+from thermo.case import THROUGHFLOW_KINDS
 from thermo.grid.boundaries import WALL
 from thermo.kernels.turbulence import t_plus
 from thermo.models.turbulence import PRANDTL_TURBULENT
@@ -36,6 +46,28 @@ RESOLVED_TOP = 5.0
 #: channel's Cf is up to 5-9 % off. Judged by the walls' mean y*, as the models judge
 K_EPSILON_SWITCH = (3.0, 5.0)
 DEFAULT_WALLS = "default walls"
+#: the log region of a boundary layer reaches about 0.2 of its thickness; above a
+#: tenth the first cell's centre no longer lies in it. Measured on the 2-D cut of
+#: cht-server (benchmarks/rib_wall_laws.py: 40 x 4 mm ribs, 5 W, in 6 m/s air; their
+#: rise against the same k-epsilon resolved to the wall, y/delta area-weighted over
+#: their faces): 55-92 % high at y/delta 0.49-0.52 (2 mm cells), 36-55 % at 0.26-0.27
+#: (1 mm), 11-17 % at 0.13 (0.5 mm)
+BOUNDARY_LAYER_FRACTION = 0.1
+#: ... for parts that lose at least this share of their heat (their power, or their
+#: powered neighbours') through their walls: a liquid-cooled chip's lid loses 0.05 %
+WALL_HEAT_FRACTION = 0.1
+AXES = "xyz"
+
+
+def boundary_layer_thickness(length, speed, nu):
+    """The thickness (m, 99 % of the stream's speed) of a boundary layer grown over
+    ``length`` (m) from a sharp leading edge in a stream of ``speed`` (m/s), fluid of
+    kinematic viscosity ``nu`` (m2/s): the thicker of Blasius' laminar ``4.91 x
+    Re_x^-1/2`` and the turbulent ``0.37 x Re_x^-1/5`` (Prandtl's 1/7-power law;
+    Schlichting), so that the estimate errs towards a thick layer (the turbulent one
+    from Re_x 5,500)."""
+    re = np.maximum(np.asarray(speed, np.float64) * length / nu, 1e-300)
+    return length * np.maximum(4.91 * re ** -0.5, 0.37 * re ** -0.2)
 
 
 @partial(jax.jit, static_argnums=(3,))
@@ -72,6 +104,8 @@ def wall_summary(sim: Simulation, state: State) -> dict:
     bnames = [b["name"] for b in sim.case.data["boundaries"]]
     volumes = grid.cell_volumes()
     found: dict = {}
+    faces: dict = {}  # per part copy: (axis, side, its first fluid cells, their y*, W)
+    temp = np.asarray(state.T, np.float64)
 
     def add(name, yp, area, htc, conducts, ys):
         r = found.setdefault(name, {"yp": [], "area": [], "htc": [], "conducts": [], "ys": []})
@@ -103,10 +137,17 @@ def wall_summary(sim: Simulation, state: State) -> dict:
             wall = fluid[cell] & ~fluid[nb]
             owner = geo.owner[nb][wall]
             conducts = th.conductivity_axes[a][nb][wall] > 0
+            where = np.nonzero(wall)
+            where = tuple(w + (1 if b == a and side == 0 else 0) for b, w in enumerate(where))
             for i in np.unique(owner):
                 m = owner == i
                 add(names[i], yp[cell][wall][m], area[cell][wall][m], film[cell][wall][m],
                     conducts[m], ys[cell][wall][m])
+                if functions and conducts[m].any():
+                    heat = film[cell][wall][m] * area[cell][wall][m] * (
+                        temp[nb][wall][m] - temp[cell][wall][m])
+                    faces.setdefault(int(i), []).append(
+                        (a, side, tuple(w[m] for w in where), ys[cell][wall][m], heat))
             if fc.periodic[a]:
                 continue
             end = [slice(None)] * 3
@@ -137,7 +178,26 @@ def wall_summary(sim: Simulation, state: State) -> dict:
         # on average: stagnation points and corners have small y+ on any grid
         if ystar is not None and K_EPSILON_SWITCH[0] < entry["y_star_mean"] < K_EPSILON_SWITCH[1]:
             low.append((entry["y_star_mean"], name))
+    layers = _boundary_layers(sim, state, faces) if functions else {}
+    thin = []
+    for name, (ratio, share, text) in layers.items():
+        walls[name].update(y_over_delta=ratio, wall_heat_fraction=share)
+        if ratio > BOUNDARY_LAYER_FRACTION and share >= WALL_HEAT_FRACTION:
+            thin.append((ratio, name, text))
     warnings = []
+    if thin:
+        thin.sort(reverse=True)
+        worst = "; ".join(f"{name} ({text})" for _, name, text in thin[:3])
+        more = f"; and {len(thin) - 3} more" if len(thin) > 3 else ""
+        warnings.append(
+            f"first cells' centres beyond {BOUNDARY_LAYER_FRACTION:g} of the boundary layer "
+            f"that grows over a powered part's face from its leading edge at {worst}{more}: "
+            "the wall functions take the first cell to lie in a log layer that is not there "
+            "yet, and read such parts hot (40 mm ribs in 6 m/s air: their rise 55-92 % high "
+            "at y/delta 0.5, 36-55 % at 0.26, 11-17 % at 0.13). Resolve those faces with k-epsilon's "
+            "two-layer treatment: thin [[grid.refine]] boxes on their air side with cells of "
+            "0.1-0.2 mm normal to them (y+ about 1; benchmarks/rib_wall_laws.py's graded "
+            "variants)")
     if high:
         high.sort(reverse=True)
         worst = ", ".join(f"{name} (y+ up to {y:.0f})" for y, name in high[:3])
@@ -163,3 +223,73 @@ def wall_summary(sim: Simulation, state: State) -> dict:
                         "where the wall stress is least accurate; refine to y+ of about 1 or "
                         f"coarsen to y+ > {hi:.0f} at those walls")
     return {"walls": walls, "wall_warnings": warnings}
+
+
+def _boundary_layers(sim: Simulation, state: State, faces: dict) -> dict:
+    """Per powered part copy, and per part copy touching one: ``(y / delta, share,
+    text)``. ``share`` is the heat through its walls (the wall functions' conductance
+    to the first cells times the temperature difference, W) over its power, or over
+    the power of the powered parts it touches. ``y / delta`` is area-weighted over its
+    faces in the stream, where on each face ``y`` is half the
+    first fluid cells' width across it (area-weighted), ``delta``
+    :func:`boundary_layer_thickness` over the face's length along the stream (the
+    tangential axis with the larger mean speed) at the first cells' largest speed
+    along the face; the text gives the numbers of the largest face. Faces without
+    flow along them, and with the k-epsilon models faces whose first cells' mean y*
+    is below the switch (the wall resolved by the two-layer treatment), are left out."""
+    geo, grid = sim.model.geometry, sim.grid
+    inst = geo.instances
+    powered = [j for j, d in enumerate(inst) if d["power"] > 0 and d["kind"] not in
+               THROUGHFLOW_KINDS]
+    if not powered:
+        return {}
+    # each part's heat to judge it by: its power, or that of the powered parts it touches
+    source = {j: {j} for j in powered}
+    owner = geo.owner
+    for a in range(3):
+        lo, hi = owner.take(range(owner.shape[a] - 1), a), owner.take(range(1, owner.shape[a]), a)
+        for x, y in ((lo, hi), (hi, lo)):
+            touch = np.isin(x, powered) & (y >= 0) & (y != x)
+            for i, j in set(zip(x[touch].tolist(), y[touch].tolist())):
+                if j not in powered:
+                    source.setdefault(j, set()).add(i)
+    u = [np.asarray(x, np.float64) for x in state.u]
+    vel = [0.5 * (u[b].take(range(u[b].shape[b] - 1), b) + u[b].take(range(1, u[b].shape[b]), b))
+           for b in range(3)]
+    nu = np.broadcast_to(np.asarray(molecular_nu(state.T, sim.params, sim.settings), np.float64),
+                         grid.cells)
+    transported = bool(getattr(sim.settings.turbulence, "transported", 0)) and bool(state.turb)
+    out = {}
+    for j in sorted(set(source) & set(faces)):
+        rows = []  # (area, ratio, text) per face
+        for a, side, idx, ys, heat in faces[j]:
+            if transported and ys.mean() < K_EPSILON_SWITCH[0]:
+                continue
+            width = [grid.widths(b)[idx[b]] for b in range(3)]
+            area = width[(a + 1) % 3] * width[(a + 2) % 3]
+            tang = [b for b in range(3) if b != a and sim.model.active[b]]
+            if not tang:
+                continue
+            mean = [np.average(np.abs(vel[b][idx]), weights=area) for b in tang]
+            along = tang[int(np.argmax(mean))]
+            speed = float(np.sqrt(sum(vel[b][idx] ** 2 for b in tang)).max())
+            if speed <= 0:
+                continue
+            f = grid.faces(along)
+            length = float(f[idx[along] + 1].max() - f[idx[along]].min())
+            y = float(np.average(0.5 * width[a], weights=area))
+            delta = float(boundary_layer_thickness(length, speed,
+                                                   float(np.average(nu[idx], weights=area))))
+            text = (f"its {'+-'[side]}{AXES[a]} face: {1e3 * length:.0f} mm along {AXES[along]} at "
+                    f"{speed:.2g} m/s, layer {1e3 * delta:.2g} mm, first cells' centres "
+                    f"{1e3 * y:.2g} mm")
+            rows.append((float(area.sum()), y / delta, text))
+        if rows:
+            areas = np.array([r[0] for r in rows])
+            ratio = float(np.average([r[1] for r in rows], weights=areas))
+            power = sum(inst[i]["power"] for i in source[j])
+            share = sum(float(f[4].sum()) for f in faces[j]) / power
+            out[inst[j]["name"]] = (ratio, share,
+                                    f"y/delta {ratio:.2f}, {100 * share:.0f} % of the heat; "
+                                    f"{max(rows)[2]}")
+    return out
