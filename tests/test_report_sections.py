@@ -161,3 +161,20 @@ def test_report_lists_leakage_paths_largest_flow_first(tmp_path):
     total = sum(v["volume_flow_m3_s"] for v in leaks.values())
     assert f"{len(leaks)} paths carry {total:.4g} m3/s in all (+ along their axes); " \
            "against their axis: hall.a.cutout3." in section
+
+
+def test_report_lists_the_wall_warnings_and_the_parts_the_leading_edge_check_flags(tmp_path):
+    s = summary()
+    warning = "first cells' centres beyond 0.1 of the boundary layer ... at block[0] (y/delta 0.98)"
+    s["wall_warnings"] = [warning]
+    s["walls"] = {"block[0]": {"y_plus_mean": 61.0, "y_over_delta": 0.976, "wall_heat_fraction": 0.74},
+                  "board": {"y_plus_mean": 40.0, "y_over_delta": 0.127, "wall_heat_fraction": 0.29},
+                  "default walls": {"y_plus_mean": 30.0}}
+    (tmp_path / "summary.json").write_text(json.dumps(s))
+    text = write_report(tmp_path)[0].read_text()
+    assert "## Warnings" in text and f"- {warning}" in text
+    rows = [l for l in text.splitlines() if l.startswith(("| block[0] ", "| board ", "| default walls "))]
+    assert rows == ["| block[0] | 0.976 | 74 | 61 |", "| board | 0.127 | 29 | 40 |"], rows
+    # a clean run has no warnings section
+    (tmp_path / "summary.json").write_text(json.dumps(summary()))
+    assert "## Warnings" not in write_report(tmp_path)[0].read_text()

@@ -116,6 +116,7 @@ def report_markdown(summary: dict, pictures: list[tuple[str, str]], notes: list[
 
     lines = [f"# Report: {_cell(name)}", "", *_table(["quantity", "value"], rows, "ll"), ""]
 
+    lines += _wall_warnings(s)
     lines += _engineering(s)
 
     bounds = s.get("boundaries") or {}
@@ -150,6 +151,23 @@ def report_markdown(summary: dict, pictures: list[tuple[str, str]], notes: list[
     for note in notes:
         lines += [note, ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _wall_warnings(s: dict) -> list[str]:
+    """The summary's ``wall_warnings``, each a bullet, and the parts whose first cells
+    lie beyond a tenth of their faces' boundary layer (``walls``' ``y_over_delta``),
+    largest first; nothing when all is well."""
+    warned = s.get("wall_warnings") or []
+    if not warned:
+        return []
+    lines = ["## Warnings", "", *[f"- {_cell(w)}" for w in warned], ""]
+    walls = {k: v for k, v in (s.get("walls") or {}).items() if "y_over_delta" in v}
+    if walls:
+        rows = [[_cell(k), _num(v["y_over_delta"], 3), _num(100 * v.get("wall_heat_fraction", float("nan")), 3),
+                 _num(v.get("y_plus_mean"), 3)] for k, v in _hottest(walls, "y_over_delta")]
+        lines += _table(["part", "first cells / boundary layer (y/delta)", "heat through its walls (%)",
+                         "mean y+"], rows, "lrrr") + _more(walls) + [""]
+    return lines
 
 
 def _hottest(items: dict, key: str) -> list:
