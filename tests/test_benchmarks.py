@@ -191,3 +191,34 @@ def test_rib_wall_law_variants_cut_cht_server_and_grade_its_walls():
             assert grid.widths(a).min() == pytest.approx(first, rel=1e-6)
         x = grid.faces(0)
         assert np.isclose(x, 0.12 - first).any() and np.isclose(x, 0.32 + first).any()
+
+
+def test_cht_server_resolved_variants_halve_the_lane_and_grade_every_package_face():
+    """benchmarks/cht_server_resolved.py: every variant is a valid case on half the
+    lane (slip at the mid-plane y = 40 mm, the packages cut there, the same power per
+    half package); the graded variant's cells are 0.16 mm on each side of the
+    packages' front, back, side and top faces' air side and the board's top, and no
+    neighbour ratio exceeds 1.3."""
+    from benchmarks.cht_server_resolved import variants
+    from thermo.case import case_from_dict
+    from thermo.case.gridding import case_grid
+
+    cases = {n: case_from_dict(d) for n, d in variants().items()}
+    two = cases["2mm-blended"].data
+    assert two["domain"]["size"] == [0.48, 0.04, 0.044] and two["domain"]["cells"] == [240, 20, 22]
+    assert {b["name"]: b["flow"] for b in two["boundaries"]}["mid"] == "slip"
+    block = two["parts"][1]
+    assert block["box"]["min"][1] == 0.02 and block["box"]["max"][1] == 0.04
+    assert cases["2mm-switched"].data["physics"]["thermal_wall_law"] == "switched"
+    grid = case_grid(cases["graded-0.16mm"].data)
+    first = 1.6e-4
+    for a, plane in ((0, 0.12), (0, 0.16), (0, 0.28), (0, 0.32), (1, 0.02), (2, 0.004), (2, 0.008)):
+        f, w = grid.faces(a), grid.widths(a)
+        i = int(np.argmin(np.abs(f - plane)))
+        assert f[i] == pytest.approx(plane, abs=1e-9), (a, plane)
+        air = w[i - 1] if (a, plane) in ((0, 0.12), (0, 0.28), (1, 0.02)) else w[i]
+        assert air == pytest.approx(first, rel=1e-6), (a, plane, air)
+    for a in range(3):
+        w = grid.widths(a)
+        assert max(np.max(w[1:] / w[:-1]), np.max(w[:-1] / w[1:])) < 1.3 + 1e-9
+    assert grid.cells == (227, 31, 41)
