@@ -17,12 +17,10 @@ iterations and wall time. A model against itself, not against data
 """
 from __future__ import annotations
 
-import argparse
 import json
-import pathlib
 import tomllib
 
-from benchmarks.rib_wall_laws import run, table
+from benchmarks.rib_wall_laws import run_variants
 from thermo.case import example_path
 
 HALF = 0.04        # m, the mid-plane of the lane
@@ -82,24 +80,8 @@ def variants() -> dict[str, dict]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.cht_server_resolved",
-                                 description=__doc__.split("\n\n")[0])
-    ap.add_argument("--only", nargs="*", default=None, help="variant names (default: all)")
-    ap.add_argument("-o", "--out", default="out/cht_server_resolved")
-    args = ap.parse_args(argv)
-    out = pathlib.Path(args.out)
-    cases = variants()
-    unknown = sorted(set(args.only or []) - set(cases))
-    if unknown:
-        ap.error(f"unknown variant(s) {', '.join(unknown)}; known: {', '.join(cases)}")
-    rows = []
-    for name, data in cases.items():
-        if args.only and name not in args.only:
-            continue
-        rows.append(run(name, data, out))
-        print(table(rows[-1:]).splitlines()[-1], flush=True)
-    print(table(rows))
-    return 0
+    return run_variants("python -m benchmarks.cht_server_resolved", __doc__, variants(),
+                        "out/cht_server_resolved", argv)
 
 
 if __name__ == "__main__":

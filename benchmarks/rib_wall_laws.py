@@ -108,13 +108,13 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.rib_wall_laws", description=__doc__.split("\n\n")[0])
+def run_variants(prog: str, doc: str, cases: dict[str, dict], out: str, argv=None) -> int:
+    """The command line of a module of variants: ``--only NAME ...`` and ``-o DIR``;
+    runs them in order, printing each row as it ends and the table at the end."""
+    ap = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
     ap.add_argument("--only", nargs="*", default=None, help="variant names (default: all)")
-    ap.add_argument("-o", "--out", default="out/rib_wall_laws")
+    ap.add_argument("-o", "--out", default=out)
     args = ap.parse_args(argv)
-    out = pathlib.Path(args.out)
-    cases = variants()
     unknown = sorted(set(args.only or []) - set(cases))
     if unknown:
         ap.error(f"unknown variant(s) {', '.join(unknown)}; known: {', '.join(cases)}")
@@ -122,10 +122,15 @@ def main(argv=None) -> int:
     for name, data in cases.items():
         if args.only and name not in args.only:
             continue
-        rows.append(run(name, data, out))
+        rows.append(run(name, data, pathlib.Path(args.out)))
         print(table(rows[-1:]).splitlines()[-1], flush=True)
     print(table(rows))
     return 0
+
+
+def main(argv=None) -> int:
+    return run_variants("python -m benchmarks.rib_wall_laws", __doc__, variants(),
+                        "out/rib_wall_laws", argv)
 
 
 if __name__ == "__main__":
