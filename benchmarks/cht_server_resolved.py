@@ -2,7 +2,8 @@
 ``python -m benchmarks.cht_server_resolved [--only NAME ...] [-o DIR]``.
 
 The lane is symmetric about its mid-plane (y = 40 mm, through both 40 x 40 x 4 mm
-packages), so half of it is solved, with a slip plane there. The variants: the
+packages), so half of it is solved, with a slip plane there and 2.5 W in each half
+package. The variants: the
 example's 2 mm grid with the wall functions (``physics.thermal_wall_law`` blended,
 thermo's default, and switched, OpenFOAM's: the half of the bench's 2 mm grid,
 ``thermo bench cht --refine 2``), and a graded grid whose cells are 0.16 mm normal
@@ -35,6 +36,8 @@ def half_case() -> dict:
     d["domain"] = {"size": [0.48, HALF, 0.044], "cells": [240, 20, 22]}
     for p in d["parts"]:
         p["box"]["max"][1] = min(p["box"]["max"][1], HALF)
+        if p.get("power"):
+            p["power"] = 0.5 * p["power"]  # half of each package
     for b in d["boundaries"]:
         b["region"] = {"min": [0.0, 0.004], "max": [HALF, 0.044]}
     d["boundaries"].append({"name": "mid", "face": "y+", "flow": "slip"})

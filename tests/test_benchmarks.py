@@ -209,6 +209,7 @@ def test_cht_server_resolved_variants_halve_the_lane_and_grade_every_package_fac
     assert {b["name"]: b["flow"] for b in two["boundaries"]}["mid"] == "slip"
     block = two["parts"][1]
     assert block["box"]["min"][1] == 0.02 and block["box"]["max"][1] == 0.04
+    assert block["power"] == 2.5 and block["repeat"]["count"] == 2
     assert cases["2mm-switched"].data["physics"]["thermal_wall_law"] == "switched"
     grid = case_grid(cases["graded-0.16mm"].data)
     first = 1.6e-4
