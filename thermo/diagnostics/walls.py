@@ -52,7 +52,7 @@ DEFAULT_WALLS = "default walls"
 #: rise against the same k-epsilon resolved to the wall, y/delta area-weighted over
 #: their faces): 55-92 % high at y/delta 0.49-0.52 (2 mm cells), 36-55 % at 0.26-0.27
 #: (1 mm), 11-17 % at 0.13 (0.5 mm); in 3-D (benchmarks/cht_server_resolved.py, the
-#: packages on 2 mm cells against 0.16 mm) 57-71 % high at y/delta 0.52
+#: packages on 2 mm cells against 0.08 mm) 51-63 % high at y/delta 0.52
 BOUNDARY_LAYER_FRACTION = 0.1
 #: ... for parts that lose at least this share of their heat (their power, or their
 #: powered neighbours') through their walls: a liquid-cooled chip's lid loses 0.05 %
@@ -195,7 +195,7 @@ def wall_summary(sim: Simulation, state: State) -> dict:
             f"that grows over a powered part's face from its leading edge at {worst}{more}: "
             "the wall functions take the first cell to lie in a log layer that is not there "
             "yet, and read such parts hot (cht-server's 40 mm packages in 6 m/s air: their rise "
-            "57-71 % high at y/delta 0.52; cut to 2-D ribs 55-92 % at 0.5, 36-55 % at 0.26, "
+            "51-63 % high at y/delta 0.52; cut to 2-D ribs 55-92 % at 0.5, 36-55 % at 0.26, "
             "11-17 % at 0.13). Resolve those faces with k-epsilon's "
             "two-layer treatment: thin [[grid.refine]] boxes on their air side with cells of "
             "0.1-0.2 mm normal to them (y+ about 1; benchmarks/rib_wall_laws.py's graded "
