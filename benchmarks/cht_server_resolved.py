@@ -25,7 +25,6 @@ from benchmarks.rib_wall_laws import run_variants
 from thermo.case import example_path
 
 HALF = 0.04        # m, the mid-plane of the lane
-PACKAGES = (0.12, 0.28)  # m, their leading edges; 40 mm long, y 20-60 mm, z 4-8 mm
 
 
 def half_case() -> dict:
@@ -47,26 +46,12 @@ def half_case() -> dict:
 
 def graded(d: dict, first: float, core: float, ratio: float) -> dict:
     """``d`` on a graded grid: cells of ``first`` (m) normal to the packages' faces and
-    the board's top on their air side, ``core`` (m) at most elsewhere, growing by at
-    most ``ratio``."""
+    the board's top on their air side (a ``walls`` refinement zone), ``core`` (m) at
+    most elsewhere, growing by at most ``ratio``."""
     d = json.loads(json.dumps(d))
     del d["domain"]["cells"]
-    z0, z1, y0 = 0.004, 0.008, 0.02
-    ref = []
-    for x0 in PACKAGES:
-        x1 = x0 + 0.04
-        ref += [{"box": {"min": [round(x0 - first, 9), y0, z0], "max": [x0, HALF, z1]},
-                 "max_cell": [first, core, core]},
-                {"box": {"min": [x1, y0, z0], "max": [round(x1 + first, 9), HALF, z1]},
-                 "max_cell": [first, core, core]},
-                {"box": {"min": [x0, y0, z1], "max": [x1, HALF, round(z1 + first, 9)]},
-                 "max_cell": [core, core, first]},
-                {"box": {"min": [x0, round(y0 - first, 9), z0], "max": [x1, y0, z1]},
-                 "max_cell": [core, first, core]}]
-    ref.append({"box": {"min": [0.0, 0.0, z0], "max": [0.48, HALF, round(z0 + first, 9)]},
-                "max_cell": [core, core, first]})
     d["grid"] = {"max_cell": [core, core, core], "max_ratio": ratio, "min_cells_across": 1,
-                 "refine": ref}
+                 "refine": [{"walls": ["block", "board"], "first_cell": first}]}
     return d
 
 

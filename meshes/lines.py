@@ -45,7 +45,8 @@ import numpy as np
 
 from .parts import shapes_of
 
-__all__ = ["axis_lines", "grid_lines", "grid_quality", "part_boxes", "boundary_boxes", "ROUNDOFF"]
+__all__ = ["axis_lines", "grid_lines", "grid_quality", "part_boxes", "boundary_boxes", "wall_layers",
+           "ROUNDOFF"]
 
 ROUNDOFF = 1e-9    # relative to the axis length: breaks this close are one line
 _BIG = 1e300       # a finite stand-in for "no constraint" (inf - inf would be nan)
@@ -455,4 +456,36 @@ def boundary_boxes(boundaries: Sequence[dict], size: Sequence[float]) -> list[tu
         for a, r_lo, r_hi in zip(tangents, b["region"]["min"], b["region"]["max"]):
             lo[a], hi[a] = r_lo, r_hi
         out.append((lo, hi))
+    return out
+
+
+def wall_layers(boxes: Sequence, size: Sequence[float], first: float,
+                against: Sequence = ()) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """Thin boxes ``(lo, hi, axis)`` (m), ``first`` (m) thick along ``axis``, on the outer
+    side of every face of `boxes` (``(lo, hi)`` corners, m): a grid with cells of
+    ``first`` normal to the face there puts its first cell's centre ``first / 2`` from
+    the wall. Left out: faces on the domain ``[0, size]``'s boundary, faces with no area,
+    and faces whose centre, moved ``first / 2`` outward, lies in one of the `against`
+    boxes (a face resting on another solid: no fluid there). A layer reaching past the
+    domain is cut at its boundary."""
+    size = np.asarray(size, float)
+    against = [(np.asarray(lo, float), np.asarray(hi, float)) for lo, hi in against]
+    out = []
+    for lo, hi in boxes:
+        lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+        for axis in range(lo.size):
+            tangents = [a for a in range(lo.size) if a != axis]
+            if any(hi[a] <= lo[a] for a in tangents):
+                continue
+            for side, at in ((-1, lo[axis]), (1, hi[axis])):
+                tol = ROUNDOFF * size[axis]
+                if at <= tol or at >= size[axis] - tol:
+                    continue
+                probe = 0.5 * (lo + hi)
+                probe[axis] = at + 0.5 * side * first
+                if any(np.all(a_lo <= probe) and np.all(probe <= a_hi) for a_lo, a_hi in against):
+                    continue
+                l_lo, l_hi = lo.copy(), hi.copy()
+                l_lo[axis], l_hi[axis] = sorted((at, min(max(at + side * first, 0.0), size[axis])))
+                out.append((l_lo, l_hi, axis))
     return out

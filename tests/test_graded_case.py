@@ -43,6 +43,68 @@ def test_lines_lie_on_every_part_face_and_boundary_edge():
             assert gap < 1e-12
 
 
+def test_walls_zone_puts_first_cells_on_the_open_faces_only():
+    """``walls`` with ``first_cell``: cells of first_cell on the outer side of every
+    face of the named parts that the fluid sees, none where the die rests on the floor
+    or the sink on the die, the ratio limit kept growing away."""
+    first = 1e-4
+    grid = case_from_dict(graded(min_cell=0.0, refine=[{"walls": ["gpu*", "sink"],
+                                                         "first_cell": first}])).grid
+    faces = [grid.faces(a) for a in range(3)]
+    w = [grid.widths(a) for a in range(3)]
+
+    def outside(axis, at, side):
+        i = int(np.argmin(np.abs(faces[axis] - at)))
+        assert abs(faces[axis][i] - at) < 1e-12
+        return w[axis][i - 1] if side < 0 else w[axis][i]
+
+    open_faces = [(0, 0.1, -1), (0, 0.15, 1), (1, 0.1, -1), (1, 0.15, 1), (2, 0.0077, 1)]
+    for axis, at, side in open_faces:
+        print(f"axis {axis} at {at} m, side {side:+d}: first cell {outside(axis, at, side):.3e} m")
+        assert abs(outside(axis, at, side) - first) < 1e-12
+    print(f"die's top, under the sink: {outside(2, 0.003, 1):.3e} m")
+    assert outside(2, 0.003, 1) > 2 * first
+    for a in range(3):
+        ratio = np.maximum(w[a][1:] / w[a][:-1], w[a][:-1] / w[a][1:]).max()
+        assert ratio <= 1.2 * (1 + 1e-9)
+
+
+def _server_layers_by_hand(first: float) -> list[dict]:
+    """The resolved cht-server's layers as session 45 built them, one box per face the
+    packages (x 120-160 and 280-320 mm, y 20-40 mm, z 4-8 mm) show the air, and the
+    board's top."""
+    z0, z1, y0, half = 0.004, 0.008, 0.02, 0.04
+    ref = []
+    for x0 in (0.12, 0.28):
+        x1 = x0 + 0.04
+        ref += [{"box": {"min": [round(x0 - first, 9), y0, z0], "max": [x0, half, z1]},
+                 "max_cell": [first, 0.003, 0.003]},
+                {"box": {"min": [x1, y0, z0], "max": [round(x1 + first, 9), half, z1]},
+                 "max_cell": [first, 0.003, 0.003]},
+                {"box": {"min": [x0, y0, z1], "max": [x1, half, round(z1 + first, 9)]},
+                 "max_cell": [0.003, 0.003, first]},
+                {"box": {"min": [x0, round(y0 - first, 9), z0], "max": [x1, y0, z1]},
+                 "max_cell": [0.003, first, 0.003]}]
+    ref.append({"box": {"min": [0.0, 0.0, z0], "max": [0.48, half, round(z0 + first, 9)]},
+                "max_cell": [0.003, 0.003, first]})
+    return ref
+
+
+def test_walls_zone_gives_the_hand_built_layers_of_the_resolved_server():
+    """Session 45 resolved cht-server's packages with a refinement box per face;
+    ``walls = ["block", "board"]`` (benchmarks/cht_server_resolved.py now) gives the
+    same lines to round-off."""
+    from benchmarks.cht_server_resolved import graded as with_walls, half_case
+    auto = with_walls(half_case(), 1.6e-4, 0.003, 1.3)
+    hand = copy.deepcopy(auto)
+    hand["grid"]["refine"] = _server_layers_by_hand(1.6e-4)
+    a, b = case_from_dict(hand).grid, case_from_dict(auto).grid
+    print("cells:", a.shape, b.shape)
+    assert a.shape == b.shape == (227, 31, 41)
+    for x, y in zip(a.lines, b.lines):
+        assert np.max(np.abs(np.asarray(x) - np.asarray(y))) < 1e-12
+
+
 def test_parts_get_min_cells_across_and_ratio_holds():
     grid = case_from_dict(BASE).grid
     c = grid.centers(2)
@@ -75,7 +137,15 @@ def test_grid_is_deterministic_and_survives_the_toml_round_trip():
     ({"refine": [{"parts": ["cpu*"], "max_cell": 0.004}]}, "grid.refine[0].parts", "names no part"),
     ({"refine": [{"box": {"min": [0.0, 0.0, 0.0], "max": [0.5, 0.3, 0.1]}, "max_cell": 0.01}]},
      "grid.refine[0].box.max", "outside the domain"),
-    ({"refine": [{"max_cell": 0.01}]}, "grid.refine[0]", "exactly one of box and parts"),
+    ({"refine": [{"max_cell": 0.01}]}, "grid.refine[0]", "exactly one of box, parts and walls"),
+    ({"refine": [{"walls": ["gpu0"], "parts": ["gpu0"], "first_cell": 1e-4}]}, "grid.refine[0]",
+     "exactly one of box, parts and walls"),
+    ({"refine": [{"walls": ["cpu*"], "first_cell": 1e-4}]}, "grid.refine[0].walls", "names no part"),
+    ({"refine": [{"walls": ["gpu0"], "max_cell": 1e-4}]}, "grid.refine[0].max_cell", "not with walls"),
+    ({"refine": [{"walls": ["gpu0"]}]}, "grid.refine[0].first_cell", "missing required key"),
+    ({"refine": [{"walls": ["gpu0"], "first_cell": 0.0}]}, "grid.refine[0].first_cell", "out of range"),
+    ({"refine": [{"parts": ["gpu0"], "first_cell": 1e-4}]}, "grid.refine[0].first_cell",
+     "not with parts"),
     ({"max_cell": 1e-5, "min_cell": 0.0}, "grid.max_cell", "200,000,000"),
     ({"min_cell": 0.0, "refine": [{"parts": ["gpu0"], "max_cell": 1e-9}]}, "grid.refine",
      "cells along the axis"),

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from thermo.case import load_case
 from thermo.meshes.lines import (ROUNDOFF, axis_lines, boundary_boxes, grid_lines, grid_quality,
-                                 part_boxes)
+                                 part_boxes, wall_layers)
 
 CASES = Path(__file__).resolve().parents[1] / "thermo" / "cases"
 RATIO_SLACK = 1e-9  # relative: positions carry round-off, the limit holds exactly otherwise
@@ -314,3 +314,31 @@ def test_boundary_boxes_lie_on_their_face():
         print(b["name"], b["face"], lo, hi)
         assert lo[normal] == hi[normal] == at
         assert [lo[a] for a in range(3) if a != normal] == b["region"]["min"]
+
+
+def test_wall_layers_lie_outside_each_open_face():
+    """A box in the open gets six layers, each `first` thick on the face's outer side;
+    faces on the domain's boundary, with no area, or resting on another solid get none,
+    and a layer reaching past the domain is cut at it."""
+    size = (1.0, 1.0, 1.0)
+    first = 0.01
+    free = wall_layers([((0.2, 0.3, 0.4), (0.5, 0.6, 0.7))], size, first)
+    got = sorted((axis, round(lo[axis], 12), round(hi[axis], 12)) for lo, hi, axis in free)
+    print(got)
+    assert got == [(0, 0.19, 0.2), (0, 0.5, 0.51), (1, 0.29, 0.3), (1, 0.6, 0.61),
+                   (2, 0.39, 0.4), (2, 0.7, 0.71)]
+    for lo, hi, axis in free:  # the face's own extent on the other axes
+        others = [a for a in range(3) if a != axis]
+        assert np.allclose(lo[others], np.array((0.2, 0.3, 0.4))[others])
+        assert np.allclose(hi[others], np.array((0.5, 0.6, 0.7))[others])
+    # on the floor, under a lid (another solid), and 4 mm from the x+ end
+    box = ((0.2, 0.3, 0.0), (0.996, 0.6, 0.1))
+    lid = ((0.2, 0.3, 0.1), (0.996, 0.6, 0.2))
+    kept = wall_layers([box], size, first, against=[lid])
+    got = sorted((axis, round(lo[axis], 12), round(hi[axis], 12)) for lo, hi, axis in kept)
+    print(got)
+    assert got == [(0, 0.19, 0.2), (0, 0.996, 1.0), (1, 0.29, 0.3), (1, 0.6, 0.61)]
+    # a flat plate has layers on its two faces only
+    plate = wall_layers([((0.2, 0.5, 0.2), (0.4, 0.5, 0.4))], size, first)
+    assert sorted((axis, round(lo[axis], 12), round(hi[axis], 12)) for lo, hi, axis in plate) == \
+        [(1, 0.49, 0.5), (1, 0.5, 0.51)]

@@ -97,8 +97,11 @@ def test_grid_overrides_uniform_and_graded():
     assert grid_overrides(uniform, 2, 1.5) == ["domain.cells=[54,18,1]"]
     graded = {"domain": {}, "grid": {"max_cell": [0.3, 0.3, 0.2], "min_cell": [0.0, 0.0, 0.0],
                                      "min_cells_across": 2,
-                                     "refine": [{"max_cell": [0.3, 0.3, 0.1]}]}}
+                                     "refine": [{"max_cell": [0.3, 0.3, 0.1]},
+                                                {"walls": ["chip"], "first_cell": 3e-4}]}}
     out = grid_overrides(graded, 1, 1.5)
+    wall = [o for o in out if o.startswith("grid.refine[1].first_cell=")]
+    assert len(wall) == 1 and abs(float(wall[0].split("=", 1)[1]) - 2e-4) < 1e-15
     assert "grid.min_cells_across=3" in out
     zone = [o for o in out if o.startswith("grid.refine[0].max_cell=")]
     assert len(zone) == 1

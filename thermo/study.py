@@ -4,9 +4,9 @@ discretisation uncertainty of each headline number (`thermo study`).
 The case as given is the coarsest grid; grid ``k`` (0, 1, ...) divides every cell
 size by ``ratio**k``: a uniform grid's ``domain.cells`` are multiplied by it on every
 axis that has more than one cell (rounded), a graded grid's ``grid.max_cell``, each
-refinement zone's ``max_cell`` and ``grid.min_cell`` divided by it and
-``grid.min_cells_across`` multiplied by it (rounded up), so that thin parts refine
-with the rest. Snapped graded grids do not refine by exactly ``ratio``; the
+refinement zone's ``max_cell`` (a ``walls`` zone's ``first_cell``) and
+``grid.min_cell`` divided by it and ``grid.min_cells_across`` multiplied by it
+(rounded up), so that thin parts refine with the rest. Snapped graded grids do not refine by exactly ``ratio``; the
 representative cell size ``h = (V / N)**(1/d)`` of each grid (``d`` the axes with more
 than one cell) gives the ratios actually reached.
 
@@ -276,7 +276,9 @@ def grid_overrides(data: dict, level: int, ratio: float) -> list[str]:
     vec = lambda v: "[" + ",".join(repr(x / f) for x in v) + "]"
     out = [f"grid.max_cell={vec(g['max_cell'])}", f"grid.min_cell={vec(g['min_cell'])}",
            f"grid.min_cells_across={math.ceil(g['min_cells_across'] * f - 1e-9)}"]
-    out += [f"grid.refine[{i}].max_cell={vec(z['max_cell'])}" for i, z in enumerate(g.get("refine", []))]
+    out += [f"grid.refine[{i}].max_cell={vec(z['max_cell'])}" if "max_cell" in z
+            else f"grid.refine[{i}].first_cell={z['first_cell'] / f!r}"
+            for i, z in enumerate(g.get("refine", []))]
     return out
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from thermo.case.checker import Checker, box, describe, fmt
 from thermo.case.schema import AXES, KEYS
 from thermo.meshes import Grid
-from thermo.meshes.lines import boundary_boxes, grid_lines, part_boxes
+from thermo.meshes.lines import boundary_boxes, grid_lines, part_boxes, wall_layers
 from thermo.meshes.parts import shapes_of
 
 #: cells above which a grid is refused before anything is built (a run needs a few
@@ -62,31 +62,34 @@ def grid_section(c: Checker, raw: Any, domain: dict, parts: Sequence[dict],
     out["min_cells_across"] = c.integer(t.get("min_cells_across", DEFAULTS["min_cells_across"]),
                                         "grid.min_cells_across", lo=1)
     zones = []
+    names = [p["name"] for p in parts]
     for i, z in enumerate(c.array(t.get("refine", []), "grid.refine")):
         key = f"grid.refine[{i}]"
         zt = c.table(z, key, KEYS["refine"])
-        if ("box" in zt) == ("parts" in zt):
-            raise c.fail(key, "needs exactly one of box and parts",
-                         "box = {min = [..], max = [..]} (m) or parts = [\"name or glob\", ...]")
-        if "max_cell" not in zt:
-            raise c.fail(f"{key}.max_cell", "missing required key", "the zone's largest cell (m)")
-        zone = {"max_cell": _per_axis(c, zt["max_cell"], f"{key}.max_cell")}
+        given = [k for k in ("box", "parts", "walls") if k in zt]
+        if len(given) != 1:
+            raise c.fail(key, "needs exactly one of box, parts and walls",
+                         "box = {min = [..], max = [..]} (m) or parts = [\"name or glob\", ...] "
+                         "with max_cell, or walls = [\"name or glob\", ...] with first_cell")
+        size_key, other = ("first_cell", "max_cell") if "walls" in zt else ("max_cell", "first_cell")
+        if other in zt:
+            raise c.fail(f"{key}.{other}", f"not with {given[0]}",
+                         "walls with first_cell (m, the cells normal to the walls); box or parts "
+                         "with max_cell")
+        if size_key not in zt:
+            raise c.fail(f"{key}.{size_key}", "missing required key",
+                         "the cells normal to the walls (m, a number > 0)" if "walls" in zt
+                         else "the zone's largest cell (m)")
+        if "walls" in zt:
+            first = c.number(zt["first_cell"], f"{key}.first_cell", lo=0.0, lo_open=True,
+                             accepted="a number > 0 (m), e.g. 1.6e-4")
+            zone = {"walls": _globs(c, zt["walls"], f"{key}.walls", names), "first_cell": first}
+        else:
+            zone = {"max_cell": _per_axis(c, zt["max_cell"], f"{key}.max_cell")}
         if "box" in zt:
             zone["box"] = box(c, zt["box"], f"{key}.box", size, "xyz")
-        else:
-            globs = zt["parts"]
-            if isinstance(globs, str):
-                globs = [globs]
-            if not isinstance(globs, list) or not globs or not all(isinstance(g, str) for g in globs):
-                raise c.fail(f"{key}.parts", f"expected a list of part names or globs, got "
-                             f"{describe(globs)}", "e.g. parts = [\"gpu*\", \"cpu0_plate\"]")
-            names = [p["name"] for p in parts]
-            for g in globs:
-                if not fnmatch.filter(names, g):
-                    raise c.fail(f"{key}.parts", f"{g!r} names no part",
-                                 "names or globs of the case's parts: " + ", ".join(names[:12])
-                                 + (", ..." if len(names) > 12 else ""))
-            zone["parts"] = list(globs)
+        elif "parts" in zt:
+            zone["parts"] = _globs(c, zt["parts"], f"{key}.parts", names)
         zones.append(zone)
     out["refine"] = zones
     # refuse before placing lines what is sure to be too many cells
@@ -96,7 +99,7 @@ def grid_section(c: Checker, raw: Any, domain: dict, parts: Sequence[dict],
                      f"fill the domain with at least {fewest:,.0f} cells, over the {MAX_CELLS:,} "
                      "this solver accepts", "a larger max_cell")
     for a in range(3):
-        smallest = max(min([out["max_cell"][a]] + [z["max_cell"][a] for z in zones]), out["min_cell"][a])
+        smallest = max(min([out["max_cell"][a]] + [_zone_cell(z)[a] for z in zones]), out["min_cell"][a])
         if size[a] / smallest > MAX_AXIS:
             raise c.fail("grid.refine", f"{AXES[a]}: cells of {fmt(smallest)} m over {fmt(size[a])} m "
                          f"could need up to {size[a] / smallest:,.0f} cells along the axis, over "
@@ -115,23 +118,60 @@ def grid_section(c: Checker, raw: Any, domain: dict, parts: Sequence[dict],
     return out
 
 
-def _zone_boxes(zone: dict, parts: Sequence[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
-    if "box" in zone:
-        return [(np.asarray(zone["box"]["min"], float), np.asarray(zone["box"]["max"], float))]
-    chosen = [p for p in parts if any(fnmatch.fnmatch(p["name"], g) for g in zone["parts"])]
-    return [shape.bounds() for p in chosen for shape in shapes_of(p)]
+def _globs(c: Checker, globs: Any, key: str, names: Sequence[str]) -> list[str]:
+    """Part names or globs, each naming at least one part."""
+    if isinstance(globs, str):
+        globs = [globs]
+    if not isinstance(globs, list) or not globs or not all(isinstance(g, str) for g in globs):
+        raise c.fail(key, f"expected a list of part names or globs, got {describe(globs)}",
+                     "e.g. [\"gpu*\", \"cpu0_plate\"]")
+    for g in globs:
+        if not fnmatch.filter(names, g):
+            raise c.fail(key, f"{g!r} names no part", "names or globs of the case's parts: "
+                         + ", ".join(names[:12]) + (", ..." if len(names) > 12 else ""))
+    return list(globs)
+
+
+def _zone_cell(zone: dict) -> list[float]:
+    """The smallest cell (m) a zone may ask for, per axis."""
+    return zone["max_cell"] if "max_cell" in zone else [zone["first_cell"]] * 3
+
+
+def _named(parts: Sequence[dict], globs: Sequence[str]) -> list[dict]:
+    return [p for p in parts if any(fnmatch.fnmatch(p["name"], g) for g in globs)]
+
+
+def _zones(g: dict, size: list[float], parts: Sequence[dict]) -> list:
+    """Every refinement zone as ``((lo, hi), max_cell per axis)`` (m), inside the domain
+    and no cell below ``min_cell`` (the generator itself only merges lines closer than
+    it). A ``walls`` zone is one thin box per face of the named parts' shapes on its
+    outer side (:func:`thermo.meshes.lines.wall_layers`: not on the domain's boundary,
+    not resting on a solid part), capped at ``first_cell`` normal to the face only."""
+    out = []
+    solids = [shape.bounds() for p in parts if p["kind"] == "solid" for shape in shapes_of(p)]
+    for zone in g["refine"]:
+        if "walls" in zone:
+            boxes = [s.bounds() for p in _named(parts, zone["walls"]) for s in shapes_of(p)]
+            for lo, hi, axis in wall_layers(boxes, size, zone["first_cell"], solids):
+                cap = list(g["max_cell"])
+                cap[axis] = zone["first_cell"]
+                out.append(((lo, hi), cap))
+            continue
+        if "box" in zone:
+            boxes = [(np.asarray(zone["box"]["min"], float), np.asarray(zone["box"]["max"], float))]
+        else:
+            boxes = [s.bounds() for p in _named(parts, zone["parts"]) for s in shapes_of(p)]
+        out += [((lo, hi), zone["max_cell"]) for lo, hi in boxes]
+    return [((np.clip(lo, 0.0, size), np.clip(hi, 0.0, size)),
+             [max(h, m) for h, m in zip(cap, g["min_cell"])]) for (lo, hi), cap in out]
 
 
 def _lines(g: dict, size: Sequence[float], parts: Sequence[dict],
            boundaries: Sequence[dict]) -> tuple[np.ndarray, ...]:
     size = [float(s) for s in size]
-    # no zone's cells below min_cell (the generator itself only merges lines closer than it)
-    refine = [((np.clip(lo, 0.0, size), np.clip(hi, 0.0, size)),
-               [max(h, m) for h, m in zip(zone["max_cell"], g["min_cell"])])
-              for zone in g["refine"] for lo, hi in _zone_boxes(zone, parts)]
     pboxes = [(np.clip(lo, 0.0, size), np.clip(hi, 0.0, size)) for lo, hi in part_boxes(parts)]
     return grid_lines(size, pboxes, boundary_boxes(boundaries, size), max_cell=g["max_cell"],
-                      min_cell=g["min_cell"], max_ratio=g["max_ratio"], refine=refine,
+                      min_cell=g["min_cell"], max_ratio=g["max_ratio"], refine=_zones(g, size, parts),
                       min_cells_across=g["min_cells_across"])
 
 

@@ -49,7 +49,7 @@ KEYS = {
     "case": ("name", "description"),
     "domain": ("size", "cells", "gravity"),
     "grid": ("max_cell", "min_cell", "max_ratio", "min_cells_across", "refine"),
-    "refine": ("box", "parts", "max_cell"),
+    "refine": ("box", "parts", "walls", "max_cell", "first_cell"),
     "fluid": ("material", "reference_temperature", "initial_temperature", "initial_velocity"),
     "materials": ("name", "density", "specific_heat", "conductivity", "viscosity", "expansion"),
     "geometry": ("builder", "parameters"),

@@ -197,9 +197,9 @@ def wall_summary(sim: Simulation, state: State) -> dict:
             "yet, and read such parts hot (cht-server's 40 mm packages in 6 m/s air: their rise "
             "51-63 % high at y/delta 0.52; cut to 2-D ribs 55-92 % at 0.5, 36-55 % at 0.26, "
             "11-17 % at 0.13). Resolve those faces with k-epsilon's "
-            "two-layer treatment: thin [[grid.refine]] boxes on their air side with cells of "
-            "0.1-0.2 mm normal to them (y+ about 1; benchmarks/rib_wall_laws.py's graded "
-            "variants)")
+            "two-layer treatment: a [[grid.refine]] zone with walls = [those parts] and "
+            "first_cell = 1e-4 to 2e-4 (m; y+ about 1) on a [grid], as "
+            "benchmarks/cht_server_resolved.py does")
     if high:
         high.sort(reverse=True)
         worst = ", ".join(f"{name} (y+ up to {y:.0f})" for y, name in high[:3])
