@@ -42,20 +42,12 @@ def rib_case() -> dict:
 
 def graded(d: dict, first: float, core: float) -> dict:
     """``d`` on a graded grid: cells of ``first`` (m) normal to the ribs' faces and the
-    board's top on their air side, ``core`` (m) at most elsewhere, ratio 1.2."""
+    board's top on their air side (a ``walls`` refinement zone), ``core`` (m) at most
+    elsewhere, ratio 1.2."""
     d = json.loads(json.dumps(d))
     del d["domain"]["cells"]
-    ref = []
-    for x0 in (0.12, 0.28):
-        ref += [{"box": {"min": [round(x0 - first, 9), 0.0, 0.004], "max": [x0, WIDTH, 0.008]},
-                 "max_cell": [first, WIDTH, core]},
-                {"box": {"min": [x0 + 0.04, 0.0, 0.004], "max": [round(x0 + 0.04 + first, 9), WIDTH, 0.008]},
-                 "max_cell": [first, WIDTH, core]},
-                {"box": {"min": [x0, 0.0, 0.008], "max": [x0 + 0.04, WIDTH, round(0.008 + first, 9)]},
-                 "max_cell": [core, WIDTH, first]}]
-    ref.append({"box": {"min": [0.0, 0.0, 0.004], "max": [0.48, WIDTH, round(0.004 + first, 9)]},
-                "max_cell": [core, WIDTH, first]})
-    d["grid"] = {"max_cell": [core, WIDTH, core], "max_ratio": 1.2, "min_cells_across": 1, "refine": ref}
+    d["grid"] = {"max_cell": [core, WIDTH, core], "max_ratio": 1.2, "min_cells_across": 1,
+                 "refine": [{"walls": ["block", "board"], "first_cell": first}]}
     return d
 
 
