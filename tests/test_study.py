@@ -95,7 +95,7 @@ def test_a_runaway_order_iteration_gives_no_order_not_an_overflow():
 def test_grid_overrides_uniform_and_graded():
     uniform = {"domain": {"cells": [24, 8, 1]}}
     assert grid_overrides(uniform, 2, 1.5) == ["domain.cells=[54,18,1]"]
-    graded = {"domain": {}, "grid": {"max_cell": [0.3, 0.3, 0.2], "min_cell": [0.0, 0.0, 0.0],
+    graded = {"domain": {"size": [2.0, 1.0, 1.0]}, "grid": {"max_cell": [0.3, 0.3, 0.2], "min_cell": [0.0, 0.0, 0.0],
                                      "min_cells_across": 2,
                                      "refine": [{"max_cell": [0.3, 0.3, 0.1]},
                                                 {"walls": ["chip"], "first_cell": 3e-4}]}}
@@ -107,6 +107,24 @@ def test_grid_overrides_uniform_and_graded():
     assert len(zone) == 1
     got = parse_value(zone[0].split("=", 1)[1])
     assert all(abs(a - b) < 1e-12 for a, b in zip(got, [0.2, 0.2, 0.1 / 1.5]))
+
+
+def test_grid_overrides_keep_a_graded_2d_case_flat():
+    """A graded 2-D slice (one cell across y: max_cell there spans the domain) keeps
+    that axis and min_cells_across; refined grids of it stay one cell across."""
+    from benchmarks.rib_wall_laws import graded as rib_graded, rib_case
+    from thermo.case import case_from_dict
+    from thermo.case.overrides import apply_override
+    raw = rib_graded(rib_case(), 2.4e-4, 0.003)
+    case = case_from_dict(raw)
+    out = grid_overrides(case.data, 2, 1.5)
+    print(out)
+    assert "grid.min_cells_across=1" in out
+    for o in out:
+        apply_override(raw, o, "<test>")
+    refined = case_from_dict(raw)
+    print(case.grid.shape, "->", refined.grid.shape)
+    assert refined.grid.shape[1] == 1 and refined.grid.shape[0] > case.grid.shape[0]
 
 
 def _hall(inlet: float, rack_in: float) -> dict:

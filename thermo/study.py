@@ -267,18 +267,26 @@ def convergence(phi: Sequence[float], h: Sequence[float], scale: float | None = 
 
 
 def grid_overrides(data: dict, level: int, ratio: float) -> list[str]:
-    """``--set`` overrides that refine a checked case's grid ``level`` times by ``ratio``."""
+    """``--set`` overrides that refine a checked case's grid ``level`` times by ``ratio``.
+    A graded grid's axis whose cells span the domain (``max_cell`` at least its size
+    there, in the grid and every zone: a 2-D case's one cell) keeps its sizes, and then
+    ``min_cells_across`` is kept too (it would cut that axis's parts)."""
     f = ratio ** level
     if data.get("grid") is None:
         cells = [n if n == 1 else max(1, round(n * f)) for n in data["domain"]["cells"]]
         return [f"domain.cells=[{cells[0]},{cells[1]},{cells[2]}]"]
     g = data["grid"]
-    vec = lambda v: "[" + ",".join(repr(x / f) for x in v) + "]"
+    size = data["domain"]["size"]
+    zones = g.get("refine", [])
+    flat = [g["max_cell"][a] >= size[a] and all(z.get("max_cell", size)[a] >= size[a] for z in zones)
+            for a in range(3)]
+    vec = lambda v: "[" + ",".join(repr(x if flat[a] else x / f) for a, x in enumerate(v)) + "]"
+    across = g["min_cells_across"] if any(flat) else math.ceil(g["min_cells_across"] * f - 1e-9)
     out = [f"grid.max_cell={vec(g['max_cell'])}", f"grid.min_cell={vec(g['min_cell'])}",
-           f"grid.min_cells_across={math.ceil(g['min_cells_across'] * f - 1e-9)}"]
+           f"grid.min_cells_across={across}"]
     out += [f"grid.refine[{i}].max_cell={vec(z['max_cell'])}" if "max_cell" in z
             else f"grid.refine[{i}].first_cell={z['first_cell'] / f!r}"
-            for i, z in enumerate(g.get("refine", []))]
+            for i, z in enumerate(zones)]
     return out
 
 
