@@ -90,6 +90,22 @@ def _server_layers_by_hand(first: float) -> list[dict]:
     return ref
 
 
+def test_check_reports_the_walls_layers_and_a_min_cell_that_holds_them():
+    """`thermo check`'s grid report names each walls zone's faces (the die's four sides
+    and the sink's four sides and top: the die's floor and top and the sink's bottom
+    rest on solids or the domain) and says when min_cell keeps the first cells wider."""
+    from thermo.grid.quality import grid_report, report_lines
+    zone = [{"walls": ["gpu*", "sink"], "first_cell": 1e-4}]
+    free = grid_report(case_from_dict(graded(min_cell=0.0, refine=zone)))["walls"]
+    print(free)
+    assert [(w["faces"], w["widest_first_cell"]) for w in free] == [(9, pytest.approx(1e-4, rel=1e-9))]
+    held = grid_report(case_from_dict(graded(min_cell=5e-4, refine=zone)))
+    text = "\n".join(report_lines(held))
+    print(text)
+    assert held["walls"][0]["widest_first_cell"] >= 5e-4 * (1 - 1e-9)
+    assert "9 faces with first cells of 0.1 mm; the widest is 0.5 mm" in text
+
+
 def test_walls_zone_gives_the_hand_built_layers_of_the_resolved_server():
     """Session 45 resolved cht-server's packages with a refinement box per face;
     ``walls = ["block", "board"]`` (benchmarks/cht_server_resolved.py now) gives the

@@ -141,6 +141,16 @@ def _named(parts: Sequence[dict], globs: Sequence[str]) -> list[dict]:
     return [p for p in parts if any(fnmatch.fnmatch(p["name"], g) for g in globs)]
 
 
+def zone_wall_layers(zone: dict, size: Sequence[float],
+                     parts: Sequence[dict]) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """A checked ``walls`` zone's layers ``(lo, hi, axis)`` (m): one per face of the named
+    parts' shapes that the fluid sees (:func:`thermo.meshes.lines.wall_layers`, the
+    ``solid`` parts' shapes as what a face may rest on)."""
+    solids = [shape.bounds() for p in parts if p["kind"] == "solid" for shape in shapes_of(p)]
+    boxes = [s.bounds() for p in _named(parts, zone["walls"]) for s in shapes_of(p)]
+    return wall_layers(boxes, [float(x) for x in size], zone["first_cell"], solids)
+
+
 def _zones(g: dict, size: list[float], parts: Sequence[dict]) -> list:
     """Every refinement zone as ``((lo, hi), max_cell per axis)`` (m), inside the domain
     and no cell below ``min_cell`` (the generator itself only merges lines closer than
@@ -148,11 +158,9 @@ def _zones(g: dict, size: list[float], parts: Sequence[dict]) -> list:
     outer side (:func:`thermo.meshes.lines.wall_layers`: not on the domain's boundary,
     not resting on a solid part), capped at ``first_cell`` normal to the face only."""
     out = []
-    solids = [shape.bounds() for p in parts if p["kind"] == "solid" for shape in shapes_of(p)]
     for zone in g["refine"]:
         if "walls" in zone:
-            boxes = [s.bounds() for p in _named(parts, zone["walls"]) for s in shapes_of(p)]
-            for lo, hi, axis in wall_layers(boxes, size, zone["first_cell"], solids):
+            for lo, hi, axis in zone_wall_layers(zone, size, parts):
                 cap = list(g["max_cell"])
                 cap[axis] = zone["first_cell"]
                 out.append(((lo, hi), cap))

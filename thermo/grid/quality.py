@@ -44,6 +44,29 @@ def grid_report(case: Case) -> dict:
                 thin.append((name, across[a], AXES[a]))
     out["thin"] = thin
     out["parts"] = count
+    out["walls"] = _walls(case)
+    return out
+
+
+def _walls(case: Case) -> list[dict]:
+    """Per ``walls`` refinement zone: its index, parts, ``first_cell`` (m), the faces
+    it layers and the widest first cell the grid gives them (m; above first_cell
+    where ``min_cell`` or merged part faces hold it)."""
+    from thermo.case.gridding import zone_wall_layers
+
+    d, grid = case.data, case.grid
+    out = []
+    for i, zone in enumerate((d.get("grid") or {}).get("refine", [])):
+        if "walls" not in zone:
+            continue
+        layers = zone_wall_layers(zone, d["domain"]["size"], d["parts"])
+        widest = 0.0
+        for lo, hi, axis in layers:
+            faces = grid.faces(axis)
+            k = int(np.clip(np.searchsorted(faces, 0.5 * (lo[axis] + hi[axis])) - 1, 0, faces.size - 2))
+            widest = max(widest, float(faces[k + 1] - faces[k]))
+        out.append({"zone": i, "parts": zone["walls"], "first_cell": zone["first_cell"],
+                    "faces": len(layers), "widest_first_cell": widest})
     return out
 
 
@@ -67,4 +90,10 @@ def report_lines(report: dict, show: int = 6) -> list[str]:
                      f"{MIN_CELLS_ACROSS} cells across: {named}{more}")
     else:
         lines.append(f"  every part is at least {MIN_CELLS_ACROSS} cells across")
+    for w in report.get("walls", []):
+        held = "" if w["widest_first_cell"] <= w["first_cell"] * (1 + 1e-6) else (
+            f"; the widest is {1e3 * w['widest_first_cell']:.3g} mm (min_cell, or part faces "
+            "merged onto one line, hold it)")
+        lines.append(f"  grid.refine[{w['zone']}]: walls of {', '.join(w['parts'])}: "
+                     f"{w['faces']} faces with first cells of {1e3 * w['first_cell']:.3g} mm{held}")
     return lines
