@@ -167,14 +167,15 @@ def test_report_lists_the_wall_warnings_and_the_parts_the_leading_edge_check_fla
     s = summary()
     warning = "first cells' centres beyond 0.1 of the boundary layer ... at block[0] (y/delta 0.98)"
     s["wall_warnings"] = [warning]
-    s["walls"] = {"block[0]": {"y_plus_mean": 61.0, "y_over_delta": 0.976, "wall_heat_fraction": 0.74},
+    s["walls"] = {"block[0]": {"y_plus_mean": 61.0, "y_over_delta": 0.976, "wall_heat_fraction": 0.74,
+                               "first_cell_for_y_plus_1_m": 1.02e-4},
                   "board": {"y_plus_mean": 40.0, "y_over_delta": 0.127, "wall_heat_fraction": 0.29},
                   "default walls": {"y_plus_mean": 30.0}}
     (tmp_path / "summary.json").write_text(json.dumps(s))
     text = write_report(tmp_path)[0].read_text()
     assert "## Warnings" in text and f"- {warning}" in text
     rows = [l for l in text.splitlines() if l.startswith(("| block[0] ", "| board ", "| default walls "))]
-    assert rows == ["| block[0] | 0.976 | 74 | 61 |", "| board | 0.127 | 29 | 40 |"], rows
+    assert rows == ["| block[0] | 0.976 | 74 | 61 | 0.1 |", "| board | 0.127 | 29 | 40 | - |"], rows
     # a clean run has no warnings section
     (tmp_path / "summary.json").write_text(json.dumps(summary()))
     assert "## Warnings" not in write_report(tmp_path)[0].read_text()

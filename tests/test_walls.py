@@ -303,6 +303,24 @@ def test_leading_edge_warning_by_layer_thickness_and_heat_share(speed, power, wa
     assert e["y_over_delta"] == pytest.approx(expected, rel=1e-9)
     assert e["wall_heat_fraction"] == pytest.approx(share, rel=1e-9)
     assert any("leading edge at plate (y/delta" in w for w in s["wall_warnings"]) == warned
+    # the first cell that puts its centre at y+ 1: Spalding's law (kappa 0.41, B 5.2)
+    # solved here by bisection for u+ at Re_d = U (CELL / 2) / nu, y+ = Re_d / u+
+    re_d = speed * 0.5 * CELL / NU
+    c = math.exp(-0.41 * 5.2)
+
+    def y_plus(up):
+        k = 0.41 * up
+        return up + c * (math.expm1(k) - k - k * k / 2 - k ** 3 / 6)
+
+    lo, hi = 1e-9, 100.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if mid * y_plus(mid) < re_d else (lo, mid)
+    first = CELL * lo / re_d  # CELL / y+
+    print("first cell for y+ 1:", e["first_cell_for_y_plus_1_m"], "by hand:", first)
+    assert e["first_cell_for_y_plus_1_m"] == pytest.approx(first, rel=1e-6)
+    if warned:
+        assert f"first_cell = {first:.2g}" in " ".join(s["wall_warnings"])
 
 
 @pytest.mark.parametrize("y_star, checked", [(2.0, False), (8.0, True)])

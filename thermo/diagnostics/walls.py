@@ -105,7 +105,7 @@ def wall_summary(sim: Simulation, state: State) -> dict:
     bnames = [b["name"] for b in sim.case.data["boundaries"]]
     volumes = grid.cell_volumes()
     found: dict = {}
-    faces: dict = {}  # per part copy: (axis, side, its first fluid cells, their y*, W)
+    faces: dict = {}  # per part copy: (axis, side, its first fluid cells, their y*, W, y+)
     temp = np.asarray(state.T, np.float64)
 
     def add(name, yp, area, htc, conducts, ys):
@@ -148,7 +148,8 @@ def wall_summary(sim: Simulation, state: State) -> dict:
                     heat = film[cell][wall][m] * area[cell][wall][m] * (
                         temp[nb][wall][m] - temp[cell][wall][m])
                     faces.setdefault(int(i), []).append(
-                        (a, side, tuple(w[m] for w in where), ys[cell][wall][m], heat))
+                        (a, side, tuple(w[m] for w in where), ys[cell][wall][m], heat,
+                         yp[cell][wall][m]))
             if fc.periodic[a]:
                 continue
             end = [slice(None)] * 3
@@ -181,14 +182,16 @@ def wall_summary(sim: Simulation, state: State) -> dict:
             low.append((entry["y_star_mean"], name))
     layers = _boundary_layers(sim, state, faces) if functions else {}
     thin = []
-    for name, (ratio, share, text) in layers.items():
-        walls[name].update(y_over_delta=ratio, wall_heat_fraction=share)
+    for name, (ratio, share, first, text) in layers.items():
+        walls[name].update(y_over_delta=ratio, wall_heat_fraction=share,
+                           first_cell_for_y_plus_1_m=first)
         if ratio > BOUNDARY_LAYER_FRACTION and share >= WALL_HEAT_FRACTION:
-            thin.append((ratio, name, text))
+            thin.append((ratio, name, text, first))
     warnings = []
     if thin:
         thin.sort(reverse=True)
-        worst = "; ".join(f"{name} ({text})" for _, name, text in thin[:3])
+        worst = "; ".join(f"{name} ({text})" for _, name, text, _ in thin[:3])
+        first = min(f for *_, f in thin)
         more = f"; and {len(thin) - 3} more" if len(thin) > 3 else ""
         warnings.append(
             f"first cells' centres beyond {BOUNDARY_LAYER_FRACTION:g} of the boundary layer "
@@ -198,8 +201,9 @@ def wall_summary(sim: Simulation, state: State) -> dict:
             "51-63 % high at y/delta 0.52; cut to 2-D ribs 55-92 % at 0.5, 36-55 % at 0.26, "
             "11-17 % at 0.13). Resolve those faces with k-epsilon's "
             "two-layer treatment: a [[grid.refine]] zone with walls = [those parts] and "
-            "first_cell = 1e-4 to 2e-4 (m; y+ about 1) on a [grid], as "
-            "benchmarks/cht_server_resolved.py does")
+            f"first_cell = {first:.2g} (m: the first cells' centres at y+ 1 with this run's "
+            "wall stress; resolved, cht-server's packages had 1.4 times its friction "
+            "velocity) on a [grid], as benchmarks/cht_server_resolved.py does")
     if high:
         high.sort(reverse=True)
         worst = ", ".join(f"{name} (y+ up to {y:.0f})" for y, name in high[:3])
@@ -263,8 +267,8 @@ def _boundary_layers(sim: Simulation, state: State, faces: dict) -> dict:
     transported = bool(getattr(sim.settings.turbulence, "transported", 0)) and bool(state.turb)
     out = {}
     for j in sorted(set(source) & set(faces)):
-        rows = []  # (area, ratio, text) per face
-        for a, side, idx, ys, heat in faces[j]:
+        rows = []  # (area, ratio, text, area-weighted u_tau / nu in 1/m) per face
+        for a, side, idx, ys, heat, yp in faces[j]:
             if transported and ys.mean() < K_EPSILON_SWITCH[0]:
                 continue
             width = [grid.widths(b)[idx[b]] for b in range(3)]
@@ -285,13 +289,16 @@ def _boundary_layers(sim: Simulation, state: State, faces: dict) -> dict:
             text = (f"its {'+-'[side]}{AXES[a]} face: {1e3 * length:.0f} mm along {AXES[along]} at "
                     f"{speed:.2g} m/s, layer {1e3 * delta:.2g} mm, first cells' centres "
                     f"{1e3 * y:.2g} mm")
-            rows.append((float(area.sum()), y / delta, text))
+            rows.append((float(area.sum()), y / delta, text,
+                         float(np.average(yp / (0.5 * width[a]), weights=area))))
         if rows:
             areas = np.array([r[0] for r in rows])
             ratio = float(np.average([r[1] for r in rows], weights=areas))
             power = sum(inst[i]["power"] for i in source[j])
             share = sum(float(f[4].sum()) for f in faces[j]) / power
-            out[inst[j]["name"]] = (ratio, share,
+            scale = float(np.average([r[3] for r in rows], weights=areas))
+            first = 2.0 / scale if scale > 0 else float("nan")
+            out[inst[j]["name"]] = (ratio, share, first,
                                     f"y/delta {ratio:.2f}, {100 * share:.0f} % of the heat; "
                                     f"{max(rows)[2]}")
     return out

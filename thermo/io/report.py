@@ -164,9 +164,10 @@ def _wall_warnings(s: dict) -> list[str]:
     walls = {k: v for k, v in (s.get("walls") or {}).items() if "y_over_delta" in v}
     if walls:
         rows = [[_cell(k), _num(v["y_over_delta"], 3), _num(100 * v.get("wall_heat_fraction", float("nan")), 3),
-                 _num(v.get("y_plus_mean"), 3)] for k, v in _hottest(walls, "y_over_delta")]
+                 _num(v.get("y_plus_mean"), 3), _num(1e3 * v.get("first_cell_for_y_plus_1_m", float("nan")), 2)]
+                for k, v in _hottest(walls, "y_over_delta")]
         lines += _table(["part", "first cells / boundary layer (y/delta)", "heat through its walls (%)",
-                         "mean y+"], rows, "lrrr") + _more(walls) + [""]
+                         "mean y+", "first cell for y+ 1 (mm)"], rows, "lrrrr") + _more(walls) + [""]
     return lines
 
 
