@@ -9,8 +9,10 @@ thermo's default, and switched, OpenFOAM's: the half of the bench's 2 mm grid,
 ``thermo bench cht --refine 2``), and a graded grid whose cells are 0.16 mm normal
 to every face the packages show the air (front, back, top, side) and to the board's
 top, growing by 1.3 to 3 mm (288,517 cells; y+ about 1-2: k-epsilon's two-layer
-treatment resolves the wall's layer), and the same with 0.08 mm (451,360 cells). On the 2-D cut (benchmarks/rib_wall_laws.py)
-that grading reads the ribs within 0.07 K of a 0.16 mm grid growing by 1.2 to 2 mm.
+treatment resolves the wall's layer), and the same with 0.08 mm (451,360 cells) and
+0.04 mm (670,268 cells): a study of the walls' cells alone, at ratio 2. On the 2-D
+cut (benchmarks/rib_wall_laws.py) that grading reads the ribs within 0.07 K of a 0.16
+mm grid growing by 1.2 to 2 mm.
 Printed as benchmarks/rib_wall_laws.py prints: each package's and the board's
 maximum, the packages' rise over the inlet, their first cells' y+ and y*,
 iterations and wall time. A model against itself, not against data
@@ -65,7 +67,8 @@ def variants() -> dict[str, dict]:
 
     return {"2mm-blended": law("blended"), "2mm-switched": law("switched"),
             "graded-0.16mm": graded(base, 1.6e-4, 0.003, 1.3),
-            "graded-0.08mm": graded(base, 8e-5, 0.003, 1.3)}
+            "graded-0.08mm": graded(base, 8e-5, 0.003, 1.3),
+            "graded-0.04mm": graded(base, 4e-5, 0.003, 1.3)}
 
 
 def main(argv=None) -> int:
