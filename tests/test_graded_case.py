@@ -90,6 +90,18 @@ def _server_layers_by_hand(first: float) -> list[dict]:
     return ref
 
 
+def test_walls_zone_of_a_part_buried_in_solids_is_refused():
+    """A walls zone whose parts show the fluid no face (the die potted in a block) would
+    refine nothing: refused, naming the key."""
+    d = graded(refine=[{"walls": ["gpu0"], "first_cell": 1e-4}])
+    d["parts"].insert(0, {"name": "potting", "kind": "solid", "material": "copper",
+                          "box": {"min": [0.09, 0.09, 0.0], "max": [0.16, 0.16, 0.01]}})
+    with pytest.raises(CaseError) as info:
+        case_from_dict(d)
+    print(info.value)
+    assert info.value.key == "grid.refine[0].walls" and "meets the fluid" in str(info.value)
+
+
 def test_check_reports_the_walls_layers_and_a_min_cell_that_holds_them():
     """`thermo check`'s grid report names each walls zone's faces (the die's four sides
     and the sink's four sides and top: the die's floor and top and the sink's bottom

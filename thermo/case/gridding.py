@@ -84,6 +84,10 @@ def grid_section(c: Checker, raw: Any, domain: dict, parts: Sequence[dict],
             first = c.number(zt["first_cell"], f"{key}.first_cell", lo=0.0, lo_open=True,
                              accepted="a number > 0 (m), e.g. 1.6e-4")
             zone = {"walls": _globs(c, zt["walls"], f"{key}.walls", names), "first_cell": first}
+            if not zone_wall_layers(zone, size, parts):
+                raise c.fail(f"{key}.walls", "no face of these parts meets the fluid (each lies on "
+                             "the domain's boundary or rests on a solid part)",
+                             "parts with a face in the fluid")
         else:
             zone = {"max_cell": _per_axis(c, zt["max_cell"], f"{key}.max_cell")}
         if "box" in zt:
