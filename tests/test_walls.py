@@ -339,7 +339,30 @@ def test_leading_edge_check_leaves_out_walls_the_two_layer_treatment_resolves(y_
     e = wall_summary(sim, state)["walls"]["plate"]
     print(e)
     assert e["y_star_mean"] == pytest.approx(y_star, rel=1e-6)
+    assert e["y_star_max"] == pytest.approx(y_star, rel=1e-6)
+    assert e["two_layer_fraction"] == (1.0 if y_star <= 3.4 else 0.0)
     assert ("y_over_delta" in e) == checked
+
+
+def test_two_layer_fraction_is_the_share_of_the_wall_below_the_switch():
+    """y* 2 over the plate's upstream half (x < 70 mm), 8 downstream: of its 36 first
+    cells of equal face area (16 along each long face, 2 at each end) 18 lie upstream
+    (8 + 8 along the faces, the front end's 2), so half the wall is resolved by the
+    two-layer treatment; the largest y* is 8."""
+    from thermo.diagnostics.walls import wall_summary
+    from thermo.kernels.turbulence import K_EPSILON_C_MU
+
+    sim = Simulation(case_from_dict(plate_case("k-epsilon")))
+    state = sim.initial_state()
+    x = sim.grid.centers(0)[:, None, None] + np.zeros(sim.grid.cells)
+    y_star = np.where(x < 0.07, 2.0, 8.0)
+    k = (y_star * NU / (0.5 * CELL)) ** 2 / math.sqrt(K_EPSILON_C_MU)
+    state = state._replace(turb=(jnp.asarray(k), state.turb[1]))
+    e = wall_summary(sim, state)["walls"]["plate"]
+    print(e)
+    assert e["two_layer_fraction"] == pytest.approx(0.5, abs=1e-12)
+    assert e["y_star_max"] == pytest.approx(8.0, rel=1e-6)
+    assert e["y_star_mean"] == pytest.approx(5.0, rel=1e-6)
 
 
 # ---------------------------------------------------------------------------

@@ -9,9 +9,10 @@ surface to the first cell's centre, area-weighted over the wall's conducting fac
 (servers and other sealed throughflow parts conduct nothing): ``k G / y`` with the
 wall function's ``G = Pr y+ / T+`` (:mod:`thermo.solver.walls`), or the molecular
 ``k / y`` for closures that resolve the wall. With a transported k (the k-epsilon
-models) each wall also gets ``y_star_mean``, ``C_mu^1/4 k^1/2 y / nu`` of its first
-cells, the coordinate by which those models choose between the two-layer treatment
-and the wall functions.
+models) each wall also gets ``y_star_mean`` and ``y_star_max``, ``C_mu^1/4 k^1/2 y /
+nu`` of its first cells, the coordinate by which those models choose between the
+two-layer treatment and the wall functions, and ``two_layer_fraction``, the share of
+its area whose first cells the two-layer treatment resolves (y* at most 3.4).
 
 With wall functions, each powered part (and each part touching one) also gets
 ``y_over_delta``, its first cells' centre distance over the thickness of a boundary
@@ -32,7 +33,7 @@ import numpy as np
 from thermo.case import THROUGHFLOW_KINDS
 from thermo.grid.boundaries import WALL
 from thermo.kernels.turbulence import t_plus
-from thermo.models.turbulence import PRANDTL_TURBULENT
+from thermo.models.turbulence import PRANDTL_TURBULENT, RESOLVED_FULL
 from thermo.solver import Simulation, State
 from thermo.solver.viscosity import molecular_nu
 from thermo.solver.walls import has_wall_functions, wall_coordinates
@@ -172,7 +173,10 @@ def wall_summary(sim: Simulation, state: State) -> dict:
         if cond.any():
             entry["htc_w_m2k"] = float(np.average(htc[cond], weights=ar[cond]))
         if ystar is not None:
-            entry["y_star_mean"] = float(np.average(np.concatenate(r["ys"]), weights=ar))
+            ys = np.concatenate(r["ys"])
+            entry["y_star_mean"] = float(np.average(ys, weights=ar))
+            entry["y_star_max"] = float(ys.max())
+            entry["two_layer_fraction"] = float(ar[ys <= RESOLVED_FULL].sum() / ar.sum())
         walls[name] = entry
         top = LOG_LAYER_TOP if functions else RESOLVED_TOP
         if entry["y_plus_max"] > top:
