@@ -348,7 +348,9 @@ def test_two_layer_fraction_is_the_share_of_the_wall_below_the_switch():
     """y* 2 over the plate's upstream half (x < 70 mm), 8 downstream: of its 36 first
     cells of equal face area (16 along each long face, 2 at each end) 18 lie upstream
     (8 + 8 along the faces, the front end's 2), so half the wall is resolved by the
-    two-layer treatment; the largest y* is 8."""
+    two-layer treatment; the largest y* is 8. With the plate 20 K above the air its
+    walls carry its heat, and it is warned as resolved in part, with the first cell
+    that puts y* 8 at 3.4: 2.5 mm x 3.4 / 8."""
     from thermo.diagnostics.walls import wall_summary
     from thermo.kernels.turbulence import K_EPSILON_C_MU
 
@@ -357,10 +359,16 @@ def test_two_layer_fraction_is_the_share_of_the_wall_below_the_switch():
     x = sim.grid.centers(0)[:, None, None] + np.zeros(sim.grid.cells)
     y_star = np.where(x < 0.07, 2.0, 8.0)
     k = (y_star * NU / (0.5 * CELL)) ** 2 / math.sqrt(K_EPSILON_C_MU)
-    state = state._replace(turb=(jnp.asarray(k), state.turb[1]))
-    e = wall_summary(sim, state)["walls"]["plate"]
-    print(e)
+    plate = sim.model.geometry.owner >= 0
+    state = state._replace(turb=(jnp.asarray(k), state.turb[1]),
+                           T=jnp.asarray(np.where(plate, T_IN + 20.0, T_IN)))
+    s = wall_summary(sim, state)
+    e = s["walls"]["plate"]
+    print(e, s["wall_warnings"])
     assert e["two_layer_fraction"] == pytest.approx(0.5, abs=1e-12)
+    part = [w for w in s["wall_warnings"] if w.startswith("walls resolved in part")]
+    assert len(part) == 1 and "plate (50 % of its wall area, y* up to 8.0)" in part[0]
+    assert f"First cells of {CELL * 3.4 / 8:.2g} m or less" in part[0]
     assert e["y_star_max"] == pytest.approx(8.0, rel=1e-6)
     assert e["y_star_mean"] == pytest.approx(5.0, rel=1e-6)
 

@@ -47,6 +47,10 @@ RESOLVED_TOP = 5.0
 #: channel's Cf is up to 5-9 % off. Judged by the walls' mean y*, as the models judge
 K_EPSILON_SWITCH = (3.0, 5.0)
 DEFAULT_WALLS = "default walls"
+#: a part whose walls the two-layer treatment resolves over this share of their area
+#: or more, but not all, is warned as resolved in part (below it, by the walls' mean
+#: y*, the leading-edge check judges it as a wall-function wall)
+PARTLY_RESOLVED = 0.5
 #: the log region of a boundary layer reaches about 0.2 of its thickness; above a
 #: tenth the first cell's centre no longer lies in it. Measured on the 2-D cut of
 #: cht-server (benchmarks/rib_wall_laws.py: 40 x 4 mm ribs, 5 W, in 6 m/s air; their
@@ -185,13 +189,32 @@ def wall_summary(sim: Simulation, state: State) -> dict:
         if ystar is not None and K_EPSILON_SWITCH[0] < entry["y_star_mean"] < K_EPSILON_SWITCH[1]:
             low.append((entry["y_star_mean"], name))
     layers = _boundary_layers(sim, state, faces) if functions else {}
-    thin = []
-    for name, (ratio, share, first, text) in layers.items():
-        walls[name].update(y_over_delta=ratio, wall_heat_fraction=share,
-                           first_cell_for_y_plus_1_m=first)
-        if ratio > BOUNDARY_LAYER_FRACTION and share >= WALL_HEAT_FRACTION:
-            thin.append((ratio, name, text, first))
+    thin, partly = [], []
+    for name, e in layers.items():
+        share = e["share"]
+        if "ratio" in e:
+            walls[name].update(y_over_delta=e["ratio"], wall_heat_fraction=share,
+                               first_cell_for_y_plus_1_m=e["first"])
+            if e["ratio"] > BOUNDARY_LAYER_FRACTION and share >= WALL_HEAT_FRACTION:
+                thin.append((e["ratio"], name, e["text"], e["first"]))
+        resolved = walls[name].get("two_layer_fraction", 0.0)
+        if PARTLY_RESOLVED <= resolved < 1.0 and share >= WALL_HEAT_FRACTION:
+            walls[name]["wall_heat_fraction"] = share
+            partly.append((resolved, name, walls[name]["y_star_max"], e["first_for_two_layer"]))
     warnings = []
+    if partly:
+        partly.sort()
+        worst = ", ".join(f"{name} ({100 * (1 - f):.0f} % of its wall area, y* up to {y:.1f})"
+                          for f, name, y, _ in partly[:3])
+        more = f" and {len(partly) - 3} more" if len(partly) > 3 else ""
+        first = min(x for *_, x in partly)
+        warnings.append(
+            f"walls resolved in part: first cells above y* {RESOLVED_FULL:g} at {worst}{more}, "
+            "where k-epsilon hands them to the wall functions (the leading edges and corners, "
+            "where k is large), and such parts' temperatures leave the resolved wall's grid "
+            "convergence (2-D ribs of cht-server with 0.24 mm first cells: 4 % of their rise "
+            f"off the finer grids' trend). First cells of {first:.2g} m or less there (each such cell's width "
+            f"times {RESOLVED_FULL:g} / its y*, the least) put them all below")
     if thin:
         thin.sort(reverse=True)
         worst = "; ".join(f"{name} ({text})" for _, name, text, _ in thin[:3])
@@ -295,14 +318,19 @@ def _boundary_layers(sim: Simulation, state: State, faces: dict) -> dict:
                     f"{1e3 * y:.2g} mm")
             rows.append((float(area.sum()), y / delta, text,
                          float(np.average(yp / (0.5 * width[a]), weights=area))))
+        power = sum(inst[i]["power"] for i in source[j])
+        entry = {"share": sum(float(f[4].sum()) for f in faces[j]) / power}
+        if transported:  # the first cell that puts the worst of those above the switch below it
+            over = [grid.widths(a)[idx[a]] * RESOLVED_FULL / ys
+                    for a, side, idx, ys, heat, yp in faces[j] if np.any(ys > RESOLVED_FULL)]
+            if over:
+                entry["first_for_two_layer"] = float(min(np.min(x) for x in over))
         if rows:
             areas = np.array([r[0] for r in rows])
             ratio = float(np.average([r[1] for r in rows], weights=areas))
-            power = sum(inst[i]["power"] for i in source[j])
-            share = sum(float(f[4].sum()) for f in faces[j]) / power
             scale = float(np.average([r[3] for r in rows], weights=areas))
-            first = 2.0 / scale if scale > 0 else float("nan")
-            out[inst[j]["name"]] = (ratio, share, first,
-                                    f"y/delta {ratio:.2f}, {100 * share:.0f} % of the heat; "
-                                    f"{max(rows)[2]}")
+            entry.update(ratio=ratio, first=2.0 / scale if scale > 0 else float("nan"),
+                         text=f"y/delta {ratio:.2f}, {100 * entry['share']:.0f} % of the heat; "
+                              f"{max(rows)[2]}")
+        out[inst[j]["name"]] = entry
     return out
