@@ -198,7 +198,8 @@ def wall_summary(sim: Simulation, state: State) -> dict:
             if e["ratio"] > BOUNDARY_LAYER_FRACTION and share >= WALL_HEAT_FRACTION:
                 thin.append((e["ratio"], name, e["text"], e["first"]))
         resolved = walls[name].get("two_layer_fraction", 0.0)
-        if PARTLY_RESOLVED <= resolved < 1.0 and share >= WALL_HEAT_FRACTION:
+        if PARTLY_RESOLVED <= resolved < 1.0 and share >= WALL_HEAT_FRACTION \
+                and "first_for_two_layer" in e:
             walls[name]["wall_heat_fraction"] = share
             partly.append((resolved, name, walls[name]["y_star_max"], e["first_for_two_layer"]))
     warnings = []
@@ -213,8 +214,8 @@ def wall_summary(sim: Simulation, state: State) -> dict:
             "where k-epsilon hands them to the wall functions (the leading edges and corners, "
             "where k is large), and such parts' temperatures leave the resolved wall's grid "
             "convergence (2-D ribs of cht-server with 0.24 mm first cells: 4 % of their rise "
-            f"off the finer grids' trend). First cells of {first:.2g} m or less there (each such cell's width "
-            f"times {RESOLVED_FULL:g} / its y*, the least) put them all below")
+            f"off the finer grids' trend). First cells of {first:.2g} m or less there (each "
+            f"such cell's width times {RESOLVED_FULL:g} / its y*, the least) put them all below")
     if thin:
         thin.sort(reverse=True)
         worst = "; ".join(f"{name} ({text})" for _, name, text, _ in thin[:3])
@@ -320,11 +321,12 @@ def _boundary_layers(sim: Simulation, state: State, faces: dict) -> dict:
                          float(np.average(yp / (0.5 * width[a]), weights=area))))
         power = sum(inst[i]["power"] for i in source[j])
         entry = {"share": sum(float(f[4].sum()) for f in faces[j]) / power}
-        if transported:  # the first cell that puts the worst of those above the switch below it
-            over = [grid.widths(a)[idx[a]] * RESOLVED_FULL / ys
+        if transported:  # the first cell that puts every first cell below the switch
+            over = [float(np.min(grid.widths(a)[idx[a]][ys > RESOLVED_FULL] * RESOLVED_FULL
+                                 / ys[ys > RESOLVED_FULL]))
                     for a, side, idx, ys, heat, yp in faces[j] if np.any(ys > RESOLVED_FULL)]
             if over:
-                entry["first_for_two_layer"] = float(min(np.min(x) for x in over))
+                entry["first_for_two_layer"] = min(over)
         if rows:
             areas = np.array([r[0] for r in rows])
             ratio = float(np.average([r[1] for r in rows], weights=areas))
