@@ -6,9 +6,9 @@ size by ``ratio**k``: a uniform grid's ``domain.cells`` are multiplied by it on 
 axis that has more than one cell (rounded), a graded grid's ``grid.max_cell``, each
 refinement zone's ``max_cell`` (a ``walls`` zone's ``first_cell``) and
 ``grid.min_cell`` divided by it and ``grid.min_cells_across`` multiplied by it
-(rounded up), so that thin parts refine with the rest. Snapped graded grids do not refine by exactly ``ratio``; the
-representative cell size ``h = (V / N)**(1/d)`` of each grid (``d`` the axes with more
-than one cell) gives the ratios actually reached.
+(rounded up), so that thin parts refine with the rest. Snapped graded grids do not
+refine by exactly ``ratio``; the representative cell size ``h = (V / N)**(1/d)`` of
+each grid (``d`` the axes with more than one cell) gives the ratios actually reached.
 
 For every headline number ``phi`` of ``summary.json`` (:data:`HEADLINE`), the three
 finest grids give, after Celik et al., "Procedure for estimation and reporting of
