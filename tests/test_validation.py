@@ -135,3 +135,22 @@ def test_fan_against_resolved_fins():
 @pytest.mark.parametrize("name", sorted(VALIDATIONS))
 def test_full_validation(name):
     _check(VALIDATIONS[name](True))
+
+
+def test_similarity_solutions_of_the_laminar_plate():
+    """Blasius's wall shear f''(0) = 0.33206 (Howarth 1938), Pohlhausen's
+    theta'(0) = 0.2927 at Pr 0.7 (the tabulated 0.293); at Pr 1 the two equations
+    are one (Reynolds's analogy), and theta'(0) grows as Pr^1/3 near Pr 1."""
+    from thermo.validation.boundary_layer import similarity, transition_re_x
+
+    f2, theta_one = similarity(1.0)
+    print(f"f''(0) = {f2:.6f}, theta'(0) at Pr 1 = {theta_one:.6f}")
+    assert abs(f2 - 0.33206) < 2e-5
+    assert abs(theta_one - f2) < 1e-6
+    _, theta = similarity(0.7)
+    print(f"theta'(0) at Pr 0.7 = {theta:.5f} (0.2927)")
+    assert abs(theta - 0.2927) < 1e-4
+    assert abs(theta / (0.332 * 0.7 ** (1 / 3)) - 1.0) < 0.01
+    # Abu-Ghannam & Shaw: Re_theta 163 + exp(5.91) = 531.7 at Tu 1 %
+    assert abs(transition_re_x(1.0) / (531.7 / 0.664) ** 2 - 1.0) < 1e-3
+    assert transition_re_x(5.0) < transition_re_x(1.0)

@@ -10,9 +10,9 @@ import fnmatch
 import sys
 from typing import Callable
 
-from thermo.validation import (air, conduction, convection, default_case, flow, graded,
-                               immersion, kepsilon, liquid, network, precision, spreading,
-                               steady, turbulence, two_fluids, walls)
+from thermo.validation import (air, boundary_layer, conduction, convection, default_case,
+                               flow, graded, immersion, kepsilon, liquid, network, precision,
+                               spreading, steady, turbulence, two_fluids, walls)
 
 VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "poiseuille": flow.validate_poiseuille,
@@ -35,6 +35,7 @@ VALIDATIONS: dict[str, Callable[[bool], list[dict]]] = {
     "lvel-duct": walls.validate_lvel_duct,
     "k-epsilon-channel": kepsilon.validate_k_epsilon_channel,
     "heated-plate": kepsilon.validate_heated_plate,
+    "laminar-plate": boundary_layer.validate_laminar_plate,
     "k-epsilon-duct": kepsilon.validate_k_epsilon_duct,
     "backward-step": kepsilon.validate_backward_step,
     "immersion-plate": immersion.validate_immersion_plate,
