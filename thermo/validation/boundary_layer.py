@@ -23,7 +23,7 @@ The rows, at five stations 0.05-0.4 m behind the leading edge:
   80 s on 2 shared cores): Nu within 0.3 %, Cf within 0.8 % (the station nearest
   the edge). The wall's heat and stress come from the first cell (``T`` and ``u``
   are linear at the wall to third order: ``theta''(0) = f'''(0) = 0``).
-- the k-epsilon model (two-layer at the wall, this first cell at y* below 1) at Tu
+- the k-epsilon model (its two-layer treatment resolving the wall) at Tu
   1 %: no transition model, so the layer turns turbulent within the plate's first
   decimetre. Measured: Nu +0.3 % at Re_x 3.5e3, +9 % at 6.8e3, +48 % at 1.3e4,
   +83 % at 2.7e4 (0.96 of the turbulent plate's 0.0296 Re_x^0.8 Pr^1/3): a "not
